@@ -1,0 +1,1 @@
+"""briefing-bot: briefing cards and a dated fact store from Polish news articles."""

@@ -1,0 +1,1 @@
+"""Adapters: updates in from a platform, cards out to it."""

@@ -1,0 +1,124 @@
+"""The ``briefing-bot`` command. Errors become messages and exit codes here, and only here.
+
+Exit codes: 0 success (``ask`` also for unknown chat commands: the reply says so), 1 invalid
+content (``content check``), 2 a broken invocation (bad options, config, or folders).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.app import load_briefing, run
+from bot.config import load_settings
+from bot.core.commands import help_text
+from bot.core.content import load_content
+from bot.core.errors import BriefingError
+from bot.core.service import RESERVED_COMMANDS
+from bot.render.text import render_reply
+
+log = logging.getLogger("bot")
+
+DESCRIPTION = "Briefing cards and a dated fact store from Polish news articles, in chat."
+CHAT_COMMANDS = "chat commands:\n" + "\n".join(f"  {usage:<58} {summary}" for usage, summary in help_text("en"))
+
+
+def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """--content, --data and --config, accepted before and after the subcommand."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--content", type=Path, metavar="DIR", default=default,
+                        help="content folder (default: ./content)")
+    parser.add_argument("--data", type=Path, metavar="DIR", default=default,
+                        help="data folder for the stores (default: ./data)")
+    parser.add_argument("--config", type=Path, metavar="FILE", default=default,
+                        help="config file (default: ./config.toml when present)")
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                        help="log more")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefing-bot", description=DESCRIPTION, epilog=CHAT_COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _global_options(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _global_options(sub, suppress=True)
+        return sub
+
+    add("run", "start the adapters that have tokens; with none, the console chat")
+    add("chat", "chat with the bot in this terminal")
+    ask = add("ask", "print the bot's reply to one message, e.g. briefing-bot ask \"/timeline 2022-01\"")
+    ask.add_argument("text", help="the message, e.g. \"/csto\"")
+    ask.add_argument("--lang", choices=("pl", "en"), help="reply language (default: from the config, pl)")
+    facts = add("facts", "list the facts in the fact store")
+    facts.add_argument("--json", action="store_true", help="one JSON object per line")
+    content = add("content", "work with content files")
+    content_commands = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
+    check = content_commands.add_parser("check", help="validate every content file",
+                                        description="Validate every content file; print path:line: message "
+                                                    "for each problem and exit 1 if there is any.")
+    _global_options(check, suppress=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        settings = load_settings(args.config, args.content, args.data)
+        if args.command == "content":
+            return _content_check(settings.content)
+        if not settings.content.is_dir():
+            raise BriefingError(f"{settings.content}: the content folder does not exist (see --content)")
+        if args.command in ("run", "chat"):
+            if args.command == "chat":
+                settings = settings.model_copy(update={"telegram": settings.telegram.model_copy(update={"token": None}),
+                                                       "discord": settings.discord.model_copy(update={"token": None})})
+            return run(settings)
+        briefing = load_briefing(settings)
+        if args.command == "ask":
+            print(render_reply(briefing.ask(args.text, args.lang)))
+            return 0
+        if args.command == "facts":
+            for fact in briefing.knowledge.facts:
+                if args.json:
+                    print(json.dumps(fact.to_json(), ensure_ascii=False))
+                else:
+                    print(f"{fact.id}  {fact.value.start}  {fact.value.precision:<5}  {fact.article}: {fact.text}")
+            return 0
+    except BriefingError as error:
+        print(f"briefing-bot: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _content_check(content_dir: Path) -> int:
+    content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS))
+    for problem in content.problems:
+        print(problem)
+    if content.problems:
+        print(f"{len(content.problems)} problem(s) in {content_dir}", file=sys.stderr)
+        return 1
+    print(f"{content_dir}: all {content.files} files valid "
+          f"({len(content.articles)} articles, {len(content.topics)} topics)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

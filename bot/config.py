@@ -1,0 +1,111 @@
+"""Settings: loaded and validated once, from a TOML file, the environment and CLI options.
+
+Tokens come from ``BRIEFING_TELEGRAM_TOKEN`` / ``BRIEFING_DISCORD_TOKEN`` or the untracked
+config file, are kept as ``SecretStr`` and never appear in messages or logs.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from bot.core.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config.toml")
+DEFAULT_CONTENT = Path("content")
+DEFAULT_DATA = Path("data")
+TELEGRAM_TOKEN_ENV = "BRIEFING_TELEGRAM_TOKEN"
+DISCORD_TOKEN_ENV = "BRIEFING_DISCORD_TOKEN"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramSettings(_Section):
+    token: SecretStr | None = None
+    base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
+
+
+class DiscordSettings(_Section):
+    token: SecretStr | None = None
+    guild_ids: list[int] = []
+
+
+class Settings(_Section):
+    content: Path = DEFAULT_CONTENT
+    data: Path = DEFAULT_DATA
+    language: Literal["pl", "en"] = "pl"
+    timezone: str = "Europe/Warsaw"
+    telegram: TelegramSettings = TelegramSettings()
+    discord: DiscordSettings = DiscordSettings()
+    config_file: Path | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use a name such as 'Europe/Warsaw')") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: the config file does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        lines.append(f"{source}: {key}: {message}")
+    return "\n".join(lines)
+
+
+def load_settings(config: Path | None = None, content: Path | None = None, data: Path | None = None) -> Settings:
+    """Settings from the config file (``./config.toml`` when present), environment and options.
+
+    Paths in the config file are relative to the file's folder; options win over the file.
+    """
+    values: dict[str, Any] = {}
+    path = config if config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
+    if path is not None:
+        values = _read_config(path)
+        for key in ("content", "data"):
+            if isinstance(values.get(key), str):
+                values[key] = path.parent / values[key]
+        values["config_file"] = path
+    for section, variable in (("telegram", TELEGRAM_TOKEN_ENV), ("discord", DISCORD_TOKEN_ENV)):
+        token = os.environ.get(variable, "").strip()
+        if token:
+            table = values.setdefault(section, {})
+            if isinstance(table, dict):
+                table["token"] = token
+    if content is not None:
+        values["content"] = content
+    if data is not None:
+        values["data"] = data
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, str(path) if path else "settings")) from None

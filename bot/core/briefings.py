@@ -1,0 +1,270 @@
+"""The cards behind each command: timeline, sources, article and topic briefings, on this day."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from bot.core.cards import (
+    Card,
+    CardField,
+    Item,
+    Line,
+    Reply,
+    SourceRef,
+    cut_at_sentence,
+    paginate,
+    shorten,
+)
+from bot.core.content import Article, Topic
+from bot.core.dates import DateValue, parse_month_day, parse_period, period
+from bot.core.facts import Fact
+from bot.core.i18n import LANGUAGES, format_date, format_month_day, format_published, plural, t, years_ago
+from bot.core.knowledge import Knowledge
+from bot.core.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from bot.core.commands import Request
+
+#: Room for a topic summary or an article lead on a card's first page.
+LEAD_BUDGET = 420
+#: Example requests shown by /start.
+EXAMPLES = ("/timeline 2022-01", "/onthisday 01-06", "/search Tokajew", "/sources")
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+def notice(text: str, title: str = "briefing-bot") -> Reply:
+    """A one-card reply with a short message: errors, usage lines, confirmations."""
+    return Reply((Card(title=title, body=text),))
+
+
+def _source(knowledge: Knowledge, language: str) -> Callable[[str, int], SourceRef]:
+    def make(article_id: str, number: int) -> SourceRef:
+        article = knowledge.articles[article_id]
+        return SourceRef(
+            number=number,
+            article_id=article.id,
+            title=article.title,
+            outlet=article.outlet,
+            published=format_published(article.published, article.published_precision, language),
+            url=article.url,
+        )
+
+    return make
+
+
+def _page_label(language: str) -> Callable[[int, int], str]:
+    return lambda page, pages: t(language, "page", page=page, pages=pages)
+
+
+def _fact_item(fact: Fact, language: str, label: str | None = None) -> Item:
+    return Item(
+        text=shorten(fact.text),
+        label=label or format_date(fact.value, language),
+        articles=(fact.article,),
+        fact_id=fact.id,
+    )
+
+
+def _fact_pages(knowledge: Knowledge, first: Card, facts: Sequence[Fact], language: str,
+                labels: Sequence[str] | None = None) -> Reply:
+    items = [_fact_item(f, language, labels[i] if labels else None) for i, f in enumerate(facts)]
+    return Reply(paginate(first, items, _source(knowledge, language), _page_label(language)))
+
+
+def _period_label(knowledge: Knowledge, facts: Sequence[Fact], language: str) -> str:
+    first = min(f.value.start for f in facts)
+    last = max(f.value.last_day for f in facts)
+    return format_date(period(first, last), language)
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+def start(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    language = request.language
+    bounds = knowledge.period
+    years = f"{bounds[0].year}–{bounds[1].year}" if bounds else "–"
+    if bounds and bounds[0].year == bounds[1].year:
+        years = str(bounds[0].year)
+    articles = plural(language, len(knowledge.articles), ("artykuł", "artykuły", "artykułów")
+                      if language == "pl" else ("article", "articles"))
+    facts = plural(language, len(knowledge.facts), ("datowany fakt", "datowane fakty", "datowanych faktów")
+                   if language == "pl" else ("dated fact", "dated facts"))
+    topics = ", ".join(f"/{topic.command} ({topic.title})" for topic in knowledge.topics.values()) or "–"
+    body = t(language, "start.body", articles=articles, facts=facts, period=years, topics=topics)
+    lines = tuple(Line(text=example, label=t(language, "start.try")) for example in EXAMPLES)
+    return Reply((Card(title=t(language, "start.title"), body=body, lines=lines, footer=t(language, "start.more")),))
+
+
+def help_card(entries: Sequence[tuple[str, str]], language: str) -> Card:
+    return Card(
+        title=t(language, "help.title"),
+        lines=tuple(Line(text=summary, label=usage) for usage, summary in entries),
+        footer=t(language, "help.detail"),
+    )
+
+
+def help_detail(usage: str, summary: str, language: str) -> Reply:
+    return Reply((Card(title=usage.split()[0], body=f"{summary}\n{t(language, 'usage', usage=usage)}"),))
+
+
+def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    language = request.language
+    if not arguments:
+        facts, what = knowledge.timeline(), None
+    else:
+        wanted = parse_period(arguments)
+        topic = None if wanted else knowledge.find_topic(arguments)
+        if wanted is None and topic is None:
+            topics = ", ".join(tp.id for tp in knowledge.topics.values()) or "–"
+            return notice(t(language, "timeline.bad", arg=shorten(arguments, 60), topics=topics))
+        if wanted is not None:
+            facts, what = knowledge.timeline(wanted), format_date(wanted, language)
+        else:
+            assert topic is not None
+            facts, what = knowledge.timeline(topic=topic.id), topic.title
+    title = t(language, "timeline.title_for", what=what) if what else t(language, "timeline.title")
+    if not facts:
+        return notice(t(language, "timeline.empty", what=what or "–"), title=title)
+    first = Card(title=title, date=facts[0].value, footer=t(language, "timeline.more"))
+    return _fact_pages(knowledge, first, facts, language)
+
+
+def sources(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    language = request.language
+    if not arguments:
+        items = [
+            Item(text=f"{article.title} — /card {article.id}",
+                 label=format_published(article.published, article.published_precision, language),
+                 articles=(article.id,))
+            for article in knowledge.articles.values()
+        ]
+        first = Card(title=t(language, "sources.title"))
+        return Reply(paginate(first, items, _source(knowledge, language), _page_label(language)))
+    fact = knowledge.by_id.get(arguments.lower())
+    if fact is None:
+        found = knowledge.find_article(arguments)
+        if isinstance(found.found, Article):
+            return article_card(knowledge, found.found.id, request)
+        return notice(t(language, "sources.unknown_fact", arg=shorten(arguments, 60)))
+    article = knowledge.articles[fact.article]
+    when = format_date(fact.value, language)
+    if fact.mention:
+        when += f" („{fact.mention}”)" if language == "pl" else f" (\"{fact.mention}\")"
+    else:
+        when += f" — {t(language, 'sources.curated')}"
+    fields = (
+        CardField(t(language, "sources.date"), when),
+        CardField(t(language, "sources.article"), f"{article.title} [1] — /card {article.id}"),
+        CardField(t(language, "sources.where"),
+                  t(language, "sources.where_value", path=f"articles/{article.path.name}", line=fact.line)),
+    )
+    body, _ = cut_at_sentence([f"„{fact.quote}”"], 700)
+    card = Card(
+        title=t(language, "sources.fact_title", id=fact.id),
+        body=body,
+        fields=fields,
+        sources=(_source(knowledge, language)(article.id, 1),),
+        date=fact.value,
+    )
+    return Reply((card,))
+
+
+def article_card(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    language = request.language
+    ids = ", ".join(knowledge.articles) or "–"
+    if not arguments:
+        return notice(t(language, "card.missing", ids=ids))
+    lookup = knowledge.find_article(arguments)
+    if not isinstance(lookup.found, Article):
+        if lookup.candidates:
+            return notice(t(language, "card.ambiguous", arg=shorten(arguments, 60), ids=", ".join(lookup.candidates)))
+        return notice(t(language, "card.unknown", arg=shorten(arguments, 60), ids=ids))
+    article = lookup.found
+    lead, _ = cut_at_sentence([s.text for s in split_sentences(article.body)], LEAD_BUDGET)
+    fields = [CardField(t(language, "card.outlet"), article.outlet),
+              CardField(t(language, "card.published"),
+                        format_published(article.published, article.published_precision, language))]
+    if article.author:
+        fields.append(CardField(t(language, "card.author"), article.author))
+    if article.topics:
+        names = [f"/{knowledge.topics[i].command}" for i in article.topics if i in knowledge.topics]
+        fields.append(CardField(t(language, "card.topics"), ", ".join(names)))
+    first = Card(
+        title=article.title,
+        body=lead,
+        fields=tuple(fields),
+        sources=(_source(knowledge, language)(article.id, 1),),
+        date=DateValue(article.published),
+    )
+    return _fact_pages(knowledge, first, knowledge.of_article(article.id), language)
+
+
+def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    language = request.language
+    if arguments:
+        parsed = parse_month_day(arguments)
+        if parsed is None:
+            return notice(t(language, "onthisday.bad", arg=shorten(arguments, 60)))
+        month, day = parsed
+    else:
+        month, day = request.today.month, request.today.day
+    label = format_month_day(month, day, language)
+    title = t(language, "onthisday.title", day=label)
+    facts = knowledge.on_this_day(month, day, before=request.today)
+    if not facts:
+        return notice(t(language, "onthisday.empty", day=label), title=title)
+    labels = [
+        f"{format_date(f.value, language)} · {years_ago(language, request.today.year - f.value.start.year)}"
+        for f in facts
+    ]
+    return _fact_pages(knowledge, Card(title=title), facts, language, labels)
+
+
+def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    language = request.language
+    if not arguments:
+        return notice(t(language, "search.missing"))
+    query = shorten(arguments, 60)
+    facts = knowledge.search(arguments)
+    title = t(language, "search.title", query=query)
+    if not facts:
+        return notice(t(language, "search.empty", query=query), title=title)
+    first = Card(title=title, body=t(language, "search.count", count=len(facts)))
+    return _fact_pages(knowledge, first, facts, language)
+
+
+def topic_card(knowledge: Knowledge, topic_id: str, request: Request) -> Reply:
+    language = request.language
+    topic: Topic = knowledge.topics[topic_id]
+    facts = knowledge.timeline(topic=topic.id)
+    articles = knowledge.topic_articles(topic)
+    summary, _ = cut_at_sentence(split_summary(topic.summary), LEAD_BUDGET)
+    fields = [
+        CardField(t(language, "topic.facts"), str(len(facts))),
+        CardField(t(language, "topic.articles"), str(len(articles))),
+    ]
+    if facts:
+        fields.append(CardField(t(language, "topic.period"), _period_label(knowledge, facts, language)))
+    make = _source(knowledge, language)
+    first = Card(
+        title=topic.title,
+        body=summary,
+        fields=tuple(fields),
+        sources=tuple(make(a.id, n) for n, a in enumerate(
+            [knowledge.articles[i] for i in topic.sources if i in knowledge.articles], start=1)),
+        footer=t(language, "topic.more", topic=topic.id),
+    )
+    return _fact_pages(knowledge, first, facts, language)
+
+
+def split_summary(text: str) -> list[str]:
+    return [s.text for s in split_sentences(text)]
+
+
+def language(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    wanted = arguments.strip().lower()
+    if wanted not in LANGUAGES:
+        return notice(t(request.language, "lang.bad"))
+    return Reply((Card(title="briefing-bot", body=t(wanted, "lang.set")),), language=wanted)  # type: ignore[arg-type]

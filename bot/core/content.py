@@ -1,0 +1,420 @@
+"""Content files: articles (``content/articles/*.md``) and topics (``content/topics/*.toml``).
+
+Every file is validated on its own; a broken one becomes ``path:line: message`` problems and is
+skipped, and the others still load. The file format is a contract: see README "Content files".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.core.dates import DateValue
+from bot.core.errors import Problem
+
+FRONT_MATTER_FENCE = "+++"
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+COMMAND_PATTERN = r"[a-z0-9_]{1,32}"  # what Telegram and Discord both accept
+
+
+# --- validated front matter -------------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class CuratedFactSpec(_Strict):
+    date: date
+    text: str = Field(min_length=1)
+    precision: Literal["day", "month", "year", "range"] = "day"
+    end: date | None = None
+    topics: list[str] = []
+
+    @field_validator("date", "end", mode="before")
+    @classmethod
+    def _plain_date(cls, value: Any) -> Any:
+        if isinstance(value, datetime):
+            raise ValueError("must be a TOML date such as 2022-01-06, without a time")
+        return value
+
+    @model_validator(mode="after")
+    def _range_has_end(self) -> CuratedFactSpec:
+        if self.precision == "range" and self.end is None:
+            raise ValueError("a fact with precision \"range\" needs an 'end' date")
+        if self.precision != "range" and self.end is not None:
+            raise ValueError("'end' is only for facts with precision \"range\"")
+        if self.end is not None and self.end < self.date:
+            raise ValueError("'end' is before 'date'")
+        return self
+
+    def value(self) -> DateValue:
+        start = self.date
+        if self.precision == "month":
+            start = start.replace(day=1)
+        elif self.precision == "year":
+            start = start.replace(month=1, day=1)
+        return DateValue(start, self.precision, self.end)
+
+
+class FrontMatter(_Strict):
+    title: str = Field(min_length=1)
+    outlet: str = Field(min_length=1)
+    published: date | datetime
+    id: str | None = Field(default=None, pattern=f"^{ID_PATTERN}$")
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    author: str | None = None
+    language: str = Field(default="pl", pattern=r"^[a-z]{2,3}$")
+    published_precision: Literal["day", "month"] = "day"
+    topics: list[str] = []
+    note: str | None = None
+    facts: list[CuratedFactSpec] = []
+
+    @field_validator("published", mode="after")
+    @classmethod
+    def _offset_required(cls, value: date | datetime) -> date | datetime:
+        if isinstance(value, datetime) and value.utcoffset() is None:
+            raise ValueError("a date-time needs an offset, e.g. 2022-07-25T22:16:00+02:00 (or give just the date)")
+        return value
+
+
+class TopicSpec(_Strict):
+    title: str = Field(min_length=1)
+    aliases: list[str] = Field(min_length=1)
+    summary: str = Field(min_length=1)
+    id: str | None = Field(default=None, pattern=f"^{ID_PATTERN}$")
+    command: str | None = Field(default=None, pattern=f"^{COMMAND_PATTERN}$")
+    description: str | None = Field(default=None, min_length=1, max_length=100)
+    sources: list[str] = []
+
+
+# --- loaded content -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CuratedFact:
+    value: DateValue
+    text: str
+    topics: tuple[str, ...]
+    line: int  # line of its [[facts]] table in the file
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    title: str
+    outlet: str
+    published: date  # the local calendar date of publication
+    published_precision: Literal["day", "month"]
+    published_at: datetime | None  # when the front matter gives a time
+    url: str | None
+    author: str | None
+    language: str
+    topics: tuple[str, ...]
+    note: str | None
+    facts: tuple[CuratedFact, ...]
+    body: str
+    body_line: int  # line of the file on which the body starts
+    path: Path
+    sha256: str  # of the file's bytes: the key for incremental rebuilds
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    command: str
+    title: str
+    aliases: tuple[str, ...]
+    summary: str
+    description: str
+    sources: tuple[str, ...]
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    articles: tuple[Article, ...]
+    topics: tuple[Topic, ...]
+    problems: tuple[Problem, ...]
+    files: int  # how many files were read
+
+
+# --- parsing helpers ----------------------------------------------------------------------------
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise _FileProblem(line, f"not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8") from None
+
+
+class _FileProblem(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _split_front_matter(text: str) -> tuple[str, str, int]:
+    """Front matter text, body, and the 1-based line on which the body starts."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
+        raise _FileProblem(1, f"the file must start with a line '{FRONT_MATTER_FENCE}' that opens the front matter")
+    for index in range(1, len(lines)):
+        if lines[index].strip() == FRONT_MATTER_FENCE:
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+    raise _FileProblem(len(lines), f"the front matter is not closed: add a line '{FRONT_MATTER_FENCE}' after it")
+
+
+def _parse_toml(text: str, first_line: int) -> dict[str, Any]:
+    """TOML with errors as file lines; ``first_line`` is the file line of the TOML's line 1."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        line = first_line + int(found.group(1)) - 1 if found else first_line
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        message = re.sub(r"\s*\(at end of document\)", " (at the end of the front matter)", message)
+        raise _FileProblem(line, f"invalid TOML: {message}") from None
+
+
+def _key_line(toml_text: str, first_line: int, location: tuple[int | str, ...]) -> int:
+    """The file line of a key (``('facts', 1, 'date')``), else of its table, else the start."""
+    lines = toml_text.split("\n")
+    start, stop = 0, len(lines)
+    if len(location) >= 2 and isinstance(location[1], int):
+        headers = [i for i, line in enumerate(lines) if line.strip() == f"[[{location[0]}]]"]
+        if location[1] < len(headers):
+            start = headers[location[1]]
+            later = [i for i, line in enumerate(lines) if i > start and line.strip().startswith("[")]
+            stop = later[0] if later else len(lines)
+            key = location[2] if len(location) > 2 else None
+        else:
+            key = str(location[0])
+    else:
+        key = location[0] if location else None
+        later = [i for i, line in enumerate(lines) if line.strip().startswith("[")]
+        stop = later[0] if later else len(lines)
+    if isinstance(key, str):
+        for index in range(start, stop):
+            if re.match(rf"\s*{re.escape(key)}\s*=", lines[index]):
+                return first_line + index
+    return first_line + start - (1 if start == 0 else 0)
+
+
+def _validation_problems(error: ValidationError, toml_text: str, first_line: int) -> list[tuple[int, str]]:
+    found = []
+    for item in error.errors():
+        location = tuple(item["loc"])
+        kind = item["type"]
+        if location[:1] == ("published",):
+            location = ("published",)  # pydantic names each member of the date | datetime union
+            if kind in ("date_type", "datetime_type"):
+                kind = "published_type"
+        name = ".".join(str(part) if not isinstance(part, int) else f"[{part + 1}]" for part in location)
+        name = name.replace(".[", "[")
+        if kind == "missing":
+            message = f"missing required key '{name}'"
+        elif kind == "extra_forbidden":
+            message = f"unknown key '{name}'"
+        elif kind in ("date_type", "datetime_type"):
+            message = f"'{name}' must be a TOML date such as 2022-01-06 (no quotes)"
+        elif kind == "published_type":
+            message = f"'{name}' must be a TOML date (2022-01-06) or a date-time with an offset (2022-01-06T09:30:00+01:00)"
+        elif kind == "string_pattern_mismatch":
+            message = f"'{name}' has an invalid value {item['input']!r} (expected: {_PATTERN_HINTS.get(location[-1], 'see README')})"
+        else:
+            text = item["msg"].removeprefix("Value error, ")
+            message = f"'{name}': {text}" if name else text
+        found.append((_key_line(toml_text, first_line, location), message))
+    return found
+
+
+_PATTERN_HINTS = {
+    "id": "letters, digits, '-' and '_', at most 64 characters",
+    "url": "an http:// or https:// address",
+    "language": "a language code such as 'pl'",
+    "command": "lower-case letters, digits and '_', at most 32 characters",
+}
+
+
+def _check_model(model: type[BaseModel], data: dict[str, Any], toml_text: str, first_line: int) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = _validation_problems(error, toml_text, first_line)
+        unique = list(dict.fromkeys(problems))
+        raise _MultiProblem(unique) from None
+
+
+class _MultiProblem(Exception):
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+def _local_date(value: date | datetime) -> tuple[date, datetime | None]:
+    if isinstance(value, datetime):
+        return value.date(), value
+    return value, None
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
+    """One article file; raises ContentError-like ``_MultiProblem``/``_FileProblem``."""
+    text = _decode(path, raw).removeprefix("\ufeff")
+    text = text.replace("\r\n", "\n")
+    toml_text, body, body_line = _split_front_matter(text)
+    data = _parse_toml(toml_text, 2)
+    spec: FrontMatter = _check_model(FrontMatter, data, toml_text, 2)
+    if not body.strip():
+        raise _FileProblem(body_line, "the article has no text after the front matter")
+    unknown = [t for t in spec.topics if t not in topic_ids]
+    for fact in spec.facts:
+        unknown += [t for t in fact.topics if t not in topic_ids]
+    if unknown:
+        known = ", ".join(sorted(topic_ids)) or "none"
+        raise _FileProblem(
+            _key_line(toml_text, 2, ("topics",)),
+            f"unknown topic {', '.join(repr(t) for t in dict.fromkeys(unknown))} (topics: {known})",
+        )
+    published, published_at = _local_date(spec.published)
+    fact_lines = [i + 2 for i, line in enumerate(toml_text.split("\n")) if line.strip() == "[[facts]]"]
+    facts = tuple(
+        CuratedFact(
+            value=fact.value(),
+            text=" ".join(fact.text.split()),
+            topics=tuple(fact.topics or spec.topics),
+            line=fact_lines[i] if i < len(fact_lines) else 1,
+        )
+        for i, fact in enumerate(spec.facts)
+    )
+    # Leading blank lines belong to the fence; the body starts at its first line of text.
+    stripped = body.lstrip("\n")
+    body_line += len(body) - len(stripped)
+    return Article(
+        id=spec.id or path.stem,
+        title=spec.title.strip(),
+        outlet=spec.outlet.strip(),
+        published=published,
+        published_precision=spec.published_precision,
+        published_at=published_at,
+        url=spec.url,
+        author=spec.author,
+        language=spec.language,
+        topics=tuple(spec.topics),
+        note=spec.note,
+        facts=facts,
+        body=stripped.rstrip(),
+        body_line=body_line,
+        path=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def parse_topic(path: Path, raw: bytes) -> Topic:
+    text = _decode(path, raw).removeprefix("\ufeff")
+    data = _parse_toml(text, 1)
+    spec: TopicSpec = _check_model(TopicSpec, data, text, 1)
+    topic_id = spec.id or path.stem
+    if not re.fullmatch(ID_PATTERN, topic_id):
+        raise _FileProblem(1, f"the file name gives the topic id {topic_id!r}; set a valid 'id'")
+    command = spec.command or topic_id.lower().replace("-", "_")
+    if not re.fullmatch(COMMAND_PATTERN, command):
+        raise _FileProblem(1, f"the topic id {topic_id!r} is not a valid command name; set 'command'")
+    return Topic(
+        id=topic_id,
+        command=command,
+        title=spec.title.strip(),
+        aliases=tuple(a.strip() for a in spec.aliases if a.strip()),
+        summary=" ".join(spec.summary.split()),
+        description=spec.description or spec.title.strip(),
+        sources=tuple(spec.sources),
+        path=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _problems_of(path: Path, error: Exception) -> list[Problem]:
+    if isinstance(error, _MultiProblem):
+        return [Problem(path, line, message) for line, message in error.problems]
+    if isinstance(error, _FileProblem):
+        return [Problem(path, error.line, error.message)]
+    raise error
+
+
+def _files(folder: Path, suffix: str) -> tuple[list[Path], list[Problem]]:
+    """Content files in a folder; other visible files are reported, not silently ignored."""
+    if not folder.is_dir():
+        return [], []
+    wanted, problems = [], []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith((".", "_")) or path.name.lower() == "readme.md" or path.is_dir():
+            continue
+        if path.suffix == suffix:
+            wanted.append(path)
+        else:
+            problems.append(Problem(path, 1, f"not a content file: files here must end in {suffix}"))
+    return wanted, problems
+
+
+def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozenset()) -> Content:
+    """Load and validate every topic and article under ``content_dir``.
+
+    ``reserved_commands`` are the bot's own commands, which a topic may not take.
+    """
+    problems: list[Problem] = []
+    if not content_dir.is_dir():
+        problems.append(Problem(content_dir, 1, "the content folder does not exist"))
+        return Content((), (), tuple(problems), 0)
+    topic_paths, extra = _files(content_dir / "topics", ".toml")
+    article_paths, extra_articles = _files(content_dir / "articles", ".md")
+    problems += extra + extra_articles
+
+    topics: list[Topic] = []
+    for path in topic_paths:
+        try:
+            topic = parse_topic(path, path.read_bytes())
+        except (_FileProblem, _MultiProblem) as error:
+            problems += _problems_of(path, error)
+            continue
+        clash = next((t for t in topics if t.id == topic.id or t.command == topic.command), None)
+        if clash is not None:
+            problems.append(Problem(path, 1, f"topic id or command {topic.command!r} is already used by {clash.path}"))
+        elif topic.command in reserved_commands:
+            problems.append(Problem(path, 1, f"the command /{topic.command} is one of the bot's own; set another 'command'"))
+        else:
+            topics.append(topic)
+
+    topic_ids = {t.id for t in topics}
+    articles: list[Article] = []
+    seen: dict[str, Path] = {}
+    for path in article_paths:
+        try:
+            article = parse_article(path, path.read_bytes(), topic_ids)
+        except (_FileProblem, _MultiProblem) as error:
+            problems += _problems_of(path, error)
+            continue
+        if article.id in seen:
+            problems.append(Problem(path, 1, f"article id {article.id!r} is already used by {seen[article.id]}"))
+            continue
+        seen[article.id] = path
+        articles.append(article)
+
+    known_articles = set(seen)
+    for topic in topics:
+        missing = [s for s in topic.sources if s not in known_articles]
+        if missing:
+            line = _key_line(topic.path.read_text("utf-8"), 1, ("sources",))
+            problems.append(Problem(topic.path, line, f"'sources' names unknown articles: {', '.join(missing)}"))
+    files = len(topic_paths) + len(article_paths) + len(extra) + len(extra_articles)
+    return Content(tuple(articles), tuple(topics), tuple(problems), files)

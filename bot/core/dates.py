@@ -1,0 +1,361 @@
+"""Dates with a precision, and the extraction of date expressions from Polish text.
+
+Written by hand: ``dateparser.search_dates`` (the obvious library) finds full dates in Polish,
+but it does not resolve weekdays against a publication date, has no notion of precision or of
+"w nocy z piątku na sobotę", and reports many numbers as dates. The rules below are small,
+listed in one place, and measured against hand-annotated articles in the tests.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+Precision = Literal["day", "month", "year", "range"]
+PRECISIONS: tuple[Precision, ...] = ("day", "month", "year", "range")
+
+#: What kind of expression a mention was; used by tests and the quality harness.
+MentionKind = Literal["full", "no_year", "month", "year", "weekday", "relative", "range"]
+
+
+@dataclass(frozen=True, slots=True)
+class DateValue:
+    """A date with its precision: a day, a month, a year, or a range of days.
+
+    ``start`` is the first day of the period; ``end`` is set only for ranges.
+    """
+
+    start: date
+    precision: Precision = "day"
+    end: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.precision == "range":
+            if self.end is None or self.end < self.start:
+                raise ValueError("a range needs an end on or after its start")
+        elif self.end is not None:
+            raise ValueError("only ranges have an end")
+
+    @property
+    def last_day(self) -> date:
+        """The last day the value covers."""
+        if self.precision == "day":
+            return self.start
+        if self.precision == "month":
+            days = calendar.monthrange(self.start.year, self.start.month)[1]
+            return self.start.replace(day=days)
+        if self.precision == "year":
+            return self.start.replace(month=12, day=31)
+        assert self.end is not None
+        return self.end
+
+    @property
+    def sort_key(self) -> tuple[date, date]:
+        return (self.start, self.last_day)
+
+
+def day(value: date) -> DateValue:
+    return DateValue(value, "day")
+
+
+def month(year: int, month_number: int) -> DateValue:
+    return DateValue(date(year, month_number, 1), "month")
+
+
+def year(value: int) -> DateValue:
+    return DateValue(date(value, 1, 1), "year")
+
+
+def period(start: date, end: date) -> DateValue:
+    """A range of days; a range of one day is just that day."""
+    return day(start) if start == end else DateValue(start, "range", end)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A date expression found in a sentence, resolved against the publication date."""
+
+    start: int  # character offsets in the sentence
+    end: int
+    text: str
+    kind: MentionKind
+    value: DateValue
+
+
+# --- Polish vocabulary -------------------------------------------------------------------------
+
+_MONTHS_GENITIVE = (
+    "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
+    "września", "października", "listopada", "grudnia",
+)
+_MONTHS_LOCATIVE = (
+    "styczniu", "lutym", "marcu", "kwietniu", "maju", "czerwcu", "lipcu", "sierpniu",
+    "wrześniu", "październiku", "listopadzie", "grudniu",
+)
+_MONTHS_NOMINATIVE = (
+    "styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec", "sierpień",
+    "wrzesień", "październik", "listopad", "grudzień",
+)
+_MONTH_NUMBER = {
+    name: index + 1
+    for names in (_MONTHS_GENITIVE, _MONTHS_LOCATIVE, _MONTHS_NOMINATIVE)
+    for index, name in enumerate(names)
+}
+
+# Weekday forms after "w/we" (accusative) and after "z/ze ... na" (genitive); Monday is 0.
+_WEEKDAYS_ACCUSATIVE = ("poniedziałek", "wtorek", "środę", "czwartek", "piątek", "sobotę", "niedzielę")
+_WEEKDAYS_GENITIVE = ("poniedziałku", "wtorku", "środy", "czwartku", "piątku", "soboty", "niedzieli")
+_WEEKDAY_NUMBER = {
+    name: index
+    for names in (_WEEKDAYS_ACCUSATIVE, _WEEKDAYS_GENITIVE)
+    for index, name in enumerate(names)
+}
+
+_COUNT_WORDS = {
+    "dwóch": 2, "dwu": 2, "trzech": 3, "czterech": 4, "pięciu": 5, "sześciu": 6, "siedmiu": 7,
+    "ośmiu": 8, "dziewięciu": 9, "dziesięciu": 10, "czternastu": 14, "trzydziestu": 30,
+}
+
+
+def _alternation(words: object) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+
+
+_GEN = f"(?:{_alternation(_MONTHS_GENITIVE)})"
+_LOC = f"(?:{_alternation(_MONTHS_LOCATIVE)})"
+_NOM = f"(?:{_alternation(_MONTHS_NOMINATIVE)})"
+_WD_ACC = f"(?:{_alternation(_WEEKDAYS_ACCUSATIVE)})"
+_WD_GEN = f"(?:{_alternation(_WEEKDAYS_GENITIVE)})"
+_YEAR_SUFFIX = r"(?:\s*(?:r\.|roku\b))?"
+_RELATIVE_YEAR = r"(?P<rel>tego|bieżącego|ubiegłego|zeszłego|przeszłego|przyszłego|poprzedniego)\s+roku\b"
+_DAY_PART = r"(?:\s+(?:rano|wieczorem|po\s+południu|przed\s+południem|w\s+nocy|nad\s+ranem|około\s+południa))?"
+
+_B = r"(?<![\w.,-])"  # no word character, digit group or decimal part right before
+_E = r"(?!\w)"
+
+# Each pattern has a name (the handler below) and is tried everywhere; overlaps are then
+# settled in favour of the longest match, so "od 2 do 5 stycznia 2022" is one range.
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in [
+        ("day_range", rf"{_B}(?:od\s+|między\s+)?(?P<d1>\d{{1,2}})\s*(?:[-–—]|do|a)\s*(?P<d2>\d{{1,2}})\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}"),
+        ("month_range", rf"{_B}od\s+(?P<d1>\d{{1,2}})\s+(?P<m1>{_GEN})(?:\s+(?P<y1>\d{{4}}){_YEAR_SUFFIX})?\s+do\s+(?P<d2>\d{{1,2}})\s+(?P<m2>{_GEN})(?:\s+(?P<y2>\d{{4}}){_YEAR_SUFFIX})?{_E}"),
+        ("day_month", rf"{_B}(?P<od>od\s+)?(?P<d>\d{{1,2}})\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}"),
+        ("numeric", rf"{_B}(?P<od>od\s+)?(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}}){_YEAR_SUFFIX}(?![\w.]\d)"),
+        ("iso", rf"{_B}(?P<od>od\s+)?(?P<y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}}){_E}"),
+        ("month_year", rf"{_B}(?:(?:w|we)\s+(?P<m_loc>{_LOC})|(?P<m_nom>{_NOM})|(?P<m_gen>{_GEN}))\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}{_E}"),
+        ("month_in", rf"\b(?:w|we)\s+(?P<m>{_LOC})(?:\s+{_RELATIVE_YEAR})?{_E}"),
+        ("month_part", rf"\b(?:na\s+początku|pod\s+koniec|w\s+połowie|z\s+końcem|na\s+przełomie|od\s+początku|do\s+końca)\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}"),
+        ("years", rf"\bw\s+latach\s+(?P<y1>\d{{4}})\s*[-–—]\s*(?P<y2>\d{{4}}){_E}"),
+        ("year", rf"(?:\b(?:w|we|od|do|z|ze)\s+)?{_B}(?P<y>(?:19|20)\d\d)\s*(?:r\.|roku\b)"),
+        ("year_relative", rf"\b(?:(?:na\s+początku|pod\s+koniec|w\s+połowie|od\s+początku)\s+(?P<rel_a>tego|bieżącego|ubiegłego|zeszłego|przyszłego)?\s*roku|w\s+(?P<rel_b>tym|bieżącym|ubiegłym|zeszłym|przyszłym)\s+roku){_E}"),
+        ("night", rf"\bw\s+nocy\s+(?:z|ze)\s+(?P<w1>{_WD_GEN})\s+na\s+(?P<w2>{_WD_ACC}){_E}"),
+        ("weekday", rf"\b(?:w|we)\s+(?:(?P<mod>ubiegły|ubiegłą|zeszły|zeszłą|ostatni|ostatnią|przyszły|przyszłą|najbliższy|najbliższą)\s+)?(?P<w>{_WD_ACC}){_DAY_PART}{_E}"),
+        ("relative_day", rf"\b(?P<word>przedwczoraj|wczoraj|pojutrze|jutro|(?:dziś|dzisiaj)(?=\s+(?:rano|wieczorem|w\s+nocy|po\s+południu|przed\s+południem)))(?:{_DAY_PART}){_E}"),
+        ("last_days", rf"\b(?:w\s+ciągu\s+ostatnich|w\s+ostatnich|przez\s+ostatnie)\s+(?P<n>\d{{1,2}}|{_alternation(_COUNT_WORDS)})\s+(?:dni|dniach){_E}"),
+    ]
+]
+
+
+# --- resolution --------------------------------------------------------------------------------
+
+def infer_year(month_number: int, day_number: int, published: date) -> int:
+    """The year of a date written without one: the nearest such date to the publication,
+    where the future counts three times as far (news mostly reports what has happened)."""
+    best_year, best_cost = published.year, None
+    for candidate_year in (published.year - 1, published.year, published.year + 1):
+        safe_day = min(day_number, calendar.monthrange(candidate_year, month_number)[1])
+        candidate = date(candidate_year, month_number, safe_day)
+        distance = (candidate - published).days
+        cost = distance * 3 if distance > 0 else -distance
+        if best_cost is None or cost < best_cost:
+            best_year, best_cost = candidate_year, cost
+    return best_year
+
+
+def _relative_year(word: str | None, published: date) -> int | None:
+    if not word:
+        return None
+    word = word.lower()
+    if word in ("tego", "bieżącego", "tym", "bieżącym"):
+        return published.year
+    if word in ("ubiegłego", "zeszłego", "przeszłego", "poprzedniego", "ubiegłym", "zeszłym"):
+        return published.year - 1
+    return published.year + 1  # przyszłego / przyszłym
+
+
+def last_weekday(weekday: int, published: date) -> date:
+    """The latest such weekday on or before the publication date."""
+    return published - timedelta(days=(published.weekday() - weekday) % 7)
+
+
+def _safe_date(year_number: int, month_number: int, day_number: int) -> date | None:
+    try:
+        return date(year_number, month_number, day_number)
+    except ValueError:
+        return None
+
+
+def _month(name: str) -> int:
+    return _MONTH_NUMBER[name.lower()]
+
+
+def _open_range(start: date, published: date, published_is_day: bool) -> DateValue:
+    """"od 2 stycznia" means from then until (at least) the article's date."""
+    if published_is_day and published > start:
+        return period(start, published)
+    return day(start)
+
+
+def _resolve(
+    name: str, match: re.Match[str], published: date, published_is_day: bool
+) -> tuple[MentionKind, DateValue] | None:
+    g = match.groupdict()
+    if name == "day_range":
+        m = _month(g["m"])
+        y = int(g["y"]) if g["y"] else _relative_year(g.get("rel"), published)
+        y = y or infer_year(m, int(g["d1"]), published)
+        first, last = _safe_date(y, m, int(g["d1"])), _safe_date(y, m, int(g["d2"]))
+        if first is None or last is None or last < first:
+            return None
+        return "range", period(first, last)
+    if name == "month_range":
+        m1, m2 = _month(g["m1"]), _month(g["m2"])
+        y2 = int(g["y2"]) if g["y2"] else infer_year(m2, int(g["d2"]), published)
+        y1 = int(g["y1"]) if g["y1"] else (y2 if m1 <= m2 else y2 - 1)
+        first, last = _safe_date(y1, m1, int(g["d1"])), _safe_date(y2, m2, int(g["d2"]))
+        if first is None or last is None or last < first:
+            return None
+        return "range", period(first, last)
+    if name == "day_month":
+        m, d = _month(g["m"]), int(g["d"])
+        explicit = int(g["y"]) if g["y"] else _relative_year(g.get("rel"), published)
+        value = _safe_date(explicit or infer_year(m, d, published), m, d)
+        if value is None:
+            return None
+        kind: MentionKind = "full" if g["y"] else "no_year"
+        if g["od"]:
+            resolved = _open_range(value, published, published_is_day)
+            return ("range" if resolved.precision == "range" else kind), resolved
+        return kind, day(value)
+    if name in ("numeric", "iso"):
+        value = _safe_date(int(g["y"]), int(g["m"]), int(g["d"]))
+        if value is None:
+            return None
+        if g["od"]:
+            resolved = _open_range(value, published, published_is_day)
+            return ("range" if resolved.precision == "range" else "full"), resolved
+        return "full", day(value)
+    if name == "month_year":
+        m = _month(g["m_loc"] or g["m_nom"] or g["m_gen"])
+        return "month", month(int(g["y"]), m)
+    if name in ("month_in", "month_part"):
+        m = _month(g["m"])
+        explicit = int(g["y"]) if g.get("y") else _relative_year(g.get("rel"), published)
+        return "month", month(explicit or infer_year(m, 15, published), m)
+    if name == "years":
+        y1, y2 = int(g["y1"]), int(g["y2"])
+        if y2 < y1:
+            return None
+        return "range", DateValue(date(y1, 1, 1), "range", date(y2, 12, 31))
+    if name == "year":
+        return "year", year(int(g["y"]))
+    if name == "year_relative":
+        y = _relative_year(g["rel_a"] or g["rel_b"] or "tego", published)
+        assert y is not None
+        return "year", year(y)
+    # Everything below counts days from the publication date, so it needs a day-precise one.
+    if not published_is_day:
+        return None
+    if name == "night":
+        first = last_weekday(_WEEKDAY_NUMBER[g["w1"].lower()], published)
+        second = first + timedelta(days=1)
+        if second.weekday() != _WEEKDAY_NUMBER[g["w2"].lower()]:
+            return None
+        if second > published:  # the night that ended on the publication day at the latest
+            first, second = first - timedelta(days=7), second - timedelta(days=7)
+        return "range", period(first, second)
+    if name == "weekday":
+        target = _WEEKDAY_NUMBER[g["w"].lower()]
+        modifier = (g["mod"] or "").lower()
+        if modifier.startswith(("przysz", "najbli")):
+            ahead = (target - published.weekday()) % 7 or 7
+            return "weekday", day(published + timedelta(days=ahead))
+        value = last_weekday(target, published)
+        if modifier and value == published:
+            value -= timedelta(days=7)  # "w ubiegły piątek" said on a Friday is a week ago
+        return "weekday", day(value)
+    if name == "relative_day":
+        word = g["word"].lower()
+        offset = {"przedwczoraj": -2, "wczoraj": -1, "jutro": 1, "pojutrze": 2}.get(word, 0)
+        return "relative", day(published + timedelta(days=offset))
+    if name == "last_days":
+        raw = g["n"].lower()
+        count = int(raw) if raw.isdigit() else _COUNT_WORDS[raw]
+        if count < 1:
+            return None
+        return "range", period(published - timedelta(days=count - 1), published)
+    raise AssertionError(f"unhandled date pattern {name}")
+
+
+def find_dates(text: str, published: date, published_is_day: bool = True) -> list[Mention]:
+    """Every date expression in ``text``, resolved against the publication date.
+
+    Expressions that cannot be resolved (a weekday in an article dated only to the month, an
+    impossible date such as 31 lutego) are left out.
+    """
+    candidates: list[tuple[int, int, int, str, re.Match[str]]] = []
+    for priority, (name, pattern) in enumerate(_PATTERNS):
+        for match in pattern.finditer(text):
+            candidates.append((match.start(), -(match.end() - match.start()), priority, name, match))
+    candidates.sort(key=lambda c: (c[1], c[0], c[2]))  # longest first, then leftmost
+    taken: list[tuple[int, int]] = []
+    mentions: list[Mention] = []
+    for start, negative_length, _, name, match in candidates:
+        end = start - negative_length
+        if any(start < t_end and t_start < end for t_start, t_end in taken):
+            continue
+        resolved = _resolve(name, match, published, published_is_day)
+        if resolved is None:
+            continue
+        taken.append((start, end))
+        kind, value = resolved
+        mentions.append(Mention(start, end, match.group(0).strip(), kind, value))
+    mentions.sort(key=lambda m: m.start)
+    return mentions
+
+
+def parse_month_day(text: str) -> tuple[int, int] | None:
+    """``MM-DD`` (29 February allowed) or None."""
+    match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", text.strip())
+    if not match:
+        return None
+    month_number, day_number = int(match.group(1)), int(match.group(2))
+    if _safe_date(2000, month_number, day_number) is None:  # 2000 is a leap year
+        return None
+    return month_number, day_number
+
+
+def parse_period(text: str) -> DateValue | None:
+    """A period typed by a user: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or ``A..B``."""
+    text = text.strip()
+    if ".." in text:
+        left, _, right = text.partition("..")
+        first, last = parse_period(left), parse_period(right)
+        if first is None or last is None or last.last_day < first.start:
+            return None
+        return period(first.start, last.last_day)
+    if re.fullmatch(r"\d{4}", text):
+        return year(int(text)) if 1 <= int(text) <= 9999 else None
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+    if match:
+        y, m = int(match.group(1)), int(match.group(2))
+        return month(y, m) if 1 <= m <= 12 and y >= 1 else None
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if match:
+        value = _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        return day(value) if value else None
+    return None

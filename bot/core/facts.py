@@ -1,0 +1,146 @@
+"""Dated facts: extracted from article sentences, or curated in an article's front matter."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from bot.core import lemmas
+from bot.core.content import Article, Topic
+from bot.core.dates import DateValue, find_dates
+from bot.core.sentences import split_sentences
+
+Origin = Literal["extracted", "curated"]
+
+#: Bump when extraction changes, so that stores built by older code are rebuilt.
+EXTRACTOR_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A dated statement with the sentence it came from and its article."""
+
+    id: str
+    value: DateValue
+    text: str
+    quote: str  # the source sentence as written (white space folded)
+    article: str
+    topics: tuple[str, ...]
+    origin: Origin
+    line: int  # line in the article file
+    mention: str | None = None  # the date expression as written, for extracted facts
+    keys: tuple[str, ...] = ()  # search keys: folded lemmas and word forms
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON shape of ``briefing-bot facts --json`` (a contract: keep it)."""
+        return {
+            "id": self.id,
+            "date": self.value.start.isoformat(),
+            "precision": self.value.precision,
+            "end": self.value.end.isoformat() if self.value.end else None,
+            "text": self.text,
+            "quote": self.quote,
+            "article": self.article,
+            "topics": list(self.topics),
+            "origin": self.origin,
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        """The fact store's document: the public shape plus what the indexes need."""
+        return self.to_json() | {"line": self.line, "mention": self.mention, "keys": list(self.keys)}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Fact:
+        end = date.fromisoformat(record["end"]) if record["end"] else None
+        return cls(
+            id=record["id"],
+            value=DateValue(date.fromisoformat(record["date"]), record["precision"], end),
+            text=record["text"],
+            quote=record["quote"],
+            article=record["article"],
+            topics=tuple(record["topics"]),
+            origin=record["origin"],
+            line=record["line"],
+            mention=record["mention"],
+            keys=tuple(record["keys"]),
+        )
+
+
+def fact_id(*parts: str) -> str:
+    """A short id that depends only on what identifies the fact, so it survives rebuilds."""
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=5).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMatcher:
+    """A topic's aliases as lemma sequences, so "Organizacji Układu" finds "Organizacja Układu"."""
+
+    topic: str
+    phrases: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, topic: Topic) -> TopicMatcher:
+        phrases = {tuple(lemmas.keys(alias)) for alias in (*topic.aliases, topic.title)}
+        phrases |= {tuple(lemmas.fold(w) for w in lemmas.words(alias)) for alias in topic.aliases}
+        return cls(topic.id, tuple(sorted(p for p in phrases if p)))
+
+    def found_in(self, text_keys: list[str], text_forms: list[str]) -> bool:
+        return any(
+            lemmas.contains_phrase(text_keys, list(p)) or lemmas.contains_phrase(text_forms, list(p))
+            for p in self.phrases
+        )
+
+
+def _topics_in(text: str, matchers: list[TopicMatcher]) -> tuple[str, ...]:
+    text_keys = lemmas.keys(text)
+    text_forms = [lemmas.fold(w) for w in lemmas.words(text)]
+    return tuple(m.topic for m in matchers if m.found_in(text_keys, text_forms))
+
+
+def extract_facts(article: Article, matchers: list[TopicMatcher]) -> list[Fact]:
+    """The dated facts of one article, in the order they appear, curated ones first."""
+    facts: list[Fact] = []
+    for curated in article.facts:
+        topics = tuple(dict.fromkeys((*curated.topics, *_topics_in(curated.text, matchers))))
+        facts.append(
+            Fact(
+                id=fact_id(article.id, "curated", curated.value.start.isoformat(), curated.text),
+                value=curated.value,
+                text=curated.text,
+                quote=curated.text,
+                article=article.id,
+                topics=topics,
+                origin="curated",
+                line=curated.line,
+                keys=tuple(sorted(lemmas.key_set(curated.text))),
+            )
+        )
+    if article.language != "pl":
+        return facts  # the date rules are Polish; other languages get curated facts only
+    seen: dict[tuple[str, str], int] = {}
+    for sentence in split_sentences(article.body):
+        mentions = find_dates(sentence.text, article.published, article.published_precision == "day")
+        if not mentions:
+            continue
+        topics = _topics_in(sentence.text, matchers)
+        keys = tuple(sorted(lemmas.key_set(sentence.text)))
+        for mention in mentions:
+            occurrence = seen.get((sentence.text, mention.text), 0)
+            seen[(sentence.text, mention.text)] = occurrence + 1
+            facts.append(
+                Fact(
+                    id=fact_id(article.id, sentence.text, mention.text, str(occurrence)),
+                    value=mention.value,
+                    text=sentence.text,
+                    quote=sentence.text,
+                    article=article.id,
+                    topics=topics,
+                    origin="extracted",
+                    line=article.body_line + sentence.line - 1,
+                    mention=mention.text,
+                    keys=keys,
+                )
+            )
+    return facts

@@ -1,0 +1,206 @@
+"""The bot's own words in Polish (the default) and English, and dates written out in both.
+
+Content (articles, topic summaries) stays in its own language; only the bot's words change.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from bot.core.dates import DateValue
+
+Language = Literal["pl", "en"]
+LANGUAGES: tuple[Language, ...] = ("pl", "en")
+DEFAULT_LANGUAGE: Language = "pl"
+
+_MONTHS = {
+    "pl": ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
+           "września", "października", "listopada", "grudnia"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+_MONTHS_STANDALONE = {
+    "pl": ("styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec", "sierpień",
+           "wrzesień", "październik", "listopad", "grudzień"),
+    "en": _MONTHS["en"],
+}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "pl": {
+        "start.title": "Cześć! Tu briefing-bot",
+        "start.body": (
+            "Robię krótkie briefingi z artykułów prasowych. Znam {articles} i {facts} z lat {period}. "
+            "Tematy: {topics}."
+        ),
+        "start.try": "Spróbuj",
+        "start.more": "Wszystkie komendy: /help",
+        "help.title": "Komendy",
+        "help.topic": "briefing: {title}",
+        "help.detail": "Więcej o komendzie: /help <komenda>",
+        "unknown": "Nie znam komendy /{name}. Lista komend: /help",
+        "not_a_command": "Komendy zaczynają się od „/”, np. /timeline albo /search Tokajew. Lista komend: /help",
+        "usage": "Użycie: {usage}",
+        "timeline.title": "Oś czasu",
+        "timeline.title_for": "Oś czasu: {what}",
+        "timeline.bad": "Nie rozumiem „{arg}”. Podaj rok (2022), miesiąc (2022-01), zakres (2022-01-01..2022-01-31) albo temat ({topics}).",
+        "timeline.empty": "Brak faktów dla: {what}.",
+        "timeline.more": "Pełne cytaty: /sources <id>",
+        "sources.title": "Źródła",
+        "sources.fact_title": "Źródło faktu {id}",
+        "sources.unknown_fact": "Nie znam faktu ani artykułu „{arg}”. Identyfikatory faktów są na kartach (np. /timeline), listę artykułów daje /sources.",
+        "sources.quote": "Cytat",
+        "sources.article": "Artykuł",
+        "sources.where": "Miejsce",
+        "sources.where_value": "{path}, wiersz {line}",
+        "sources.date": "Data",
+        "sources.curated": "fakt dodany przez redakcję",
+        "card.missing": "Podaj artykuł: /card <id>. Artykuły: {ids}",
+        "card.unknown": "Nie znam artykułu „{arg}”. Artykuły: {ids}",
+        "card.ambiguous": "„{arg}” pasuje do kilku artykułów: {ids}",
+        "card.published": "Opublikowano",
+        "card.author": "Autor",
+        "card.outlet": "Źródło",
+        "card.topics": "Tematy",
+        "card.facts": "Datowane fakty",
+        "card.note": "Uwaga redakcji",
+        "card.rest": "Ciąg dalszy na następnej stronie",
+        "onthisday.title": "Tego dnia: {day}",
+        "onthisday.bad": "Nie rozumiem „{arg}”. Podaj dzień jako MM-DD, np. /onthisday 01-06.",
+        "onthisday.empty": "Brak faktów z {day} z poprzednich lat.",
+        "search.title": "Szukam: {query}",
+        "search.missing": "Podaj słowa do wyszukania, np. /search Tokajew.",
+        "search.empty": "Nic nie znalazłem dla „{query}”.",
+        "search.count": "Znalezione fakty: {count}",
+        "topic.title": "{title}",
+        "topic.facts": "Fakty",
+        "topic.articles": "Artykuły",
+        "topic.period": "Okres",
+        "topic.more": "Cała oś czasu: /timeline {topic}",
+        "topic.key_facts": "Najważniejsze daty",
+        "lang.set": "Język odpowiedzi: polski.",
+        "lang.bad": "Dostępne języki: pl, en. Np. /lang en",
+        "page": "Strona {page}/{pages}",
+        "ago": "{years} temu",
+        "id": "id {id}",
+        "too_long": "To zapytanie jest za długie (limit: {limit} znaków).",
+    },
+    "en": {
+        "start.title": "Hello! This is briefing-bot",
+        "start.body": (
+            "I make short briefings from news articles. I know {articles} and {facts} from {period}. "
+            "Topics: {topics}."
+        ),
+        "start.try": "Try",
+        "start.more": "All commands: /help",
+        "help.title": "Commands",
+        "help.topic": "briefing: {title}",
+        "help.detail": "More about a command: /help <command>",
+        "unknown": "I don't know the command /{name}. Commands: /help",
+        "not_a_command": "Commands start with \"/\", e.g. /timeline or /search Tokajew. Commands: /help",
+        "usage": "Usage: {usage}",
+        "timeline.title": "Timeline",
+        "timeline.title_for": "Timeline: {what}",
+        "timeline.bad": "I don't understand \"{arg}\". Give a year (2022), a month (2022-01), a range (2022-01-01..2022-01-31) or a topic ({topics}).",
+        "timeline.empty": "No facts for: {what}.",
+        "timeline.more": "Full quotes: /sources <id>",
+        "sources.title": "Sources",
+        "sources.fact_title": "Source of fact {id}",
+        "sources.unknown_fact": "I know no fact or article \"{arg}\". Fact ids are on the cards (e.g. /timeline); /sources lists the articles.",
+        "sources.quote": "Quote",
+        "sources.article": "Article",
+        "sources.where": "Where",
+        "sources.where_value": "{path}, line {line}",
+        "sources.date": "Date",
+        "sources.curated": "a fact added by the editors",
+        "card.missing": "Name an article: /card <id>. Articles: {ids}",
+        "card.unknown": "I don't know the article \"{arg}\". Articles: {ids}",
+        "card.ambiguous": "\"{arg}\" matches several articles: {ids}",
+        "card.published": "Published",
+        "card.author": "Author",
+        "card.outlet": "Outlet",
+        "card.topics": "Topics",
+        "card.facts": "Dated facts",
+        "card.note": "Editor's note",
+        "card.rest": "Continued on the next page",
+        "onthisday.title": "On this day: {day}",
+        "onthisday.bad": "I don't understand \"{arg}\". Give the day as MM-DD, e.g. /onthisday 01-06.",
+        "onthisday.empty": "No facts from {day} in earlier years.",
+        "search.title": "Search: {query}",
+        "search.missing": "Give words to search for, e.g. /search Tokajew.",
+        "search.empty": "Nothing found for \"{query}\".",
+        "search.count": "Facts found: {count}",
+        "topic.title": "{title}",
+        "topic.facts": "Facts",
+        "topic.articles": "Articles",
+        "topic.period": "Period",
+        "topic.more": "Whole timeline: /timeline {topic}",
+        "topic.key_facts": "Key dates",
+        "lang.set": "Reply language: English.",
+        "lang.bad": "Languages: pl, en. E.g. /lang pl",
+        "page": "Page {page}/{pages}",
+        "ago": "{years} ago",
+        "id": "id {id}",
+        "too_long": "This request is too long (limit: {limit} characters).",
+    },
+}
+
+
+def t(language: str, key: str, **values: object) -> str:
+    """A message in ``language`` (falling back to Polish) with ``values`` filled in."""
+    table = MESSAGES.get(language, MESSAGES[DEFAULT_LANGUAGE])
+    return table[key].format(**values)
+
+
+def plural(language: str, count: int, forms: tuple[str, str, str] | tuple[str, str]) -> str:
+    """``count`` with the right form: Polish (1 artykuł, 2 artykuły, 5 artykułów) or English."""
+    if language == "en":
+        return f"{count} {forms[0] if count == 1 else forms[1]}"
+    one, few, many = forms  # type: ignore[misc]
+    if count == 1:
+        return f"1 {one}"
+    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        return f"{count} {few}"
+    return f"{count} {many}"
+
+
+def years_ago(language: str, years: int) -> str:
+    forms = ("rok", "lata", "lat") if language == "pl" else ("year", "years")
+    return t(language, "ago", years=plural(language, years, forms))
+
+
+def format_day(value: date, language: str, with_year: bool = True) -> str:
+    months = _MONTHS["en" if language == "en" else "pl"]
+    text = f"{value.day} {months[value.month - 1]}"
+    return f"{text} {value.year}" if with_year else text
+
+
+def format_month_day(month: int, day: int, language: str) -> str:
+    return format_day(date(2000, month, day), language, with_year=False)
+
+
+def format_date(value: DateValue, language: str) -> str:
+    """A date the way a reader writes it, keeping its precision."""
+    start = value.start
+    if value.precision == "day":
+        return format_day(start, language)
+    if value.precision == "month":
+        return f"{_MONTHS_STANDALONE['en' if language == 'en' else 'pl'][start.month - 1]} {start.year}"
+    if value.precision == "year":
+        return str(start.year)
+    end = value.last_day
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+        return f"{start.year}–{end.year}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{format_day(end, language)}"
+    if start.year == end.year:
+        return f"{format_day(start, language, with_year=False)} – {format_day(end, language)}"
+    return f"{format_day(start, language)} – {format_day(end, language)}"
+
+
+def format_published(published: date, precision: str, language: str) -> str:
+    return format_date(DateValue(published.replace(day=1), "month") if precision == "month" else DateValue(published), language)
+
+
+def normalise_language(value: str | None) -> Language:
+    return "en" if value and value.lower().startswith("en") else "pl"

@@ -1,0 +1,142 @@
+"""Everything the bot knows, in memory, with the indexes that answer commands quickly."""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.core import lemmas
+from bot.core.content import Article, Topic
+from bot.core.dates import DateValue
+from bot.core.facts import Fact
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """The answer to "which article/topic did the user mean": one, several, or none."""
+
+    found: Article | Topic | None
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass
+class Knowledge:
+    articles: dict[str, Article]
+    topics: dict[str, Topic]
+    facts: list[Fact]  # in date order
+    by_id: dict[str, Fact] = field(init=False)
+    _starts: list[date] = field(init=False)
+    _by_month_day: dict[tuple[int, int], list[Fact]] = field(init=False)
+    _by_topic: dict[str, list[Fact]] = field(init=False)
+    _by_article: dict[str, list[Fact]] = field(init=False)
+    _by_key: dict[str, list[int]] = field(init=False)
+
+    @classmethod
+    def build(cls, articles: list[Article] | tuple[Article, ...], topics: list[Topic] | tuple[Topic, ...],
+              facts: list[Fact] | tuple[Fact, ...]) -> Knowledge:
+        ordered_articles = sorted(articles, key=lambda a: (a.published, a.id))
+        ordered = sorted(facts, key=lambda f: (f.value.sort_key, f.article, f.line, f.id))
+        return cls({a.id: a for a in ordered_articles}, {t.id: t for t in topics}, ordered)
+
+    def __post_init__(self) -> None:
+        self.by_id = {f.id: f for f in self.facts}
+        self._starts = [f.value.start for f in self.facts]
+        self._by_month_day = defaultdict(list)
+        self._by_topic = defaultdict(list)
+        self._by_article = defaultdict(list)
+        self._by_key = defaultdict(list)
+        for index, fact in enumerate(self.facts):
+            if fact.value.precision == "day":
+                self._by_month_day[(fact.value.start.month, fact.value.start.day)].append(fact)
+            for topic in fact.topics:
+                self._by_topic[topic].append(fact)
+            self._by_article[fact.article].append(fact)
+            for key in fact.keys:
+                self._by_key[key].append(index)
+
+    # --- facts ---------------------------------------------------------------------------------
+
+    def timeline(self, period: DateValue | None = None, topic: str | None = None) -> list[Fact]:
+        """Facts in date order, within a period (none coarser than it) and/or of a topic."""
+        if period is None:
+            candidates = self._by_topic.get(topic, []) if topic else self.facts
+            return list(candidates)
+        low = bisect.bisect_left(self._starts, period.start)
+        high = bisect.bisect_right(self._starts, period.last_day)
+        span = (period.last_day - period.start).days
+        return [
+            f for f in self.facts[low:high]
+            if (f.value.last_day - f.value.start).days <= span and (topic is None or topic in f.topics)
+        ]
+
+    def on_this_day(self, month: int, day: int, before: date) -> list[Fact]:
+        """Day-precise facts of this month and day from years before ``before``'s date.
+
+        On 28 February of a common year, facts of 29 February count too.
+        """
+        found = list(self._by_month_day.get((month, day), []))
+        leap_day_elsewhere = (month, day) == (2, 28) and not calendar.isleap(before.year)
+        if leap_day_elsewhere:
+            found += self._by_month_day.get((2, 29), [])
+        return sorted((f for f in found if f.value.start < before), key=lambda f: f.value.start)
+
+    def of_article(self, article_id: str) -> list[Fact]:
+        return list(self._by_article.get(article_id, []))
+
+    def search(self, text: str) -> list[Fact]:
+        """Facts that contain every word of ``text`` in some form, in date order."""
+        terms = lemmas.words(text)
+        if not terms:
+            return []
+        hits: set[int] | None = None
+        for term in terms:
+            found: set[int] = set()
+            for key in lemmas.matches(term, self._by_key.keys()):
+                found.update(self._by_key.get(key, ()))
+            hits = found if hits is None else hits & found
+            if not hits:
+                return []
+        return [self.facts[i] for i in sorted(hits or ())]
+
+    # --- articles and topics -------------------------------------------------------------------
+
+    def find_article(self, query: str) -> Lookup:
+        """An article by id, by its number in /sources, by a unique id prefix or title words."""
+        query = query.strip()
+        if query in self.articles:
+            return Lookup(self.articles[query])
+        ids = list(self.articles)
+        if query.isdigit() and 1 <= int(query) <= len(ids):
+            return Lookup(self.articles[ids[int(query) - 1]])
+        folded = lemmas.fold(query)
+        prefixed = [i for i in ids if lemmas.fold(i).startswith(folded)]
+        if len(prefixed) == 1:
+            return Lookup(self.articles[prefixed[0]])
+        titled = [i for i in ids if folded and folded in lemmas.fold(self.articles[i].title)]
+        if len(titled) == 1:
+            return Lookup(self.articles[titled[0]])
+        return Lookup(None, tuple(prefixed or titled))
+
+    def find_topic(self, query: str) -> Topic | None:
+        """A topic by id, command or alias (case and diacritics ignored)."""
+        folded = lemmas.fold(query.strip().lstrip("/"))
+        for topic in self.topics.values():
+            names = (topic.id, topic.command, *topic.aliases)
+            if any(lemmas.fold(n) == folded for n in names):
+                return topic
+        return None
+
+    def topic_articles(self, topic: Topic) -> list[Article]:
+        """The articles behind a topic: its curated sources and those with facts of it."""
+        ids = set(topic.sources) | {f.article for f in self._by_topic.get(topic.id, [])}
+        return [a for a in self.articles.values() if a.id in ids]
+
+    @property
+    def period(self) -> tuple[date, date] | None:
+        if not self.facts:
+            return None
+        return self.facts[0].value.start, max(f.value.last_day for f in self.facts)
+

@@ -1,0 +1,82 @@
+"""Polish-aware word matching: lemmas (simplemma), folded diacritics, and inflected names.
+
+simplemma knows common Polish words ("Kazachstanu" → "Kazachstan", "zatrzymała" →
+"zatrzymać"); names it does not know ("Tokajewa") are matched by a stem rule instead.
+Loading simplemma's Polish dictionary takes a few seconds, so it happens once, on first use;
+``warm_up`` lets a long-running process pay that cost in the background.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+_WORD = re.compile(r"\w+(?:[-']\w+)*")
+_LOCK = threading.Lock()
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Łódź" → "lodz"."""
+    text = text.lower().replace("ł", "l")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """The folded lemma of one word."""
+    import simplemma  # imported here: its data load is slow and only needed for words
+
+    with _LOCK:  # simplemma fills a shared cache on first use
+        base = simplemma.lemmatize(word.lower(), lang="pl")
+    return fold(base)
+
+
+def keys(text: str) -> list[str]:
+    """Folded lemmas of the words of ``text``, in order."""
+    return [lemma(w) for w in words(text)]
+
+
+def key_set(text: str) -> set[str]:
+    """Everything a word of ``text`` can be found by: its folded lemma and folded form."""
+    found: set[str] = set()
+    for word in words(text):
+        found.add(lemma(word))
+        found.add(fold(word))
+    return found
+
+
+def stem(folded: str) -> str:
+    """A crude stem for inflected names simplemma does not know: "tokajewa" → "tokaje"."""
+    return folded[: max(4, len(folded) - 2)] if len(folded) > 4 else folded
+
+
+def matches(term: str, vocabulary: Iterable[str]) -> set[str]:
+    """The vocabulary keys a typed search term matches."""
+    folded, base = fold(term), lemma(term)
+    found = {k for k in (folded, base) if k}
+    if len(folded) >= 4:
+        prefix = stem(folded)
+        found.update(k for k in vocabulary if k.startswith(prefix) and len(k) - len(prefix) <= 4)
+    return found
+
+
+def contains_phrase(text_keys: list[str], phrase_keys: list[str]) -> bool:
+    """Whether the lemma sequence of a phrase occurs in a text's lemma sequence."""
+    size = len(phrase_keys)
+    if size == 0:
+        return False
+    return any(text_keys[i:i + size] == phrase_keys for i in range(len(text_keys) - size + 1))
+
+
+def warm_up() -> threading.Thread:
+    """Load the dictionary in a background thread."""
+    thread = threading.Thread(target=lemma, args=("dom",), name="lemma-warm-up", daemon=True)
+    thread.start()
+    return thread

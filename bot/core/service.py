@@ -1,0 +1,62 @@
+"""The core as one object: content loaded, the fact store in sync, commands answered."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.core.cards import Reply
+from bot.core.commands import BUILTIN_NAMES, Request, handle, menu
+from bot.core.content import Content, load_content
+from bot.core.i18n import Language
+from bot.core.knowledge import Knowledge
+from bot.core.store import FactStore, SyncResult
+
+log = logging.getLogger(__name__)
+
+#: Names a topic file may not take: the bot's commands and the adapters' own.
+RESERVED_COMMANDS = BUILTIN_NAMES | {"digest", "figures", "next", "prev", "quit", "exit"}
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Briefing:
+    content: Content
+    sync: SyncResult
+    knowledge: Knowledge
+    zone: ZoneInfo
+    language: Language = "pl"
+    clock: Clock = field(default=utc_now)
+
+    @classmethod
+    def load(cls, content_dir: Path, data_dir: Path, zone: ZoneInfo, language: Language = "pl",
+             clock: Clock = utc_now) -> Briefing:
+        """Load content, bring the fact store up to date, and index it.
+
+        Broken content files are logged and skipped; the rest still load.
+        """
+        content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS))
+        for problem in content.problems:
+            log.warning("content file skipped: %s", problem)
+        sync = FactStore(data_dir).sync(content)
+        knowledge = Knowledge.build(content.articles, content.topics, sync.facts)
+        return cls(content, sync, knowledge, zone, language, clock)
+
+    def today(self) -> date:
+        """Today's date where the bot's readers are."""
+        return self.clock().astimezone(self.zone).date()
+
+    def ask(self, text: str, language: Language | None = None) -> Reply:
+        return handle(self.knowledge, Request(text, self.today(), language or self.language))
+
+    def menu(self, language: Language | None = None) -> list[tuple[str, str]]:
+        return menu(self.knowledge, language or self.language)

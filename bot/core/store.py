@@ -1,0 +1,123 @@
+"""The fact store: a TinyDB file under the data folder, derived from content.
+
+It is rebuilt when content changes and only then, one article at a time: an article whose
+file did not change keeps its facts (and their ids) without being read again. The whole store
+is written to a temporary file and renamed over the old one, so a crash mid-write leaves the
+previous store, and it is read once and queried in memory (see ``knowledge.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
+from tinydb.storages import JSONStorage
+
+from bot.core.content import Content
+from bot.core.errors import StoreError
+from bot.core.facts import EXTRACTOR_VERSION, Fact, TopicMatcher, extract_facts, fact_id
+
+log = logging.getLogger(__name__)
+
+STORE_FILE = "facts.json"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    facts: tuple[Fact, ...]
+    rebuilt: bool  # whether the store file was written
+    extracted_articles: int  # articles whose facts were extracted anew
+
+
+def _content_key(content: Content) -> str:
+    """What every article's facts depend on besides the article: extractor and topics."""
+    parts = [f"extractor={EXTRACTOR_VERSION}"] + sorted(f"{t.id}:{t.sha256}" for t in content.topics)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class FactStore:
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / STORE_FILE
+
+    def _read(self) -> tuple[str | None, dict[str, str], dict[str, list[Fact]]]:
+        """The stored content key, article hashes and facts by article; empty when unreadable."""
+        if not self.path.exists():
+            return None, {}, {}
+        try:
+            with TinyDB(self.path, access_mode="r") as db:
+                meta = db.table("meta").all()
+                hashes = {doc["id"]: doc["sha256"] for doc in db.table("articles").all()}
+                facts: dict[str, list[Fact]] = {}
+                for record in db.table("facts").all():
+                    facts.setdefault(record["article"], []).append(Fact.from_record(record))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            log.warning("fact store %s is unreadable (%s); rebuilding it", self.path, error)
+            return None, {}, {}
+        key = meta[0].get("content_key") if meta else None
+        return key, hashes, facts
+
+    def sync(self, content: Content) -> SyncResult:
+        """Bring the store in line with ``content`` and return every fact."""
+        key = _content_key(content)
+        stored_key, stored_hashes, stored_facts = self._read()
+        reusable = stored_key == key
+        matchers: list[TopicMatcher] | None = None  # built on first need: it loads the lemmatiser
+        kept: list[Fact] = []
+        fresh: list[Fact] = []
+        extracted = 0
+        for article in content.articles:
+            if reusable and stored_hashes.get(article.id) == article.sha256 and article.id in stored_facts:
+                kept += stored_facts[article.id]
+            elif reusable and stored_hashes.get(article.id) == article.sha256:
+                pass  # an unchanged article without facts
+            else:
+                if matchers is None:
+                    matchers = [TopicMatcher.of(t) for t in content.topics]
+                fresh += extract_facts(article, matchers)
+                extracted += 1
+        facts = _unique_ids(kept, fresh)
+        current = {a.id: a.sha256 for a in content.articles}
+        if reusable and current == stored_hashes and extracted == 0:
+            return SyncResult(tuple(facts), rebuilt=False, extracted_articles=0)
+        self._write(key, current, facts)
+        log.info("fact store rebuilt: %d facts, %d articles extracted", len(facts), extracted)
+        return SyncResult(tuple(facts), rebuilt=True, extracted_articles=extracted)
+
+    def _write(self, key: str, hashes: dict[str, str], facts: list[Fact]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        try:
+            temporary.unlink(missing_ok=True)
+            db = TinyDB(temporary, storage=CachingMiddleware(JSONStorage), ensure_ascii=False)
+            db.table("meta").insert({"content_key": key, "extractor": EXTRACTOR_VERSION})
+            db.table("articles").insert_multiple({"id": i, "sha256": s} for i, s in sorted(hashes.items()))
+            db.table("facts").insert_multiple(f.to_record() for f in facts)
+            db.close()  # CachingMiddleware writes once, here
+            with open(temporary, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+        except OSError as error:
+            raise StoreError(f"cannot write the fact store {self.path}: {error.strerror or error}") from error
+
+
+def _unique_ids(kept: list[Fact], fresh: list[Fact]) -> list[Fact]:
+    """Facts with unique ids; a fresh fact whose id is taken gets a derived one.
+
+    Ids are 40-bit hashes, so this is rare, and facts already stored keep theirs.
+    """
+    taken = {f.id for f in kept}
+    result = list(kept)
+    for fact in fresh:
+        new_id, attempt = fact.id, 0
+        while new_id in taken:
+            attempt += 1
+            new_id = fact_id(fact.id, str(attempt))
+        taken.add(new_id)
+        result.append(fact if new_id == fact.id else replace(fact, id=new_id))
+    return result
+

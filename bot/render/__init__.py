@@ -1,0 +1,1 @@
+"""Renderers: a core Card in, a platform's message format out."""
