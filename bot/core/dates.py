@@ -325,7 +325,25 @@ def find_dates(text: str, published: date, published_is_day: bool = True) -> lis
         kind, value = resolved
         mentions.append(Mention(start, end, match.group(0).strip(), kind, value))
     mentions.sort(key=lambda m: m.start)
-    return mentions
+    return _merge_weekday_appositions(text, mentions)
+
+
+def _merge_weekday_appositions(text: str, mentions: list[Mention]) -> list[Mention]:
+    """"w środę 12 stycznia": the weekday names the date that follows; one mention, not two."""
+    merged: list[Mention] = []
+    for mention in mentions:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous.kind == "weekday"
+            and mention.kind in ("full", "no_year")
+            and re.fullmatch(r"[\s,]*", text[previous.end:mention.start])
+        ):
+            merged[-1] = Mention(previous.start, mention.end, text[previous.start:mention.end], mention.kind,
+                                 mention.value)
+        else:
+            merged.append(mention)
+    return merged
 
 
 def parse_month_day(text: str) -> tuple[int, int] | None:

@@ -1,0 +1,42 @@
+"""Shared fixtures: a copy of the bundled content in a temporary folder, and a Briefing on it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.service import Briefing
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED_CONTENT = REPO / "content"
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+def fixed_clock(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """A private copy of the bundled content, free to edit."""
+    target = tmp_path / "content"
+    shutil.copytree(BUNDLED_CONTENT, target)
+    return target
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture(scope="session")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> Briefing:
+    """The bundled content, built once for the session; today is 22 November 2026 in Warsaw."""
+    data = tmp_path_factory.mktemp("data")
+    moment = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+    return Briefing.load(BUNDLED_CONTENT, data, WARSAW, "pl", fixed_clock(moment))
