@@ -35,8 +35,15 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> Briefing:
-    """The bundled content, built once for the session; today is 22 November 2026 in Warsaw."""
-    data = tmp_path_factory.mktemp("data")
+def bundled_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder whose fact store is built from the bundled content (read-only: copy it)."""
+    data = tmp_path_factory.mktemp("bundled-data")
+    Briefing.load(BUNDLED_CONTENT, data, WARSAW)
+    return data
+
+
+@pytest.fixture(scope="session")
+def bundled(bundled_data: Path) -> Briefing:
+    """The bundled content; today is 22 November 2026 in Warsaw."""
     moment = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
-    return Briefing.load(BUNDLED_CONTENT, data, WARSAW, "pl", fixed_clock(moment))
+    return Briefing.load(BUNDLED_CONTENT, bundled_data, WARSAW, "pl", fixed_clock(moment))

@@ -60,7 +60,7 @@ class Knowledge:
     # --- facts ---------------------------------------------------------------------------------
 
     def timeline(self, period: DateValue | None = None, topic: str | None = None) -> list[Fact]:
-        """Facts in date order, within a period (none coarser than it) and/or of a topic."""
+        """Facts in date order: starting within a period and no longer than it, and/or of a topic."""
         if period is None:
             candidates = self._by_topic.get(topic, []) if topic else self.facts
             return list(candidates)

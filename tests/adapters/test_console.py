@@ -1,0 +1,43 @@
+"""The console chat: replies, paging with /next and /prev, language, quitting."""
+
+from __future__ import annotations
+
+import io
+
+from bot.adapters.console import ConsoleSession, run_console
+from bot.core.service import Briefing
+
+
+def test_paging_through_a_long_reply(bundled: Briefing) -> None:
+    session = ConsoleSession(bundled)
+    first = session.answer("/timeline")
+    pages = len(bundled.ask("/timeline").cards)
+    assert f"Strona 1/{pages}" in first and first.endswith("(/next, /prev)")
+    assert f"Strona 2/{pages}" in session.answer("/next")
+    assert f"Strona 1/{pages}" in session.answer("/prev")
+    assert session.answer("/prev") == "Nie ma więcej stron."
+
+
+def test_next_without_a_paged_reply(bundled: Briefing) -> None:
+    session = ConsoleSession(bundled)
+    assert session.answer("/next") == "Nie ma więcej stron."
+    session.answer("/csto")
+    session.answer("/next")
+    assert session.answer("/next") == "Nie ma więcej stron."
+
+
+def test_language_is_kept_for_the_session(bundled: Briefing) -> None:
+    session = ConsoleSession(bundled)
+    assert "Reply language: English." in session.answer("/lang en")
+    assert session.answer("/onthisday 01-06").startswith("On this day: 6 January")
+    assert session.answer("/next") == "There are no more pages."
+
+
+def test_run_console_until_quit(bundled: Briefing) -> None:
+    stdin = io.StringIO("\n/csto\n/quit\n/start\n")
+    stdout = io.StringIO()
+    assert run_console(bundled, stdin, stdout) == 0
+    out = stdout.getvalue()
+    assert out.startswith("Cześć! Tu briefing-bot")
+    assert "ODKB (CSTO) w Kazachstanie" in out
+    assert out.count("Cześć! Tu briefing-bot") == 1  # nothing after /quit is answered

@@ -1,0 +1,45 @@
+"""Dates and counts written out in Polish and English."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.core.dates import DateValue, day, month, period, year
+from bot.core.i18n import format_date, plural, years_ago
+
+
+@pytest.mark.parametrize(
+    ("value", "pl", "en"),
+    [
+        (day(date(2022, 1, 2)), "2 stycznia 2022", "2 January 2022"),
+        (month(2022, 1), "styczeń 2022", "January 2022"),
+        (year(2022), "2022", "2022"),
+        (period(date(2022, 2, 25), date(2022, 2, 26)), "25–26 lutego 2022", "25–26 February 2022"),
+        (period(date(2022, 2, 28), date(2022, 3, 2)), "28 lutego – 2 marca 2022", "28 February – 2 March 2022"),
+        (period(date(2021, 12, 30), date(2022, 1, 2)), "30 grudnia 2021 – 2 stycznia 2022",
+         "30 December 2021 – 2 January 2022"),
+        (DateValue(date(2019, 1, 1), "range", date(2021, 12, 31)), "2019–2021", "2019–2021"),
+    ],
+)
+def test_format_date(value: DateValue, pl: str, en: str) -> None:
+    assert format_date(value, "pl") == pl
+    assert format_date(value, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("years", "pl", "en"),
+    [(1, "1 rok temu", "1 year ago"), (2, "2 lata temu", "2 years ago"), (5, "5 lat temu", "5 years ago"),
+     (12, "12 lat temu", "12 years ago"), (22, "22 lata temu", "22 years ago"), (25, "25 lat temu", "25 years ago")],
+)
+def test_years_ago(years: int, pl: str, en: str) -> None:
+    assert years_ago("pl", years) == pl
+    assert years_ago("en", years) == en
+
+
+def test_plural_forms() -> None:
+    forms = ("artykuł", "artykuły", "artykułów")
+    assert [plural("pl", n, forms) for n in (1, 3, 5, 14, 104)] == [
+        "1 artykuł", "3 artykuły", "5 artykułów", "14 artykułów", "104 artykuły",
+    ]

@@ -1,0 +1,81 @@
+"""In-memory indexes: periods, on this day (29 February), topics, search; checked against plain scans."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from bot.core.dates import DateValue, day, month, period, year
+from bot.core.facts import Fact
+from bot.core.knowledge import Knowledge
+
+
+def fact(ident: str, value: DateValue, text: str = "x", topics: tuple[str, ...] = ()) -> Fact:
+    return Fact(ident, value, text, text, "a", topics, "extracted", 1, None, ())
+
+
+def test_timeline_period_keeps_facts_starting_in_it_and_no_coarser() -> None:
+    facts = [
+        fact("d", day(date(2022, 1, 6))),
+        fact("m", month(2022, 1)),
+        fact("y", year(2022)),
+        fact("r", period(date(2022, 1, 30), date(2022, 2, 2))),
+        fact("f", day(date(2022, 2, 1))),
+    ]
+    knowledge = Knowledge.build([], [], facts)
+    # The year 2022 is coarser than January; the range starts in January and is shorter.
+    assert [f.id for f in knowledge.timeline(month(2022, 1))] == ["m", "d", "r"]
+    assert [f.id for f in knowledge.timeline(year(2022))] == ["y", "m", "d", "r", "f"]
+    assert [f.id for f in knowledge.timeline(day(date(2022, 1, 6)))] == ["d"]
+
+
+def test_on_this_day_only_day_facts_from_earlier_dates() -> None:
+    facts = [
+        fact("old", day(date(2020, 3, 5))),
+        fact("month", month(2020, 3)),
+        fact("future", day(date(2030, 3, 5))),
+        fact("same-day-this-year", day(date(2026, 3, 5))),
+    ]
+    knowledge = Knowledge.build([], [], facts)
+    assert [f.id for f in knowledge.on_this_day(3, 5, before=date(2026, 3, 5))] == ["old"]
+
+
+def test_29_february_shows_on_28_february_in_common_years() -> None:
+    facts = [fact("leap", day(date(2020, 2, 29))), fact("28th", day(date(2019, 2, 28)))]
+    knowledge = Knowledge.build([], [], facts)
+    assert {f.id for f in knowledge.on_this_day(2, 28, before=date(2023, 2, 28))} == {"leap", "28th"}
+    assert {f.id for f in knowledge.on_this_day(2, 28, before=date(2024, 2, 28))} == {"28th"}
+    assert {f.id for f in knowledge.on_this_day(2, 29, before=date(2024, 2, 29))} == {"leap"}
+
+
+def test_indexes_agree_with_plain_scans_on_random_facts() -> None:
+    rng = random.Random(7)
+    facts = []
+    for n in range(400):
+        start = date(2000, 1, 1) + timedelta(days=rng.randrange(9000))
+        kind = rng.choice(["day", "day", "month", "year", "range"])
+        value = {
+            "day": day(start),
+            "month": month(start.year, start.month),
+            "year": year(start.year),
+            "range": period(start, start + timedelta(days=rng.randrange(1, 20))),
+        }[kind]
+        facts.append(fact(f"f{n}", value, topics=rng.choice([(), ("t",), ("t", "u")])))
+    knowledge = Knowledge.build([], [], facts)
+    for _ in range(50):
+        start = date(2000, 1, 1) + timedelta(days=rng.randrange(9000))
+        wanted = period(start, start + timedelta(days=rng.randrange(0, 400)))
+        span = (wanted.last_day - wanted.start).days
+        expected = {
+            f.id for f in facts
+            if wanted.start <= f.value.start <= wanted.last_day and (f.value.last_day - f.value.start).days <= span
+        }
+        assert {f.id for f in knowledge.timeline(wanted)} == expected
+        today = date(2030, 1, 1)
+        expected_days = {
+            f.id for f in facts
+            if f.value.precision == "day" and (f.value.start.month, f.value.start.day) == (start.month, start.day)
+        }
+        if (start.month, start.day) != (2, 28):
+            assert {f.id for f in knowledge.on_this_day(start.month, start.day, today)} == expected_days
+    assert {f.id for f in knowledge.timeline(topic="u")} == {f.id for f in facts if "u" in f.topics}

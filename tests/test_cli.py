@@ -1,0 +1,138 @@
+"""The briefing-bot command, invoked end to end as a user would (the installed console script)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+CONTRACT_KEYS = ["id", "date", "precision", "end", "text", "quote", "article", "topics", "origin"]
+
+
+def run_cli(*args: str, cwd: Path | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
+    executable = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
+    return subprocess.run([executable, *args], capture_output=True, text=True, cwd=cwd or REPO, env=env,
+                          input=stdin, timeout=120)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, content_dir: Path, bundled_data: Path) -> Path:
+    """A folder laid out like the repository: ./content and ./data, copies of the bundled ones.
+
+    The copied fact store matches the content, so the commands skip extraction (seconds each).
+    """
+    shutil.copytree(bundled_data, tmp_path / "data")
+    return tmp_path
+
+
+def test_ask_prints_the_timeline_of_january(workdir: Path) -> None:
+    result = run_cli("ask", "/timeline 2022-01", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Oś czasu: styczeń 2022")
+    assert out.index("2 stycznia 2022 — Protesty w Kazachstanie wybuchły") < out.index("6 stycznia 2022 — Na prośbę")
+    assert "[1] " in out
+
+
+def test_ask_unknown_command_exits_0_and_says_so(workdir: Path) -> None:
+    result = run_cli("ask", "/nope", cwd=workdir)
+    assert result.returncode == 0
+    assert "Nie znam komendy /nope" in result.stdout
+
+
+def test_ask_in_english(workdir: Path) -> None:
+    result = run_cli("ask", "--lang", "en", "/onthisday 01-06", cwd=workdir)
+    assert result.returncode == 0
+    assert "On this day: 6 January" in result.stdout
+    assert "6 January 2022 · " in result.stdout
+
+
+def test_global_options_before_and_after_the_subcommand(tmp_path: Path, content_dir: Path) -> None:
+    data = tmp_path / "elsewhere"
+    before = run_cli("--content", str(content_dir), "--data", str(data), "ask", "/csto")
+    after = run_cli("ask", "/csto", "--content", str(content_dir), "--data", str(data))
+    assert before.returncode == after.returncode == 0
+    assert before.stdout == after.stdout and "ODKB (CSTO) w Kazachstanie" in before.stdout
+    assert (data / "facts.json").is_file()
+
+
+def test_facts_json_keeps_the_contract(workdir: Path) -> None:
+    result = run_cli("facts", "--json", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) > 10
+    for record in records:
+        assert list(record) == CONTRACT_KEYS
+        assert record["precision"] in ("day", "month", "year", "range")
+        date.fromisoformat(record["date"])
+        assert (record["end"] is None) == (record["precision"] != "range")
+        assert record["origin"] in ("extracted", "curated")
+        assert isinstance(record["topics"], list) and record["quote"]
+    arrival = next(r for r in records if "dwutysięczny kontyngent" in r["quote"])
+    assert (arrival["date"], arrival["precision"], arrival["article"]) == ("2022-01-06", "day", "odmowa-udzialu-w-wojnie")
+    night = next(r for r in records if r["quote"].startswith("W nocy z piątku na sobotę"))
+    assert (night["date"], night["end"], night["precision"]) == ("2022-02-25", "2022-02-26", "range")
+    assert len({r["id"] for r in records}) == len(records)
+
+
+def test_content_check_valid_and_invalid(workdir: Path, content_dir: Path) -> None:
+    ok = run_cli("content", "check", cwd=workdir)
+    assert ok.returncode == 0 and ok.stdout.count("\n") == 1
+    assert "5 articles, 3 topics" in ok.stdout
+    broken = content_dir / "articles" / "broken.md"
+    broken.write_text('+++\ntitle = "x"\noutlet = "y"\npublished = "2022-01-06"\n+++\nTekst.\n', encoding="utf-8")
+    bad = run_cli("content", "check", cwd=workdir)
+    assert bad.returncode == 1
+    assert bad.stdout.startswith(f"{Path('content') / 'articles' / 'broken.md'}:4: 'published' must be")
+
+
+def test_a_broken_file_does_not_stop_the_others(workdir: Path, content_dir: Path) -> None:
+    (content_dir / "articles" / "broken.md").write_bytes(b"+++\ntitle = \xff\n+++\n")
+    result = run_cli("ask", "/sources", cwd=workdir)
+    assert result.returncode == 0
+    assert "Gazeta.pl" in result.stdout
+    assert "broken.md:2: not UTF-8" in result.stderr
+
+
+def test_broken_invocations_exit_2(workdir: Path, tmp_path: Path) -> None:
+    assert run_cli("ask", cwd=workdir).returncode == 2
+    assert run_cli("frobnicate", cwd=workdir).returncode == 2
+    missing = run_cli("ask", "/start", "--content", str(tmp_path / "nowhere"), cwd=workdir)
+    assert missing.returncode == 2 and "content folder does not exist" in missing.stderr
+    (workdir / "config.toml").write_text('timezone = "Mars/Olympus"\n', encoding="utf-8")
+    config = run_cli("ask", "/start", cwd=workdir)
+    assert config.returncode == 2
+    assert "config.toml: timezone: unknown time zone 'Mars/Olympus'" in config.stderr
+
+
+def test_chat_runs_commands_from_standard_input(workdir: Path) -> None:
+    result = run_cli("chat", cwd=workdir, stdin="/timeline\n/next\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Cześć! Tu briefing-bot")
+    assert "Strona 1/" in result.stdout and "Strona 2/" in result.stdout
+
+
+def test_run_without_tokens_opens_the_console(workdir: Path) -> None:
+    result = run_cli("run", cwd=workdir, stdin="/csto\n")
+    assert result.returncode == 0
+    assert "ODKB (CSTO) w Kazachstanie" in result.stdout
+
+
+def test_main_in_process_for_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for name in ("run", "chat", "ask", "facts", "content"):
+        assert name in out
+    assert "/onthisday [MM-DD]" in out

@@ -1,0 +1,72 @@
+"""Settings: file, environment and options; errors name the file and key; tokens stay secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.core.errors import ConfigError
+
+TOKEN = "123456789:AAtest-token-that-must-never-be-printed"
+
+
+def test_defaults_without_a_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BRIEFING_TELEGRAM_TOKEN", raising=False)
+    settings = load_settings()
+    assert (settings.content, settings.data, settings.timezone) == (Path("content"), Path("data"), "Europe/Warsaw")
+    assert settings.telegram.token is None and settings.config_file is None
+
+
+def test_file_paths_are_relative_to_the_file_and_options_win(tmp_path: Path) -> None:
+    config = tmp_path / "conf" / "bot.toml"
+    config.parent.mkdir()
+    config.write_text('content = "articles"\ndata = "state"\nlanguage = "en"\n', encoding="utf-8")
+    settings = load_settings(config)
+    assert settings.content == tmp_path / "conf" / "articles"
+    assert settings.language == "en"
+    assert load_settings(config, data=Path("/x")).data == Path("/x")
+
+
+def test_environment_token_is_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFING_TELEGRAM_TOKEN", TOKEN)
+    config = tmp_path / "c.toml"
+    config.write_text('[telegram]\nbase_url = "http://127.0.0.1:8081/bot"\n', encoding="utf-8")
+    settings = load_settings(config)
+    assert settings.telegram.token is not None
+    assert settings.telegram.token.get_secret_value() == TOKEN
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('timezone = "Mars/Olympus"', "timezone: unknown time zone 'Mars/Olympus'"),
+        ('langauge = "en"', "langauge: unknown key"),
+        ('[telegram]\nbase_url = "ftp://x"', "telegram.base_url:"),
+        ('language = "de"', "language:"),
+        ("content = ", "invalid TOML"),
+    ],
+)
+def test_errors_name_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_settings(config)
+    assert str(error.value).startswith(f"{config}: ")
+    assert expected in str(error.value)
+
+
+def test_token_not_echoed_in_errors(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[telegram]\ntoken = "{TOKEN}"\nbase_url = 5\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_settings(config)
+    assert TOKEN not in str(error.value)
+
+
+def test_missing_explicit_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")

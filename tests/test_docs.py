@@ -1,0 +1,39 @@
+"""Every command has help and is in the README; the README's set-up is what CI runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser
+from bot.core.commands import BUILTIN
+
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("spec", BUILTIN, ids=lambda spec: spec.name)
+def test_chat_command_is_documented(spec) -> None:  # type: ignore[no-untyped-def]
+    assert spec.summary["pl"] and spec.summary["en"]
+    assert f"`/{spec.name}" in README
+
+
+def test_topic_commands_are_documented() -> None:
+    for path in sorted((REPO / "content" / "topics").glob("*.toml")):
+        assert f"`/{path.stem}`" in README
+
+
+def test_cli_subcommands_have_help_and_are_documented() -> None:
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name, sub in subparsers.choices.items():  # type: ignore[union-attr]
+        assert sub.description, name
+        assert f"briefing-bot {name}" in README
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    commands = re.findall(r"```sh\n(.+?)\n```", README)
+    test_command = next(c for c in commands if "pytest" in c)
+    assert test_command in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
