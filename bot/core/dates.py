@@ -53,8 +53,9 @@ class DateValue:
         return self.end
 
     @property
-    def sort_key(self) -> tuple[date, date]:
-        return (self.start, self.last_day)
+    def sort_key(self) -> tuple[date, int]:
+        """Date order; of periods starting on the same day, the longest first (2022, styczeń 2022, ...)."""
+        return (self.start, -self.last_day.toordinal())
 
 
 def day(value: date) -> DateValue:
