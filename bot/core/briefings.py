@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.core.cards import (
@@ -69,11 +70,14 @@ def _fact_item(fact: Fact, language: str, label: str | None = None) -> Item:
 
 def _fact_pages(knowledge: Knowledge, first: Card, facts: Sequence[Fact], language: str,
                 labels: Sequence[str] | None = None) -> Reply:
+    """Facts as card lines, paged; the first card says where the full quotes are."""
     items = [_fact_item(f, language, labels[i] if labels else None) for i, f in enumerate(facts)]
+    hint = t(language, "facts.quotes")
+    first = replace(first, footer=f"{first.footer} · {hint}" if first.footer else hint)
     return Reply(paginate(first, items, _source(knowledge, language), _page_label(language)))
 
 
-def _period_label(knowledge: Knowledge, facts: Sequence[Fact], language: str) -> str:
+def _period_label(facts: Sequence[Fact], language: str) -> str:
     first = min(f.value.start for f in facts)
     last = max(f.value.last_day for f in facts)
     return format_date(period(first, last), language)
@@ -127,7 +131,7 @@ def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     title = t(language, "timeline.title_for", what=what) if what else t(language, "timeline.title")
     if not facts:
         return notice(t(language, "timeline.empty", what=what or "–"), title=title)
-    first = Card(title=title, date=facts[0].value, footer=t(language, "timeline.more"))
+    first = Card(title=title, date=facts[0].value)
     return _fact_pages(knowledge, first, facts, language)
 
 
@@ -240,13 +244,13 @@ def topic_card(knowledge: Knowledge, topic_id: str, request: Request) -> Reply:
     topic: Topic = knowledge.topics[topic_id]
     facts = knowledge.timeline(topic=topic.id)
     articles = knowledge.topic_articles(topic)
-    summary, _ = cut_at_sentence(split_summary(topic.summary), LEAD_BUDGET)
+    summary, _ = cut_at_sentence([s.text for s in split_sentences(topic.summary)], LEAD_BUDGET)
     fields = [
         CardField(t(language, "topic.facts"), str(len(facts))),
         CardField(t(language, "topic.articles"), str(len(articles))),
     ]
     if facts:
-        fields.append(CardField(t(language, "topic.period"), _period_label(knowledge, facts, language)))
+        fields.append(CardField(t(language, "topic.period"), _period_label(facts, language)))
     make = _source(knowledge, language)
     first = Card(
         title=topic.title,
@@ -257,10 +261,6 @@ def topic_card(knowledge: Knowledge, topic_id: str, request: Request) -> Reply:
         footer=t(language, "topic.more", topic=topic.id),
     )
     return _fact_pages(knowledge, first, facts, language)
-
-
-def split_summary(text: str) -> list[str]:
-    return [s.text for s in split_sentences(text)]
 
 
 def language(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
