@@ -170,7 +170,7 @@ def _split_front_matter(text: str) -> tuple[str, str, int]:
     for index in range(1, len(lines)):
         if lines[index].strip() == FRONT_MATTER_FENCE:
             return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
-    raise _FileProblem(len(lines), f"the front matter is not closed: add a line '{FRONT_MATTER_FENCE}' after it")
+    raise _FileProblem(1, f"the front matter opened here is not closed: add a line '{FRONT_MATTER_FENCE}' after it")
 
 
 def _parse_toml(text: str, first_line: int) -> dict[str, Any]:
@@ -180,9 +180,15 @@ def _parse_toml(text: str, first_line: int) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        line = first_line + int(found.group(1)) - 1 if found else first_line
+        if found:
+            line = first_line + int(found.group(1)) - 1
+        else:  # "at end of document": the last line of the TOML
+            line = first_line + len(text.rstrip("\n").split("\n")) - 1
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        message = re.sub(r"\s*\(at end of document\)", " (at the end of the front matter)", message)
+        message = re.sub(r"\s*\(at end of document\)", "", message)
+        source_line = text.split("\n")[line - first_line] if 0 <= line - first_line < len(text.split("\n")) else ""
+        if re.search(r"=\s*\d{4}-\d{1,2}-\d{1,2}", source_line):
+            message += " (is the date on this line a real day, written YYYY-MM-DD?)"
         raise _FileProblem(line, f"invalid TOML: {message}") from None
 
 
@@ -207,7 +213,9 @@ def _key_line(toml_text: str, first_line: int, location: tuple[int | str, ...]) 
         for index in range(start, stop):
             if re.match(rf"\s*{re.escape(key)}\s*=", lines[index]):
                 return first_line + index
-    return first_line + start - (1 if start == 0 else 0)
+    # No such key: its table's header, else the line before the TOML (the opening fence of an
+    # article's front matter; line 1 of a topic file).
+    return first_line + start if start else max(1, first_line - 1)
 
 
 def _validation_problems(error: ValidationError, toml_text: str, first_line: int) -> list[tuple[int, str]]:
@@ -278,15 +286,18 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
     spec: FrontMatter = _check_model(FrontMatter, data, toml_text, 2)
     if not body.strip():
         raise _FileProblem(body_line, "the article has no text after the front matter")
-    unknown = [t for t in spec.topics if t not in topic_ids]
-    for fact in spec.facts:
-        unknown += [t for t in fact.topics if t not in topic_ids]
-    if unknown:
-        known = ", ".join(sorted(topic_ids)) or "none"
-        raise _FileProblem(
-            _key_line(toml_text, 2, ("topics",)),
-            f"unknown topic {', '.join(repr(t) for t in dict.fromkeys(unknown))} (topics: {known})",
-        )
+    known = ", ".join(sorted(topic_ids)) or "none"
+    unknown_topics = [
+        (_key_line(toml_text, 2, location), missing)
+        for location, names in [(("topics",), spec.topics)]
+        + [(("facts", i, "topics"), fact.topics) for i, fact in enumerate(spec.facts)]
+        if (missing := [name for name in names if name not in topic_ids])
+    ]
+    if unknown_topics:
+        raise _MultiProblem([
+            (line, f"unknown topic {', '.join(repr(name) for name in missing)} (topics: {known})")
+            for line, missing in unknown_topics
+        ])
     published, published_at = _local_date(spec.published)
     fact_lines = [i + 2 for i, line in enumerate(toml_text.split("\n")) if line.strip() == "[[facts]]"]
     facts = tuple(
@@ -352,6 +363,15 @@ def _problems_of(path: Path, error: Exception) -> list[Problem]:
     raise error
 
 
+def _line_of(path: Path, key: str, before_line: int | None = None) -> int:
+    """The line of a top-level ``key = ...`` in a file already known to be valid, else 1."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    if before_line is not None:
+        lines = lines[: before_line - 1]
+    found = next((i for i, line in enumerate(lines) if re.match(rf"\s*{re.escape(key)}\s*=", line)), None)
+    return found + 1 if found is not None else 1
+
+
 def _files(folder: Path, suffix: str) -> tuple[list[Path], list[Problem]]:
     """Content files in a folder; other visible files are reported, not silently ignored."""
     if not folder.is_dir():
@@ -389,9 +409,11 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
             continue
         clash = next((t for t in topics if t.id == topic.id or t.command == topic.command), None)
         if clash is not None:
-            problems.append(Problem(path, 1, f"topic id or command {topic.command!r} is already used by {clash.path}"))
+            problems.append(Problem(path, _line_of(path, "command"),
+                                    f"topic id or command {topic.command!r} is already used by {clash.path}"))
         elif topic.command in reserved_commands:
-            problems.append(Problem(path, 1, f"the command /{topic.command} is one of the bot's own; set another 'command'"))
+            problems.append(Problem(path, _line_of(path, "command"),
+                                    f"the command /{topic.command} is one of the bot's own; set another 'command'"))
         else:
             topics.append(topic)
 
@@ -405,7 +427,8 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
             problems += _problems_of(path, error)
             continue
         if article.id in seen:
-            problems.append(Problem(path, 1, f"article id {article.id!r} is already used by {seen[article.id]}"))
+            problems.append(Problem(path, _line_of(path, "id", article.body_line),
+                                    f"article id {article.id!r} is already used by {seen[article.id]}"))
             continue
         seen[article.id] = path
         articles.append(article)
@@ -414,7 +437,7 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     for topic in topics:
         missing = [s for s in topic.sources if s not in known_articles]
         if missing:
-            line = _key_line(topic.path.read_text("utf-8"), 1, ("sources",))
+            line = _line_of(topic.path, "sources")
             problems.append(Problem(topic.path, line, f"'sources' names unknown articles: {', '.join(missing)}"))
     files = len(topic_paths) + len(article_paths) + len(extra) + len(extra_articles)
     return Content(tuple(articles), tuple(topics), tuple(problems), files)

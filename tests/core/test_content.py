@@ -1,0 +1,300 @@
+"""The content loader: real files in a temporary folder, expectations worked out by hand.
+
+Articles are built with ``article(*front_lines, body=...)``: line 1 is the opening '+++', the
+k-th front matter line (from 0) is file line k + 2, then the closing '+++', then the body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.core.content import Content, load_content
+from bot.core.dates import DateValue
+from bot.core.errors import Problem
+from bot.core.service import RESERVED_COMMANDS
+
+BUNDLED_CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+TOPIC = 'title = "Protesty"\naliases = ["protesty", "zamieszki"]\nsummary = "Protesty w Kazachstanie."\n'
+TITLE, OUTLET, PUBLISHED = 'title = "Tytuł"', 'outlet = "Gazeta.pl"', "published = 2022-01-06"
+BODY = "W czwartek 6 stycznia 2022 r. trwały protesty.\n"
+
+
+def article(*front: str, body: str = BODY) -> str:
+    return "+++\n" + "".join(line + "\n" for line in front) + "+++\n" + body
+
+
+GOOD = article(TITLE, OUTLET, PUBLISHED, 'topics = ["protesty"]')
+
+
+def make_content(root: Path, articles: dict[str, str | bytes], topics: dict[str, str] | None = None) -> Path:
+    """A content folder with one valid topic (``protesty``) plus the given files."""
+    folder = root / "content"
+    (folder / "articles").mkdir(parents=True)
+    (folder / "topics").mkdir()
+    for name, text in {"protesty.toml": TOPIC, **(topics or {})}.items():
+        (folder / "topics" / name).write_text(text, encoding="utf-8")
+    for name, data in articles.items():
+        path = folder / "articles" / name
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    return folder
+
+
+def only_problem(content: Content, path: Path) -> Problem:
+    assert [p.path for p in content.problems] == [path], [str(p) for p in content.problems]
+    return content.problems[0]
+
+
+def broken_problem(root: Path, source: str | bytes) -> Problem:
+    """The one problem of ``broken.md``, next to a valid ``good.md`` that still loads."""
+    folder = make_content(root, {"broken.md": source, "good.md": GOOD})
+    content = load_content(folder)
+    assert [a.id for a in content.articles] == ["good"]
+    return only_problem(content, folder / "articles" / "broken.md")
+
+
+# --- the bundled content ------------------------------------------------------------------------
+
+def test_bundled_content_loads_without_problems() -> None:
+    content = load_content(BUNDLED_CONTENT, reserved_commands=frozenset(RESERVED_COMMANDS))
+    assert [str(p) for p in content.problems] == []
+    article_files = sorted(p.stem for p in (BUNDLED_CONTENT / "articles").glob("*.md"))
+    topic_files = sorted(p.stem for p in (BUNDLED_CONTENT / "topics").glob("*.toml"))
+    assert len(article_files) == 5 and len(topic_files) == 3
+    assert sorted(a.id for a in content.articles) == article_files
+    assert sorted(t.id for t in content.topics) == topic_files
+    assert content.files == 8
+
+
+# --- a valid article ----------------------------------------------------------------------------
+
+VALID = (
+    "+++\n"                                         # 1
+    'title = "Kazachstan bliżej NATO"\n'            # 2
+    'outlet = "Onet"\n'                             # 3
+    "published = 2022-07-25T22:16:00+02:00\n"       # 4
+    'url = "https://example.com/nato"\n'            # 5
+    'author = "Jan Kowalski"\n'                     # 6
+    'topics = ["protesty"]\n'                       # 7
+    "\n"                                            # 8
+    "[[facts]]\n"                                   # 9
+    "date = 2022-01-02\n"                           # 10
+    "end = 2022-01-11\n"                            # 11
+    'precision = "range"\n'                         # 12
+    'text = "Protesty   trwały."\n'                 # 13
+    "\n"                                            # 14
+    "[[facts]]\n"                                   # 15
+    "date = 2022-01-01\n"                           # 16
+    'precision = "month"\n'                         # 17
+    'text = "Styczeń."\n'                           # 18
+    "+++\n"                                         # 19
+    "\n"                                            # 20
+    "Pierwszy akapit.\n"                            # 21
+    "Drugi akapit.\n"                               # 22
+)
+
+
+def test_valid_article_fields(tmp_path: Path) -> None:
+    folder = make_content(tmp_path, {"kazachstan.md": VALID})
+    content = load_content(folder)
+    assert content.problems == ()
+    assert content.files == 2
+    (loaded,) = content.articles
+    assert loaded.id == "kazachstan"
+    assert (loaded.title, loaded.outlet, loaded.author) == ("Kazachstan bliżej NATO", "Onet", "Jan Kowalski")
+    assert loaded.url == "https://example.com/nato"
+    assert loaded.published == date(2022, 7, 25)
+    assert loaded.published_at == datetime(2022, 7, 25, 22, 16, tzinfo=timezone(timedelta(hours=2)))
+    assert (loaded.language, loaded.published_precision, loaded.note) == ("pl", "day", None)
+    assert loaded.topics == ("protesty",)
+    assert loaded.body == "Pierwszy akapit.\nDrugi akapit."
+    assert loaded.body_line == 21
+    assert loaded.path == folder / "articles" / "kazachstan.md"
+    assert loaded.sha256 == hashlib.sha256(VALID.encode("utf-8")).hexdigest()
+
+
+def test_curated_facts_keep_precision_end_and_line(tmp_path: Path) -> None:
+    (loaded,) = load_content(make_content(tmp_path, {"kazachstan.md": VALID})).articles
+    first, second = loaded.facts
+    assert first.value == DateValue(date(2022, 1, 2), "range", date(2022, 1, 11))
+    assert (first.text, first.topics, first.line) == ("Protesty trwały.", ("protesty",), 9)
+    assert second.value == DateValue(date(2022, 1, 1), "month")
+    assert (second.text, second.line) == ("Styczeń.", 15)
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("2022-07-25T22:16:00+02:00", date(2022, 7, 25)),
+        ("2022-07-25T01:30:00+02:00", date(2022, 7, 25)),  # still 24 July in UTC
+        ("2022-01-06", date(2022, 1, 6)),
+    ],
+)
+def test_published_is_the_local_calendar_date(tmp_path: Path, published: str, expected: date) -> None:
+    folder = make_content(tmp_path, {"a.md": article(TITLE, OUTLET, f"published = {published}")})
+    (loaded,) = load_content(folder).articles
+    assert loaded.published == expected
+    assert (loaded.published_at is None) == ("T" not in published)
+
+
+def test_month_precision_and_explicit_id(tmp_path: Path) -> None:
+    text = article(TITLE, OUTLET, "published = 2023-06-01", 'published_precision = "month"', 'id = "inny-id"')
+    (loaded,) = load_content(make_content(tmp_path, {"plik.md": text})).articles
+    assert (loaded.id, loaded.published_precision, loaded.published_at) == ("inny-id", "month", None)
+
+
+# --- broken articles: reported at the right line, skipped, the others still load -----------------
+
+FACT = ("", "[[facts]]", "date = 2022-01-06", 'text = "Fakt."')  # file lines 5-8 after TITLE, OUTLET, PUBLISHED
+BROKEN: list[tuple[str, str | bytes, set[int], list[str]]] = [
+    ("no opening fence", GOOD.removeprefix("+++\n"), {1}, ["+++"]),
+    ("invalid TOML", article(OUTLET, 'title = "unterminated', PUBLISHED), {3}, ["invalid toml"]),
+    ("missing outlet", article(TITLE, PUBLISHED), {1}, ["missing", "'outlet'"]),
+    ("unknown key", article(TITLE, OUTLET, PUBLISHED, 'autor = "x"'), {5}, ["unknown key", "'autor'"]),
+    ("date as string", article(TITLE, OUTLET, 'published = "2022-01-06"'), {4}, ["toml date"]),
+    ("no offset", article(TITLE, OUTLET, "published = 2022-01-06T10:00:00"), {4}, ["offset"]),
+    ("month 13", article(TITLE, OUTLET, "published = 2022-13-01"), {4}, ["invalid toml"]),
+    ("not UTF-8", article(TITLE, OUTLET, PUBLISHED, body="Pierwsza linia.\n").encode() + b"\xff druga\n",
+     {7}, ["utf-8"]),
+    ("empty body", article(TITLE, OUTLET, PUBLISHED, body="\n   \n"), {6}, ["no text"]),
+    ("range without end", article(TITLE, OUTLET, PUBLISHED, *FACT, 'precision = "range"'), {6, 9},
+     ["range", "'end'"]),
+    ("unknown precision", article(TITLE, OUTLET, PUBLISHED, *FACT, 'precision = "week"'), {9},
+     ["precision", "range"]),
+    ("unknown topic", article(TITLE, OUTLET, PUBLISHED, 'topics = ["nieznany"]'), {5},
+     ["unknown topic", "nieznany"]),
+]
+
+
+@pytest.mark.parametrize(("source", "lines", "fragments"), [case[1:] for case in BROKEN], ids=[c[0] for c in BROKEN])
+def test_broken_article_is_reported_and_skipped(
+    tmp_path: Path, source: str | bytes, lines: set[int], fragments: list[str]
+) -> None:
+    problem = broken_problem(tmp_path, source)
+    assert problem.line in lines, str(problem)
+    for fragment in fragments:
+        assert fragment in problem.message.lower(), str(problem)
+
+
+UNCLOSED = "+++\n" + TITLE + "\n" + OUTLET + "\n" + PUBLISHED + "\n\nTekst.\n"  # six lines, never closed
+
+
+def test_unclosed_front_matter_is_reported_and_skipped(tmp_path: Path) -> None:
+    assert "not closed" in broken_problem(tmp_path, UNCLOSED).message
+
+
+def test_unclosed_front_matter_points_at_a_line_of_the_file(tmp_path: Path) -> None:
+    assert broken_problem(tmp_path, UNCLOSED).line in {1, 6}  # the opening fence or the last line
+
+
+def test_impossible_date_message_mentions_the_date(tmp_path: Path) -> None:
+    problem = broken_problem(tmp_path, article(TITLE, OUTLET, "published = 2022-13-01"))
+    assert "date" in problem.message.lower(), str(problem)
+
+
+def test_toml_error_on_the_last_front_matter_line(tmp_path: Path) -> None:
+    problem = broken_problem(tmp_path, article(TITLE, OUTLET, PUBLISHED, 'note = "unterminated'))
+    assert problem.line == 5, str(problem)  # the note line
+
+
+def test_unknown_topic_in_a_fact_points_at_the_facts_topics(tmp_path: Path) -> None:
+    source = article(TITLE, OUTLET, PUBLISHED, 'topics = ["protesty"]', *FACT, 'topics = ["nieznany"]')
+    problem = broken_problem(tmp_path, source)
+    assert "nieznany" in problem.message and problem.line == 10, str(problem)  # the fact's topics line
+
+
+DUPLICATE = {"alpha.md": GOOD, "beta.md": article(TITLE, OUTLET, PUBLISHED, 'id = "alpha"')}  # id on line 5
+
+
+def test_duplicate_article_id_is_reported_and_the_first_kept(tmp_path: Path) -> None:
+    folder = make_content(tmp_path, DUPLICATE)
+    content = load_content(folder)
+    problem = only_problem(content, folder / "articles" / "beta.md")
+    assert "'alpha'" in problem.message and str(folder / "articles" / "alpha.md") in problem.message
+    assert [(a.id, a.path.name) for a in content.articles] == [("alpha", "alpha.md")]
+
+
+def test_duplicate_article_id_points_at_the_id_key(tmp_path: Path) -> None:
+    folder = make_content(tmp_path, DUPLICATE)
+    assert only_problem(load_content(folder), folder / "articles" / "beta.md").line == 5
+
+
+def test_other_file_types_are_reported(tmp_path: Path) -> None:
+    folder = make_content(tmp_path, {"good.md": GOOD, "notes.txt": "notatki\n"})
+    content = load_content(folder)
+    problem = only_problem(content, folder / "articles" / "notes.txt")
+    assert problem.line == 1 and ".md" in problem.message
+    assert [a.id for a in content.articles] == ["good"]
+
+
+def test_readme_and_hidden_files_are_ignored(tmp_path: Path) -> None:
+    folder = make_content(tmp_path, {"good.md": GOOD, "README.md": "# Artykuły\n", ".szkic.md": "nie +++\n"})
+    (folder / "topics" / ".notes.toml").write_text("to nie TOML [\n", encoding="utf-8")
+    content = load_content(folder)
+    assert content.problems == ()
+    assert [a.id for a in content.articles] == ["good"]
+    assert content.files == 2
+
+
+# --- topics -------------------------------------------------------------------------------------
+
+NO_ALIASES = {"wojna.toml": 'title = "Wojna"\nsummary = "Wojna."\n'}
+
+
+def test_topic_without_aliases_is_reported_and_skipped(tmp_path: Path) -> None:
+    folder = make_content(tmp_path, {"good.md": GOOD}, NO_ALIASES)
+    content = load_content(folder)
+    problem = only_problem(content, folder / "topics" / "wojna.toml")
+    assert "missing" in problem.message and "'aliases'" in problem.message
+    assert [t.id for t in content.topics] == ["protesty"]
+
+
+def test_topic_missing_key_points_at_line_1(tmp_path: Path) -> None:
+    folder = make_content(tmp_path, {}, NO_ALIASES)
+    assert only_problem(load_content(folder), folder / "topics" / "wojna.toml").line == 1
+
+
+def test_topic_taking_a_reserved_command_is_reported(tmp_path: Path) -> None:
+    folder = make_content(tmp_path, {"good.md": GOOD}, {"help.toml": TOPIC})
+    content = load_content(folder, reserved_commands=frozenset({"help"}))
+    problem = only_problem(content, folder / "topics" / "help.toml")
+    assert problem.line == 1 and "/help" in problem.message
+    assert [t.id for t in content.topics] == ["protesty"]
+
+
+def test_reserved_command_key_points_at_its_line(tmp_path: Path) -> None:
+    folder = make_content(tmp_path, {}, {"pomoc.toml": TOPIC + 'command = "help"\n'})  # line 4
+    problem = only_problem(load_content(folder, frozenset({"help"})), folder / "topics" / "pomoc.toml")
+    assert "/help" in problem.message and problem.line == 4, str(problem)
+
+
+def test_topic_sources_naming_an_unknown_article(tmp_path: Path) -> None:
+    topic = 'title = "Wojna"\naliases = ["wojna"]\nsummary = "Wojna."\nsources = ["good", "brak"]\n'
+    folder = make_content(tmp_path, {"good.md": GOOD}, {"wojna.toml": topic})
+    content = load_content(folder)
+    problem = only_problem(content, folder / "topics" / "wojna.toml")
+    assert problem.line == 4 and "brak" in problem.message and "good" not in problem.message
+    assert [a.id for a in content.articles] == ["good"]
+
+
+# --- the folder and the problem format ------------------------------------------------------------
+
+def test_missing_content_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    missing = tmp_path / "nie-ma"
+    content = load_content(missing)
+    assert (content.articles, content.topics, content.files) == ((), (), 0)
+    assert [p.path for p in content.problems] == [missing] and "not exist" in content.problems[0].message
+
+
+def test_problem_str_is_path_line_message(tmp_path: Path) -> None:
+    assert str(Problem(Path("content/articles/a.md"), 3, "zła data")) == "content/articles/a.md:3: zła data"
+    folder = make_content(tmp_path, {"a.md": article(TITLE, OUTLET, PUBLISHED, 'autor = "x"')})
+    problem = only_problem(load_content(folder), folder / "articles" / "a.md")
+    assert str(problem) == f"{folder / 'articles' / 'a.md'}:5: {problem.message}"
