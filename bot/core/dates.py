@@ -319,10 +319,10 @@ def find_dates(text: str, published: date, published_is_day: bool = True) -> lis
         end = start - negative_length
         if any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
+        taken.append((start, end))  # an impossible "31 lutego 2022" still hides "lutego 2022"
         resolved = _resolve(name, match, published, published_is_day)
         if resolved is None:
             continue
-        taken.append((start, end))
         kind, value = resolved
         mentions.append(Mention(start, end, match.group(0).strip(), kind, value))
     mentions.sort(key=lambda m: m.start)

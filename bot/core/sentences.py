@@ -4,8 +4,9 @@ Written by hand: pysbd and sentencex (the maintained splitters with Polish rules
 sentence at "2 tys. żołnierzy" and "7,6 tys. km", which is where news figures live. The rules:
 a sentence ends at . ! ? … (and closing quotes after them) followed by a capital letter, a
 digit, a dash or an opening quote; abbreviations and initials do not end sentences; a line
-without final punctuation (a heading, a bullet) is a sentence of its own, unless the paragraph
-is hard-wrapped prose, whose lines are joined.
+without final punctuation (a heading, a bullet) is a sentence of its own, unless it was cut by
+hard wrapping: it ends in a preposition or conjunction, the next line starts in lower case, or
+it is about as long as the paragraph's longest line.
 """
 
 from __future__ import annotations
@@ -90,13 +91,24 @@ def _split_block(text: str, base: int) -> list[tuple[int, int]]:
     return result
 
 
-def _is_wrapped(lines: list[str]) -> bool:
-    """Hard-wrapped prose: most lines but the last stop mid-sentence."""
-    inner = [line.rstrip() for line in lines[:-1] if line.strip()]
-    if len(inner) < 2:
-        return bool(inner) and not inner[0].endswith(_TERMINAL) and lines[-1][:1].islower()
-    open_lines = sum(1 for line in inner if not line.endswith(_TERMINAL))
-    return open_lines * 2 > len(inner)
+# A line ending in one of these is cut mid-sentence, whatever the next line starts with.
+_JOINING_WORDS = {
+    "w", "we", "z", "ze", "do", "na", "o", "i", "a", "u", "od", "po", "za", "przez", "przy", "dla",
+    "oraz", "lub", "albo", "że", "by", "aby", "nad", "pod", "przed", "między", "jak", "niż", "ale",
+}
+
+
+def _continues(previous: str, line: str, width: int) -> bool:
+    """Whether ``line`` carries on the sentence that ``previous`` left open.
+
+    ``width`` is the block's longest line: in hard-wrapped prose an open line close to that
+    width was cut by the wrap, while a short one is a heading.
+    """
+    previous = previous.rstrip()
+    if not previous or previous.endswith(_TERMINAL):
+        return False
+    last_word = previous.rsplit(None, 1)[-1].lower()
+    return last_word in _JOINING_WORDS or line.lstrip()[:1].islower() or len(previous) >= 0.6 * width
 
 
 def split_sentences(body: str) -> list[Sentence]:
@@ -106,13 +118,14 @@ def split_sentences(body: str) -> list[Sentence]:
         lines = block.group(0).split("\n")
         if lines and lines[-1] == "":
             lines.pop()
-        if _is_wrapped(lines):
-            units.append((block.start(), block.start() + len(block.group(0).rstrip())))
-            continue
+        width = max(len(line.rstrip()) for line in lines)
         offset = block.start()
-        for line in lines:
+        for index, line in enumerate(lines):
             if line.strip():
-                units.append((offset, offset + len(line)))
+                if index and _continues(lines[index - 1], line, width):
+                    units[-1] = (units[-1][0], offset + len(line))
+                else:
+                    units.append((offset, offset + len(line)))
             offset += len(line) + 1
     sentences: list[Sentence] = []
     for unit_start, unit_end in units:

@@ -192,3 +192,24 @@ def test_line_numbers_are_one_based_lines_of_the_body() -> None:
 @pytest.mark.parametrize("body", ["", "   ", "\n\n \n"])
 def test_empty_body_has_no_sentences(body: str) -> None:
     assert split_sentences(body) == []
+
+
+def test_line_ending_in_a_preposition_continues_on_the_next_line() -> None:
+    body = "Biura koncernów USA założone w\nKazachstanie chcą dostaw maszyn.\nSektor zdominowała Rosja."
+    assert [s.text for s in split_sentences(body)] == [
+        "Biura koncernów USA założone w Kazachstanie chcą dostaw maszyn.",
+        "Sektor zdominowała Rosja.",
+    ]
+
+
+def test_heading_then_a_paragraph_wrapped_over_two_lines() -> None:
+    body = (
+        "Zamieszki w Kazachstanie\n"
+        "W Ałmaty i na południu kraju doszło do starć z policją, a\n"
+        "demonstranci podpalili ratusz i kilka budynków administracji.\n"
+    )
+    assert [s.text for s in split_sentences(body)] == [
+        "Zamieszki w Kazachstanie",
+        "W Ałmaty i na południu kraju doszło do starć z policją, a demonstranci podpalili ratusz i kilka "
+        "budynków administracji.",
+    ]
