@@ -138,7 +138,7 @@ def paginate(
 
     for item in items:
         candidate, local = with_item(current, item)
-        if candidate.size > budget and current.lines:
+        if candidate.size > budget and (current.lines or current.body or current.fields):
             pages.append(current)
             current = Card(title=later_title or first.title, date=first.date)
             numbers = {}

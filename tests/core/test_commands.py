@@ -58,7 +58,6 @@ def test_timeline_pages_are_numbered_and_short(bundled: Briefing) -> None:
     assert [(card.page, card.pages) for card in reply.cards] == [
         (n, len(reply.cards)) for n in range(1, len(reply.cards) + 1)
     ]
-    assert all(len(render_card(card)) <= 1300 for card in reply.cards)
     assert len(lines(reply)) == len(bundled.knowledge.facts)
 
 
@@ -212,3 +211,13 @@ def test_unknown_command_plain_text_and_huge_requests(bundled: Briefing) -> None
     assert body(bundled.ask("/foo")) == "Nie znam komendy /foo. Lista komend: /help"
     assert body(bundled.ask("hello")).startswith("Komendy zaczynają się od")
     assert "za długie" in body(bundled.ask("/search " + "a" * 5000))
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["/start", "/help", "/timeline", "/csto", "/protesty", "/wojna", "/sources", "/card 1", "/card 2", "/card 3",
+     "/card 4", "/card 5", "/onthisday 01-06", "/search kazachstan"],
+)
+def test_every_card_fits_a_phone_screen(bundled: Briefing, request_text: str) -> None:
+    for card in bundled.ask(request_text).cards:
+        assert len(render_card(card)) <= 1000, (request_text, card.page)
