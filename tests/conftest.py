@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -45,5 +45,5 @@ def bundled_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def bundled(bundled_data: Path) -> Briefing:
     """The bundled content; today is 22 November 2026 in Warsaw."""
-    moment = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
     return Briefing.load(BUNDLED_CONTENT, bundled_data, WARSAW, "pl", fixed_clock(moment))

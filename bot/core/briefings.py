@@ -239,7 +239,7 @@ def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     return _fact_pages(knowledge, first, facts, language)
 
 
-def topic_card(knowledge: Knowledge, topic_id: str, request: Request) -> Reply:
+def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_id: str) -> Reply:
     language = request.language
     topic: Topic = knowledge.topics[topic_id]
     facts = knowledge.timeline(topic=topic.id)

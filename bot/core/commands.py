@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import date
 
 from bot.core import briefings
@@ -43,11 +44,24 @@ class CommandSpec:
         return f"/{self.name} {self.arguments}".rstrip()
 
 
+def help_reply(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    language = request.language
+    specs = all_commands(knowledge)
+    if arguments:
+        wanted = arguments.lstrip("/").split("@")[0].lower()
+        spec = next((s for s in specs if s.name == wanted), None)
+        if spec is None:
+            return briefings.notice(t(language, "unknown", name=wanted))
+        return briefings.help_detail(spec.usage(), spec.summary.get(language, spec.summary["pl"]), language)
+    entries = [(spec.usage(), spec.summary.get(language, spec.summary["pl"])) for spec in specs]
+    return Reply((briefings.help_card(entries, language),))
+
+
 BUILTIN: tuple[CommandSpec, ...] = (
     CommandSpec("start", "", {"pl": "powitanie: co wiem i jak pytać", "en": "greeting: what I know and how to ask"},
                 briefings.start),
     CommandSpec("help", "[komenda]", {"pl": "lista komend albo opis jednej", "en": "the commands, or one in detail"},
-                lambda k, a, r: help_reply(k, a, r)),
+                help_reply),
     CommandSpec("timeline", "[YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat]",
                 {"pl": "wydarzenia w kolejności dat", "en": "events in date order"}, briefings.timeline),
     CommandSpec("sources", "[id faktu | artykuł]",
@@ -72,7 +86,7 @@ def all_commands(knowledge: Knowledge) -> list[CommandSpec]:
         CommandSpec(
             topic.command, "",
             {"pl": topic.description, "en": topic.description},
-            lambda k, a, r, topic_id=topic.id: briefings.topic_card(k, topic_id, r),
+            partial(briefings.topic_card, topic_id=topic.id),
         )
         for topic in knowledge.topics.values()
     ]
@@ -103,18 +117,6 @@ def handle(knowledge: Knowledge, request: Request) -> Reply:
         return briefings.notice(t(language, "unknown", name=name))
     return spec.handler(knowledge, arguments, request)
 
-
-def help_reply(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
-    language = request.language
-    specs = all_commands(knowledge)
-    if arguments:
-        wanted = arguments.lstrip("/").split("@")[0].lower()
-        spec = next((s for s in specs if s.name == wanted), None)
-        if spec is None:
-            return briefings.notice(t(language, "unknown", name=wanted))
-        return briefings.help_detail(spec.usage(), spec.summary.get(language, spec.summary["pl"]), language)
-    entries = [(spec.usage(), spec.summary.get(language, spec.summary["pl"])) for spec in specs]
-    return Reply((briefings.help_card(entries, language),))
 
 
 def help_text(language: str = "en") -> list[tuple[str, str]]:

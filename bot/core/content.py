@@ -30,11 +30,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+_Date = date  # the field below is called "date"
+
+
 class CuratedFactSpec(_Strict):
-    date: date
+    date: _Date
     text: str = Field(min_length=1)
     precision: Literal["day", "month", "year", "range"] = "day"
-    end: date | None = None
+    end: _Date | None = None
     topics: list[str] = []
 
     @field_validator("date", "end", mode="before")
@@ -238,7 +241,7 @@ def _validation_problems(error: ValidationError, toml_text: str, first_line: int
         elif kind == "published_type":
             message = f"'{name}' must be a TOML date (2022-01-06) or a date-time with an offset (2022-01-06T09:30:00+01:00)"
         elif kind == "string_pattern_mismatch":
-            message = f"'{name}' has an invalid value {item['input']!r} (expected: {_PATTERN_HINTS.get(location[-1], 'see README')})"
+            message = f"'{name}' has an invalid value {item['input']!r} (expected: {_PATTERN_HINTS.get(str(location[-1]), 'see README')})"
         else:
             text = item["msg"].removeprefix("Value error, ")
             message = f"'{name}': {text}" if name else text

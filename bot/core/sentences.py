@@ -19,7 +19,7 @@ _NEVER_FINAL = {
     "m.in", "np", "tzw", "ok", "ul", "al", "pl", "dr", "prof", "gen", "płk", "ppłk", "mjr", "kpt",
     "por", "ppor", "sierż", "kpr", "szer", "adm", "św", "ks", "inż", "mgr", "red", "tj", "nr",
     "im", "ds", "godz", "pt", "wyd", "tłum", "oprac", "proc", "pkt", "art", "ust", "poz", "zob",
-    "por", "vs", "ang", "ros", "łac", "niem", "fr", "kaz", "tzn", "jw", "wg", "min", "maks",
+    "vs", "ang", "ros", "łac", "niem", "fr", "kaz", "tzn", "jw", "wg", "min", "maks",
 }
 # End a sentence only when a capital letter follows ("w 2022 r. Rosja"), not otherwise
 # ("2 tys. żołnierzy", "06.01.2021 r. szereg budynków").
