@@ -1,0 +1,272 @@
+"""The Telegram adapter: python-telegram-bot updates in, core cards out as HTML messages.
+
+It holds no business logic: it parses an update, asks the core, renders, and sends. Paged
+replies get previous/next buttons whose callback data carries the request, so they keep working
+after a restart; anything a user could forge there is only a request they could type anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import logs
+from bot.core.cards import Card, Reply
+from bot.core.i18n import Language
+from bot.core.service import Briefing
+from bot.core.state import StateStore
+from bot.render.telegram import render_html
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+CALLBACK_LIMIT = 64  # bytes of callback_data Telegram accepts
+_COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s|$)")
+_WORDS = {
+    "pl": {"prev": "‹ Poprzednia", "next": "Następna ›", "stale": "Ta lista wygasła: zapytaj jeszcze raz.",
+           "error": "Coś poszło nie tak. Spróbuj jeszcze raz za chwilę."},
+    "en": {"prev": "‹ Previous", "next": "Next ›", "stale": "This list has expired: please ask again.",
+           "error": "Something went wrong. Please try again in a moment."},
+}
+T = TypeVar("T")
+
+
+class PageRequests:
+    """Requests too long for callback data, by a short key; bounded, so old keys expire."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self._items: OrderedDict[str, str] = OrderedDict()
+        self._size = size
+
+    def key(self, request: str) -> str:
+        key = hashlib.blake2b(request.encode(), digest_size=6).hexdigest()
+        self._items[key] = request
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return key
+
+    def get(self, key: str) -> str | None:
+        return self._items.get(key)
+
+
+class TelegramAdapter:
+    def __init__(self, briefing: Briefing, state: StateStore, token: str,
+                 base_url: str = "https://api.telegram.org/bot", max_retries: int = 3) -> None:
+        logs.add_secrets([token])
+        self.briefing = briefing
+        self.state = state
+        self.max_retries = max_retries
+        self.pages = PageRequests()
+        self.application: Application = (  # type: ignore[type-arg]
+            ApplicationBuilder()
+            .token(token)
+            .base_url(base_url)
+            .rate_limiter(AIORateLimiter(max_retries=max_retries))
+            .build()
+        )
+        updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+        self.application.add_handler(MessageHandler(updates & filters.COMMAND, self._on_command))
+        self.application.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
+                           self._on_text)
+        )
+        self.application.add_handler(CallbackQueryHandler(self._on_page))
+        self.application.add_error_handler(self._on_error)
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self, poll_timeout: float = 30) -> None:
+        await self.application.initialize()
+        await self._register_commands()
+        await self.application.start()
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(
+            timeout=int(poll_timeout), poll_interval=0,
+            allowed_updates=["message", "channel_post", "callback_query"],
+        )
+
+    async def stop(self) -> None:
+        if self.application.updater and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def _register_commands(self) -> None:
+        """Register the command menu; a failure is logged, never fatal."""
+        for language, code in (("pl", None), ("en", "en")):
+            commands = [BotCommand(name, description[:256]) for name, description in self.briefing.menu(language)]
+            try:
+                await self.application.bot.set_my_commands(commands, language_code=code)
+            except TelegramError as error:
+                log.warning("setMyCommands (%s) failed: %s", language, error)
+
+    # --- handlers --------------------------------------------------------------------------------
+
+    def _language(self, chat_id: int) -> Language:
+        return self.state.language(PLATFORM, chat_id) or self.briefing.language
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        match = _COMMAND.match(message.text)
+        if match is None:
+            return
+        addressed = match.group("bot")
+        if addressed and addressed.lower() != (context.bot.username or "").lower():
+            return  # a command for another bot in the same group
+        known = {name for name, _ in self.briefing.menu()}
+        private = message.chat.type == ChatType.PRIVATE
+        if match.group("name").lower() not in known and not private and not addressed:
+            return  # in a group, an unknown bare command may be another bot's
+        language = self._language(message.chat_id)
+        reply = await asyncio.to_thread(self.briefing.ask, message.text, language)
+        if reply.language:
+            self.state.set_language(PLATFORM, message.chat_id, reply.language)  # type: ignore[arg-type]
+            language = reply.language  # type: ignore[assignment]
+        await self._send_reply(message, reply, message.text, language)
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        language = self._language(message.chat_id)
+        reply = await asyncio.to_thread(self.briefing.ask, message.text, language)
+        await self._send_reply(message, reply, message.text, language)
+
+    async def _on_page(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        chat_id = query.message.chat.id if query.message else None
+        language = self._language(chat_id) if chat_id is not None else self.briefing.language
+        parsed = self._parse_callback(query.data or "")
+        message = query.message if isinstance(query.message, Message) else None
+        if parsed is None or message is None:
+            await self._quietly(query.answer(_WORDS[language]["stale"]))
+            return
+        page, request = parsed
+        reply = await asyncio.to_thread(self.briefing.ask, request, language)
+        if not 0 <= page < len(reply.cards):
+            await self._quietly(query.answer(_WORDS[language]["stale"]))
+            return
+        await self._quietly(query.answer())
+        card = reply.cards[page]
+        try:
+            await self._retrying(lambda: message.edit_text(
+                render_html(card), parse_mode=ParseMode.HTML,
+                reply_markup=self._keyboard(reply, page, request, language),
+                link_preview_options=self._previews(card),
+            ))
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            language = self._language(update.effective_chat.id)
+            await self._quietly(context.bot.send_message(update.effective_chat.id, _WORDS[language]["error"]))
+
+    # --- sending ---------------------------------------------------------------------------------
+
+    async def _send_reply(self, message: Message, reply: Reply, request: str, language: Language) -> None:
+        card = reply.cards[0]
+        try:
+            await self._retrying(lambda: message.reply_html(
+                render_html(card),
+                reply_markup=self._keyboard(reply, 0, request, language),
+                link_preview_options=self._previews(card),
+                reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+            ))
+        except Forbidden as error:
+            log.warning("chat %s cannot be written to: %s", message.chat_id, error)
+
+    async def send_card(self, chat_id: int | str, card: Card, thread_id: int | None = None) -> None:
+        """Send one card to a chat (for digests): the adapter's whole outgoing interface."""
+        await self._retrying(lambda: self.application.bot.send_message(
+            chat_id, render_html(card), parse_mode=ParseMode.HTML,
+            link_preview_options=self._previews(card), message_thread_id=thread_id,
+        ))
+
+    async def _retrying(self, send: Callable[[], Awaitable[T]]) -> T:
+        """Retry network failures with backoff (flood limits are the rate limiter's job)."""
+        delay = 0.5
+        for attempt in range(self.max_retries + 1):
+            try:
+                return await send()
+            except (TimedOut, NetworkError) as error:
+                if isinstance(error, (BadRequest, Forbidden, RetryAfter)) or attempt == self.max_retries:
+                    raise
+                log.warning("network error, retrying in %.1fs: %s", delay, error)
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    async def _quietly(call: Awaitable[object]) -> None:
+        """For non-essential calls (answering a button press): failures are logged only."""
+        try:
+            await call
+        except TelegramError as error:
+            log.warning("non-essential Telegram call failed: %s", error)
+
+    @staticmethod
+    def _previews(card: Card) -> LinkPreviewOptions:
+        return LinkPreviewOptions(is_disabled=len([s for s in card.sources if s.url]) != 1)
+
+    # --- paging buttons --------------------------------------------------------------------------
+
+    def _callback(self, page: int, request: str) -> str:
+        data = f"p:{page}:{request}"
+        if len(data.encode()) <= CALLBACK_LIMIT:
+            return data
+        return f"k:{page}:{self.pages.key(request)}"
+
+    def _parse_callback(self, data: str) -> tuple[int, str] | None:
+        match = re.fullmatch(r"(?P<kind>[pk]):(?P<page>\d{1,4}):(?P<rest>.+)", data, re.DOTALL)
+        if match is None:
+            return None
+        request = match.group("rest") if match.group("kind") == "p" else self.pages.get(match.group("rest"))
+        if request is None or not request.startswith("/"):
+            return None
+        return int(match.group("page")), request
+
+    def _keyboard(self, reply: Reply, page: int, request: str, language: Language) -> InlineKeyboardMarkup | None:
+        if len(reply.cards) < 2:
+            return None
+        words = _WORDS[language]
+        buttons = []
+        if page > 0:
+            buttons.append(InlineKeyboardButton(words["prev"], callback_data=self._callback(page - 1, request)))
+        if page < len(reply.cards) - 1:
+            buttons.append(InlineKeyboardButton(words["next"], callback_data=self._callback(page + 1, request)))
+        return InlineKeyboardMarkup([buttons])

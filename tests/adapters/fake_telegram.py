@@ -1,0 +1,271 @@
+"""A fake Telegram Bot API server on 127.0.0.1, for the real python-telegram-bot to talk to.
+
+It answers like the real API where the bot can tell: ``{"ok": true, "result": ...}`` or
+``{"ok": false, "error_code": ..., "description": ...}`` with the same status code, 401 for a
+wrong token, 400 for HTML Telegram could not parse or text over 4,096 characters, 403 for a
+chat that blocked the bot, and 429 with ``parameters.retry_after`` when told to. It records
+every call, and hands out updates to ``getUpdates`` as the real long polling does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Briefing", "username": "BriefingBot",
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+                "tg-spoiler", "span", "blockquote", "tg-emoji"}
+TEXT_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+
+
+class _HtmlCheck(HTMLParser):
+    """Telegram's rules for parse_mode=HTML: known tags, properly nested, entities escaped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.error: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.error = self.error or f"Unsupported start tag \"{tag}\""
+        if tag == "a" and not dict(attrs).get("href"):
+            self.error = self.error or "Can't find end of the entity"
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.error = self.error or f"Unexpected end tag \"{tag}\""
+        else:
+            self.stack.pop()
+
+
+def check_html(text: str) -> str | None:
+    """Why Telegram would reject this HTML, or None."""
+    if re.search(r"&(?!(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);)", text):
+        return "Unsupported entity: '&' must be escaped"
+    if re.search(r"<(?![a-zA-Z/])", text):
+        return "Unsupported start tag: '<' must be escaped"
+    checker = _HtmlCheck()
+    checker.feed(text)
+    checker.close()
+    if checker.error:
+        return checker.error
+    if checker.stack:
+        return f"Can't find end tag corresponding to start tag \"{checker.stack[-1]}\""
+    return None
+
+
+def visible_text(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+@dataclass
+class FakeBotApi:
+    token: str
+    calls: list[Call] = field(default_factory=list)
+    blocked_chats: set[int] = field(default_factory=set)
+    failures: dict[str, list[ApiError]] = field(default_factory=dict)  # method → errors to answer next
+    messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._updates: list[dict[str, Any]] = []
+        self._new_update = asyncio.Event()
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(100)
+        self._sent = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # --- running ---------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> FakeBotApi:
+        app = web.Application()
+        app.router.add_route("POST", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}/bot"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._new_update.set()
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    # --- what users do ---------------------------------------------------------------------------
+
+    def push(self, kind: str, payload: dict[str, Any]) -> None:
+        self._updates.append({"update_id": next(self._update_ids), kind: payload})
+        self._new_update.set()
+
+    def user_message(self, text: str, chat: dict[str, Any], user: dict[str, Any] | None = None,
+                     kind: str = "message", **extra: Any) -> dict[str, Any]:
+        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat, "text": text,
+                   **extra}
+        if user is not None:
+            message["from"] = user
+        command = re.match(r"/\S+", text)
+        if command:
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command.group(0))}]
+        self.push(kind, message)
+        return message
+
+    def press(self, message: dict[str, Any], data: str, user: dict[str, Any]) -> None:
+        self.push("callback_query", {"id": str(next(self._update_ids)), "from": user, "message": message,
+                                     "chat_instance": "ci-1", "data": data})
+
+    # --- what the bot did ------------------------------------------------------------------------
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+        """The calls of ``method`` once there are at least ``count`` of them."""
+        await self.wait_until(lambda: len(self.sent(method)) >= count, timeout)
+        return self.sent(method)
+
+    async def wait_until(self, condition: Any, timeout: float = 15) -> None:
+        async def satisfied() -> None:
+            async with self._sent:
+                await self._sent.wait_for(condition)
+        await asyncio.wait_for(satisfied(), timeout)
+
+    # --- the API ---------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if request.match_info["token"] != self.token:
+            return self._error(ApiError(401, "Unauthorized"))
+        if method.lower() != "getupdates":
+            self.calls.append(Call(method, params))
+            async with self._sent:
+                self._sent.notify_all()
+        queued = self.failures.get(method)
+        if queued:
+            return self._error(queued.pop(0))
+        try:
+            result = await self._answer(method, params)
+        except ApiError as error:
+            return self._error(error)
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    async def _params(request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            raw: dict[str, Any] = await request.json()
+        else:
+            raw = dict(await request.post())
+        params: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, str):
+                try:
+                    value = json.loads(value)
+                except json.JSONDecodeError:
+                    pass
+            params[key] = value
+        return params
+
+    @staticmethod
+    def _error(error: ApiError) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
+        if error.retry_after is not None:
+            body["parameters"] = {"retry_after": error.retry_after}
+        return web.json_response(body, status=error.code)
+
+    async def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method in ("deleteWebhook", "setMyCommands", "answerCallbackQuery"):
+            if method == "setMyCommands":
+                self._check_commands(params.get("commands", []))
+            return True
+        if method == "getUpdates":
+            return await self._get_updates(params)
+        if method == "sendMessage":
+            return self._store_message(params, next(self._message_ids))
+        if method == "editMessageText":
+            key = (int(params["chat_id"]), int(params["message_id"]))
+            old = self.messages.get(key)
+            if old is None:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            if old["text"] == visible_text(params["text"]) and old.get("reply_markup") == params.get("reply_markup"):
+                raise ApiError(400, "Bad Request: message is not modified: specified new message content and "
+                                    "reply markup are exactly the same as a current content and reply markup "
+                                    "of the message")
+            return self._store_message(params, key[1])
+        raise ApiError(404, "Not Found: method not found")
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates:
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), min(float(params.get("timeout") or 0), 1.0))
+            except TimeoutError:
+                pass
+        return [u for u in self._updates if u["update_id"] >= offset]
+
+    def _store_message(self, params: dict[str, Any], message_id: int) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked_chats:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        text = params.get("text", "")
+        if params.get("parse_mode") == "HTML":
+            problem = check_html(text)
+            if problem:
+                raise ApiError(400, f"Bad Request: can't parse entities: {problem}")
+            text = visible_text(text)
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(text) > TEXT_LIMIT:
+            raise ApiError(400, "Bad Request: message is too long")
+        markup = params.get("reply_markup")
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                if len(button.get("callback_data", "").encode()) > CALLBACK_DATA_LIMIT:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        message = {"message_id": message_id, "date": int(time.time()), "from": BOT_USER,
+                   "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}, "text": text}
+        if markup:
+            message["reply_markup"] = markup
+        self.messages[(chat_id, message_id)] = message
+        return message
+
+    @staticmethod
+    def _check_commands(commands: list[dict[str, str]]) -> None:
+        if len(commands) > 100:
+            raise ApiError(400, "Bad Request: too many commands")
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command.get("command", "")):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(command.get("description", "")) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")

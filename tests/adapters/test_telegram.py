@@ -1,0 +1,269 @@
+"""The real python-telegram-bot Application, polling a fake Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.telegram import TelegramAdapter
+from bot.core.service import Briefing
+from bot.core.state import StateStore
+from tests.adapters.fake_telegram import ApiError, FakeBotApi, check_html
+
+TOKEN = "123456789:AAFakeTokenForTheLoopbackServer_0123"
+ALA = {"id": 501, "is_bot": False, "first_name": "Ala", "language_code": "pl"}
+OLA = {"id": 502, "is_bot": False, "first_name": "Ola"}
+PRIVATE = {"id": 501, "type": "private", "first_name": "Ala"}
+OTHER_PRIVATE = {"id": 502, "type": "private", "first_name": "Ola"}
+GROUP = {"id": -1001234, "type": "supergroup", "title": "Grupa", "is_forum": True}
+CHANNEL = {"id": -1005678, "type": "channel", "title": "Kanał"}
+
+Scenario = Callable[[FakeBotApi, TelegramAdapter], Awaitable[None]]
+
+
+def run(briefing: Briefing, data: Path, scenario: Scenario, api: FakeBotApi | None = None) -> FakeBotApi:
+    async def main() -> FakeBotApi:
+        async with (api or FakeBotApi(TOKEN)) as server:
+            adapter = TelegramAdapter(briefing, StateStore(data), TOKEN, server.base_url, max_retries=2)
+            await adapter.start(poll_timeout=1)
+            try:
+                await scenario(server, adapter)
+            finally:
+                await adapter.stop()
+            return server
+
+    return asyncio.run(main())
+
+
+async def ask(api: FakeBotApi, text: str, chat: dict = PRIVATE, user: dict | None = ALA, **extra: object) -> dict:
+    """Send a message as a user and return the bot's reply in that chat."""
+    before = len(api.sent())
+
+    def replies() -> list[dict]:
+        return [call for call in api.sent()[before:] if call["chat_id"] == chat["id"]]
+
+    api.user_message(text, chat, user, **extra)
+    await api.wait_until(lambda: bool(replies()))
+    return replies()[0]
+
+
+async def silence(api: FakeBotApi, text: str, chat: dict, user: dict | None = ALA) -> None:
+    """Send a message the bot must ignore; a /start afterwards shows it has caught up."""
+    before = len(api.sent())
+    api.user_message(text, chat, user)
+    api.user_message("/start", PRIVATE, ALA)
+    replies = await api.wait_for("sendMessage", before + 1)
+    assert len(replies) == before + 1 and replies[-1]["chat_id"] == PRIVATE["id"]
+
+
+def visible(params: dict) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", params["text"]))
+
+
+COMMANDS = [
+    ("/start", "Cześć! Tu briefing-bot"),
+    ("/help", "Komendy"),
+    ("/help timeline", "/timeline"),
+    ("/timeline 2022-01", "Oś czasu: styczeń 2022"),
+    ("/timeline csto", "Oś czasu: ODKB (CSTO) w Kazachstanie"),
+    ("/sources", "Źródła"),
+    ("/card odkb-w-kazachstanie", "Wojska ODKB strzegą strategicznych obiektów w Kazachstanie"),
+    ("/onthisday 01-06", "Tego dnia: 6 stycznia"),
+    ("/search Kazachstanu", "Szukam: Kazachstanu"),
+    ("/csto", "ODKB (CSTO) w Kazachstanie"),
+    ("/protesty", "Protesty w Kazachstanie (styczeń 2022)"),
+    ("/wojna", "Kazachstan wobec wojny w Ukrainie"),
+]
+
+
+def test_every_command_in_a_private_chat(bundled: Briefing, tmp_path: Path) -> None:
+    fact = bundled.knowledge.facts[0]
+
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        for text, title in [*COMMANDS, (f"/sources {fact.id}", f"Źródło faktu {fact.id}")]:
+            reply = await ask(api, text)
+            assert visible(reply).startswith(title), text
+            assert reply["parse_mode"] == "HTML" and reply["chat_id"] == PRIVATE["id"]
+            assert check_html(reply["text"]) is None
+            assert len(visible(reply)) <= 4096
+
+    run(bundled, tmp_path, scenario)
+
+
+def test_the_january_timeline_has_dates_sources_and_links(bundled: Briefing, tmp_path: Path) -> None:
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        reply = await ask(api, "/timeline 2022-01")
+        text = visible(reply)
+        assert text.index("2 stycznia 2022 — Protesty") < text.index("\n[1] ")
+        assert reply["link_preview_options"] == {"is_disabled": True}  # several sources
+        keyboard = reply["reply_markup"]["inline_keyboard"]
+        assert [b["callback_data"] for b in keyboard[0]] == ["p:1:/timeline 2022-01"]
+        card = await ask(api, "/card zamieszki-w-kazachstanie")
+        assert '<a href="https://wolnemedia.net/kazachstan/">' in card["text"]
+
+    run(bundled, tmp_path, scenario)
+
+
+def test_group_commands_with_and_without_the_bot_name(bundled: Briefing, tmp_path: Path) -> None:
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        reply = await ask(api, "/csto@BriefingBot", chat=GROUP)
+        assert visible(reply).startswith("ODKB (CSTO)") and reply["chat_id"] == GROUP["id"]
+        assert reply["reply_parameters"]["message_id"] > 0
+        assert visible(await ask(api, "/onthisday 01-06", chat=GROUP)).startswith("Tego dnia")
+        await silence(api, "/csto@SomeOtherBot", GROUP)
+        await silence(api, "/weather", GROUP)  # may be another bot's command
+        assert "Nie znam komendy /weather" in visible(await ask(api, "/weather@BriefingBot", chat=GROUP))
+        await silence(api, "dzień dobry", GROUP)
+        assert "Komendy zaczynają się" in visible(await ask(api, "dzień dobry"))
+
+    run(bundled, tmp_path, scenario)
+
+
+def test_forum_topics_and_channels(bundled: Briefing, tmp_path: Path) -> None:
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        reply = await ask(api, "/start", chat=GROUP, is_topic_message=True, message_thread_id=7)
+        assert reply["message_thread_id"] == 7
+        before = len(api.sent())
+        api.user_message("/onthisday 01-06", CHANNEL, None, kind="channel_post")
+        post = (await api.wait_for("sendMessage", before + 1))[before]
+        assert post["chat_id"] == CHANNEL["id"] and visible(post).startswith("Tego dnia: 6 stycznia")
+
+    run(bundled, tmp_path, scenario)
+
+
+def test_paging_buttons_edit_the_message_in_place(bundled: Briefing, tmp_path: Path) -> None:
+    pages = len(bundled.ask("/timeline").cards)
+
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        first = await ask(api, "/timeline")
+        message = api.messages[(PRIVATE["id"], max(k[1] for k in api.messages))]
+        api.press(message, "p:1:/timeline", ALA)
+        edit = (await api.wait_for("editMessageText", 1))[0]
+        assert edit["message_id"] == message["message_id"]
+        assert f"Strona 2/{pages}" in visible(edit) and f"Strona 1/{pages}" in visible(first)
+        labels = [b["text"] for b in edit["reply_markup"]["inline_keyboard"][0]]
+        assert labels == ["‹ Poprzednia", "Następna ›"]
+        # Stale, forged and malformed data get a polite answer and change nothing.
+        for data in (f"p:{pages}:/timeline", "p:1:timeline", "k:1:0123456789ab", "x" * 64, "p:-1:/timeline"):
+            api.press(message, data, OLA)
+        answers = await api.wait_for("answerCallbackQuery", 6)
+        assert [a.get("text") for a in answers[1:]] == ["Ta lista wygasła: zapytaj jeszcze raz."] * 5
+        assert len(api.sent("editMessageText")) == 1
+
+    run(bundled, tmp_path, scenario)
+
+
+def test_long_requests_page_through_a_short_key(bundled: Briefing, tmp_path: Path) -> None:
+    request = "/search Kazachstan Kazachstanu Kazachstanie Kazachstanem kazachstan"
+    assert len(request) > 60 and len(bundled.ask(request).cards) > 1
+
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        reply = await ask(api, request)
+        data = reply["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        assert data.startswith("k:1:") and len(data.encode()) <= 64
+        message = api.messages[(PRIVATE["id"], max(k[1] for k in api.messages))]
+        api.press(message, data, ALA)
+        edit = (await api.wait_for("editMessageText", 1))[0]
+        assert "Strona 2/" in visible(edit)
+
+    run(bundled, tmp_path, scenario)
+
+
+def test_command_menu_in_polish_and_english(bundled: Briefing, tmp_path: Path) -> None:
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        await ask(api, "/start")
+        menus = {call.get("language_code"): call["commands"] for call in api.sent("setMyCommands")}
+        assert set(menus) == {None, "en"}
+        polish = {c["command"]: c["description"] for c in menus[None]}
+        english = {c["command"]: c["description"] for c in menus["en"]}
+        assert polish["timeline"] == "wydarzenia w kolejności dat"
+        assert english["timeline"] == "events in date order"
+        assert {"start", "help", "sources", "card", "onthisday", "search", "lang", "csto"} <= set(polish)
+
+    run(bundled, tmp_path, scenario)
+
+
+def test_a_failing_command_menu_does_not_stop_the_bot(bundled: Briefing, tmp_path: Path) -> None:
+    api = FakeBotApi(TOKEN)
+    api.failures["setMyCommands"] = [ApiError(400, "Bad Request: BOT_COMMAND_INVALID")] * 2
+
+    async def scenario(server: FakeBotApi, adapter: TelegramAdapter) -> None:
+        assert visible(await ask(server, "/start")).startswith("Cześć")
+
+    run(bundled, tmp_path, scenario, api)
+
+
+def test_language_is_per_chat_and_survives_a_restart(bundled: Briefing, tmp_path: Path) -> None:
+    async def first(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        assert visible(await ask(api, "/lang en")) .endswith("Reply language: English.")
+        assert visible(await ask(api, "/onthisday 01-06")).startswith("On this day: 6 January")
+        other = await ask(api, "/onthisday 01-06", chat=OTHER_PRIVATE, user=OLA)
+        assert visible(other).startswith("Tego dnia")
+
+    async def after_restart(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        assert visible(await ask(api, "/start")).startswith("Hello! This is briefing-bot")
+
+    run(bundled, tmp_path, first)
+    run(bundled, tmp_path, after_restart)
+
+
+def test_flood_limits_and_server_errors_are_retried(bundled: Briefing, tmp_path: Path) -> None:
+    api = FakeBotApi(TOKEN)
+    api.failures["sendMessage"] = [
+        ApiError(429, "Too Many Requests: retry after 1", retry_after=1),
+        ApiError(502, "Bad Gateway"),
+    ]
+
+    async def scenario(server: FakeBotApi, adapter: TelegramAdapter) -> None:
+        server.user_message("/start", PRIVATE, ALA)
+        calls = await server.wait_for("sendMessage", 3)
+        assert [c["chat_id"] for c in calls] == [PRIVATE["id"]] * 3
+        await asyncio.sleep(0.2)
+        assert len(server.sent()) == 3  # delivered once, on the third try
+
+    run(bundled, tmp_path, scenario, api)
+
+
+def test_a_chat_that_blocked_the_bot_does_not_stop_the_others(bundled: Briefing, tmp_path: Path) -> None:
+    api = FakeBotApi(TOKEN)
+    api.blocked_chats.add(OTHER_PRIVATE["id"])
+
+    async def scenario(server: FakeBotApi, adapter: TelegramAdapter) -> None:
+        server.user_message("/start", OTHER_PRIVATE, OLA)
+        assert visible(await ask(server, "/csto")).startswith("ODKB")
+        assert [c["chat_id"] for c in server.sent()] == [OTHER_PRIVATE["id"], PRIVATE["id"]]  # tried, refused
+
+    run(bundled, tmp_path, scenario, api)
+
+
+def test_user_text_is_escaped(bundled: Briefing, tmp_path: Path) -> None:
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        reply = await ask(api, "/timeline <b>x</b> & <script>")
+        assert "<b>x</b> & <script>" in visible(reply)
+        reply = await ask(api, "/search " + "a" * 5000)
+        assert "za długie" in visible(reply)
+
+    run(bundled, tmp_path, scenario)
+
+
+def test_the_token_never_reaches_the_logs(bundled: Briefing, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    api = FakeBotApi(TOKEN)
+    api.failures["sendMessage"] = [ApiError(502, "Bad Gateway")]
+
+    async def scenario(server: FakeBotApi, adapter: TelegramAdapter) -> None:
+        await ask(server, "/start")
+        server.press({"message_id": 1, "date": 0, "chat": PRIVATE}, "forged", ALA)
+        await server.wait_for("answerCallbackQuery", 1)
+
+    run(bundled, tmp_path, scenario, api)
+    logged = caplog.text + "".join(str(r.exc_info) for r in caplog.records)
+    assert "Set Bot API URL" in logged or "getUpdates" in logged or "retrying" in logged  # there were logs
+    assert TOKEN not in logged and TOKEN.split(":")[1] not in logged
