@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import logs
 from bot.app import load_briefing, run
 from bot.config import load_settings
 from bot.core.commands import help_text
@@ -74,11 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     try:
         settings = load_settings(args.config, args.content, args.data)
+        logs.add_secrets(s.get_secret_value() for s in (settings.telegram.token, settings.discord.token) if s)
         if args.command == "content":
             return _content_check(settings.content)
         if not settings.content.is_dir():

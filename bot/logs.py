@@ -47,9 +47,3 @@ def add_secrets(secrets: Iterable[str]) -> None:
     # httpx logs every request URL at INFO, token included: keep it to warnings.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-
-def configure(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )

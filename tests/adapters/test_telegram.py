@@ -267,3 +267,60 @@ def test_the_token_never_reaches_the_logs(bundled: Briefing, tmp_path: Path, cap
     logged = caplog.text + "".join(str(r.exc_info) for r in caplog.records)
     assert "Set Bot API URL" in logged or "getUpdates" in logged or "retrying" in logged  # there were logs
     assert TOKEN not in logged and TOKEN.split(":")[1] not in logged
+
+
+def test_briefing_bot_run_serves_telegram_until_stopped(tmp_path: Path, content_dir: Path, bundled_data: Path) -> None:
+    """The installed command, with the token in the environment and base_url in the config."""
+    import os
+    import shutil
+    import signal
+    import sys
+
+    shutil.copytree(bundled_data, tmp_path / "data")
+
+    async def main() -> tuple[int, str]:
+        async with FakeBotApi(TOKEN) as api:
+            (tmp_path / "config.toml").write_text(f'[telegram]\nbase_url = "{api.base_url}"\n', encoding="utf-8")
+            env = {**os.environ, "BRIEFING_TELEGRAM_TOKEN": TOKEN}
+            command = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
+            process = await asyncio.create_subprocess_exec(
+                command, "--verbose", "run", cwd=tmp_path, env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+            try:
+                reply = await ask(api, "/onthisday 01-06")
+                assert visible(reply).startswith("Tego dnia: 6 stycznia")
+            finally:
+                process.send_signal(signal.SIGTERM)
+                _, stderr = await asyncio.wait_for(process.communicate(), 30)
+            return process.returncode or 0, stderr.decode()
+
+    code, stderr = asyncio.run(main())
+    assert code == 0, stderr
+    assert "Telegram adapter running" in stderr
+    assert TOKEN not in stderr and TOKEN.split(":")[1] not in stderr
+
+
+def test_briefing_bot_run_with_a_rejected_token(tmp_path: Path, content_dir: Path, bundled_data: Path) -> None:
+    import os
+    import shutil
+    import sys
+
+    shutil.copytree(bundled_data, tmp_path / "data")
+
+    async def main() -> tuple[int, str]:
+        async with FakeBotApi("987654321:AAOtherTokenTheServerExpects_000000") as api:
+            (tmp_path / "config.toml").write_text(f'[telegram]\nbase_url = "{api.base_url}"\n', encoding="utf-8")
+            env = {**os.environ, "BRIEFING_TELEGRAM_TOKEN": TOKEN}
+            command = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
+            process = await asyncio.create_subprocess_exec(
+                command, "run", cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+            _, stderr = await asyncio.wait_for(process.communicate(), 60)
+            return process.returncode or 0, stderr.decode()
+
+    code, stderr = asyncio.run(main())
+    assert code == 2
+    assert "Telegram rejected the token" in stderr
+    assert TOKEN not in stderr
