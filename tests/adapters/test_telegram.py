@@ -83,14 +83,17 @@ COMMANDS = [
 ]
 
 
-def test_every_command_in_a_private_chat(bundled: Briefing, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("chat", "suffix"), [(PRIVATE, ""), (GROUP, ""), (GROUP, "@BriefingBot")],
+                         ids=["private", "group", "group-with-bot-name"])
+def test_every_command(bundled: Briefing, tmp_path: Path, chat: dict, suffix: str) -> None:
     fact = bundled.knowledge.facts[0]
 
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
         for text, title in [*COMMANDS, (f"/sources {fact.id}", f"Źródło faktu {fact.id}")]:
-            reply = await ask(api, text)
+            name, _, arguments = text.partition(" ")
+            reply = await ask(api, f"{name}{suffix} {arguments}".strip(), chat=chat)
             assert visible(reply).startswith(title), text
-            assert reply["parse_mode"] == "HTML" and reply["chat_id"] == PRIVATE["id"]
+            assert reply["parse_mode"] == "HTML" and reply["chat_id"] == chat["id"]
             assert check_html(reply["text"]) is None
             assert len(visible(reply)) <= 4096
 
