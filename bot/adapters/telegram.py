@@ -121,7 +121,8 @@ class TelegramAdapter:
 
     async def _register_commands(self) -> None:
         """Register the command menu; a failure is logged, never fatal."""
-        for language, code in (("pl", None), ("en", "en")):
+        languages: tuple[tuple[Language, str | None], ...] = (("pl", None), ("en", "en"))
+        for language, code in languages:
             commands = [BotCommand(name, description[:256]) for name, description in self.briefing.menu(language)]
             try:
                 await self.application.bot.set_my_commands(commands, language_code=code)

@@ -1,0 +1,282 @@
+"""The Discord adapter: slash commands in, core cards out as embeds with paging buttons.
+
+``create_bot(settings)`` builds the discord.py bot without connecting (for ``run``, the tests and
+other tools). Every core command is a slash command with typed, described options; descriptions
+are English with Polish localisations; topic and article options autocomplete. It needs no
+privileged intents: slash commands bring their own text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.core.cards import Reply
+from bot.core.commands import BUILTIN
+from bot.core.i18n import Language
+from bot.core.lemmas import fold
+from bot.core.service import Briefing
+from bot.core.state import StateStore
+from bot.render.discord import render_embed
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+PAGE_TIMEOUT = 300.0  # seconds a paged reply keeps its buttons
+NO_MENTIONS = discord.AllowedMentions.none()
+_SUMMARY = {spec.name: spec.summary for spec in BUILTIN}
+# Option descriptions: English (the default) and Polish (the localisation).
+_OPTIONS = {
+    "command": ("a command, e.g. timeline", "komenda, np. timeline"),
+    "period": ("YYYY, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD or a topic", "YYYY, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD albo temat"),
+    "fact": ("a fact id (from a card) or an article", "id faktu (z karty) albo artykuł"),
+    "article": ("the article: its id or words of its title", "artykuł: id albo słowa z tytułu"),
+    "day": ("the day as MM-DD, e.g. 01-06", "dzień jako MM-DD, np. 01-06"),
+    "words": ("words to find, in any form", "słowa do znalezienia, w dowolnej formie"),
+    "language": ("the language of the bot's replies here", "język odpowiedzi bota tutaj"),
+}
+_WORDS = {
+    "pl": {"prev": "‹ Poprzednia", "next": "Następna ›", "sources": "Źródła",
+           "not_yours": "Te przyciski należą do osoby, która wywołała komendę.",
+           "admins_only": "Tę komendę mogą wydać tylko osoby z uprawnieniem „Zarządzanie serwerem”.",
+           "error": "Coś poszło nie tak. Spróbuj jeszcze raz za chwilę."},
+    "en": {"prev": "‹ Previous", "next": "Next ›", "sources": "Sources",
+           "not_yours": "These buttons belong to whoever ran the command.",
+           "admins_only": "Only members with the Manage Server permission can use this command.",
+           "error": "Something went wrong. Please try again in a moment."},
+}
+
+
+class PolishTranslator(app_commands.Translator):
+    """Polish descriptions for the commands and options, keyed by their English text."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContext) -> str | None:  # type: ignore[type-arg]
+        if locale is discord.Locale.polish:
+            return self.table.get(string.message)
+        return None
+
+
+class Pager(discord.ui.View):
+    """Previous/next buttons for a paged reply, for the invoking user only, until they time out."""
+
+    def __init__(self, bot: BriefingBot, reply: Reply, owner_id: int, language: Language) -> None:
+        super().__init__(timeout=PAGE_TIMEOUT)
+        self.bot, self.reply, self.owner_id, self.language = bot, reply, owner_id, language
+        self.page = 0
+        self.message: discord.InteractionMessage | None = None
+        self.previous.label = _WORDS[language]["prev"]
+        self.next.label = _WORDS[language]["next"]
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.previous.disabled = self.page == 0
+        self.next.disabled = self.page >= len(self.reply.cards) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(_WORDS[self.language]["not_yours"], ephemeral=True)
+        return False
+
+    async def _show(self, interaction: discord.Interaction, step: int) -> None:
+        self.page = max(0, min(self.page + step, len(self.reply.cards) - 1))
+        self._update_buttons()
+        embed = self.bot.embed(self.reply.cards[self.page], self.language)
+        await interaction.response.edit_message(embed=embed, view=self)
+
+    @discord.ui.button(label="‹", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:  # type: ignore[type-arg]
+        await self._show(interaction, -1)
+
+    @discord.ui.button(label="›", style=discord.ButtonStyle.primary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:  # type: ignore[type-arg]
+        await self._show(interaction, 1)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException as error:
+                log.info("could not disable expired paging buttons: %s", error)
+
+
+class BriefingBot(commands.Bot):
+    def __init__(self, briefing: Briefing, state: StateStore, guild_ids: Sequence[int] = ()) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = False  # privileged, and slash commands do not need it
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
+                         allowed_mentions=NO_MENTIONS)
+        self.briefing, self.state, self.guild_ids = briefing, state, list(guild_ids)
+        _register_commands(self)
+        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(PolishTranslator(_translations(self.briefing)))
+        if self.guild_ids:
+            for guild_id in self.guild_ids:
+                guild = discord.Object(guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    def language(self, channel_id: int | None) -> Language:
+        stored = self.state.language(PLATFORM, channel_id) if channel_id is not None else None
+        return stored or self.briefing.language
+
+    def embed(self, card, language: Language) -> discord.Embed:  # type: ignore[no-untyped-def]
+        return render_embed(card, _WORDS[language]["sources"])
+
+    async def answer(self, interaction: discord.Interaction, request: str) -> None:
+        """Ask the core and reply with the first card, and paging buttons when there are more."""
+        language = self.language(interaction.channel_id)
+        reply = await asyncio.to_thread(self.briefing.ask, request, language)
+        if reply.language:
+            self.state.set_language(PLATFORM, interaction.channel_id or 0, reply.language)  # type: ignore[arg-type]
+            language = reply.language  # type: ignore[assignment]
+        embed = self.embed(reply.cards[0], language)
+        if len(reply.cards) < 2:
+            await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+            return
+        pager = Pager(self, reply, interaction.user.id, language)
+        await interaction.response.send_message(embed=embed, view=pager, allowed_mentions=NO_MENTIONS)
+        pager.message = await interaction.original_response()
+
+    async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        language = self.language(interaction.channel_id)
+        if isinstance(error, (app_commands.MissingPermissions, app_commands.CheckFailure)):
+            text = _WORDS[language]["admins_only"]
+        else:
+            log.error("error in a slash command", exc_info=error)
+            text = _WORDS[language]["error"]
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as http_error:
+            log.warning("could not report an error to the user: %s", http_error)
+
+
+def _may_change_settings(interaction: discord.Interaction) -> bool:
+    """Settings commands: anyone in DMs, Manage Server in a guild (checked on every call)."""
+    return interaction.guild is None or interaction.permissions.manage_guild
+
+
+def _translations(briefing: Briefing) -> dict[str, str]:
+    table = {summary["en"]: summary["pl"] for summary in _SUMMARY.values()}
+    table.update({english: polish for english, polish in _OPTIONS.values()})
+    return table
+
+
+def _choices(current: str, candidates: Sequence[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    """Up to 25 (label, value) pairs whose label or value contains what the user typed."""
+    typed = fold(current)
+    found = [(label, value) for label, value in candidates if typed in fold(label) or typed in fold(value)]
+    return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in found[:25]]
+
+
+def _register_commands(bot: BriefingBot) -> None:
+    tree = bot.tree
+    knowledge = bot.briefing.knowledge
+
+    def summary(name: str) -> str:
+        return _SUMMARY[name]["en"]
+
+    def option(name: str) -> str:
+        return _OPTIONS[name][0]
+
+    async def articles(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(current, [(f"{a.title} ({a.id})", a.id) for a in knowledge.articles.values()])
+
+    async def periods(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        months = sorted({f.value.start.strftime("%Y-%m") for f in knowledge.facts}, reverse=True)
+        years = sorted({f.value.start.strftime("%Y") for f in knowledge.facts}, reverse=True)
+        topics = [(t.title, t.id) for t in knowledge.topics.values()]
+        return _choices(current, [*topics, *[(y, y) for y in years], *[(m, m) for m in months]])
+
+    async def command_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(current, [(f"/{name}", name) for name, _ in bot.briefing.menu()])
+
+    @tree.command(name="start", description=summary("start"))
+    async def start(interaction: discord.Interaction) -> None:
+        await bot.answer(interaction, "/start")
+
+    @tree.command(name="help", description=summary("help"))
+    @app_commands.describe(command=option("command"))
+    @app_commands.autocomplete(command=command_names)
+    async def help_command(interaction: discord.Interaction, command: str | None = None) -> None:
+        await bot.answer(interaction, f"/help {command or ''}")
+
+    @tree.command(name="timeline", description=summary("timeline"))
+    @app_commands.describe(period=option("period"))
+    @app_commands.autocomplete(period=periods)
+    async def timeline(interaction: discord.Interaction, period: str | None = None) -> None:
+        await bot.answer(interaction, f"/timeline {period or ''}")
+
+    @tree.command(name="sources", description=summary("sources"))
+    @app_commands.describe(fact=option("fact"))
+    @app_commands.autocomplete(fact=articles)
+    async def sources(interaction: discord.Interaction, fact: str | None = None) -> None:
+        await bot.answer(interaction, f"/sources {fact or ''}")
+
+    @tree.command(name="card", description=summary("card"))
+    @app_commands.describe(article=option("article"))
+    @app_commands.autocomplete(article=articles)
+    async def card(interaction: discord.Interaction, article: str) -> None:
+        await bot.answer(interaction, f"/card {article}")
+
+    @tree.command(name="onthisday", description=summary("onthisday"))
+    @app_commands.describe(day=option("day"))
+    async def on_this_day(interaction: discord.Interaction,
+                          day: app_commands.Range[str, 1, 10] | None = None) -> None:
+        await bot.answer(interaction, f"/onthisday {day or ''}")
+
+    @tree.command(name="search", description=summary("search"))
+    @app_commands.describe(words=option("words"))
+    async def search(interaction: discord.Interaction, words: app_commands.Range[str, 1, 200]) -> None:
+        await bot.answer(interaction, f"/search {words}")
+
+    @tree.command(name="lang", description=summary("lang"))
+    @app_commands.describe(language=option("language"))
+    @app_commands.choices(language=[app_commands.Choice(name="polski", value="pl"),
+                                    app_commands.Choice(name="English", value="en")])
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(_may_change_settings)
+    async def lang(interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+        await bot.answer(interaction, f"/lang {language.value}")
+
+    for topic in knowledge.topics.values():
+        tree.add_command(app_commands.Command(
+            name=topic.command,
+            description=topic.description[:100],
+            callback=_topic_callback(bot, topic.command),
+        ))
+
+
+def _topic_callback(bot: BriefingBot, command: str):  # type: ignore[no-untyped-def]
+    async def topic(interaction: discord.Interaction) -> None:
+        await bot.answer(interaction, f"/{command}")
+
+    return topic
+
+
+def create_bot(settings: Settings, briefing: Briefing | None = None, state: StateStore | None = None) -> BriefingBot:
+    """The Discord bot for these settings, built but not connected."""
+    if briefing is None:
+        briefing = Briefing.load(settings.content, settings.data, settings.zone, settings.language)
+    return BriefingBot(briefing, state or StateStore(settings.data), settings.discord.guild_ids)
+
