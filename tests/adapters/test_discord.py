@@ -195,3 +195,19 @@ class TestLargestContent:
             assert len(embed) <= EMBED_TOTAL_MAX and len(embed.title or "") <= 256, name
             assert len(embed.description or "") <= 4096 and len(embed.fields) <= 25
             assert all(len(f.value or "") <= 1024 and len(f.name or "") <= 256 for f in embed.fields)
+
+
+@pytest.mark.simcord(approved_intents=discord.Intents.default())  # no privileged intent approved
+async def test_commands_are_synced_with_polish_localisations(simcord_env) -> None:  # type: ignore[no-untyped-def]
+    synced = next(r for r in simcord_env.http_requests if r.method == "PUT" and r.path.endswith("/commands"))
+    commands = {command["name"]: command for command in synced.json}
+    assert {"start", "help", "timeline", "sources", "card", "onthisday", "search", "lang",
+            "csto", "protesty", "wojna"} == set(commands)
+    timeline = commands["timeline"]
+    assert timeline["description"] == "events in date order"
+    assert timeline["description_localizations"] == {"pl": "wydarzenia w kolejności dat"}
+    period = timeline["options"][0]
+    assert period["name"] == "period" and period["autocomplete"] and not period.get("required", False)
+    assert period["description_localizations"]["pl"].startswith("YYYY, YYYY-MM")
+    assert commands["card"]["options"][0]["required"]
+    assert int(commands["lang"]["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
