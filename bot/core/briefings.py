@@ -40,7 +40,9 @@ def notice(text: str, title: str = "briefing-bot") -> Reply:
     return Reply((Card(title=title, body=text),))
 
 
-def _source(knowledge: Knowledge, language: str) -> Callable[[str, int], SourceRef]:
+def source_maker(knowledge: Knowledge, language: str) -> Callable[[str, int], SourceRef]:
+    """Numbered source references to articles, as cards cite them."""
+
     def make(article_id: str, number: int) -> SourceRef:
         article = knowledge.articles[article_id]
         return SourceRef(
@@ -74,7 +76,7 @@ def _fact_pages(knowledge: Knowledge, first: Card, facts: Sequence[Fact], langua
     items = [_fact_item(f, language, labels[i] if labels else None) for i, f in enumerate(facts)]
     hint = t(language, "facts.quotes")
     first = replace(first, footer=f"{first.footer} · {hint}" if first.footer else hint)
-    return Reply(paginate(first, items, _source(knowledge, language), _page_label(language)))
+    return Reply(paginate(first, items, source_maker(knowledge, language), _page_label(language)))
 
 
 def _period_label(facts: Sequence[Fact], language: str) -> str:
@@ -145,7 +147,7 @@ def sources(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
             for article in knowledge.articles.values()
         ]
         first = Card(title=t(language, "sources.title"))
-        return Reply(paginate(first, items, _source(knowledge, language), _page_label(language)))
+        return Reply(paginate(first, items, source_maker(knowledge, language), _page_label(language)))
     fact = knowledge.by_id.get(arguments.lower())
     if fact is None:
         found = knowledge.find_article(arguments)
@@ -169,7 +171,7 @@ def sources(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
         title=t(language, "sources.fact_title", id=fact.id),
         body=body,
         fields=fields,
-        sources=(_source(knowledge, language)(article.id, 1),),
+        sources=(source_maker(knowledge, language)(article.id, 1),),
         date=fact.value,
     )
     return Reply((card,))
@@ -199,7 +201,7 @@ def article_card(knowledge: Knowledge, arguments: str, request: Request) -> Repl
         title=article.title,
         body=lead,
         fields=tuple(fields),
-        sources=(_source(knowledge, language)(article.id, 1),),
+        sources=(source_maker(knowledge, language)(article.id, 1),),
         date=DateValue(article.published),
     )
     return _fact_pages(knowledge, first, knowledge.of_article(article.id), language)
@@ -251,7 +253,7 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
     ]
     if facts:
         fields.append(CardField(t(language, "topic.period"), _period_label(facts, language)))
-    make = _source(knowledge, language)
+    make = source_maker(knowledge, language)
     first = Card(
         title=topic.title,
         body=summary,
@@ -261,6 +263,11 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
         footer=t(language, "topic.more", topic=topic.id),
     )
     return _fact_pages(knowledge, first, facts, language)
+
+
+def digest_elsewhere(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    """/digest needs a chat and its admins: the chat adapters answer it, this says where."""
+    return notice(t(request.language, "digest.not_here"))
 
 
 def language(knowledge: Knowledge, arguments: str, request: Request) -> Reply:

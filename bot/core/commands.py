@@ -76,6 +76,10 @@ BUILTIN: tuple[CommandSpec, ...] = (
                 briefings.search),
     CommandSpec("lang", "pl|en", {"pl": "język odpowiedzi bota", "en": "the bot's reply language"},
                 briefings.language),
+    CommandSpec("digest", "on [HH:MM] [strefa] | off | status | preview [MM-DD] | empty skip|nearest | topics …",
+                {"pl": "codzienny przegląd „Tego dnia” (administratorzy)",
+                 "en": "daily \"on this day\" digest (admins)"},
+                briefings.digest_elsewhere),
 )
 BUILTIN_NAMES = frozenset(spec.name for spec in BUILTIN)
 

@@ -1,0 +1,289 @@
+"""Digest subscriptions at work: the /digest commands, and delivery exactly once per chat and day.
+
+Exactly once: before a digest is sent, a "claimed" record for (chat, local day) is written to
+the state store; after the send, its outcome. A second trigger, an overlapping run or a restart
+finds the record and sends nothing. A claim with no outcome after a restart means the process
+died mid-send: it is marked "interrupted" and not retried, because the message may have gone
+out; `/digest status` says so. Claims and outcomes are written in batches, a few writes per
+fan-out however many chats it reaches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from bot.core.briefings import notice
+from bot.core.cards import Card, Reply
+from bot.core.dates import parse_month_day
+from bot.core.digests import (
+    EMPTY_POLICIES,
+    PAUSE_AFTER,
+    Subscription,
+    Target,
+    build_digest,
+    parse_time,
+    parse_zone,
+    status_fields,
+)
+from bot.core.errors import BriefingError
+from bot.core.i18n import Language, format_day, t
+from bot.core.service import Briefing, Clock
+from bot.core.state import StateStore
+
+log = logging.getLogger(__name__)
+
+Sender = Callable[[Target, Card], Awaitable[None]]
+#: How many sends of one fan-out may be in flight at once; the platforms' limiters pace them.
+CONCURRENCY = 64
+#: Outcomes are written in batches of this size during a fan-out.
+BATCH = 500
+#: Delivery records older than this many days are pruned at start-up.
+KEEP_DAYS = 60
+
+
+class DeliveryFailed(BriefingError):
+    """An adapter could not deliver; ``permanent`` when the chat blocked or removed the bot."""
+
+    def __init__(self, reason: str, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason, self.permanent = reason, permanent
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    target: Target
+    day: date
+    state: str  # sent | empty | failed | skipped (already handled) | paused
+    detail: str = ""
+
+
+class Digests:
+    def __init__(self, briefing: Briefing, state: StateStore, default_timezone: str, clock: Clock | None = None) -> None:
+        self.briefing = briefing
+        self.state = state
+        self.default_timezone = default_timezone
+        self.clock = clock or briefing.clock
+        self.listeners: list[Callable[[], None]] = []  # told when subscriptions change
+        self._claiming = asyncio.Lock()
+
+    # --- /digest -------------------------------------------------------------------------------
+
+    def handle(self, arguments: str, target: Target, language: Language, is_admin: bool) -> Reply:
+        """Answer ``/digest ...`` for a chat; only admins change or see anything."""
+        if not is_admin:
+            return notice(t(language, "digest.admins_only"))
+        words = arguments.split()
+        action = words[0].lower() if words else "status"
+        rest = words[1:]
+        current = self.state.subscription(target.key)
+        if action == "on":
+            return self._on(rest, target, language, current)
+        if action == "off":
+            if not self.state.remove_subscription(target.key):
+                return notice(t(language, "digest.none"), t(language, "digest.title"))
+            self._changed()
+            return notice(t(language, "digest.off"), t(language, "digest.title"))
+        if action == "status":
+            if current is None:
+                return notice(t(language, "digest.none"), t(language, "digest.title"))
+            fields = status_fields(current, self.clock(), self.state.last_delivery(target.key), language)
+            return Reply((Card(title=t(language, "digest.title"), fields=fields),))
+        if action == "preview":
+            return self._preview(rest, current, language)
+        if action == "empty" and len(rest) == 1 and rest[0].lower() in EMPTY_POLICIES:
+            return self._update(current, language, empty=rest[0].lower(),
+                                done=t(language, "digest.empty_set",
+                                       policy=t(language, f"digest.empty.{rest[0].lower()}")))
+        if action == "topics" and len(rest) >= 1:
+            return self._topics(" ".join(rest), current, language)
+        return notice(t(language, "digest.usage"), t(language, "digest.title"))
+
+    def _on(self, rest: list[str], target: Target, language: Language, current: Subscription | None) -> Reply:
+        at = current.time if current else "09:00"
+        zone = current.timezone if current else self.default_timezone
+        for word in rest:
+            if parse_time(word):
+                at = parse_time(word) or at
+            elif parse_zone(word):
+                zone = word
+            elif any(c.isdigit() for c in word):
+                return notice(t(language, "digest.bad_time", arg=word[:40]), t(language, "digest.title"))
+            else:
+                return notice(t(language, "digest.bad_zone", arg=word[:60]), t(language, "digest.title"))
+        subscription = replace(current, time=at, timezone=zone, failures=0, paused=False, language=language) \
+            if current else Subscription(target, at, zone, language=language)
+        self.state.put_subscriptions([subscription])
+        self._changed()
+        next_run = subscription.next_run(self.clock()).astimezone(subscription.zone)
+        when = f"{format_day(next_run.date(), language)}, {next_run:%H:%M}"
+        return notice(t(language, "digest.on", time=at, zone=zone, next=when), t(language, "digest.title"))
+
+    def _preview(self, rest: list[str], current: Subscription | None, language: Language) -> Reply:
+        zone = current.zone if current else Subscription(Target("", ""), timezone=self.default_timezone).zone
+        today = self.clock().astimezone(zone).date()
+        day = today
+        if rest:
+            parsed = parse_month_day(rest[0])
+            if parsed is None:
+                return notice(t(language, "onthisday.bad", arg=rest[0][:40]), t(language, "digest.title"))
+            day = _month_day_in_year(today.year, *parsed)
+        card = build_digest(self.briefing.knowledge, day, language, current.topics if current else (),
+                            current.empty if current else "skip")
+        if card is None:
+            return notice(t(language, "digest.preview_empty"), t(language, "digest.title"))
+        return Reply((card,))
+
+    def _topics(self, text: str, current: Subscription | None, language: Language) -> Reply:
+        if text.strip().lower() == "all":
+            return self._update(current, language, topics=(), done=t(language, "digest.topics_set",
+                                                                       topics=t(language, "digest.all_topics")))
+        wanted = [w.strip() for w in text.split(",") if w.strip()]
+        found = [self.briefing.knowledge.find_topic(w) for w in wanted]
+        unknown = [w for w, topic in zip(wanted, found, strict=True) if topic is None]
+        if unknown:
+            known = ", ".join(self.briefing.knowledge.topics) or "–"
+            return notice(t(language, "digest.unknown_topics", topics=", ".join(unknown)[:200], known=known),
+                          t(language, "digest.title"))
+        ids = tuple(dict.fromkeys(topic.id for topic in found if topic is not None))
+        return self._update(current, language, topics=ids, done=t(language, "digest.topics_set", topics=", ".join(ids)))
+
+    def _update(self, current: Subscription | None, language: Language, done: str, **changes: Any) -> Reply:
+        if current is None:
+            return notice(t(language, "digest.none"), t(language, "digest.title"))
+        self.state.put_subscriptions([replace(current, **changes)])
+        self._changed()
+        return notice(done, t(language, "digest.title"))
+
+    def _changed(self) -> None:
+        for listener in self.listeners:
+            listener()
+
+    # --- what is due ---------------------------------------------------------------------------
+
+    def recover(self, now: datetime) -> list[tuple[Subscription, date]]:
+        """At start-up: settle interrupted sends, note missed days, and return today's catch-up.
+
+        A digest missed while the bot was down is sent if it is still the same local day;
+        an earlier day is recorded as missed, so that /digest status can say why.
+        """
+        stamp = now.astimezone(timezone.utc).isoformat(timespec="seconds")
+        records = [
+            {**record, "state": "interrupted", "detail": "", "at": stamp}
+            for record in self.state.deliveries() if record["state"] == "claimed"
+        ]
+        due: list[tuple[Subscription, date]] = []
+        for subscription in self.state.subscriptions():
+            if subscription.paused:
+                continue
+            today = subscription.local_day(now)
+            if subscription.due_at(today) <= now and self.state.delivery(subscription.target.key, today) is None:
+                due.append((subscription, today))
+            yesterday = today - timedelta(days=1)
+            if self.state.delivery(subscription.target.key, yesterday) is None and \
+                    self.state.last_delivery(subscription.target.key) is not None:
+                records.append({"key": subscription.target.key, "date": yesterday.isoformat(), "state": "missed",
+                                "detail": "", "at": stamp})
+        self.state.record_deliveries(records)
+        self.state.prune_deliveries(now.date() - timedelta(days=KEEP_DAYS))
+        return due
+
+    def due_in_slot(self, time_of_day: str, zone: str, now: datetime) -> list[tuple[Subscription, date]]:
+        """The subscriptions of one scheduler slot (a local time in a zone), for today there."""
+        return [
+            (s, s.local_day(now)) for s in self.state.subscriptions()
+            if s.time == time_of_day and s.timezone == zone and not s.paused
+        ]
+
+    def due_on(self, day: date) -> list[tuple[Subscription, date]]:
+        """Every active subscription that has not had the digest of ``day``."""
+        return [(s, day) for s in self.state.subscriptions()
+                if not s.paused and self.state.delivery(s.target.key, day) is None]
+
+    # --- delivery -------------------------------------------------------------------------------
+
+    def digest_for(self, subscription: Subscription, day: date) -> Card | None:
+        return build_digest(self.briefing.knowledge, day, subscription.language, subscription.topics,
+                            subscription.empty)
+
+    async def deliver(self, items: list[tuple[Subscription, date]], send: Sender) -> list[Outcome]:
+        """Send each subscription its digest of the given day, at most once ever."""
+        stamp = self._stamp()
+        outcomes: list[Outcome] = []
+        to_send: list[tuple[Subscription, date, Card]] = []
+        async with self._claiming:  # claims are checked and written as one step
+            claims = []
+            for subscription, day in items:
+                key = subscription.target.key
+                if self.state.delivery(key, day) is not None:
+                    outcomes.append(Outcome(subscription.target, day, "skipped"))
+                    continue
+                card = self.digest_for(subscription, day)
+                state = "claimed" if card is not None else "empty"
+                claims.append({"key": key, "date": day.isoformat(), "state": state, "detail": "", "at": stamp})
+                if card is None:
+                    outcomes.append(Outcome(subscription.target, day, "empty"))
+                else:
+                    to_send.append((subscription, day, card))
+            self.state.record_deliveries(claims)
+        semaphore = asyncio.Semaphore(CONCURRENCY)
+        finished: list[tuple[Subscription, Outcome]] = []
+
+        async def one(subscription: Subscription, day: date, card: Card) -> None:
+            async with semaphore:
+                try:
+                    await send(subscription.target, card)
+                    outcome = Outcome(subscription.target, day, "sent")
+                except DeliveryFailed as error:
+                    outcome = Outcome(subscription.target, day, "failed", error.reason[:200])
+                except Exception as error:  # an adapter bug must not lose the other chats' digests
+                    log.exception("digest to %s failed unexpectedly", subscription.target.key)
+                    outcome = Outcome(subscription.target, day, "failed", type(error).__name__)
+            finished.append((subscription, outcome))
+            if len(finished) >= BATCH:
+                self._record(finished[:])
+                finished.clear()
+
+        await asyncio.gather(*(one(*entry) for entry in to_send))
+        self._record(finished)
+        return outcomes + [outcome for _, outcome in finished]
+
+    def _record(self, finished: list[tuple[Subscription, Outcome]]) -> None:
+        """Write outcomes and failure counts; pause chats that keep failing."""
+        if not finished:
+            return
+        stamp = self._stamp()
+        with self.state.transaction():
+            self.state.record_deliveries(
+                {"key": o.target.key, "date": o.day.isoformat(), "state": o.state, "detail": o.detail, "at": stamp}
+                for _, o in finished
+            )
+            updated = []
+            for subscription, outcome in finished:
+                current = self.state.subscription(subscription.target.key) or subscription
+                if outcome.state == "sent":
+                    if current.failures:
+                        updated.append(replace(current, failures=0))
+                    continue
+                failures = current.failures + 1
+                paused = failures >= PAUSE_AFTER
+                if paused and not current.paused:
+                    log.warning("digest for %s paused after %d failures in a row: %s",
+                                current.target.key, failures, outcome.detail)
+                updated.append(replace(current, failures=failures, paused=paused))
+            self.state.put_subscriptions(updated)
+
+    def _stamp(self) -> str:
+        return self.clock().astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _month_day_in_year(year: int, month: int, day: int) -> date:
+    """MM-DD in a year; 29 February in a common year is taken as 28 February."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return date(year, 2, 28)

@@ -1,0 +1,202 @@
+"""Daily "on this day" digests: what goes in one, and subscriptions with their settings.
+
+A subscription is a chat (or a thread in it) that gets a digest every day at a local time.
+Delivery itself, exactly once per chat and day, lives in ``delivery.py``; the clock that fires it
+is the application's scheduler.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.briefings import source_maker
+from bot.core.cards import Card, CardField, Item, paginate, shorten
+from bot.core.facts import Fact
+from bot.core.i18n import Language, format_date, format_day, format_month_day, t, years_ago
+from bot.core.knowledge import Knowledge
+
+EmptyPolicy = Literal["skip", "nearest"]
+EMPTY_POLICIES: tuple[EmptyPolicy, ...] = ("skip", "nearest")
+DEFAULT_TIME = "09:00"
+#: At most this many anniversaries in one digest.
+MAX_ITEMS = 5
+#: Failures in a row after which a subscription is paused (a chat that blocked or removed the bot).
+PAUSE_AFTER = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a digest goes: a chat on a platform, and a thread or forum topic in it."""
+
+    platform: str
+    chat: str
+    thread: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.chat}:{self.thread or ''}"
+
+    @classmethod
+    def from_key(cls, key: str) -> Target:
+        platform, chat, thread = key.split(":", 2)
+        return cls(platform, chat, thread or None)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    target: Target
+    time: str = DEFAULT_TIME  # HH:MM, local to ``timezone``
+    timezone: str = "Europe/Warsaw"
+    empty: EmptyPolicy = "skip"
+    topics: tuple[str, ...] = ()  # empty: every topic
+    language: Language = "pl"
+    failures: int = 0  # delivery failures in a row
+    paused: bool = False
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local_time(self) -> time_of_day:
+        hours, minutes = self.time.split(":")
+        return time_of_day(int(hours), int(minutes))
+
+    def local_day(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    def due_at(self, day: date) -> datetime:
+        """The moment of this subscription's digest on a local day (DST-aware)."""
+        return datetime.combine(day, self.local_time, tzinfo=self.zone)
+
+    def next_run(self, now: datetime) -> datetime:
+        today = self.local_day(now)
+        moment = self.due_at(today)
+        return moment if moment > now else self.due_at(today + timedelta(days=1))
+
+    def to_record(self) -> dict[str, object]:
+        return {
+            "key": self.target.key, "time": self.time, "timezone": self.timezone, "empty": self.empty,
+            "topics": list(self.topics), "language": self.language, "failures": self.failures,
+            "paused": self.paused,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, object]) -> Subscription:
+        return cls(
+            target=Target.from_key(str(record["key"])),
+            time=str(record["time"]),
+            timezone=str(record["timezone"]),
+            empty=record["empty"],  # type: ignore[arg-type]
+            topics=tuple(record.get("topics") or ()),  # type: ignore[arg-type]
+            language=record.get("language", "pl"),  # type: ignore[arg-type]
+            failures=int(record.get("failures", 0)),  # type: ignore[call-overload]
+            paused=bool(record.get("paused", False)),
+        )
+
+
+def parse_time(text: str) -> str | None:
+    """``HH:MM`` (also ``H:MM`` and ``HH.MM``) as ``HH:MM``, or None."""
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        return None
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def parse_zone(text: str) -> str | None:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return text
+
+
+def _is_round(years: int) -> bool:
+    return years == 1 or years % 5 == 0
+
+
+def _ordered(facts: list[Fact], day: date) -> list[Fact]:
+    """Round anniversaries first, then a mix of topics (one per topic in turn), oldest first."""
+    round_ones = [f for f in facts if _is_round(day.year - f.value.start.year)]
+    rest = [f for f in facts if f not in round_ones]
+    groups: dict[str, list[Fact]] = {}
+    for fact in rest:
+        groups.setdefault(fact.topics[0] if fact.topics else "", []).append(fact)
+    mixed: list[Fact] = []
+    while any(groups.values()):
+        for group in groups.values():
+            if group:
+                mixed.append(group.pop(0))
+    return round_ones + mixed
+
+
+def anniversaries(knowledge: Knowledge, day: date, topics: tuple[str, ...] = ()) -> list[Fact]:
+    """Day-precise facts of this month and day from earlier years, of the given topics."""
+    facts = knowledge.on_this_day(day.month, day.day, before=day)
+    if topics:
+        facts = [f for f in facts if set(f.topics) & set(topics)]
+    return _ordered(facts, day)
+
+
+def build_digest(knowledge: Knowledge, day: date, language: Language, topics: tuple[str, ...] = (),
+                 empty: EmptyPolicy = "skip") -> Card | None:
+    """The digest card for a local day, or None when there is nothing to post."""
+    facts = anniversaries(knowledge, day, topics)
+    title = t(language, "onthisday.title", day=format_month_day(day.month, day.day, language))
+    body = None
+    when = day
+    if not facts and empty == "nearest":
+        for ahead in range(1, 367):
+            when = day + timedelta(days=ahead)
+            facts = anniversaries(knowledge, when, topics)
+            if facts:
+                break
+        if not facts:
+            return None
+        body = t(language, "digest.nearest", day=format_day(when, language, with_year=False),
+                 days=ahead if language == "en" else _days_pl(ahead))
+    if not facts:
+        return None
+    shown = facts[:MAX_ITEMS]
+    items = [
+        Item(text=shorten(f.text, 200), label=f"{format_date(f.value, language)} · "
+             f"{years_ago(language, when.year - f.value.start.year)}", articles=(f.article,), fact_id=f.id)
+        for f in shown
+    ]
+    footer = t(language, "digest.more", day=when.strftime("%m-%d")) if len(facts) > len(shown) else None
+    first = Card(title=title, body=body, footer=footer)
+    cards = paginate(first, items, source_maker(knowledge, language), lambda page, pages: "")
+    return replace(cards[0], page=1, pages=1, footer=footer)
+
+
+def _days_pl(days: int) -> str:
+    return "1 dzień" if days == 1 else f"{days} dni"
+
+
+def status_fields(subscription: Subscription, now: datetime, last: dict[str, str] | None,
+                  language: Language) -> tuple[CardField, ...]:
+    """What an admin needs to see: when, where, what, and how the last attempt ended."""
+    zone = subscription.zone
+    next_run = subscription.next_run(now).astimezone(zone)
+    topics = ", ".join(subscription.topics) if subscription.topics else t(language, "digest.all_topics")
+    fields = [
+        CardField(t(language, "digest.f.time"), f"{subscription.time} ({subscription.timezone})"),
+        CardField(t(language, "digest.f.next"), f"{format_day(next_run.date(), language)}, {next_run:%H:%M}"),
+        CardField(t(language, "digest.f.empty"), t(language, f"digest.empty.{subscription.empty}")),
+        CardField(t(language, "digest.f.topics"), topics),
+    ]
+    if subscription.paused:
+        fields.append(CardField(t(language, "digest.f.paused"), t(language, "digest.paused", n=subscription.failures)))
+    if last is None:
+        fields.append(CardField(t(language, "digest.f.last"), t(language, "digest.never")))
+    else:
+        outcome = t(language, f"digest.outcome.{last['state']}")
+        detail = f" ({last['detail']})" if last.get("detail") else ""
+        day = format_day(date.fromisoformat(last["date"]), language)
+        fields.append(CardField(t(language, "digest.f.last"), f"{day}: {outcome}{detail}"))
+    return tuple(fields)
