@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -24,7 +25,7 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
@@ -38,7 +39,10 @@ from telegram.ext import (
 
 from bot import logs
 from bot.core.cards import Card, Reply
-from bot.core.i18n import Language
+from bot.core.delivery import DeliveryFailed, Digests
+from bot.core.digests import Target
+from bot.core.briefings import notice
+from bot.core.i18n import Language, t
 from bot.core.service import Briefing
 from bot.core.state import StateStore
 from bot.render.telegram import render_html
@@ -47,6 +51,8 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 CALLBACK_LIMIT = 64  # bytes of callback_data Telegram accepts
+ADMIN_CACHE_SECONDS = 60  # how long a getChatMember answer is trusted
+ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s|$)")
 _WORDS = {
     "pl": {"prev": "‹ Poprzednia", "next": "Następna ›", "stale": "Ta lista wygasła: zapytaj jeszcze raz.",
@@ -78,10 +84,13 @@ class PageRequests:
 
 class TelegramAdapter:
     def __init__(self, briefing: Briefing, state: StateStore, token: str,
-                 base_url: str = "https://api.telegram.org/bot", max_retries: int = 3) -> None:
+                 base_url: str = "https://api.telegram.org/bot", max_retries: int = 3,
+                 digests: Digests | None = None) -> None:
         logs.add_secrets([token])
         self.briefing = briefing
         self.state = state
+        self.digests = digests
+        self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
         self.max_retries = max_retries
         self.pages = PageRequests()
         self.application: Application = (  # type: ignore[type-arg]
@@ -149,11 +158,61 @@ class TelegramAdapter:
         if match.group("name").lower() not in known and not private and not addressed:
             return  # in a group, an unknown bare command may be another bot's
         language = self._language(message.chat_id)
-        reply = await asyncio.to_thread(self.briefing.ask, message.text, language)
+        if match.group("name").lower() == "digest" and self.digests is not None:
+            reply = await self._digest(message, message.text[match.end():].strip(), language, context)
+        else:
+            reply = await asyncio.to_thread(self.briefing.ask, message.text, language)
         if reply.language:
             self.state.set_language(PLATFORM, message.chat_id, reply.language)  # type: ignore[arg-type]
             language = reply.language  # type: ignore[assignment]
         await self._send_reply(message, reply, message.text, language)
+
+    async def _digest(self, message: Message, arguments: str, language: Language,
+                      context: ContextTypes.DEFAULT_TYPE) -> Reply:
+        """/digest for this chat, or for a channel named as @channel from a private chat."""
+        assert self.digests is not None
+        words = arguments.split()
+        channel = next((w for w in words if w.startswith("@")), None)
+        if channel and message.chat.type == ChatType.PRIVATE and message.from_user is not None:
+            words.remove(channel)
+            try:
+                chat = await context.bot.get_chat(channel)
+                allowed = await self._is_admin(chat.id, message.from_user.id)
+            except TelegramError as error:
+                log.info("cannot check %s for /digest: %s", channel, error)
+                return notice(t(language, "digest.no_channel", channel=channel[:64]), t(language, "digest.title"))
+            target = Target(PLATFORM, str(chat.id))
+        else:
+            thread = str(message.message_thread_id) if message.is_topic_message else None
+            target = Target(PLATFORM, str(message.chat_id), thread)
+            allowed = await self._sender_is_admin(message)
+        return await asyncio.to_thread(self.digests.handle, " ".join(words), target, language, allowed)
+
+    async def _sender_is_admin(self, message: Message) -> bool:
+        chat = message.chat
+        if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+            return True  # a private chat's user is its own admin; only admins post in a channel
+        if message.sender_chat is not None:
+            # An anonymous admin posts as the group itself; a linked channel's post is not an admin.
+            return message.sender_chat.id == chat.id
+        if message.from_user is None:
+            return False
+        try:
+            return await self._is_admin(chat.id, message.from_user.id)
+        except TelegramError as error:
+            log.warning("getChatMember failed in %s: %s", chat.id, error)
+            return False
+
+    async def _is_admin(self, chat_id: int, user_id: int) -> bool:
+        """Whether the user administers the chat, asked from the Bot API and cached briefly."""
+        now = time.monotonic()
+        cached = self._admins.get((chat_id, user_id))
+        if cached and cached[0] > now:
+            return cached[1]
+        member = await self.application.bot.get_chat_member(chat_id, user_id)
+        allowed = member.status in ADMIN_STATUSES
+        self._admins[(chat_id, user_id)] = (now + ADMIN_CACHE_SECONDS, allowed)
+        return allowed
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -217,6 +276,18 @@ class TelegramAdapter:
             chat_id, render_html(card), parse_mode=ParseMode.HTML,
             link_preview_options=self._previews(card), message_thread_id=thread_id,
         ))
+
+    async def deliver(self, target: Target, card: Card) -> None:
+        """Send a digest; failures become DeliveryFailed, permanent when the chat is gone for us."""
+        try:
+            await self.send_card(int(target.chat), card, int(target.thread) if target.thread else None)
+        except Forbidden as error:
+            raise DeliveryFailed(str(error), permanent=True) from None
+        except BadRequest as error:
+            gone = any(word in str(error).lower() for word in ("chat not found", "thread not found"))
+            raise DeliveryFailed(str(error), permanent=gone) from None
+        except TelegramError as error:
+            raise DeliveryFailed(str(error), permanent=False) from None
 
     async def _retrying(self, send: Callable[[], Awaitable[T]]) -> T:
         """Retry network failures with backoff (flood limits are the rate limiter's job)."""

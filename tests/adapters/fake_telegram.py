@@ -90,6 +90,8 @@ class FakeBotApi:
     blocked_chats: set[int] = field(default_factory=set)
     failures: dict[str, list[ApiError]] = field(default_factory=dict)  # method → errors to answer next
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    admins: dict[int, set[int]] = field(default_factory=dict)  # chat id → its administrators' user ids
+    chats: dict[str, dict[str, Any]] = field(default_factory=dict)  # "@username" → chat, for getChat
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -211,6 +213,25 @@ class FakeBotApi:
             return await self._get_updates(params)
         if method == "sendMessage":
             return self._store_message(params, next(self._message_ids))
+        if method == "getChatMember":
+            chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+            if chat_id > 0 and chat_id != user_id:
+                raise ApiError(400, "Bad Request: chat not found")
+            status = "administrator" if user_id in self.admins.get(chat_id, set()) else "member"
+            member: dict[str, Any] = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "U"}}
+            if status == "administrator":
+                member.update({key: True for key in (
+                    "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                    "can_manage_video_chats", "can_restrict_members", "can_promote_members", "can_change_info",
+                    "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories")})
+            return member
+        if method == "getChat":
+            chat = self.chats.get(str(params["chat_id"]))
+            if chat is None:
+                raise ApiError(400, "Bad Request: chat not found")
+            return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": {
+                "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                "premium_subscription": False, "gifts_from_channels": False}}
         if method == "editMessageText":
             key = (int(params["chat_id"]), int(params["message_id"]))
             old = self.messages.get(key)
@@ -255,6 +276,8 @@ class FakeBotApi:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         message = {"message_id": message_id, "date": int(time.time()), "from": BOT_USER,
                    "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}, "text": text}
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = int(params["message_thread_id"])
         if markup:
             message["reply_markup"] = markup
         self.messages[(chat_id, message_id)] = message

@@ -1,0 +1,112 @@
+"""Digests on Telegram: who may set them up (getChatMember on the fake Bot API), and delivery."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.adapters.telegram import TelegramAdapter
+from bot.core.delivery import Digests
+from bot.core.digests import Subscription, Target
+from bot.core.service import Briefing
+from bot.core.state import StateStore
+from bot.scheduler import DigestScheduler
+from tests.adapters.fake_telegram import ApiError, FakeBotApi
+from tests.adapters.test_telegram import ALA, GROUP, OLA, PRIVATE, TOKEN, ask, visible
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+CHANNEL = {"id": -1009999, "type": "channel", "title": "Kanał", "username": "kanal"}
+
+
+def run(bundled: Briefing, data: Path, moment: datetime, scenario, api: FakeBotApi | None = None):  # type: ignore[no-untyped-def]
+    async def main() -> None:
+        async with (api or FakeBotApi(TOKEN)) as server:
+            state = StateStore(data)
+            digests = Digests(bundled, state, "Europe/Warsaw", lambda: moment)
+            adapter = TelegramAdapter(bundled, state, TOKEN, server.base_url, max_retries=2, digests=digests)
+            await adapter.start(poll_timeout=1)
+            try:
+                await scenario(server, adapter, digests)
+            finally:
+                await adapter.stop()
+
+    asyncio.run(main())
+
+
+def test_only_group_admins_manage_the_digest(bundled: Briefing, tmp_path: Path) -> None:
+    api = FakeBotApi(TOKEN)
+    api.admins[GROUP["id"]] = {ALA["id"]}
+
+    async def scenario(server: FakeBotApi, adapter: TelegramAdapter, digests: Digests) -> None:
+        refused = await ask(server, "/digest on 08:00", chat=GROUP, user=OLA)
+        assert "tylko administratorzy" in visible(refused)
+        assert digests.state.subscriptions() == []
+        accepted = await ask(server, "/digest on 08:00", chat=GROUP, user=ALA)
+        assert "Włączono codzienny przegląd: 08:00 (Europe/Warsaw)" in visible(accepted)
+        status = await ask(server, "/digest@BriefingBot status", chat=GROUP, user=ALA)
+        assert "Godzina: 08:00 (Europe/Warsaw)" in visible(status)
+        assert "tylko administratorzy" in visible(await ask(server, "/digest off", chat=GROUP, user=OLA))
+        assert [s.target for s in digests.state.subscriptions()] == [Target("telegram", str(GROUP["id"]))]
+
+    run(bundled, tmp_path, datetime(2026, 11, 22, 7, tzinfo=WARSAW), scenario, api)
+
+
+def test_forum_topics_channels_and_a_channel_from_a_private_chat(bundled: Briefing, tmp_path: Path) -> None:
+    api = FakeBotApi(TOKEN)
+    api.admins[GROUP["id"]] = {ALA["id"]}
+    api.admins[CHANNEL["id"]] = {ALA["id"]}
+    api.chats["@kanal"] = CHANNEL
+
+    async def scenario(server: FakeBotApi, adapter: TelegramAdapter, digests: Digests) -> None:
+        await ask(server, "/digest on", chat=GROUP, user=ALA, is_topic_message=True, message_thread_id=7)
+        before = len(server.sent())
+        server.user_message("/digest on 10:00", {k: v for k, v in CHANNEL.items() if k != "username"}, None,
+                            kind="channel_post")
+        await server.wait_for("sendMessage", before + 1)
+        refused = await ask(server, "/digest on 09:00 @kanal", chat={**PRIVATE, "id": OLA["id"]}, user=OLA)
+        assert "tylko administratorzy" in visible(refused)
+        accepted = await ask(server, "/digest on 11:00 @kanal", chat=PRIVATE, user=ALA)
+        assert "11:00" in visible(accepted)
+        missing = await ask(server, "/digest on @nieznany", chat=PRIVATE, user=ALA)
+        assert "Nie mogę sprawdzić kanału @nieznany" in visible(missing)
+        targets = {s.target: s.time for s in digests.state.subscriptions()}
+        assert targets == {
+            Target("telegram", str(GROUP["id"]), "7"): "09:00",
+            Target("telegram", str(CHANNEL["id"])): "11:00",  # the channel post's 10:00, then changed
+        }
+
+    run(bundled, tmp_path, datetime(2026, 11, 22, 7, tzinfo=WARSAW), scenario, api)
+
+
+def test_fan_out_with_flood_limits_and_a_blocked_chat(bundled: Briefing, tmp_path: Path) -> None:
+    api = FakeBotApi(TOKEN)
+    api.blocked_chats.add(-1002)
+    api.failures["sendMessage"] = [ApiError(429, "Too Many Requests: retry after 1", retry_after=1)]
+    moment = datetime(2027, 1, 6, 9, tzinfo=WARSAW)
+
+    async def scenario(server: FakeBotApi, adapter: TelegramAdapter, digests: Digests) -> None:
+        chats = [-1001, -1002, -1003, -1004]
+        digests.state.put_subscriptions(
+            [Subscription(Target("telegram", str(c)), "09:00", "Europe/Warsaw") for c in chats]
+            + [Subscription(Target("telegram", "-1005", "42"), "09:00", "Europe/Warsaw")]
+        )
+        scheduler = DigestScheduler(digests, adapter.deliver)
+        outcomes = await scheduler.fire("09:00", "Europe/Warsaw")
+        assert sorted((o.target.chat, o.state) for o in outcomes) == [
+            ("-1001", "sent"), ("-1002", "failed"), ("-1003", "sent"), ("-1004", "sent"), ("-1005", "sent"),
+        ]
+        delivered = [c for c in server.sent() if c["chat_id"] != -1002]
+        assert {c["chat_id"] for c in delivered} == {-1001, -1003, -1004, -1005}
+        assert len(server.sent()) == 6  # five chats, and one call again after the 429
+        assert next(c for c in delivered if c["chat_id"] == -1005)["message_thread_id"] == 42
+        assert all(visible(c).startswith("Tego dnia: 6 stycznia") for c in delivered)
+        # Firing again (a double trigger) sends nothing more.
+        calls = len(server.sent())
+        await scheduler.fire("09:00", "Europe/Warsaw")
+        assert len(server.sent()) == calls
+        failed = digests.state.delivery(Target("telegram", "-1002").key, date(2027, 1, 6))
+        assert failed is not None and "blocked" in failed["detail"]
+
+    run(bundled, tmp_path, moment, scenario, api)
