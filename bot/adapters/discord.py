@@ -17,7 +17,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.core.cards import Reply
+from bot.core.cards import Card, Reply
+from bot.core.delivery import DeliveryFailed, Digests
+from bot.core.digests import Target
 from bot.core.commands import BUILTIN
 from bot.core.i18n import Language
 from bot.core.lemmas import fold
@@ -40,7 +42,25 @@ _OPTIONS = {
     "day": ("the day as MM-DD, e.g. 01-06", "dzień jako MM-DD, np. 01-06"),
     "words": ("words to find, in any form", "słowa do znalezienia, w dowolnej formie"),
     "language": ("the language of the bot's replies here", "język odpowiedzi bota tutaj"),
+    "time": ("local time HH:MM (default 09:00)", "godzina HH:MM (domyślnie 09:00)"),
+    "timezone": ("a time zone such as Europe/Warsaw", "strefa czasowa, np. Europe/Warsaw"),
+    "policy": ("what to post on a day without anniversaries", "co wysłać w dzień bez rocznic"),
+    "topics": ("all, or topics separated by commas", "all albo tematy po przecinku"),
 }
+# The /digest subcommands' descriptions, English and Polish.
+_DIGEST = {
+    "digest": ("daily \"on this day\" digest in this channel (admins)",
+               "codzienny przegląd „Tego dnia” na tym kanale (administratorzy)"),
+    "on": ("turn the daily digest on, or change its time", "włącz codzienny przegląd albo zmień godzinę"),
+    "off": ("turn the daily digest off", "wyłącz codzienny przegląd"),
+    "status": ("next run, settings and the last attempt", "następny przegląd, ustawienia i ostatnia próba"),
+    "preview": ("show a day's digest here", "pokaż przegląd danego dnia"),
+    "empty": ("what to post on a day without anniversaries", "co wysłać w dzień bez rocznic"),
+    "topics": ("limit the digest to some topics", "ogranicz przegląd do tematów"),
+}
+#: Offered by the time zone autocomplete; any IANA name is accepted.
+_ZONES = ("Europe/Warsaw", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "Europe/Moscow", "Asia/Almaty",
+          "Asia/Tashkent", "America/New_York", "America/Chicago", "America/Los_Angeles", "Asia/Tokyo", "UTC")
 _WORDS = {
     "pl": {"prev": "‹ Poprzednia", "next": "Następna ›", "sources": "Źródła",
            "not_yours": "Te przyciski należą do osoby, która wywołała komendę.",
@@ -114,12 +134,14 @@ class Pager(discord.ui.View):
 
 
 class BriefingBot(commands.Bot):
-    def __init__(self, briefing: Briefing, state: StateStore, guild_ids: Sequence[int] = ()) -> None:
+    def __init__(self, briefing: Briefing, state: StateStore, guild_ids: Sequence[int] = (),
+                 digests: Digests | None = None) -> None:
         intents = discord.Intents.default()
         intents.message_content = False  # privileged, and slash commands do not need it
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
                          allowed_mentions=NO_MENTIONS)
         self.briefing, self.state, self.guild_ids = briefing, state, list(guild_ids)
+        self.digests = digests
         _register_commands(self)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
 
@@ -155,6 +177,29 @@ class BriefingBot(commands.Bot):
         await interaction.response.send_message(embed=embed, view=pager, allowed_mentions=NO_MENTIONS)
         pager.message = await interaction.original_response()
 
+    async def digest(self, interaction: discord.Interaction, arguments: str) -> None:
+        """/digest for this channel (or thread): managers of the server, or anyone in a DM."""
+        language = self.language(interaction.channel_id)
+        if self.digests is None:
+            reply = await asyncio.to_thread(self.briefing.ask, "/digest", language)
+        else:
+            target = Target(PLATFORM, str(interaction.channel_id))
+            reply = await asyncio.to_thread(self.digests.handle, arguments, target, language,
+                                            _may_change_settings(interaction))
+        embed = self.embed(reply.cards[0], language)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def deliver(self, target: Target, card: Card) -> None:
+        """Post a digest; a channel that is gone or closed to the bot fails permanently."""
+        language = self.language(int(target.chat))
+        try:
+            channel = self.get_channel(int(target.chat)) or await self.fetch_channel(int(target.chat))
+            await channel.send(embed=self.embed(card, language), allowed_mentions=NO_MENTIONS)  # type: ignore[union-attr]
+        except (discord.Forbidden, discord.NotFound) as error:
+            raise DeliveryFailed(f"{type(error).__name__}: {error.text or error.status}", permanent=True) from None
+        except discord.HTTPException as error:
+            raise DeliveryFailed(f"HTTP {error.status}: {error.text}", permanent=False) from None
+
     async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         language = self.language(interaction.channel_id)
         if isinstance(error, (app_commands.MissingPermissions, app_commands.CheckFailure)):
@@ -179,6 +224,7 @@ def _may_change_settings(interaction: discord.Interaction) -> bool:
 def _translations(briefing: Briefing) -> dict[str, str]:
     table = {summary["en"]: summary["pl"] for summary in _SUMMARY.values()}
     table.update({english: polish for english, polish in _OPTIONS.values()})
+    table.update({english: polish for english, polish in _DIGEST.values()})
     return table
 
 
@@ -259,12 +305,60 @@ def _register_commands(bot: BriefingBot) -> None:
     async def lang(interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
         await bot.answer(interaction, f"/lang {language.value}")
 
+    tree.add_command(_digest_group(bot))
+
     for topic in knowledge.topics.values():
         tree.add_command(app_commands.Command(
             name=topic.command,
             description=topic.description[:100],
             callback=_topic_callback(bot, topic.command),
         ))
+
+
+def _digest_group(bot: BriefingBot) -> app_commands.Group:
+    group = app_commands.Group(name="digest", description=_DIGEST["digest"][0],
+                               default_permissions=discord.Permissions(manage_guild=True))
+
+    async def zones(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(current, [(zone, zone) for zone in _ZONES])
+
+    async def topic_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(current, [("all", "all"), *[(t.title, t.id) for t in bot.briefing.knowledge.topics.values()]])
+
+    @group.command(name="on", description=_DIGEST["on"][0])
+    @app_commands.describe(time=_OPTIONS["time"][0], timezone=_OPTIONS["timezone"][0])
+    @app_commands.autocomplete(timezone=zones)
+    async def on(interaction: discord.Interaction, time: app_commands.Range[str, 1, 5] | None = None,
+                 timezone: app_commands.Range[str, 1, 64] | None = None) -> None:
+        await bot.digest(interaction, f"on {time or ''} {timezone or ''}")
+
+    @group.command(name="off", description=_DIGEST["off"][0])
+    async def off(interaction: discord.Interaction) -> None:
+        await bot.digest(interaction, "off")
+
+    @group.command(name="status", description=_DIGEST["status"][0])
+    async def status(interaction: discord.Interaction) -> None:
+        await bot.digest(interaction, "status")
+
+    @group.command(name="preview", description=_DIGEST["preview"][0])
+    @app_commands.describe(day=_OPTIONS["day"][0])
+    async def preview(interaction: discord.Interaction, day: app_commands.Range[str, 1, 10] | None = None) -> None:
+        await bot.digest(interaction, f"preview {day or ''}")
+
+    @group.command(name="empty", description=_DIGEST["empty"][0])
+    @app_commands.describe(policy=_OPTIONS["policy"][0])
+    @app_commands.choices(policy=[app_commands.Choice(name="skip", value="skip"),
+                                  app_commands.Choice(name="nearest", value="nearest")])
+    async def empty(interaction: discord.Interaction, policy: app_commands.Choice[str]) -> None:
+        await bot.digest(interaction, f"empty {policy.value}")
+
+    @group.command(name="topics", description=_DIGEST["topics"][0])
+    @app_commands.describe(topics=_OPTIONS["topics"][0])
+    @app_commands.autocomplete(topics=topic_names)
+    async def topics(interaction: discord.Interaction, topics: app_commands.Range[str, 1, 200]) -> None:
+        await bot.digest(interaction, f"topics {topics}")
+
+    return group
 
 
 def _topic_callback(bot: BriefingBot, command: str):  # type: ignore[no-untyped-def]
@@ -274,9 +368,12 @@ def _topic_callback(bot: BriefingBot, command: str):  # type: ignore[no-untyped-
     return topic
 
 
-def create_bot(settings: Settings, briefing: Briefing | None = None, state: StateStore | None = None) -> BriefingBot:
+def create_bot(settings: Settings, briefing: Briefing | None = None, state: StateStore | None = None,
+               digests: Digests | None = None) -> BriefingBot:
     """The Discord bot for these settings, built but not connected."""
     if briefing is None:
         briefing = Briefing.load(settings.content, settings.data, settings.zone, settings.language)
-    return BriefingBot(briefing, state or StateStore(settings.data), settings.discord.guild_ids)
+    state = state or StateStore(settings.data)
+    digests = digests or Digests(briefing, state, settings.timezone)
+    return BriefingBot(briefing, state, settings.discord.guild_ids, digests)
 

@@ -201,8 +201,12 @@ class TestLargestContent:
 async def test_commands_are_synced_with_polish_localisations(simcord_env) -> None:  # type: ignore[no-untyped-def]
     synced = next(r for r in simcord_env.http_requests if r.method == "PUT" and r.path.endswith("/commands"))
     commands = {command["name"]: command for command in synced.json}
-    assert {"start", "help", "timeline", "sources", "card", "onthisday", "search", "lang",
+    assert {"start", "help", "timeline", "sources", "card", "onthisday", "search", "lang", "digest",
             "csto", "protesty", "wojna"} == set(commands)
+    digest = commands["digest"]
+    assert int(digest["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
+    assert {o["name"] for o in digest["options"]} == {"on", "off", "status", "preview", "empty", "topics"}
+    assert digest["description_localizations"]["pl"].startswith("codzienny przegląd")
     timeline = commands["timeline"]
     assert timeline["description"] == "events in date order"
     assert timeline["description_localizations"] == {"pl": "wydarzenia w kolejności dat"}
@@ -211,3 +215,46 @@ async def test_commands_are_synced_with_polish_localisations(simcord_env) -> Non
     assert period["description_localizations"]["pl"].startswith("YYYY, YYYY-MM")
     assert commands["card"]["options"][0]["required"]
     assert int(commands["lang"]["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
+
+
+# --- digests -------------------------------------------------------------------------------------
+
+async def test_digest_commands_are_for_server_managers(simcord_env) -> None:  # type: ignore[no-untyped-def]
+    from bot.core.digests import Target
+
+    guild, channel, alice = world(simcord_env)
+    assert "digest on" not in alice.available_commands(channel)
+    managers = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
+    mod = guild.add_member(simcord_env.create_user("mod"), roles=[managers])
+    on = await mod.slash(channel, "digest on", time="08:30", timezone="Asia/Almaty")
+    assert on.ephemeral and description(on).startswith("Włączono codzienny przegląd: 08:30 (Asia/Almaty).")
+    status = await mod.slash(channel, "digest status")
+    fields = {f.name: f.value for f in status.response.embeds[0].fields}
+    assert fields["Godzina"] == "08:30 (Asia/Almaty)"
+    assert [c["value"] for c in await mod.autocomplete(channel, "digest on", "timezone", "almaty")] == ["Asia/Almaty"]
+    bot = simcord_env.bot
+    assert [s.target for s in bot.digests.state.subscriptions()] == [Target("discord", str(channel.id))]
+    # Everyone may see it if the server says so; the bot still refuses non-managers.
+    digest = next(c for c in await bot.tree.fetch_commands() if c.name == "digest")
+    guild.set_command_permissions(digest, {alice: True})
+    refused = await alice.slash(channel, "digest off")
+    assert refused.ephemeral and "tylko administratorzy" in description(refused)
+    assert len(bot.digests.state.subscriptions()) == 1
+    dm = await simcord_env.create_user("bob").slash("digest on")
+    assert description(dm).startswith("Włączono codzienny przegląd: 09:00 (Europe/Warsaw).")
+
+
+async def test_digest_delivery_to_a_channel_and_to_one_closed_to_the_bot(simcord_env) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from bot.core.digests import Subscription, Target
+
+    guild, channel, alice = world(simcord_env)
+    bot = simcord_env.bot
+    closed = guild.create_text_channel("closed", overwrites={bot.user: discord.PermissionOverwrite(send_messages=False)})
+    subscriptions = [Subscription(Target("discord", str(c.id))) for c in (channel, closed)]
+    bot.digests.state.put_subscriptions(subscriptions)
+    outcomes = await bot.digests.deliver([(s, date(2027, 1, 6)) for s in subscriptions], bot.deliver)
+    assert {o.target.chat: o.state for o in outcomes} == {str(channel.id): "sent", str(closed.id): "failed"}
+    assert channel.last_message.embeds[0].title == "Tego dnia: 6 stycznia"
+    assert "Forbidden" in next(o.detail for o in outcomes if o.state == "failed")
