@@ -7,14 +7,23 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TextIO
+from datetime import date
+from typing import TYPE_CHECKING, TextIO
 
-from bot import logs
 from bot.adapters.console import run_console
 from bot.config import Settings
+from bot.core.cards import Card
+from bot.core.delivery import DeliveryFailed, Digests, Sender
+from bot.core.digests import Subscription, Target
 from bot.core.errors import BriefingError
 from bot.core.service import Briefing, Clock, utc_now
 from bot.core.state import StateStore
+from bot.render.text import render_card
+from bot.scheduler import DigestScheduler
+
+if TYPE_CHECKING:
+    from bot.adapters.discord import BriefingBot
+    from bot.adapters.telegram import TelegramAdapter
 
 log = logging.getLogger(__name__)
 
@@ -24,67 +33,97 @@ def load_briefing(settings: Settings, clock: Clock = utc_now) -> Briefing:
 
 
 def run(settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """Start every adapter that has a token; with none, open the console chat."""
+    """Start every adapter that has a token, and the digest scheduler; with none, the console."""
     briefing = load_briefing(settings)
     if settings.telegram.token is None and settings.discord.token is None:
         return run_console(briefing, stdin, stdout)
-    logs.add_secrets(s.get_secret_value() for s in (settings.telegram.token, settings.discord.token) if s)
     asyncio.run(_serve(settings, briefing, StateStore(settings.data)))
     return 0
 
 
+class Router:
+    """Sends a card to a digest target through the adapter of its platform."""
+
+    def __init__(self) -> None:
+        self.senders: dict[str, Sender] = {}
+
+    async def send(self, target: Target, card: Card) -> None:
+        sender = self.senders.get(target.platform)
+        if sender is None:
+            raise DeliveryFailed(f"no {target.platform} adapter is running", permanent=False)
+        await sender(target, card)
+
+
 async def _serve(settings: Settings, briefing: Briefing, state: StateStore) -> None:
-    """Run the adapters side by side in one event loop until SIGINT or SIGTERM."""
+    """Run the adapters and the scheduler side by side in one event loop until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stop.set)
+    digests = Digests(briefing, state, settings.timezone)
+    router = Router()
     stoppers: list[Callable[[], Awaitable[None]]] = []
     waiters: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
+    scheduler: DigestScheduler | None = None
     try:
         if settings.telegram.token is not None:
-            stoppers.append(await _start_telegram(briefing, state, settings.telegram.token.get_secret_value(),
-                                                  settings.telegram.base_url))
+            telegram = await _start_telegram(settings, briefing, state, digests, polling=True)
+            stoppers.append(telegram.stop)
+            router.senders["telegram"] = telegram.deliver
         if settings.discord.token is not None:
-            stop_discord, discord_task = _start_discord(settings, briefing, state)
-            stoppers.append(stop_discord)
-            waiters.append(discord_task)
-        log.warning("running; stop with Ctrl+C")
+            client, connection = _start_discord(settings, briefing, state, digests)
+            stoppers.append(client.close)
+            waiters.append(connection)
+            ready = asyncio.create_task(client.wait_until_ready())
+            await asyncio.wait([ready, connection], return_when=asyncio.FIRST_COMPLETED)
+            if connection.done():
+                connection.result()  # a rejected token raises here
+            router.senders["discord"] = client.deliver
+        scheduler = DigestScheduler(digests, router.send, set(router.senders))
+        await scheduler.start()
+        log.warning("running (%s); stop with Ctrl+C", ", ".join(router.senders))
         done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             task.result()  # a Discord connection that ended with an error raises it here
     finally:
+        if scheduler is not None:
+            scheduler.shutdown()
         for waiter in waiters:
             waiter.cancel()
         for stopper in reversed(stoppers):
             await stopper()
 
 
-async def _start_telegram(briefing: Briefing, state: StateStore, token: str,
-                          base_url: str) -> Callable[[], Awaitable[None]]:
+async def _start_telegram(settings: Settings, briefing: Briefing, state: StateStore, digests: Digests,
+                          polling: bool) -> TelegramAdapter:
     # Imported here: the console needs no chat platform library at all.
     from telegram.error import InvalidToken, NetworkError
 
     from bot.adapters.telegram import TelegramAdapter
 
-    adapter = TelegramAdapter(briefing, state, token, base_url)
+    assert settings.telegram.token is not None
+    adapter = TelegramAdapter(briefing, state, settings.telegram.token.get_secret_value(),
+                              settings.telegram.base_url, digests=digests)
     try:
-        await adapter.start()
+        if polling:
+            await adapter.start()
+        else:
+            await adapter.application.initialize()
     except InvalidToken:
         raise BriefingError("Telegram rejected the token: check BRIEFING_TELEGRAM_TOKEN or [telegram] token") from None
     except NetworkError as error:
         raise BriefingError(f"cannot reach the Telegram Bot API at the configured base_url: {error}") from None
     log.warning("Telegram adapter running")
-    return adapter.stop
+    return adapter
 
 
-def _start_discord(settings: Settings, briefing: Briefing,
-                   state: StateStore) -> tuple[Callable[[], Awaitable[None]], asyncio.Task[None]]:
+def _start_discord(settings: Settings, briefing: Briefing, state: StateStore,
+                   digests: Digests) -> tuple[BriefingBot, asyncio.Task[None]]:
     import discord
 
     from bot.adapters.discord import create_bot
 
-    client = create_bot(settings, briefing, state)
+    client = create_bot(settings, briefing, state, digests)
     assert settings.discord.token is not None
     token = settings.discord.token.get_secret_value()
 
@@ -97,4 +136,67 @@ def _start_discord(settings: Settings, briefing: Briefing,
             raise BriefingError(f"Discord refused the bot's intents: {error}") from None
 
     log.warning("Discord adapter starting")
-    return client.close, asyncio.create_task(connect())
+    return client, asyncio.create_task(connect())
+
+
+# --- briefing-bot digest ---------------------------------------------------------------------------
+
+def list_digests(settings: Settings, out: TextIO) -> int:
+    state = StateStore(settings.data)
+    subscriptions = sorted(state.subscriptions(), key=lambda s: s.target.key)
+    for s in subscriptions:
+        last = state.last_delivery(s.target.key)
+        last_text = f"{last['date']} {last['state']}" if last else "never"
+        topics = ",".join(s.topics) or "all"
+        paused = "  paused" if s.paused else ""
+        print(f"{s.target.key}  {s.time} {s.timezone}  empty={s.empty}  topics={topics}  last={last_text}{paused}",
+              file=out)
+    print(f"{len(subscriptions)} subscription(s)", file=sys.stderr)
+    return 0
+
+
+def run_digests(settings: Settings, day: date, dry_run: bool, out: TextIO) -> int:
+    """Deliver the digest of ``day`` now to every subscription that has not had it."""
+    briefing = load_briefing(settings)
+    state = StateStore(settings.data)
+    digests = Digests(briefing, state, settings.timezone)
+    items = digests.due_on(day)
+    if dry_run:
+        for subscription, when in items:
+            card = digests.digest_for(subscription, when)
+            print(f"== {subscription.target.key}", file=out)
+            print(render_card(card) if card else "(no anniversaries: nothing would be sent)", file=out)
+        print(f"{len(items)} subscription(s) would get the digest of {day}", file=sys.stderr)
+        return 0
+    return asyncio.run(_deliver_now(settings, briefing, state, digests, items, out))
+
+
+async def _deliver_now(settings: Settings, briefing: Briefing, state: StateStore, digests: Digests,
+                       items: list[tuple[Subscription, date]], out: TextIO) -> int:
+    router = Router()
+    closers: list[Callable[[], Awaitable[None]]] = []
+    try:
+        if settings.telegram.token is not None:
+            telegram = await _start_telegram(settings, briefing, state, digests, polling=False)
+            router.senders["telegram"] = telegram.deliver
+            closers.append(telegram.application.shutdown)
+        if settings.discord.token is not None:
+            from bot.adapters.discord import create_bot
+
+            client = create_bot(settings, briefing, state, digests)
+            await client.login(settings.discord.token.get_secret_value())  # REST only, no gateway
+            router.senders["discord"] = client.deliver
+            closers.append(client.close)
+        live = [(s, d) for s, d in items if s.target.platform in router.senders]
+        for subscription, _ in items:
+            if subscription.target.platform not in router.senders:
+                print(f"skipped {subscription.target.key}: no {subscription.target.platform} token", file=sys.stderr)
+        outcomes = await digests.deliver(live, router.send)
+    finally:
+        for close in reversed(closers):
+            await close()
+    for outcome in outcomes:
+        detail = f" ({outcome.detail})" if outcome.detail else ""
+        print(f"{outcome.target.key}  {outcome.state}{detail}", file=out)
+    failed = sum(1 for outcome in outcomes if outcome.state == "failed")
+    return 1 if failed else 0

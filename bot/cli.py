@@ -11,10 +11,11 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from bot import logs
-from bot.app import load_briefing, run
+from bot.app import list_digests, load_briefing, run, run_digests
 from bot.config import load_settings
 from bot.core.commands import help_text
 from bot.core.content import load_content
@@ -61,6 +62,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--lang", choices=("pl", "en"), help="reply language (default: from the config, pl)")
     facts = add("facts", "list the facts in the fact store")
     facts.add_argument("--json", action="store_true", help="one JSON object per line")
+    digest = add("digest", "list digest subscriptions, or deliver a day's digests now")
+    digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="ACTION")
+    listing = digest_commands.add_parser("list", help="every subscription, one a line",
+                                         description="Every digest subscription, one a line, with its last delivery.")
+    _global_options(listing, suppress=True)
+    deliver = digest_commands.add_parser(
+        "run", help="deliver the digest of a date now",
+        description="Deliver the digest of --date now to every subscription that has not had it "
+                    "(through the adapters that have tokens); --dry-run prints what would be sent.")
+    deliver.add_argument("--date", required=True, type=_iso_date, metavar="YYYY-MM-DD")
+    deliver.add_argument("--dry-run", action="store_true", help="print the digests instead of sending them")
+    _global_options(deliver, suppress=True)
     content = add("content", "work with content files")
     content_commands = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
     check = content_commands.add_parser("check", help="validate every content file",
@@ -94,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask":
             print(render_reply(briefing.ask(args.text, args.lang)))
             return 0
+        if args.command == "digest":
+            if args.digest_command == "list":
+                return list_digests(settings, sys.stdout)
+            return run_digests(settings, args.date, args.dry_run, sys.stdout)
         if args.command == "facts":
             for fact in briefing.knowledge.facts:
                 if args.json:
@@ -108,6 +125,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
 
 
 def _content_check(content_dir: Path) -> int:

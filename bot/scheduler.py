@@ -8,7 +8,7 @@ every chat due at the same minute goes out in one fan-out with batched bookkeepi
 from __future__ import annotations
 
 import logging
-from datetime import timezone
+from datetime import date, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -34,9 +34,10 @@ def slot_id(subscription: Subscription) -> str:
 
 
 class DigestScheduler:
-    def __init__(self, digests: Digests, send: Sender) -> None:
+    def __init__(self, digests: Digests, send: Sender, platforms: set[str] | None = None) -> None:
         self.digests = digests
         self.send = send
+        self.platforms = platforms  # None: every platform; else only subscriptions on these
         self.scheduler = AsyncIOScheduler(
             timezone=timezone.utc,
             job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE, "max_instances": 1},
@@ -45,7 +46,7 @@ class DigestScheduler:
 
     async def start(self) -> list[Outcome]:
         """Catch up on today's missed digests, then schedule every slot."""
-        outcomes = await self.digests.deliver(self.digests.recover(self.digests.clock()), self.send)
+        outcomes = await self.digests.deliver(self._live(self.digests.recover(self.digests.clock())), self.send)
         self.reschedule()
         self.scheduler.start()
         return outcomes
@@ -65,8 +66,14 @@ class DigestScheduler:
                 self.scheduler.add_job(self.fire, trigger(subscription), id=job_id,
                                        args=[subscription.time, subscription.timezone])
 
+    def _live(self, items: list[tuple[Subscription, date]]) -> list[tuple[Subscription, date]]:
+        """Only chats on platforms this process serves: the others wait, they do not fail."""
+        if self.platforms is None:
+            return items
+        return [(s, d) for s, d in items if s.target.platform in self.platforms]
+
     async def fire(self, time_of_day: str, zone: str) -> list[Outcome]:
-        items = self.digests.due_in_slot(time_of_day, zone, self.digests.clock())
+        items = self._live(self.digests.due_in_slot(time_of_day, zone, self.digests.clock()))
         outcomes = await self.digests.deliver(items, self.send)
         sent = sum(1 for outcome in outcomes if outcome.state == "sent")
         log.info("digest slot %s %s: %d sent of %d", time_of_day, zone, sent, len(outcomes))
