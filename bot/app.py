@@ -107,13 +107,13 @@ async def _start_telegram(settings: Settings, briefing: Briefing, state: StateSt
     try:
         if polling:
             await adapter.start()
+            log.warning("Telegram adapter running")
         else:
             await adapter.application.initialize()
     except InvalidToken:
         raise BriefingError("Telegram rejected the token: check BRIEFING_TELEGRAM_TOKEN or [telegram] token") from None
     except NetworkError as error:
         raise BriefingError(f"cannot reach the Telegram Bot API at the configured base_url: {error}") from None
-    log.warning("Telegram adapter running")
     return adapter
 
 
@@ -190,7 +190,7 @@ async def _deliver_now(settings: Settings, briefing: Briefing, state: StateStore
         live = [(s, d) for s, d in items if s.target.platform in router.senders]
         for subscription, _ in items:
             if subscription.target.platform not in router.senders:
-                print(f"skipped {subscription.target.key}: no {subscription.target.platform} token", file=sys.stderr)
+                print(f"skipped {subscription.target.key} (no {subscription.target.platform} token)", file=sys.stderr)
         outcomes = await digests.deliver(live, router.send)
     finally:
         for close in reversed(closers):

@@ -136,3 +136,59 @@ def test_main_in_process_for_help(capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("run", "chat", "ask", "facts", "content"):
         assert name in out
     assert "/onthisday [MM-DD]" in out
+
+
+def _subscribe(data: Path, *targets: str) -> None:
+    from bot.core.digests import Subscription, Target
+    from bot.core.state import StateStore
+
+    StateStore(data).put_subscriptions([Subscription(Target.from_key(key)) for key in targets])
+
+
+def test_digest_list_and_dry_run(workdir: Path) -> None:
+    _subscribe(workdir / "data", "telegram:-100:", "discord:555:")
+    listed = run_cli("digest", "list", cwd=workdir)
+    assert listed.returncode == 0
+    assert listed.stdout.splitlines() == [
+        "discord:555:  09:00 Europe/Warsaw  empty=skip  topics=all  last=never",
+        "telegram:-100:  09:00 Europe/Warsaw  empty=skip  topics=all  last=never",
+    ]
+    dry = run_cli("digest", "run", "--date", "2027-01-06", "--dry-run", cwd=workdir)
+    assert dry.returncode == 0
+    assert dry.stdout.count("Tego dnia: 6 stycznia") == 2
+    assert "6 stycznia 2022 · 5 lat temu" in dry.stdout
+    empty = run_cli("digest", "run", "--date", "2027-11-22", "--dry-run", cwd=workdir)
+    assert empty.stdout.count("(no anniversaries: nothing would be sent)") == 2
+    assert run_cli("digest", "run", "--date", "2027-02-30", cwd=workdir).returncode == 2
+
+
+def test_digest_run_delivers_once_through_telegram(workdir: Path) -> None:
+    import asyncio
+
+    from tests.adapters.fake_telegram import FakeBotApi
+
+    token = "123456789:AAFakeTokenForTheLoopbackServer_0123"
+    _subscribe(workdir / "data", "telegram:-100:", "telegram:-200:", "discord:555:")
+
+    async def main() -> tuple[list[str], int]:
+        async with FakeBotApi(token) as api:
+            (workdir / "config.toml").write_text(f'[telegram]\nbase_url = "{api.base_url}"\n', encoding="utf-8")
+            env = {**os.environ, "BRIEFING_TELEGRAM_TOKEN": token}
+            env.pop("BRIEFING_DISCORD_TOKEN", None)
+            executable = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
+            outputs = []
+            for _ in range(2):
+                process = await asyncio.create_subprocess_exec(
+                    executable, "digest", "run", "--date", "2027-01-06", cwd=workdir, env=env,
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                out, err = await asyncio.wait_for(process.communicate(), 60)
+                assert process.returncode == 0, err.decode()
+                assert token not in err.decode()
+                outputs.append(out.decode() + err.decode())
+            return outputs, len(api.sent())
+
+    outputs, sent = asyncio.run(main())
+    assert sent == 2
+    assert "telegram:-100:  sent" in outputs[0] and "telegram:-200:  sent" in outputs[0]
+    assert "skipped discord:555: (no discord token)" in outputs[0]
+    assert "sent" not in outputs[1].replace("skipped", "")  # the second run sends nothing
