@@ -8,7 +8,7 @@ every chat due at the same minute goes out in one fan-out with batched bookkeepi
 from __future__ import annotations
 
 import logging
-from datetime import date, timezone
+from datetime import UTC, date
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -39,7 +39,7 @@ class DigestScheduler:
         self.send = send
         self.platforms = platforms  # None: every platform; else only subscriptions on these
         self.scheduler = AsyncIOScheduler(
-            timezone=timezone.utc,
+            timezone=UTC,
             job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE, "max_instances": 1},
         )
         digests.listeners.append(self.reschedule)

@@ -18,9 +18,9 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.core.cards import Card, Reply
+from bot.core.commands import BUILTIN
 from bot.core.delivery import DeliveryFailed, Digests
 from bot.core.digests import Target
-from bot.core.commands import BUILTIN
 from bot.core.i18n import Language
 from bot.core.lemmas import fold
 from bot.core.service import Briefing

@@ -26,7 +26,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -38,10 +45,10 @@ from telegram.ext import (
 )
 
 from bot import logs
+from bot.core.briefings import notice
 from bot.core.cards import Card, Reply
 from bot.core.delivery import DeliveryFailed, Digests
 from bot.core.digests import Target
-from bot.core.briefings import notice
 from bot.core.i18n import Language, t
 from bot.core.service import Briefing
 from bot.core.state import StateStore

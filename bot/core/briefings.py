@@ -20,7 +20,15 @@ from bot.core.cards import (
 from bot.core.content import Article, Topic
 from bot.core.dates import DateValue, parse_month_day, parse_period, period
 from bot.core.facts import Fact
-from bot.core.i18n import LANGUAGES, format_date, format_month_day, format_published, plural, t, years_ago
+from bot.core.i18n import (
+    LANGUAGES,
+    format_date,
+    format_month_day,
+    format_published,
+    plural,
+    t,
+    years_ago,
+)
 from bot.core.knowledge import Knowledge
 from bot.core.sentences import split_sentences
 

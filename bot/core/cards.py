@@ -157,8 +157,3 @@ def paginate(
 def _join(*parts: str | None) -> str | None:
     text = " · ".join(p for p in parts if p)
     return text or None
-
-
-def single(card: Card) -> Reply:
-    return Reply((card,))
-

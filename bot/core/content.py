@@ -14,7 +14,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.core.dates import DateValue
 from bot.core.errors import Problem
@@ -281,7 +288,7 @@ def _local_date(value: date | datetime) -> tuple[date, datetime | None]:
 # --- loading ------------------------------------------------------------------------------------
 
 def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
-    """One article file; raises ContentError-like ``_MultiProblem``/``_FileProblem``."""
+    """One article file, validated; problems are raised as ``_FileProblem`` or ``_MultiProblem``."""
     text = _decode(path, raw).removeprefix("\ufeff")
     text = text.replace("\r\n", "\n")
     toml_text, body, body_line = _split_front_matter(text)

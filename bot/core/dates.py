@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from typing import Literal
 
 Precision = Literal["day", "month", "year", "range"]
-PRECISIONS: tuple[Precision, ...] = ("day", "month", "year", "range")
 
 #: What kind of expression a mention was; used by tests and the quality harness.
 MentionKind = Literal["full", "no_year", "month", "year", "weekday", "relative", "range"]

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.core.briefings import notice
@@ -171,7 +171,7 @@ class Digests:
         A digest missed while the bot was down is sent if it is still the same local day;
         an earlier day is recorded as missed, so that /digest status can say why.
         """
-        stamp = now.astimezone(timezone.utc).isoformat(timespec="seconds")
+        stamp = now.astimezone(UTC).isoformat(timespec="seconds")
         records = [
             {**record, "state": "interrupted", "detail": "", "at": stamp}
             for record in self.state.deliveries() if record["state"] == "claimed"
@@ -278,7 +278,7 @@ class Digests:
             self.state.put_subscriptions(updated)
 
     def _stamp(self) -> str:
-        return self.clock().astimezone(timezone.utc).isoformat(timespec="seconds")
+        return self.clock().astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _month_day_in_year(year: int, month: int, day: int) -> date:

@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.briefings import source_maker
 from bot.core.cards import Card, CardField, Item, paginate, shorten
 from bot.core.facts import Fact
-from bot.core.i18n import Language, format_date, format_day, format_month_day, t, years_ago
+from bot.core.i18n import (
+    Language,
+    format_date,
+    format_day,
+    format_month_day,
+    t,
+    years_ago,
+)
 from bot.core.knowledge import Knowledge
 
 EmptyPolicy = Literal["skip", "nearest"]

@@ -22,14 +22,6 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-class ContentError(BriefingError):
-    """A content file could not be loaded; carries the problems found in it."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
-
-
 class ConfigError(BriefingError):
     """The configuration file or an option is invalid; the message names key and file."""
 

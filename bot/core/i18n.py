@@ -266,7 +266,3 @@ def format_date(value: DateValue, language: str) -> str:
 
 def format_published(published: date, precision: str, language: str) -> str:
     return format_date(DateValue(published.replace(day=1), "month") if precision == "month" else DateValue(published), language)
-
-
-def normalise_language(value: str | None) -> Language:
-    return "en" if value and value.lower().startswith("en") else "pl"

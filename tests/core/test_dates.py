@@ -12,7 +12,14 @@ from datetime import date
 
 import pytest
 
-from bot.core.dates import DateValue, Mention, find_dates, infer_year, parse_month_day, parse_period
+from bot.core.dates import (
+    DateValue,
+    Mention,
+    find_dates,
+    infer_year,
+    parse_month_day,
+    parse_period,
+)
 
 SATURDAY = date(2022, 2, 26)
 FRIDAY = date(2022, 2, 25)

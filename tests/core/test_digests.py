@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -267,13 +267,13 @@ def test_a_chat_that_keeps_failing_is_paused_and_others_still_get_theirs(bundled
 
 @pytest.mark.parametrize(("zone", "now", "expected_utc"), [
     # Warsaw leaves summer time on 25 October 2026: 09:00 is 07:00 UTC before, 08:00 UTC after.
-    ("Europe/Warsaw", datetime(2026, 10, 24, 12, tzinfo=timezone.utc), datetime(2026, 10, 25, 8, tzinfo=timezone.utc)),
-    ("Europe/Warsaw", datetime(2026, 10, 24, 6, tzinfo=timezone.utc), datetime(2026, 10, 24, 7, tzinfo=timezone.utc)),
+    ("Europe/Warsaw", datetime(2026, 10, 24, 12, tzinfo=UTC), datetime(2026, 10, 25, 8, tzinfo=UTC)),
+    ("Europe/Warsaw", datetime(2026, 10, 24, 6, tzinfo=UTC), datetime(2026, 10, 24, 7, tzinfo=UTC)),
     # and enters it on 28 March 2027: 09:00 is 08:00 UTC before, 07:00 UTC after.
-    ("Europe/Warsaw", datetime(2027, 3, 27, 12, tzinfo=timezone.utc), datetime(2027, 3, 28, 7, tzinfo=timezone.utc)),
-    ("Asia/Almaty", datetime(2026, 11, 22, 3, 59, tzinfo=timezone.utc), datetime(2026, 11, 22, 4, tzinfo=timezone.utc)),
-    ("America/New_York", datetime(2026, 11, 1, 12, tzinfo=timezone.utc), datetime(2026, 11, 1, 14, tzinfo=timezone.utc)),
-    ("Asia/Kolkata", datetime(2026, 11, 22, 4, tzinfo=timezone.utc), datetime(2026, 11, 23, 3, 30, tzinfo=timezone.utc)),
+    ("Europe/Warsaw", datetime(2027, 3, 27, 12, tzinfo=UTC), datetime(2027, 3, 28, 7, tzinfo=UTC)),
+    ("Asia/Almaty", datetime(2026, 11, 22, 3, 59, tzinfo=UTC), datetime(2026, 11, 22, 4, tzinfo=UTC)),
+    ("America/New_York", datetime(2026, 11, 1, 12, tzinfo=UTC), datetime(2026, 11, 1, 14, tzinfo=UTC)),
+    ("Asia/Kolkata", datetime(2026, 11, 22, 4, tzinfo=UTC), datetime(2026, 11, 23, 3, 30, tzinfo=UTC)),
 ])
 def test_the_cron_trigger_and_the_status_agree_across_zones_and_dst(zone: str, now: datetime,
                                                                     expected_utc: datetime) -> None:
