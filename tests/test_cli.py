@@ -15,7 +15,8 @@ import pytest
 from bot.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-CONTRACT_KEYS = ["id", "date", "precision", "end", "text", "quote", "article", "topics", "origin"]
+CONTRACT_KEYS = ["id", "date", "precision", "end", "text", "quote", "article", "topics", "origin", "figures"]
+FIGURE_KEYS = ["value", "qualifier", "unit", "quantity", "text"]
 
 
 def run_cli(*args: str, cwd: Path | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -78,11 +79,16 @@ def test_facts_json_keeps_the_contract(workdir: Path) -> None:
         assert (record["end"] is None) == (record["precision"] != "range")
         assert record["origin"] in ("extracted", "curated")
         assert isinstance(record["topics"], list) and record["quote"]
+        assert all(list(figure) == FIGURE_KEYS for figure in record["figures"])
     arrival = next(r for r in records if "dwutysięczny kontyngent" in r["quote"])
     assert (arrival["date"], arrival["precision"], arrival["article"]) == ("2022-01-06", "day", "odmowa-udzialu-w-wojnie")
     night = next(r for r in records if r["quote"].startswith("W nocy z piątku na sobotę"))
     assert (night["date"], night["end"], night["precision"]) == ("2022-02-25", "2022-02-26", "range")
     assert len({r["id"] for r in records}) == len(records)
+    detained = next(r for r in records if r["quote"].startswith("Policja zatrzymała w ciągu ostatnich siedmiu dni"))
+    assert detained["figures"] == [
+        {"value": 5000, "qualifier": "ponad", "unit": None, "quantity": "detained", "text": "ponad 5 tysięcy osób"},
+    ]
 
 
 def test_content_check_valid_and_invalid(workdir: Path, content_dir: Path) -> None:

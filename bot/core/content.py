@@ -25,6 +25,7 @@ from pydantic import (
 
 from bot.core.dates import DateValue
 from bot.core.errors import Problem
+from bot.core.figures import QUANTITIES_FILE, Quantity, load_quantities
 
 FRONT_MATTER_FENCE = "+++"
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
@@ -73,6 +74,12 @@ class CuratedFactSpec(_Strict):
         return DateValue(start, self.precision, self.end)
 
 
+class ErratumSpec(_Strict):
+    quote: str = Field(min_length=1)  # the text as printed
+    correction: str = Field(min_length=1)
+    note: str | None = None
+
+
 class FrontMatter(_Strict):
     title: str = Field(min_length=1)
     outlet: str = Field(min_length=1)
@@ -85,6 +92,7 @@ class FrontMatter(_Strict):
     topics: list[str] = []
     note: str | None = None
     facts: list[CuratedFactSpec] = []
+    errata: list[ErratumSpec] = []
 
     @field_validator("published", mode="after")
     @classmethod
@@ -115,6 +123,15 @@ class CuratedFact:
 
 
 @dataclass(frozen=True, slots=True)
+class Erratum:
+    """A correction of the source: facts use ``correction`` and say what was printed."""
+
+    quote: str  # as printed, white space folded
+    correction: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     id: str
     title: str
@@ -128,6 +145,7 @@ class Article:
     topics: tuple[str, ...]
     note: str | None
     facts: tuple[CuratedFact, ...]
+    errata: tuple[Erratum, ...]
     body: str
     body_line: int  # line of the file on which the body starts
     path: Path
@@ -153,6 +171,8 @@ class Content:
     topics: tuple[Topic, ...]
     problems: tuple[Problem, ...]
     files: int  # how many files were read
+    quantities: tuple[Quantity, ...] = ()
+    quantities_sha256: str = ""
 
 
 # --- parsing helpers ----------------------------------------------------------------------------
@@ -308,6 +328,13 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
             (line, f"unknown topic {', '.join(repr(name) for name in missing)} (topics: {known})")
             for line, missing in unknown_topics
         ])
+    folded_body = " ".join(body.split())
+    errata_lines = [i + 2 for i, line in enumerate(toml_text.split("\n")) if line.strip() == "[[errata]]"]
+    errata = tuple(Erratum(" ".join(e.quote.split()), " ".join(e.correction.split()), e.note) for e in spec.errata)
+    unfound = [(errata_lines[i] if i < len(errata_lines) else 1, e.quote) for i, e in enumerate(errata)
+               if e.quote not in folded_body]
+    if unfound:
+        raise _MultiProblem([(line, f"erratum quote {quote!r} is not in the article's text") for line, quote in unfound])
     published, published_at = _local_date(spec.published)
     fact_lines = [i + 2 for i, line in enumerate(toml_text.split("\n")) if line.strip() == "[[facts]]"]
     facts = tuple(
@@ -335,6 +362,7 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
         topics=tuple(spec.topics),
         note=spec.note,
         facts=facts,
+        errata=errata,
         body=stripped.rstrip(),
         body_line=body_line,
         path=path,
@@ -403,6 +431,10 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     ``reserved_commands`` are the bot's own commands, which a topic may not take.
     """
     problems: list[Problem] = []
+    quantities, quantity_problems = load_quantities(content_dir)
+    problems += quantity_problems
+    quantities_path = content_dir / QUANTITIES_FILE
+    quantities_sha = hashlib.sha256(quantities_path.read_bytes()).hexdigest() if quantities_path.is_file() else ""
     if not content_dir.is_dir():
         problems.append(Problem(content_dir, 1, "the content folder does not exist"))
         return Content((), (), tuple(problems), 0)
@@ -449,5 +481,5 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
         if missing:
             line = _line_of(topic.path, "sources")
             problems.append(Problem(topic.path, line, f"'sources' names unknown articles: {', '.join(missing)}"))
-    files = len(topic_paths) + len(article_paths) + len(extra) + len(extra_articles)
-    return Content(tuple(articles), tuple(topics), tuple(problems), files)
+    files = len(topic_paths) + len(article_paths) + len(extra) + len(extra_articles) + (1 if quantities_sha else 0)
+    return Content(tuple(articles), tuple(topics), tuple(problems), files, quantities, quantities_sha)

@@ -8,14 +8,15 @@ from datetime import date
 from typing import Any, Literal
 
 from bot.core import lemmas
-from bot.core.content import Article, Topic
+from bot.core.content import Article, Erratum, Topic
 from bot.core.dates import DateValue, find_dates
+from bot.core.figures import Figure, QuantityMatcher, SourcedFigure, figure_from_record, figure_record, find_figures
 from bot.core.sentences import split_sentences
 
 Origin = Literal["extracted", "curated"]
 
 #: Bump when extraction changes, so that stores built by older code are rebuilt.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,8 @@ class Fact:
     line: int  # line in the article file
     mention: str | None = None  # the date expression as written, for extracted facts
     keys: tuple[str, ...] = ()  # search keys: folded lemmas and word forms
+    figures: tuple[Figure, ...] = ()  # the figures in the same sentence
+    printed: str | None = None  # what the source printed, where an erratum corrected the text
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of ``briefing-bot facts --json`` (a contract: keep it)."""
@@ -45,11 +48,13 @@ class Fact:
             "article": self.article,
             "topics": list(self.topics),
             "origin": self.origin,
+            "figures": [figure.to_json() for figure in self.figures],
         }
 
     def to_record(self) -> dict[str, Any]:
         """The fact store's document: the public shape plus what the indexes need."""
-        return self.to_json() | {"line": self.line, "mention": self.mention, "keys": list(self.keys)}
+        return self.to_json() | {"line": self.line, "mention": self.mention, "keys": list(self.keys),
+                                 "figures": [figure_record(f) for f in self.figures], "printed": self.printed}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Fact:
@@ -65,6 +70,8 @@ class Fact:
             line=record["line"],
             mention=record["mention"],
             keys=tuple(record["keys"]),
+            figures=tuple(figure_from_record(f) for f in record["figures"]),
+            printed=record["printed"],
         )
 
 
@@ -99,9 +106,30 @@ def _topics_in(text: str, matchers: list[TopicMatcher]) -> tuple[str, ...]:
     return tuple(m.topic for m in matchers if m.found_in(text_keys, text_forms))
 
 
-def extract_facts(article: Article, matchers: list[TopicMatcher]) -> list[Fact]:
-    """The dated facts of one article, in the order they appear, curated ones first."""
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What one article yields: dated facts, and every figure (dated or not)."""
+
+    facts: list[Fact]
+    figures: list[SourcedFigure]
+
+
+def corrected(sentence: str, errata: tuple[Erratum, ...]) -> tuple[str, str | None]:
+    """The sentence with the article's errata applied, and what the source printed, if any."""
+    printed = []
+    for erratum in errata:
+        if erratum.quote in sentence:
+            sentence = sentence.replace(erratum.quote, erratum.correction)
+            printed.append(erratum.quote)
+    return sentence, "; ".join(printed) or None
+
+
+def extract(article: Article, matchers: list[TopicMatcher], quantities: tuple[QuantityMatcher, ...] = ()) -> Extraction:
+    """The dated facts and figures of one article, in the order they appear, curated facts first."""
     facts: list[Fact] = []
+    figures: list[SourcedFigure] = []
+    published = DateValue(article.published if article.published_precision == "day"
+                          else article.published.replace(day=1), article.published_precision)
     for curated in article.facts:
         topics = tuple(dict.fromkeys((*curated.topics, *_topics_in(curated.text, matchers))))
         facts.append(
@@ -118,14 +146,19 @@ def extract_facts(article: Article, matchers: list[TopicMatcher]) -> list[Fact]:
             )
         )
     if article.language != "pl":
-        return facts  # the date rules are Polish; other languages get curated facts only
+        return Extraction(facts, figures)  # the rules are Polish; other languages get curated facts only
     seen: dict[tuple[str, str], int] = {}
     for sentence in split_sentences(article.body):
-        mentions = find_dates(sentence.text, article.published, article.published_precision == "day")
-        if not mentions:
+        text, printed = corrected(sentence.text, article.errata)
+        mentions = find_dates(text, article.published, article.published_precision == "day")
+        found = find_figures(text, quantities, [(m.start, m.end) for m in mentions])
+        if not mentions and not found:
             continue
-        topics = _topics_in(sentence.text, matchers)
-        keys = tuple(sorted(lemmas.key_set(sentence.text)))
+        topics = _topics_in(text, matchers)
+        line = article.body_line + sentence.line - 1
+        as_of = mentions[0].value if mentions else published
+        figures += [SourcedFigure(f, article.id, sentence.text, line, as_of, topics) for f in found]
+        keys = tuple(sorted(lemmas.key_set(text)))
         for mention in mentions:
             occurrence = seen.get((sentence.text, mention.text), 0)
             seen[(sentence.text, mention.text)] = occurrence + 1
@@ -133,14 +166,16 @@ def extract_facts(article: Article, matchers: list[TopicMatcher]) -> list[Fact]:
                 Fact(
                     id=fact_id(article.id, sentence.text, mention.text, str(occurrence)),
                     value=mention.value,
-                    text=sentence.text,
+                    text=text,
                     quote=sentence.text,
                     article=article.id,
                     topics=topics,
                     origin="extracted",
-                    line=article.body_line + sentence.line - 1,
+                    line=line,
                     mention=mention.text,
                     keys=keys,
+                    figures=tuple(found),
+                    printed=printed,
                 )
             )
-    return facts
+    return Extraction(facts, figures)

@@ -20,7 +20,8 @@ from tinydb.storages import JSONStorage
 
 from bot.core.content import Content
 from bot.core.errors import StoreError
-from bot.core.facts import EXTRACTOR_VERSION, Fact, TopicMatcher, extract_facts, fact_id
+from bot.core.facts import EXTRACTOR_VERSION, Fact, TopicMatcher, extract, fact_id
+from bot.core.figures import QuantityMatcher, SourcedFigure
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +31,15 @@ STORE_FILE = "facts.json"
 @dataclass(frozen=True, slots=True)
 class SyncResult:
     facts: tuple[Fact, ...]
+    figures: tuple[SourcedFigure, ...]
     rebuilt: bool  # whether the store file was written
     extracted_articles: int  # articles whose facts were extracted anew
 
 
 def _content_key(content: Content) -> str:
     """What every article's facts depend on besides the article: extractor and topics."""
-    parts = [f"extractor={EXTRACTOR_VERSION}"] + sorted(f"{t.id}:{t.sha256}" for t in content.topics)
+    parts = [f"extractor={EXTRACTOR_VERSION}", f"quantities={content.quantities_sha256}"]
+    parts += sorted(f"{t.id}:{t.sha256}" for t in content.topics)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -44,10 +47,10 @@ class FactStore:
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / STORE_FILE
 
-    def _read(self) -> tuple[str | None, dict[str, str], dict[str, list[Fact]]]:
-        """The stored content key, article hashes and facts by article; empty when unreadable."""
+    def _read(self) -> tuple[str | None, dict[str, str], dict[str, list[Fact]], dict[str, list[SourcedFigure]]]:
+        """The stored content key, article hashes, facts and figures by article; empty when unreadable."""
         if not self.path.exists():
-            return None, {}, {}
+            return None, {}, {}, {}
         try:
             with TinyDB(self.path, access_mode="r") as db:
                 meta = db.table("meta").all()
@@ -55,40 +58,47 @@ class FactStore:
                 facts: dict[str, list[Fact]] = {}
                 for record in db.table("facts").all():
                     facts.setdefault(record["article"], []).append(Fact.from_record(record))
+                figures: dict[str, list[SourcedFigure]] = {}
+                for record in db.table("figures").all():
+                    figures.setdefault(record["article"], []).append(SourcedFigure.from_record(record))
         except (OSError, ValueError, KeyError, TypeError) as error:
             log.warning("fact store %s is unreadable (%s); rebuilding it", self.path, error)
-            return None, {}, {}
+            return None, {}, {}, {}
         key = meta[0].get("content_key") if meta else None
-        return key, hashes, facts
+        return key, hashes, facts, figures
 
     def sync(self, content: Content) -> SyncResult:
         """Bring the store in line with ``content`` and return every fact."""
         key = _content_key(content)
-        stored_key, stored_hashes, stored_facts = self._read()
+        stored_key, stored_hashes, stored_facts, stored_figures = self._read()
         reusable = stored_key == key
-        matchers: list[TopicMatcher] | None = None  # built on first need: it loads the lemmatiser
+        # Built on first need: building them loads the lemmatiser.
+        matchers: tuple[list[TopicMatcher], tuple[QuantityMatcher, ...]] | None = None
         kept: list[Fact] = []
         fresh: list[Fact] = []
+        figures: list[SourcedFigure] = []
         extracted = 0
         for article in content.articles:
-            if reusable and stored_hashes.get(article.id) == article.sha256 and article.id in stored_facts:
-                kept += stored_facts[article.id]
-            elif reusable and stored_hashes.get(article.id) == article.sha256:
-                pass  # an unchanged article without facts
+            if reusable and stored_hashes.get(article.id) == article.sha256:
+                kept += stored_facts.get(article.id, [])
+                figures += stored_figures.get(article.id, [])
             else:
                 if matchers is None:
-                    matchers = [TopicMatcher.of(t) for t in content.topics]
-                fresh += extract_facts(article, matchers)
+                    matchers = ([TopicMatcher.of(t) for t in content.topics],
+                                tuple(QuantityMatcher.of(q) for q in content.quantities))
+                extraction = extract(article, *matchers)
+                fresh += extraction.facts
+                figures += extraction.figures
                 extracted += 1
         facts = _unique_ids(kept, fresh)
         current = {a.id: a.sha256 for a in content.articles}
         if reusable and current == stored_hashes and extracted == 0:
-            return SyncResult(tuple(facts), rebuilt=False, extracted_articles=0)
-        self._write(key, current, facts)
+            return SyncResult(tuple(facts), tuple(figures), rebuilt=False, extracted_articles=0)
+        self._write(key, current, facts, figures)
         log.info("fact store rebuilt: %d facts, %d articles extracted", len(facts), extracted)
-        return SyncResult(tuple(facts), rebuilt=True, extracted_articles=extracted)
+        return SyncResult(tuple(facts), tuple(figures), rebuilt=True, extracted_articles=extracted)
 
-    def _write(self, key: str, hashes: dict[str, str], facts: list[Fact]) -> None:
+    def _write(self, key: str, hashes: dict[str, str], facts: list[Fact], figures: list[SourcedFigure]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(self.path.name + ".tmp")
         try:
@@ -97,6 +107,7 @@ class FactStore:
             db.table("meta").insert({"content_key": key, "extractor": EXTRACTOR_VERSION})
             db.table("articles").insert_multiple({"id": i, "sha256": s} for i, s in sorted(hashes.items()))
             db.table("facts").insert_multiple(f.to_record() for f in facts)
+            db.table("figures").insert_multiple(f.to_record() for f in figures)
             db.close()  # CachingMiddleware writes once, here
             with open(temporary, "rb+") as handle:
                 os.fsync(handle.fileno())

@@ -70,7 +70,8 @@ def test_bundled_content_loads_without_problems() -> None:
     assert len(article_files) == 5 and len(topic_files) == 3
     assert sorted(a.id for a in content.articles) == article_files
     assert sorted(t.id for t in content.topics) == topic_files
-    assert content.files == 8
+    assert content.files == 9  # 5 articles, 3 topics and quantities.toml
+    assert {q.key for q in content.quantities} >= {"detained", "csto_troops", "officers_killed"}
 
 
 # --- a valid article ----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ def test_first_sync_builds_a_tinydb_file(content_dir: Path, data_dir: Path) -> N
     result = _sync(content_dir, data_dir)
     assert result.rebuilt and result.extracted_articles == 5
     stored = json.loads((data_dir / STORE_FILE).read_text(encoding="utf-8"))
-    assert set(stored) == {"meta", "articles", "facts"}
+    assert set(stored) == {"meta", "articles", "facts", "figures"}
     assert len(stored["facts"]) == len(result.facts) > 10
     assert not list(data_dir.glob("*.tmp"))
 
