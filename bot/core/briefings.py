@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.core.cards import (
+    LINE_LIMIT,
     Card,
     CardField,
     Item,
@@ -69,9 +70,15 @@ def _page_label(language: str) -> Callable[[int, int], str]:
     return lambda page, pages: t(language, "page", page=page, pages=pages)
 
 
+def fact_text(fact: Fact, language: str, limit: int = LINE_LIMIT) -> str:
+    """A fact's text for a card line, saying what the source printed where an erratum applies."""
+    printed = f" ({t(language, 'facts.printed', printed=fact.printed)})" if fact.printed else ""
+    return shorten(fact.text, limit - len(printed)) + printed
+
+
 def _fact_item(fact: Fact, language: str, label: str | None = None) -> Item:
     return Item(
-        text=shorten(fact.text),
+        text=fact_text(fact, language),
         label=label or format_date(fact.value, language),
         articles=(fact.article,),
         fact_id=fact.id,
@@ -170,6 +177,8 @@ def sources(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
         when += f" — {t(language, 'sources.curated')}"
     fields = (
         CardField(t(language, "sources.date"), when),
+        *([CardField(t(language, "sources.corrected"), f"{fact.text} ({t(language, 'facts.printed', printed=fact.printed)})")]
+          if fact.printed else []),
         CardField(t(language, "sources.article"), f"{article.title} [1] — /card {article.id}"),
         CardField(t(language, "sources.where"),
                   t(language, "sources.where_value", path=f"articles/{article.path.name}", line=fact.line)),

@@ -14,7 +14,7 @@ from datetime import time as time_of_day
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core.briefings import source_maker
+from bot.core.briefings import fact_text, source_maker
 from bot.core.cards import Card, CardField, Item, paginate, shorten
 from bot.core.facts import Fact
 from bot.core.i18n import (
@@ -171,7 +171,7 @@ def build_digest(knowledge: Knowledge, day: date, language: Language, topics: tu
         return None
     shown = facts[:MAX_ITEMS]
     items = [
-        Item(text=shorten(f.text, 200), label=f"{format_date(f.value, language)} · "
+        Item(text=fact_text(f, language, 200), label=f"{format_date(f.value, language)} · "
              f"{years_ago(language, when.year - f.value.start.year)}", articles=(f.article,), fact_id=f.id)
         for f in shown
     ]

@@ -47,13 +47,15 @@ class FactStore:
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / STORE_FILE
 
-    def _read(self) -> tuple[str | None, dict[str, str], dict[str, list[Fact]], dict[str, list[SourcedFigure]]]:
-        """The stored content key, article hashes, facts and figures by article; empty when unreadable."""
+    def _read(self, key: str) -> tuple[dict[str, str], dict[str, list[Fact]], dict[str, list[SourcedFigure]]]:
+        """Article hashes, facts and figures by article of a store built for ``key``; else nothing."""
         if not self.path.exists():
-            return None, {}, {}, {}
+            return {}, {}, {}
         try:
             with TinyDB(self.path, access_mode="r") as db:
                 meta = db.table("meta").all()
+                if not meta or meta[0].get("content_key") != key:
+                    return {}, {}, {}  # built by other code or for other topics: rebuild all
                 hashes = {doc["id"]: doc["sha256"] for doc in db.table("articles").all()}
                 facts: dict[str, list[Fact]] = {}
                 for record in db.table("facts").all():
@@ -63,15 +65,14 @@ class FactStore:
                     figures.setdefault(record["article"], []).append(SourcedFigure.from_record(record))
         except (OSError, ValueError, KeyError, TypeError) as error:
             log.warning("fact store %s is unreadable (%s); rebuilding it", self.path, error)
-            return None, {}, {}, {}
-        key = meta[0].get("content_key") if meta else None
-        return key, hashes, facts, figures
+            return {}, {}, {}
+        return hashes, facts, figures
 
     def sync(self, content: Content) -> SyncResult:
         """Bring the store in line with ``content`` and return every fact."""
         key = _content_key(content)
-        stored_key, stored_hashes, stored_facts, stored_figures = self._read()
-        reusable = stored_key == key
+        stored_hashes, stored_facts, stored_figures = self._read(key)
+        reusable = bool(stored_hashes)
         # Built on first need: building them loads the lemmatiser.
         matchers: tuple[list[TopicMatcher], tuple[QuantityMatcher, ...]] | None = None
         kept: list[Fact] = []

@@ -59,13 +59,12 @@ def local(year: int, month: int, day_: int, hour: int, minute: int = 0, zone: Zo
 
 # --- content ------------------------------------------------------------------------------------
 
-def test_digest_of_6_january_puts_the_round_anniversary_first(bundled: Briefing) -> None:
+def test_digest_of_6_january_with_sources_and_the_corrected_year(bundled: Briefing) -> None:
     card = build_digest(bundled.knowledge, date(2026, 1, 6), "pl")
     assert card is not None and card.title == "Tego dnia: 6 stycznia"
-    labels = [line.label for line in card.lines]
-    # 2021 (as the source misprints it) is 5 years back, a round anniversary; 2022 is 4.
-    assert labels[0] == "6 stycznia 2021 · 5 lat temu"
-    assert "6 stycznia 2022 · 4 lata temu" in labels
+    # The contingent's arrival, and the arson in Almaty that the source misdates to 2021.
+    assert [line.label for line in card.lines] == ["6 stycznia 2022 · 4 lata temu"] * 2
+    assert any(line.text.endswith("(w źródle: 06.01.2021 r.)") for line in card.lines)
     assert all(line.sources for line in card.lines) and card.sources
 
 
