@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.core.cards import (
+    CARD_BUDGET,
     LINE_LIMIT,
     Card,
     CardField,
@@ -21,6 +22,7 @@ from bot.core.cards import (
 from bot.core.content import Article, Topic
 from bot.core.dates import DateValue, parse_month_day, parse_period, period
 from bot.core.facts import Fact
+from bot.core.figures import FigureGroup
 from bot.core.i18n import (
     LANGUAGES,
     format_date,
@@ -76,9 +78,14 @@ def fact_text(fact: Fact, language: str, limit: int = LINE_LIMIT) -> str:
     return shorten(fact.text, limit - len(printed)) + printed
 
 
-def _fact_item(fact: Fact, language: str, label: str | None = None) -> Item:
+def _fact_item(fact: Fact, language: str, label: str | None = None,
+               varying: dict[str, str] | None = None) -> Item:
+    text = fact_text(fact, language)
+    topics = sorted({(varying or {})[f.quantity] for f in fact.figures if f.quantity in (varying or {})})
+    if topics:
+        text += f" ({t(language, 'figures.hint', topic=topics[0] or '').strip()})"
     return Item(
-        text=fact_text(fact, language),
+        text=text,
         label=label or format_date(fact.value, language),
         articles=(fact.article,),
         fact_id=fact.id,
@@ -88,7 +95,8 @@ def _fact_item(fact: Fact, language: str, label: str | None = None) -> Item:
 def _fact_pages(knowledge: Knowledge, first: Card, facts: Sequence[Fact], language: str,
                 labels: Sequence[str] | None = None) -> Reply:
     """Facts as card lines, paged; the first card says where the full quotes are."""
-    items = [_fact_item(f, language, labels[i] if labels else None) for i, f in enumerate(facts)]
+    varying = knowledge.varying_quantities
+    items = [_fact_item(f, language, labels[i] if labels else None, varying) for i, f in enumerate(facts)]
     hint = t(language, "facts.quotes")
     first = replace(first, footer=f"{first.footer} · {hint}" if first.footer else hint)
     return Reply(paginate(first, items, source_maker(knowledge, language), _page_label(language)))
@@ -271,15 +279,87 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
     if facts:
         fields.append(CardField(t(language, "topic.period"), _period_label(facts, language)))
     make = source_maker(knowledge, language)
+    sources = [make(a.id, n) for n, a in enumerate(
+        [knowledge.articles[i] for i in topic.sources if i in knowledge.articles], start=1)]
     first = Card(
         title=topic.title,
         body=summary,
         fields=tuple(fields),
-        sources=tuple(make(a.id, n) for n, a in enumerate(
-            [knowledge.articles[i] for i in topic.sources if i in knowledge.articles], start=1)),
+        sources=tuple(sources),
         footer=t(language, "topic.more", topic=topic.id),
     )
-    return _fact_pages(knowledge, first, facts, language)
+    # Where the sources give different figures, that comes right after the summary.
+    groups = [g for g in knowledge.figure_groups(topic.id)
+              if len({(e.figure.value, e.figure.qualifier) for e in g.entries}) > 1]
+    differ = _figure_cards(knowledge, groups, t(language, "figures.differ_title", what=topic.title), language)
+    hint = t(language, "facts.quotes")
+    items = [_fact_item(f, language, None, knowledge.varying_quantities) for f in facts]
+    pages = paginate(replace(first, footer=f"{first.footer} · {hint}"), items, source_maker(knowledge, language),
+                     lambda page, total: "")
+    return Reply(number_pages([pages[0], *differ, *pages[1:]], language))
+
+
+def number_pages(cards: list[Card], language: str) -> tuple[Card, ...]:
+    """Cards as numbered pages ("Strona 2/3" after each footer); a single card stays as it is."""
+    if len(cards) < 2:
+        return tuple(cards)
+    label = _page_label(language)
+    return tuple(
+        replace(card, page=n, pages=len(cards),
+                footer=" · ".join(part for part in (card.footer, label(n, len(cards))) if part))
+        for n, card in enumerate(cards, start=1)
+    )
+
+
+def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbers: dict[str, int],
+                  sources: list[SourceRef]) -> CardField:
+    """One quantity's figures side by side: value, source number, as-of date."""
+    make = source_maker(knowledge, language)
+    parts = []
+    for entry in group.entries:
+        if entry.article not in numbers:
+            numbers[entry.article] = len(numbers) + 1
+            sources.append(make(entry.article, numbers[entry.article]))
+        parts.append(t(language, "figures.entry", text=entry.figure.text, n=numbers[entry.article],
+                       date=format_date(entry.as_of, language)))
+    label = group.quantity.label if language == "pl" else group.quantity.label_en
+    name = f"{label} — {t(language, f'figures.verdict.{group.verdict}')}"
+    return CardField(name, "; ".join(parts))
+
+
+def figures(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    """/figures [topic]: every quantity's figures, source by source, with their dates."""
+    language = request.language
+    topic = knowledge.find_topic(arguments) if arguments else None
+    if arguments and topic is None:
+        topics = ", ".join(tp.id for tp in knowledge.topics.values()) or "–"
+        return notice(t(language, "figures.bad", arg=shorten(arguments, 60), topics=topics))
+    groups = knowledge.figure_groups(topic.id if topic else None)
+    title = t(language, "figures.title_for", what=topic.title) if topic else t(language, "figures.title")
+    if not groups:
+        return notice(t(language, "figures.empty"), title=title)
+    return Reply(number_pages(_figure_cards(knowledge, groups, title, language), language))
+
+
+def _figure_cards(knowledge: Knowledge, groups: list[FigureGroup], title: str, language: str) -> list[Card]:
+    """Figure groups as fields on cards of a screen each."""
+    if not groups:
+        return []
+    cards: list[Card] = []
+    current = Card(title=title)
+    for group in groups:
+        numbers = {source.article_id: source.number for source in current.sources}
+        sources = list(current.sources)
+        field = _figure_field(knowledge, group, language, numbers, sources)
+        candidate = replace(current, fields=(*current.fields, field), sources=tuple(sources))
+        if current.fields and candidate.size > CARD_BUDGET:
+            cards.append(current)  # this group starts the next card, its sources numbered from 1
+            numbers, sources = {}, []
+            field = _figure_field(knowledge, group, language, numbers, sources)
+            candidate = Card(title=title, fields=(field,), sources=tuple(sources))
+        current = candidate
+    cards.append(current)
+    return cards
 
 
 def digest_elsewhere(knowledge: Knowledge, arguments: str, request: Request) -> Reply:

@@ -63,8 +63,9 @@ class Card:
     def size(self) -> int:
         """An estimate of the rendered length, used to keep cards to a screen."""
         return (
-            len(self.title) + len(self.body or "") + len(self.footer or "")
-            + sum(len(line.text) + len(line.label or "") + 6 + 4 * len(line.sources) for line in self.lines)
+            2 * len(self.title) + len(self.body or "") + len(self.footer or "")
+            + sum(len(line.text) + len(line.label or "") + 6 + 4 * len(line.sources)
+                  + (len(line.fact_id) + 6 if line.fact_id else 0) for line in self.lines)
             + sum(len(f.name) + len(f.value) + 3 for f in self.fields)
             + sum(len(s.outlet) + len(s.published) + min(len(s.title), TITLE_LIMIT) + len(s.url or "") + 8
                   for s in self.sources)

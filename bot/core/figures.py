@@ -79,6 +79,7 @@ class Quantity:
     words: tuple[str, ...]  # one of these in the figure's clause (any inflection)
     context: tuple[str, ...]  # one of these in the sentence, if any are given
     topic: str | None
+    cumulative: bool = False  # a running total: it does not go down over time
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ class _QuantitySpec(BaseModel):
     words: list[str] = Field(min_length=1)
     context: list[str] = []
     topic: str | None = None
+    cumulative: bool = False
 
 
 def load_quantities(content_dir: Path) -> tuple[tuple[Quantity, ...], list[Problem]]:
@@ -149,7 +151,8 @@ def load_quantities(content_dir: Path) -> tuple[tuple[Quantity, ...], list[Probl
             problems.append(Problem(path, line, f"[{key}] {name}: {first['msg']}"))
             continue
         quantities.append(Quantity(key=key, label=spec.label, label_en=spec.label_en or spec.label,
-                                   words=tuple(spec.words), context=tuple(spec.context), topic=spec.topic))
+                                   words=tuple(spec.words), context=tuple(spec.context), topic=spec.topic,
+                                   cumulative=spec.cumulative))
     return tuple(quantities), problems
 
 
@@ -260,3 +263,58 @@ class SourcedFigure:
         return cls(figure_from_record(record["figure"]), record["article"], record["quote"], record["line"],
                    DateValue(date.fromisoformat(record["as_of"]), record["as_of_precision"], end),
                    tuple(record["topics"]))
+
+
+# --- sources side by side ------------------------------------------------------------------------
+
+def _interval(figure: Figure) -> tuple[float, float]:
+    """The values a figure allows: "ponad 3000" is anything above 3000."""
+    value = float(figure.value)
+    return {
+        "ponad": (value, float("inf")),
+        "co najmniej": (value, float("inf")),
+        "około": (0.9 * value, 1.1 * value),
+        "prawie": (0.9 * value, value),
+        "mniej niż": (0.0, value),
+    }.get(figure.qualifier or "", (value, value))
+
+
+def compatible(a: Figure, b: Figure) -> bool:
+    """Whether two figures can both be right: some value satisfies both."""
+    (low_a, high_a), (low_b, high_b) = _interval(a), _interval(b)
+    return max(low_a, low_b) <= min(high_a, high_b)
+
+
+@dataclass(frozen=True, slots=True)
+class FigureGroup:
+    """Every source's figure for one quantity, in the order of their as-of dates."""
+
+    quantity: Quantity
+    entries: tuple[SourcedFigure, ...]
+    verdict: str  # "single", "agree", "dates" (values differ with the date) or "differ" (they contradict)
+
+
+def group_figures(figures: list[SourcedFigure], quantities: tuple[Quantity, ...]) -> list[FigureGroup]:
+    """Figures of the same quantity side by side, with how they relate.
+
+    Values that differ with their as-of dates are not contradictions, unless a running total
+    (a ``cumulative`` quantity, such as the number detained) goes down over time.
+    """
+    groups = []
+    for quantity in quantities:
+        entries = sorted((f for f in figures if f.figure.quantity == quantity.key),
+                         key=lambda f: (f.as_of.last_day, f.article, f.line))
+        if not entries:
+            continue
+        verdict = "agree"
+        for i, first in enumerate(entries):
+            for second in entries[i + 1:]:
+                if compatible(first.figure, second.figure):
+                    continue
+                same_day = first.as_of.last_day == second.as_of.last_day
+                shrinking = quantity.cumulative and second.figure.value < first.figure.value
+                verdict = "differ" if same_day or shrinking else ("dates" if verdict == "agree" else verdict)
+        if len(entries) == 1:
+            verdict = "single"
+        groups.append(FigureGroup(quantity, tuple(entries), verdict))
+    return groups

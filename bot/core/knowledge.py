@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
+from functools import cached_property
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,6 +13,7 @@ from bot.core import lemmas
 from bot.core.content import Article, Topic
 from bot.core.dates import DateValue
 from bot.core.facts import Fact
+from bot.core.figures import FigureGroup, Quantity, SourcedFigure, group_figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,8 @@ class Knowledge:
     articles: dict[str, Article]
     topics: dict[str, Topic]
     facts: list[Fact]  # in date order
+    figures: list[SourcedFigure] = field(default_factory=list)
+    quantities: tuple[Quantity, ...] = ()
     by_id: dict[str, Fact] = field(init=False)
     _starts: list[date] = field(init=False)
     _by_month_day: dict[tuple[int, int], list[Fact]] = field(init=False)
@@ -36,10 +40,11 @@ class Knowledge:
 
     @classmethod
     def build(cls, articles: list[Article] | tuple[Article, ...], topics: list[Topic] | tuple[Topic, ...],
-              facts: list[Fact] | tuple[Fact, ...]) -> Knowledge:
+              facts: list[Fact] | tuple[Fact, ...], figures: list[SourcedFigure] | tuple[SourcedFigure, ...] = (),
+              quantities: tuple[Quantity, ...] = ()) -> Knowledge:
         ordered_articles = sorted(articles, key=lambda a: (a.published, a.id))
         ordered = sorted(facts, key=lambda f: (f.value.sort_key, f.article, f.line, f.id))
-        return cls({a.id: a for a in ordered_articles}, {t.id: t for t in topics}, ordered)
+        return cls({a.id: a for a in ordered_articles}, {t.id: t for t in topics}, ordered, list(figures), quantities)
 
     def __post_init__(self) -> None:
         self.by_id = {f.id: f for f in self.facts}
@@ -100,6 +105,24 @@ class Knowledge:
             if not hits:
                 return []
         return [self.facts[i] for i in sorted(hits or ())]
+
+    # --- figures -------------------------------------------------------------------------------
+
+    def figure_groups(self, topic: str | None = None) -> list[FigureGroup]:
+        """Each quantity's figures side by side; of a topic, when given."""
+        groups = group_figures(self.figures, self.quantities)
+        if topic is None:
+            return groups
+        return [g for g in groups if g.quantity.topic == topic or any(topic in e.topics for e in g.entries)]
+
+    @cached_property
+    def varying_quantities(self) -> dict[str, str]:
+        """Quantities whose sources give different values, with the topic to look them up in."""
+        return {
+            g.quantity.key: g.quantity.topic or ""
+            for g in group_figures(self.figures, self.quantities)
+            if len({(e.figure.value, e.figure.qualifier) for e in g.entries}) > 1
+        }
 
     # --- articles and topics -------------------------------------------------------------------
 

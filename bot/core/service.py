@@ -48,7 +48,7 @@ class Briefing:
         for problem in content.problems:
             log.warning("content file skipped: %s", problem)
         sync = FactStore(data_dir).sync(content)
-        knowledge = Knowledge.build(content.articles, content.topics, sync.facts)
+        knowledge = Knowledge.build(content.articles, content.topics, sync.facts, sync.figures, content.quantities)
         return cls(content, sync, knowledge, zone, language, clock)
 
     def today(self) -> date:
