@@ -23,6 +23,7 @@ from bot.core.content import Article, Topic
 from bot.core.dates import DateValue, parse_month_day, parse_period, period
 from bot.core.facts import Fact
 from bot.core.figures import FigureGroup
+from bot.core.references import ListFlag
 from bot.core.i18n import (
     LANGUAGES,
     format_date,
@@ -291,7 +292,8 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
     # Where the sources give different figures, that comes right after the summary.
     groups = [g for g in knowledge.figure_groups(topic.id)
               if len({(e.figure.value, e.figure.qualifier) for e in g.entries}) > 1]
-    differ = _figure_cards(knowledge, groups, t(language, "figures.differ_title", what=topic.title), language)
+    flags = knowledge.list_flags(topic.id)
+    differ = _figure_cards(knowledge, groups, t(language, "figures.differ_title", what=topic.title), language, flags)
     hint = t(language, "facts.quotes")
     items = [_fact_item(f, language, None, knowledge.varying_quantities) for f in facts]
     pages = paginate(replace(first, footer=f"{first.footer} · {hint}"), items, source_maker(knowledge, language),
@@ -341,21 +343,40 @@ def figures(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     return Reply(number_pages(_figure_cards(knowledge, groups, title, language), language))
 
 
-def _figure_cards(knowledge: Knowledge, groups: list[FigureGroup], title: str, language: str) -> list[Card]:
-    """Figure groups as fields on cards of a screen each."""
-    if not groups:
+def _flag_field(knowledge: Knowledge, flag: ListFlag, language: str, numbers: dict[str, int],
+                sources: list[SourceRef]) -> CardField:
+    """A list in an article that names states the topic's reference list does not."""
+    if flag.article not in numbers:
+        numbers[flag.article] = len(numbers) + 1
+        sources.append(source_maker(knowledge, language)(flag.article, numbers[flag.article]))
+    return CardField(t(language, "lists.title", name=flag.reference.name),
+                     t(language, "lists.flag", n=numbers[flag.article], wrong=", ".join(flag.wrong),
+                       source=flag.reference.source))
+
+
+def _figure_cards(knowledge: Knowledge, groups: list[FigureGroup], title: str, language: str,
+                  flags: Sequence[ListFlag] = ()) -> list[Card]:
+    """Figure groups (and flagged lists) as fields on cards of a screen each."""
+    entries: list[FigureGroup | ListFlag] = [*groups, *flags]
+    if not entries:
         return []
+
+    def field_of(entry: FigureGroup | ListFlag, numbers: dict[str, int], sources: list[SourceRef]) -> CardField:
+        if isinstance(entry, FigureGroup):
+            return _figure_field(knowledge, entry, language, numbers, sources)
+        return _flag_field(knowledge, entry, language, numbers, sources)
+
     cards: list[Card] = []
     current = Card(title=title)
-    for group in groups:
+    for entry in entries:
         numbers = {source.article_id: source.number for source in current.sources}
         sources = list(current.sources)
-        field = _figure_field(knowledge, group, language, numbers, sources)
+        field = field_of(entry, numbers, sources)
         candidate = replace(current, fields=(*current.fields, field), sources=tuple(sources))
         if current.fields and candidate.size > CARD_BUDGET:
-            cards.append(current)  # this group starts the next card, its sources numbered from 1
+            cards.append(current)  # this entry starts the next card, its sources numbered from 1
             numbers, sources = {}, []
-            field = _figure_field(knowledge, group, language, numbers, sources)
+            field = field_of(entry, numbers, sources)
             candidate = Card(title=title, fields=(field,), sources=tuple(sources))
         current = candidate
     cards.append(current)

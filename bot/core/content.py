@@ -102,6 +102,14 @@ class FrontMatter(_Strict):
         return value
 
 
+class ReferenceSpec(_Strict):
+    name: str = Field(min_length=1)
+    members: list[str] = Field(min_length=1)
+    others: list[str] = []  # names that are NOT members, but that sources may list
+    synonyms: dict[str, str] = {}  # another name → the name used above
+    source: str = Field(min_length=1)
+
+
 class TopicSpec(_Strict):
     title: str = Field(min_length=1)
     aliases: list[str] = Field(min_length=1)
@@ -110,6 +118,7 @@ class TopicSpec(_Strict):
     command: str | None = Field(default=None, pattern=f"^{COMMAND_PATTERN}$")
     description: str | None = Field(default=None, min_length=1, max_length=100)
     sources: list[str] = []
+    reference: list[ReferenceSpec] = []
 
 
 # --- loaded content -----------------------------------------------------------------------------
@@ -153,6 +162,17 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class Reference:
+    """A list the topic vouches for (e.g. the CSTO's members in 2022), with its source."""
+
+    name: str
+    members: tuple[str, ...]
+    others: tuple[str, ...]
+    synonyms: tuple[tuple[str, str], ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class Topic:
     id: str
     command: str
@@ -163,6 +183,7 @@ class Topic:
     sources: tuple[str, ...]
     path: Path
     sha256: str
+    references: tuple[Reference, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +411,8 @@ def parse_topic(path: Path, raw: bytes) -> Topic:
         sources=tuple(spec.sources),
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
+        references=tuple(Reference(r.name, tuple(r.members), tuple(r.others), tuple(r.synonyms.items()), r.source)
+                         for r in spec.reference),
     )
 
 

@@ -14,6 +14,7 @@ from bot.core.content import Article, Topic
 from bot.core.dates import DateValue
 from bot.core.facts import Fact
 from bot.core.figures import FigureGroup, Quantity, SourcedFigure, group_figures
+from bot.core.references import ListFlag, check_lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class Knowledge:
     _by_topic: dict[str, list[Fact]] = field(init=False)
     _by_article: dict[str, list[Fact]] = field(init=False)
     _by_key: dict[str, list[int]] = field(init=False)
+    _flags: dict[str, list[ListFlag]] = field(init=False, default_factory=dict)
 
     @classmethod
     def build(cls, articles: list[Article] | tuple[Article, ...], topics: list[Topic] | tuple[Topic, ...],
@@ -123,6 +125,13 @@ class Knowledge:
             for g in group_figures(self.figures, self.quantities)
             if len({(e.figure.value, e.figure.qualifier) for e in g.entries}) > 1
         }
+
+    def list_flags(self, topic_id: str) -> list[ListFlag]:
+        """Lists in the topic's articles that contradict the topic's reference lists."""
+        if topic_id not in self._flags:
+            topic = self.topics[topic_id]
+            self._flags[topic_id] = check_lists(topic, self.topic_articles(topic)) if topic.references else []
+        return self._flags[topic_id]
 
     # --- articles and topics -------------------------------------------------------------------
 
