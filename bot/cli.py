@@ -19,6 +19,7 @@ from bot.app import list_digests, load_briefing, run, run_digests
 from bot.config import load_settings
 from bot.core.commands import help_text
 from bot.core.content import load_content
+from bot.core.explain import explain_article
 from bot.core.errors import BriefingError
 from bot.core.service import RESERVED_COMMANDS
 from bot.render.text import render_reply
@@ -79,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = content_commands.add_parser("check", help="validate every content file",
                                         description="Validate every content file; print path:line: message "
                                                     "for each problem and exit 1 if there is any.")
+    check.add_argument("--explain", type=Path, metavar="FILE",
+                       help="print each sentence of this article with the dates and figures understood in it")
     _global_options(check, suppress=True)
     return parser
 
@@ -95,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config, args.content, args.data)
         logs.add_secrets(s.get_secret_value() for s in (settings.telegram.token, settings.discord.token) if s)
         if args.command == "content":
+            if args.explain is not None:
+                return explain_article(settings.content, args.explain, sys.stdout)
             return _content_check(settings.content)
         if not settings.content.is_dir():
             raise BriefingError(f"{settings.content}: the content folder does not exist (see --content)")
@@ -123,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. piped into head: nobody reads the rest
+        sys.stderr.close()
+        return 0
     parser.error(f"unknown command {args.command}")
     return 2
 

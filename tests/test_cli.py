@@ -198,3 +198,24 @@ def test_digest_run_delivers_once_through_telegram(workdir: Path) -> None:
     assert "telegram:-100:  sent" in outputs[0] and "telegram:-200:  sent" in outputs[0]
     assert "skipped discord:555: (no discord token)" in outputs[0]
     assert "sent" not in outputs[1].replace("skipped", "")  # the second run sends nothing
+
+
+def test_content_check_explain_shows_dates_figures_and_errata(workdir: Path) -> None:
+    result = run_cli("content", "check", "--explain", "content/articles/zamieszki-w-kazachstanie.md", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "date   '07.01.2022 r.' → 2022-01-07 (day, full: 7 stycznia 2022)" in out
+    assert "erratum: '06.01.2021 r.' corrected, read as: 06.01.2022 r. szereg budynków" in out
+    assert "figure 'ponad 3000 osób' → ponad 3000, counts osób; quantity detained (zatrzymani)" in out
+    assert "figure '400' → 400; no quantity (add words to quantities.toml)" in out
+    lines = (workdir / "content" / "articles" / "zamieszki-w-kazachstanie.md").read_text(encoding="utf-8").split("\n")
+    number = next(n for n, line in enumerate(lines, 1) if "Od  rana" in line)  # the sentence starts mid-line
+    assert f"content/articles/zamieszki-w-kazachstanie.md:{number}: Od rana 05.01.2021 r. w kraju" in out
+
+
+def test_content_check_explain_of_a_broken_file(workdir: Path) -> None:
+    broken = workdir / "content" / "articles" / "zepsuty.md"
+    broken.write_text('+++\ntitle = "x"\n+++\nTekst.\n', encoding="utf-8")
+    result = run_cli("content", "check", "--explain", str(broken), cwd=workdir)
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{Path('content') / 'articles' / 'zepsuty.md'}:1: missing required key 'outlet'")

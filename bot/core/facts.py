@@ -16,7 +16,7 @@ from bot.core.sentences import split_sentences
 Origin = Literal["extracted", "curated"]
 
 #: Bump when extraction changes, so that stores built by older code are rebuilt.
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)

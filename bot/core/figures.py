@@ -103,7 +103,7 @@ class Figure:
     unit: str | None
     quantity: str | None
     text: str  # as written
-    counted: str | None  # the lemma of what is counted, when the text says
+    counted: str | None  # the word for what is counted, as written, when the text says
     start: int  # offsets in the sentence
     end: int
 
@@ -213,12 +213,12 @@ def find_figures(sentence: str, quantities: tuple[QuantityMatcher, ...] = (),
         counted = None
         if match.group("adjective"):
             following = re.match(r"\s+(\w+)", sentence[match.end():])
-            counted = lemmas.lemma(following.group(1)) if following else None
+            counted = following.group(1) if following else None
             text_end = match.end() + following.end() if following else match.end()
         elif unit is None:
             following = re.match(r"\s+(\w+)", sentence[match.end():])
             if following and lemmas.lemma(following.group(1)) not in _NOT_COUNTED:
-                counted = lemmas.lemma(following.group(1))
+                counted = following.group(1)
                 text_end = match.end() + following.end()
         qualifier = _QUALIFIERS.get((match.group("qualifier") or "").lower()) if match.group("qualifier") else None
         found.append(Figure(
