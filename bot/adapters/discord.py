@@ -41,6 +41,7 @@ _OPTIONS = {
     "article": ("the article: its id or words of its title", "artykuł: id albo słowa z tytułu"),
     "day": ("the day as MM-DD, e.g. 01-06", "dzień jako MM-DD, np. 01-06"),
     "words": ("words to find, in any form", "słowa do znalezienia, w dowolnej formie"),
+    "topic": ("a topic, e.g. csto (default: all)", "temat, np. csto (domyślnie wszystkie)"),
     "language": ("the language of the bot's replies here", "język odpowiedzi bota tutaj"),
     "time": ("local time HH:MM (default 09:00)", "godzina HH:MM (domyślnie 09:00)"),
     "timezone": ("a time zone such as Europe/Warsaw", "strefa czasowa, np. Europe/Warsaw"),
@@ -295,6 +296,15 @@ def _register_commands(bot: BriefingBot) -> None:
     @app_commands.describe(words=option("words"))
     async def search(interaction: discord.Interaction, words: app_commands.Range[str, 1, 200]) -> None:
         await bot.answer(interaction, f"/search {words}")
+
+    async def topic_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(current, [(t.title, t.id) for t in knowledge.topics.values()])
+
+    @tree.command(name="figures", description=summary("figures"))
+    @app_commands.describe(topic=option("topic"))
+    @app_commands.autocomplete(topic=topic_choices)
+    async def figures(interaction: discord.Interaction, topic: str | None = None) -> None:
+        await bot.answer(interaction, f"/figures {topic or ''}")
 
     @tree.command(name="lang", description=summary("lang"))
     @app_commands.describe(language=option("language"))

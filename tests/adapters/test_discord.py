@@ -60,6 +60,8 @@ GUILD_COMMANDS = [
     ("onthisday", {}, "Tego dnia: 22 listopada"),
     ("onthisday", {"day": "01-06"}, "Tego dnia: 6 stycznia"),
     ("search", {"words": "Kazachstanu"}, "Szukam: Kazachstanu"),
+    ("figures", {}, "Liczby w źródłach"),
+    ("figures", {"topic": "protesty"}, "Liczby w źródłach: Protesty w Kazachstanie (styczeń 2022)"),
     ("csto", {}, "ODKB (CSTO) w Kazachstanie"),
     ("protesty", {}, "Protesty w Kazachstanie (styczeń 2022)"),
     ("wojna", {}, "Kazachstan wobec wojny w Ukrainie"),
@@ -201,7 +203,7 @@ class TestLargestContent:
 async def test_commands_are_synced_with_polish_localisations(simcord_env) -> None:  # type: ignore[no-untyped-def]
     synced = next(r for r in simcord_env.http_requests if r.method == "PUT" and r.path.endswith("/commands"))
     commands = {command["name"]: command for command in synced.json}
-    assert {"start", "help", "timeline", "sources", "card", "onthisday", "search", "lang", "digest",
+    assert {"start", "help", "timeline", "sources", "card", "onthisday", "search", "lang", "digest", "figures",
             "csto", "protesty", "wojna"} == set(commands)
     digest = commands["digest"]
     assert int(digest["default_member_permissions"]) == discord.Permissions(manage_guild=True).value

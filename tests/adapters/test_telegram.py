@@ -77,6 +77,8 @@ COMMANDS = [
     ("/card odkb-w-kazachstanie", "Wojska ODKB strzegą strategicznych obiektów w Kazachstanie"),
     ("/onthisday 01-06", "Tego dnia: 6 stycznia"),
     ("/search Kazachstanu", "Szukam: Kazachstanu"),
+    ("/figures", "Liczby w źródłach"),
+    ("/figures csto", "Liczby w źródłach: ODKB (CSTO) w Kazachstanie"),
     ("/csto", "ODKB (CSTO) w Kazachstanie"),
     ("/protesty", "Protesty w Kazachstanie (styczeń 2022)"),
     ("/wojna", "Kazachstan wobec wojny w Ukrainie"),
