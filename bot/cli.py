@@ -19,8 +19,8 @@ from bot.app import list_digests, load_briefing, run, run_digests
 from bot.config import load_settings
 from bot.core.commands import help_text
 from bot.core.content import load_content
-from bot.core.explain import explain_article
 from bot.core.errors import BriefingError
+from bot.core.explain import explain_article
 from bot.core.service import RESERVED_COMMANDS
 from bot.render.text import render_reply
 

@@ -19,11 +19,13 @@ from bot.core.cards import (
     paginate,
     shorten,
 )
+from bot.core.cards import (
+    number_pages,
+)
 from bot.core.content import Article, Topic
 from bot.core.dates import DateValue, parse_month_day, parse_period, period
 from bot.core.facts import Fact
 from bot.core.figures import FigureGroup
-from bot.core.references import ListFlag
 from bot.core.i18n import (
     LANGUAGES,
     format_date,
@@ -34,6 +36,7 @@ from bot.core.i18n import (
     years_ago,
 )
 from bot.core.knowledge import Knowledge
+from bot.core.references import ListFlag
 from bot.core.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -79,12 +82,12 @@ def fact_text(fact: Fact, language: str, limit: int = LINE_LIMIT) -> str:
     return shorten(fact.text, limit - len(printed)) + printed
 
 
-def _fact_item(fact: Fact, language: str, label: str | None = None,
-               varying: dict[str, str] | None = None) -> Item:
+def _fact_item(fact: Fact, language: str, label: str | None, varying: dict[str, str]) -> Item:
+    """A fact as a card line; one whose figures the sources disagree on points to /figures."""
     text = fact_text(fact, language)
-    topics = sorted({(varying or {})[f.quantity] for f in fact.figures if f.quantity in (varying or {})})
+    topics = sorted({varying[f.quantity] for f in fact.figures if f.quantity in varying})
     if topics:
-        text += f" ({t(language, 'figures.hint', topic=topics[0] or '').strip()})"
+        text += f" ({t(language, 'figures.hint', topic=topics[0]).strip()})"
     return Item(
         text=text,
         label=label or format_date(fact.value, language),
@@ -93,14 +96,23 @@ def _fact_item(fact: Fact, language: str, label: str | None = None,
     )
 
 
-def _fact_pages(knowledge: Knowledge, first: Card, facts: Sequence[Fact], language: str,
-                labels: Sequence[str] | None = None) -> Reply:
-    """Facts as card lines, paged; the first card says where the full quotes are."""
+def _fact_cards(knowledge: Knowledge, first: Card, facts: Sequence[Fact], language: str,
+                labels: Sequence[str] | None = None) -> list[Card]:
+    """Facts as card lines over cards of a screen; the first card says where the full quotes are."""
     varying = knowledge.varying_quantities
     items = [_fact_item(f, language, labels[i] if labels else None, varying) for i, f in enumerate(facts)]
     hint = t(language, "facts.quotes")
     first = replace(first, footer=f"{first.footer} · {hint}" if first.footer else hint)
-    return Reply(paginate(first, items, source_maker(knowledge, language), _page_label(language)))
+    return paginate(first, items, source_maker(knowledge, language))
+
+
+def _fact_pages(knowledge: Knowledge, first: Card, facts: Sequence[Fact], language: str,
+                labels: Sequence[str] | None = None) -> Reply:
+    return Reply(_numbered(_fact_cards(knowledge, first, facts, language, labels), language))
+
+
+def _numbered(cards: Sequence[Card], language: str) -> tuple[Card, ...]:
+    return number_pages(cards, _page_label(language))
 
 
 def _period_label(facts: Sequence[Fact], language: str) -> str:
@@ -171,7 +183,7 @@ def sources(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
             for article in knowledge.articles.values()
         ]
         first = Card(title=t(language, "sources.title"))
-        return Reply(paginate(first, items, source_maker(knowledge, language), _page_label(language)))
+        return Reply(_numbered(paginate(first, items, source_maker(knowledge, language)), language))
     fact = knowledge.by_id.get(arguments.lower())
     if fact is None:
         found = knowledge.find_article(arguments)
@@ -294,23 +306,8 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
               if len({(e.figure.value, e.figure.qualifier) for e in g.entries}) > 1]
     flags = knowledge.list_flags(topic.id)
     differ = _figure_cards(knowledge, groups, t(language, "figures.differ_title", what=topic.title), language, flags)
-    hint = t(language, "facts.quotes")
-    items = [_fact_item(f, language, None, knowledge.varying_quantities) for f in facts]
-    pages = paginate(replace(first, footer=f"{first.footer} · {hint}"), items, source_maker(knowledge, language),
-                     lambda page, total: "")
-    return Reply(number_pages([pages[0], *differ, *pages[1:]], language))
-
-
-def number_pages(cards: list[Card], language: str) -> tuple[Card, ...]:
-    """Cards as numbered pages ("Strona 2/3" after each footer); a single card stays as it is."""
-    if len(cards) < 2:
-        return tuple(cards)
-    label = _page_label(language)
-    return tuple(
-        replace(card, page=n, pages=len(cards),
-                footer=" · ".join(part for part in (card.footer, label(n, len(cards))) if part))
-        for n, card in enumerate(cards, start=1)
-    )
+    pages = _fact_cards(knowledge, first, facts, language)
+    return Reply(_numbered([pages[0], *differ, *pages[1:]], language))
 
 
 def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbers: dict[str, int],
@@ -340,7 +337,7 @@ def figures(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     title = t(language, "figures.title_for", what=topic.title) if topic else t(language, "figures.title")
     if not groups:
         return notice(t(language, "figures.empty"), title=title)
-    return Reply(number_pages(_figure_cards(knowledge, groups, title, language), language))
+    return Reply(_numbered(_figure_cards(knowledge, groups, title, language), language))
 
 
 def _flag_field(knowledge: Knowledge, flag: ListFlag, language: str, numbers: dict[str, int],

@@ -114,14 +114,12 @@ def paginate(
     first: Card,
     items: Sequence[Item],
     source_of: Callable[[str, int], SourceRef],
-    page_label: Callable[[int, int], str],
     budget: int = CARD_BUDGET,
-    later_title: str | None = None,
-) -> tuple[Card, ...]:
-    """Spread ``items`` over cards of at most ``budget`` characters.
+) -> list[Card]:
+    """Spread ``items`` over cards of at most ``budget`` characters (not yet numbered).
 
-    The first card keeps ``first``'s body and fields; later cards carry the title (or
-    ``later_title``) and the items only. Each card numbers its own sources from 1.
+    The first card keeps ``first``'s body, fields and sources; later cards carry the title and
+    the items only. Each card numbers its own sources from 1.
     """
     pages: list[Card] = []
     current = first
@@ -141,19 +139,22 @@ def paginate(
         candidate, local = with_item(current, item)
         if candidate.size > budget and (current.lines or current.body or current.fields):
             pages.append(current)
-            current = Card(title=later_title or first.title, date=first.date)
+            current = Card(title=first.title, date=first.date)
             numbers = {}
             candidate, local = with_item(current, item)
         current, numbers = candidate, local
     pages.append(current)
-    total = len(pages)
-    if total == 1:
-        return (pages[0],)
-    return tuple(
-        replace(card, page=index, pages=total, footer=_join(card.footer, page_label(index, total)))
-        for index, card in enumerate(pages, start=1)
-    )
+    return pages
 
+
+def number_pages(cards: Sequence[Card], label: Callable[[int, int], str]) -> tuple[Card, ...]:
+    """Cards as numbered pages, the page label after each footer; a single card stays as it is."""
+    if len(cards) < 2:
+        return tuple(cards)
+    return tuple(
+        replace(card, page=n, pages=len(cards), footer=_join(card.footer, label(n, len(cards))))
+        for n, card in enumerate(cards, start=1)
+    )
 
 def _join(*parts: str | None) -> str | None:
     text = " · ".join(p for p in parts if p)

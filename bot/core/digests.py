@@ -8,14 +8,14 @@ is the application's scheduler.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.briefings import fact_text, source_maker
-from bot.core.cards import Card, CardField, Item, paginate, shorten
+from bot.core.cards import Card, CardField, Item, paginate
 from bot.core.facts import Fact
 from bot.core.i18n import (
     Language,
@@ -177,8 +177,7 @@ def build_digest(knowledge: Knowledge, day: date, language: Language, topics: tu
     ]
     footer = t(language, "digest.more", day=when.strftime("%m-%d")) if len(facts) > len(shown) else None
     first = Card(title=title, body=body, footer=footer)
-    cards = paginate(first, items, source_maker(knowledge, language), lambda page, pages: "")
-    return replace(cards[0], page=1, pages=1, footer=footer)
+    return paginate(first, items, source_maker(knowledge, language))[0]
 
 
 def _days_pl(days: int) -> str:

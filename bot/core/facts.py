@@ -10,7 +10,14 @@ from typing import Any, Literal
 from bot.core import lemmas
 from bot.core.content import Article, Erratum, Topic
 from bot.core.dates import DateValue, find_dates
-from bot.core.figures import Figure, QuantityMatcher, SourcedFigure, figure_from_record, figure_record, find_figures
+from bot.core.figures import (
+    Figure,
+    QuantityMatcher,
+    SourcedFigure,
+    figure_from_record,
+    figure_record,
+    find_figures,
+)
 from bot.core.sentences import split_sentences
 
 Origin = Literal["extracted", "curated"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import bisect
 import calendar
-from functools import cached_property
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from bot.core import lemmas
 from bot.core.content import Article, Topic
