@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from bot.core import lemmas
@@ -87,30 +88,22 @@ def fact_id(*parts: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=5).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
 class TopicMatcher:
-    """A topic's aliases as lemma sequences, so "Organizacji Układu" finds "Organizacja Układu"."""
+    """Every topic's aliases as lemma sequences (and as written), found in a text in one pass,
+    so that "Organizacji Układu" finds "Organizacja Układu"."""
 
-    topic: str
-    phrases: tuple[tuple[str, ...], ...]
+    def __init__(self, topics: Sequence[Topic]) -> None:
+        self.order = [topic.id for topic in topics]
+        phrases: set[tuple[tuple[str, ...], str]] = set()
+        for topic in topics:
+            phrases |= {(tuple(lemmas.keys(alias)), topic.id) for alias in (*topic.aliases, topic.title)}
+            phrases |= {(tuple(lemmas.fold(w) for w in lemmas.words(alias)), topic.id) for alias in topic.aliases}
+        self.index: lemmas.PhraseIndex[str] = lemmas.PhraseIndex(sorted(phrases))
 
-    @classmethod
-    def of(cls, topic: Topic) -> TopicMatcher:
-        phrases = {tuple(lemmas.keys(alias)) for alias in (*topic.aliases, topic.title)}
-        phrases |= {tuple(lemmas.fold(w) for w in lemmas.words(alias)) for alias in topic.aliases}
-        return cls(topic.id, tuple(sorted(p for p in phrases if p)))
-
-    def found_in(self, text_keys: list[str], text_forms: list[str]) -> bool:
-        return any(
-            lemmas.contains_phrase(text_keys, list(p)) or lemmas.contains_phrase(text_forms, list(p))
-            for p in self.phrases
-        )
-
-
-def _topics_in(text: str, matchers: list[TopicMatcher]) -> tuple[str, ...]:
-    text_keys = lemmas.keys(text)
-    text_forms = [lemmas.fold(w) for w in lemmas.words(text)]
-    return tuple(m.topic for m in matchers if m.found_in(text_keys, text_forms))
+    def topics_in(self, text: str) -> tuple[str, ...]:
+        words = lemmas.words(text)
+        hits = self.index.found([lemmas.lemma(w) for w in words], [lemmas.fold(w) for w in words])
+        return tuple(topic for topic in self.order if topic in hits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +124,14 @@ def corrected(sentence: str, errata: tuple[Erratum, ...]) -> tuple[str, str | No
     return sentence, "; ".join(printed) or None
 
 
-def extract(article: Article, matchers: list[TopicMatcher], quantities: tuple[QuantityMatcher, ...] = ()) -> Extraction:
+def extract(article: Article, matcher: TopicMatcher, quantities: tuple[QuantityMatcher, ...] = ()) -> Extraction:
     """The dated facts and figures of one article, in the order they appear, curated facts first."""
     facts: list[Fact] = []
     figures: list[SourcedFigure] = []
     published = DateValue(article.published if article.published_precision == "day"
                           else article.published.replace(day=1), article.published_precision)
     for curated in article.facts:
-        topics = tuple(dict.fromkeys((*curated.topics, *_topics_in(curated.text, matchers))))
+        topics = tuple(dict.fromkeys((*curated.topics, *matcher.topics_in(curated.text))))
         facts.append(
             Fact(
                 id=fact_id(article.id, "curated", curated.value.start.isoformat(), curated.text),
@@ -161,7 +154,7 @@ def extract(article: Article, matchers: list[TopicMatcher], quantities: tuple[Qu
         found = find_figures(text, quantities, [(m.start, m.end) for m in mentions])
         if not mentions and not found:
             continue
-        topics = _topics_in(text, matchers)
+        topics = matcher.topics_in(text)
         line = article.body_line + sentence.line - 1
         as_of = mentions[0].value if mentions else published
         figures += [SourcedFigure(f, article.id, sentence.text, line, as_of, topics) for f in found]

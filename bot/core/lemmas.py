@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 _WORD = re.compile(r"\w+(?:[-']\w+)*")
+T = TypeVar("T")
 _LOCK = threading.Lock()
 
 
+@lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """Lower case without diacritics: "Łódź" → "lodz"."""
     text = text.lower().replace("ł", "l")
@@ -65,6 +68,25 @@ def matches(term: str, vocabulary: Iterable[str]) -> set[str]:
         prefix = stem(folded)
         found.update(k for k in vocabulary if k.startswith(prefix) and len(k) - len(prefix) <= 4)
     return found
+
+
+class PhraseIndex(Generic[T]):
+    """Which of many phrases (token sequences) occur in a text's tokens, in one pass over them."""
+
+    def __init__(self, phrases: Iterable[tuple[tuple[str, ...], T]]) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], T]]] = {}
+        for phrase, value in phrases:
+            if phrase:
+                self._by_first.setdefault(phrase[0], []).append((phrase, value))
+
+    def found(self, *token_lists: Sequence[str]) -> set[T]:
+        hits: set[T] = set()
+        for tokens in token_lists:
+            for index, token in enumerate(tokens):
+                for phrase, value in self._by_first.get(token, ()):
+                    if tuple(tokens[index:index + len(phrase)]) == phrase:
+                        hits.add(value)
+        return hits
 
 
 def contains_phrase(text_keys: list[str], phrase_keys: list[str]) -> bool:

@@ -74,7 +74,7 @@ class FactStore:
         stored_hashes, stored_facts, stored_figures = self._read(key)
         reusable = bool(stored_hashes)
         # Built on first need: building them loads the lemmatiser.
-        matchers: tuple[list[TopicMatcher], tuple[QuantityMatcher, ...]] | None = None
+        matchers: tuple[TopicMatcher, tuple[QuantityMatcher, ...]] | None = None
         kept: list[Fact] = []
         fresh: list[Fact] = []
         figures: list[SourcedFigure] = []
@@ -85,7 +85,7 @@ class FactStore:
                 figures += stored_figures.get(article.id, [])
             else:
                 if matchers is None:
-                    matchers = ([TopicMatcher.of(t) for t in content.topics],
+                    matchers = (TopicMatcher(content.topics),
                                 tuple(QuantityMatcher.of(q) for q in content.quantities))
                 extraction = extract(article, *matchers)
                 fresh += extraction.facts
