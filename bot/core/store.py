@@ -52,7 +52,8 @@ class FactStore:
         if not self.path.exists():
             return {}, {}, {}
         try:
-            with TinyDB(self.path, access_mode="r") as db:
+            # CachingMiddleware: the file is parsed once, not once per table.
+            with TinyDB(self.path, storage=CachingMiddleware(JSONStorage), access_mode="r") as db:
                 meta = db.table("meta").all()
                 if not meta or meta[0].get("content_key") != key:
                     return {}, {}, {}  # built by other code or for other topics: rebuild all
