@@ -63,8 +63,10 @@ class Outcome:
 
 
 class Digests:
-    def __init__(self, briefing: Briefing, state: StateStore, default_timezone: str, clock: Clock | None = None) -> None:
+    def __init__(self, briefing: Briefing, state: StateStore, default_timezone: str, clock: Clock | None = None,
+                 batch: int = BATCH) -> None:
         self.briefing = briefing
+        self.batch = batch
         self.state = state
         self.default_timezone = default_timezone
         self.clock = clock or briefing.clock
@@ -244,13 +246,14 @@ class Digests:
                     log.exception("digest to %s failed unexpectedly", subscription.target.key)
                     outcome = Outcome(subscription.target, day, "failed", type(error).__name__)
             finished.append((subscription, outcome))
-            if len(finished) >= BATCH:
+            outcomes.append(outcome)
+            if len(finished) >= self.batch:
                 self._record(finished[:])
                 finished.clear()
 
         await asyncio.gather(*(one(*entry) for entry in to_send))
         self._record(finished)
-        return outcomes + [outcome for _, outcome in finished]
+        return outcomes
 
     def _record(self, finished: list[tuple[Subscription, Outcome]]) -> None:
         """Write outcomes and failure counts; pause chats that keep failing."""

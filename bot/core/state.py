@@ -20,7 +20,6 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
-from tinydb.table import Document
 
 from bot.core.digests import Subscription
 from bot.core.errors import StoreError
@@ -57,8 +56,9 @@ class AtomicJSONStorage(Storage):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
+            text = json.dumps(data, ensure_ascii=False)  # one write: json.dump writes piece by piece
             with open(temporary, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, ensure_ascii=False)
+                handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, self.path)
@@ -98,17 +98,30 @@ class StateStore:
         self._chats = self._db.table("chats")
         self._subscriptions = self._db.table("subscriptions")
         self._deliveries = self._db.table("deliveries")
-        self._languages: dict[tuple[str, str], Language] = {}
-        self._chat_ids: dict[tuple[str, str], int] = {}
-        for doc in self._chats.all():
-            key = (doc["platform"], doc["chat"])
-            self._chat_ids[key] = doc.doc_id
-            if doc.get("language") in LANGUAGES:
-                self._languages[key] = doc["language"]
-        self._subs: dict[str, tuple[int, Subscription]] = {
-            doc["key"]: (doc.doc_id, Subscription.from_record(doc)) for doc in self._subscriptions.all()
+        self._languages: dict[tuple[str, str], Language] = {
+            (doc["platform"], doc["chat"]): doc["language"]
+            for doc in self._chats.all() if doc.get("language") in LANGUAGES
         }
-        self._log: dict[tuple[str, str], Document] = {(doc["key"], doc["date"]): doc for doc in self._deliveries.all()}
+        self._subs: dict[str, Subscription] = {
+            doc["key"]: Subscription.from_record(doc) for doc in self._subscriptions.all()
+        }
+        self._log: dict[tuple[str, str], dict[str, Any]] = {
+            (doc["key"], doc["date"]): dict(doc) for doc in self._deliveries.all()
+        }
+        self._latest: dict[str, str] = {}  # key → the latest day with a record
+        self._index_latest()
+
+    # The tables are rewritten whole from the in-memory state, once per transaction: TinyDB's
+    # per-document updates each rescan the table, which makes a fan-out quadratic.
+
+    def _index_latest(self) -> None:
+        self._latest = {}
+        for key, day in self._log:
+            self._latest[key] = max(day, self._latest.get(key, day))
+
+    def _save(self, table: Any, documents: Iterable[dict[str, Any]]) -> None:
+        table.truncate()
+        table.insert_multiple(documents)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -130,41 +143,30 @@ class StateStore:
         return self._languages.get((platform, str(chat)))
 
     def set_language(self, platform: str, chat: str | int, language: Language) -> None:
-        key = (platform, str(chat))
         with self.transaction():
-            record = {"platform": platform, "chat": key[1], "language": language}
-            if key in self._chat_ids:
-                self._chats.update(record, doc_ids=[self._chat_ids[key]])
-            else:
-                self._chat_ids[key] = self._chats.insert(record)
-            self._languages[key] = language
+            self._languages[(platform, str(chat))] = language
+            self._save(self._chats, ({"platform": p, "chat": c, "language": lang}
+                                     for (p, c), lang in self._languages.items()))
 
     # --- subscriptions ---------------------------------------------------------------------------
 
     def subscriptions(self) -> list[Subscription]:
-        return [subscription for _, subscription in self._subs.values()]
+        return list(self._subs.values())
 
     def subscription(self, key: str) -> Subscription | None:
-        found = self._subs.get(key)
-        return found[1] if found else None
+        return self._subs.get(key)
 
     def put_subscriptions(self, subscriptions: Iterable[Subscription]) -> None:
         with self.transaction():
             for subscription in subscriptions:
-                key = subscription.target.key
-                if key in self._subs:
-                    doc_id = self._subs[key][0]
-                    self._subscriptions.upsert(Document(subscription.to_record(), doc_id=doc_id))
-                else:
-                    doc_id = self._subscriptions.insert(subscription.to_record())
-                self._subs[key] = (doc_id, subscription)
+                self._subs[subscription.target.key] = subscription
+            self._save(self._subscriptions, (s.to_record() for s in self._subs.values()))
 
     def remove_subscription(self, key: str) -> bool:
         with self.transaction():
-            found = self._subs.pop(key, None)
-            if found is None:
+            if self._subs.pop(key, None) is None:
                 return False
-            self._subscriptions.remove(doc_ids=[found[0]])
+            self._save(self._subscriptions, (s.to_record() for s in self._subs.values()))
             return True
 
     # --- delivery log ----------------------------------------------------------------------------
@@ -174,32 +176,32 @@ class StateStore:
         return dict(record) if record is not None else None
 
     def last_delivery(self, key: str) -> dict[str, Any] | None:
-        days = [d for (k, d) in self._log if k == key]
-        return dict(self._log[(key, max(days))]) if days else None
+        day = self._latest.get(key)
+        return dict(self._log[(key, day)]) if day else None
 
     def deliveries(self) -> list[dict[str, Any]]:
         return [dict(record) for record in self._log.values()]
 
     def record_deliveries(self, records: Iterable[dict[str, Any]]) -> None:
         """Insert or replace delivery records (key, date, state, detail, at) in one write."""
+        records = list(records)
+        if not records:
+            return
         with self.transaction():
             for record in records:
                 assert record["state"] in DELIVERY_STATES, record["state"]
-                index = (record["key"], record["date"])
-                existing = self._log.get(index)
-                if existing is not None:
-                    document = Document(dict(record), doc_id=existing.doc_id)
-                    self._deliveries.upsert(document)
-                else:
-                    document = Document(dict(record), doc_id=self._deliveries.insert(dict(record)))
-                self._log[index] = document
+                key, day = record["key"], record["date"]
+                self._log[(key, day)] = dict(record)
+                self._latest[key] = max(day, self._latest.get(key, day))
+            self._save(self._deliveries, self._log.values())
 
     def prune_deliveries(self, before: date) -> int:
         """Forget delivery records older than ``before``; they decide nothing any more."""
-        old = [doc for (key, day), doc in self._log.items() if day < before.isoformat()]
+        old = [index for index in self._log if index[1] < before.isoformat()]
         if old:
             with self.transaction():
-                self._deliveries.remove(doc_ids=[doc.doc_id for doc in old])
-                for doc in old:
-                    del self._log[(doc["key"], doc["date"])]
+                for index in old:
+                    del self._log[index]
+                self._index_latest()
+                self._save(self._deliveries, self._log.values())
         return len(old)

@@ -280,3 +280,18 @@ def test_the_cron_trigger_and_the_status_agree_across_zones_and_dst(zone: str, n
     fired = trigger(subscription).get_next_fire_time(None, now)
     assert fired is not None and fired == expected_utc
     assert subscription.next_run(now) == expected_utc
+
+
+def test_a_large_fan_out_is_recorded_in_batches_and_fully_reported(bundled: Briefing, tmp_path: Path) -> None:
+    clock = Clock(local(2027, 1, 6, 9))
+    digests = Digests(bundled, StateStore(tmp_path), "Europe/Warsaw", clock, batch=2)
+    targets = [Target("telegram", str(-n)) for n in range(1, 8)]
+    digests.state.put_subscriptions([Subscription(target) for target in targets])
+    send = Recorder()
+    send.fail[targets[3].key] = DeliveryFailed("Bad Gateway", permanent=False)
+    outcomes = asyncio.run(digests.deliver(digests.due_on(date(2027, 1, 6)), send))
+    assert sorted((o.target.chat, o.state) for o in outcomes) == sorted(
+        (t.chat, "failed" if t == targets[3] else "sent") for t in targets)
+    stored = StateStore(tmp_path)  # what reached the file
+    assert {r["key"]: r["state"] for r in stored.deliveries()} == {
+        t.key: ("failed" if t == targets[3] else "sent") for t in targets}
