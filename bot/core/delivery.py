@@ -217,6 +217,7 @@ class Digests:
         stamp = self._stamp()
         outcomes: list[Outcome] = []
         to_send: list[tuple[Subscription, date, Card]] = []
+        cards: dict[tuple[object, ...], Card | None] = {}  # chats with the same settings share a card
         async with self._claiming:  # claims are checked and written as one step
             claims = []
             for subscription, day in items:
@@ -224,7 +225,10 @@ class Digests:
                 if self.state.delivery(key, day) is not None:
                     outcomes.append(Outcome(subscription.target, day, "skipped"))
                     continue
-                card = self.digest_for(subscription, day)
+                settings = (day, subscription.language, subscription.topics, subscription.empty)
+                if settings not in cards:
+                    cards[settings] = self.digest_for(subscription, day)
+                card = cards[settings]
                 state = "claimed" if card is not None else "empty"
                 claims.append({"key": key, "date": day.isoformat(), "state": state, "detail": "", "at": stamp})
                 if card is None:
