@@ -160,7 +160,7 @@ class BriefingBot(commands.Bot):
         stored = self.state.language(PLATFORM, channel_id) if channel_id is not None else None
         return stored or self.briefing.language
 
-    def embed(self, card, language: Language) -> discord.Embed:  # type: ignore[no-untyped-def]
+    def embed(self, card: Card, language: Language) -> discord.Embed:
         return render_embed(card, _WORDS[language]["sources"])
 
     async def answer(self, interaction: discord.Interaction, request: str) -> None:

@@ -302,8 +302,7 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
         footer=t(language, "topic.more", topic=topic.id),
     )
     # Where the sources give different figures, that comes right after the summary.
-    groups = [g for g in knowledge.figure_groups(topic.id)
-              if len({(e.figure.value, e.figure.qualifier) for e in g.entries}) > 1]
+    groups = [g for g in knowledge.figure_groups(topic.id) if g.varies]
     flags = knowledge.list_flags(topic.id)
     differ = _figure_cards(knowledge, groups, t(language, "figures.differ_title", what=topic.title), language, flags)
     pages = _fact_cards(knowledge, first, facts, language)

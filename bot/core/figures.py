@@ -131,13 +131,14 @@ def load_quantities(content_dir: Path) -> tuple[tuple[Quantity, ...], list[Probl
     if not path.is_file():
         return (), []
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         found = re.search(r"at line (\d+)", str(error))
         return (), [Problem(path, int(found.group(1)) if found else 1, f"invalid TOML: {error}")]
     quantities: list[Quantity] = []
     problems: list[Problem] = []
-    lines = path.read_text(encoding="utf-8").split("\n")
+    lines = text.split("\n")
     for key, table in data.items():
         line = next((i + 1 for i, text in enumerate(lines) if text.strip() == f"[{key}]"), 1)
         if not isinstance(table, dict):
@@ -292,6 +293,11 @@ class FigureGroup:
     quantity: Quantity
     entries: tuple[SourcedFigure, ...]
     verdict: str  # "single", "agree", "dates" (values differ with the date) or "differ" (they contradict)
+
+    @property
+    def varies(self) -> bool:
+        """Whether the sources give more than one value (compatible or not)."""
+        return len({(e.figure.value, e.figure.qualifier) for e in self.entries}) > 1
 
 
 def group_figures(figures: list[SourcedFigure], quantities: tuple[Quantity, ...]) -> list[FigureGroup]:

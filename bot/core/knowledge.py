@@ -110,21 +110,21 @@ class Knowledge:
 
     # --- figures -------------------------------------------------------------------------------
 
+    @cached_property
+    def _figure_groups(self) -> list[FigureGroup]:
+        return group_figures(self.figures, self.quantities)
+
     def figure_groups(self, topic: str | None = None) -> list[FigureGroup]:
         """Each quantity's figures side by side; of a topic, when given."""
-        groups = group_figures(self.figures, self.quantities)
         if topic is None:
-            return groups
-        return [g for g in groups if g.quantity.topic == topic or any(topic in e.topics for e in g.entries)]
+            return self._figure_groups
+        return [g for g in self._figure_groups
+                if g.quantity.topic == topic or any(topic in e.topics for e in g.entries)]
 
     @cached_property
     def varying_quantities(self) -> dict[str, str]:
         """Quantities whose sources give different values, with the topic to look them up in."""
-        return {
-            g.quantity.key: g.quantity.topic or ""
-            for g in group_figures(self.figures, self.quantities)
-            if len({(e.figure.value, e.figure.qualifier) for e in g.entries}) > 1
-        }
+        return {g.quantity.key: g.quantity.topic or "" for g in self._figure_groups if g.varies}
 
     def list_flags(self, topic_id: str) -> list[ListFlag]:
         """Lists in the topic's articles that contradict the topic's reference lists."""
