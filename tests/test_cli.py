@@ -64,7 +64,7 @@ def test_global_options_before_and_after_the_subcommand(tmp_path: Path, content_
     after = run_cli("ask", "/csto", "--content", str(content_dir), "--data", str(data))
     assert before.returncode == after.returncode == 0
     assert before.stdout == after.stdout and "ODKB (CSTO) w Kazachstanie" in before.stdout
-    assert (data / "facts.json").is_file()
+    assert list((data / "facts").glob("shard-*.db"))
 
 
 def test_facts_json_keeps_the_contract(workdir: Path) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -448,11 +449,15 @@ def _files(folder: Path, suffix: str) -> tuple[list[Path], list[Problem]]:
     return wanted, problems
 
 
-def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozenset()) -> Content:
+def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozenset(),
+                 known: Mapping[tuple[str, str, tuple[str, ...]], Article] | None = None) -> Content:
     """Load and validate every topic and article under ``content_dir``.
 
-    ``reserved_commands`` are the bot's own commands, which a topic may not take.
+    ``reserved_commands`` are the bot's own commands, which a topic may not take. ``known`` holds
+    articles parsed before, by file name, SHA-256 of the file's bytes and the topic ids they were
+    checked against: a file whose bytes did not change is taken from there, not parsed again.
     """
+    known = known or {}
     problems: list[Problem] = []
     quantities, quantity_problems = load_quantities(content_dir)
     problems += quantity_problems
@@ -483,11 +488,17 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
             topics.append(topic)
 
     topic_ids = {t.id for t in topics}
+    known_topics = tuple(sorted(topic_ids))
     articles: list[Article] = []
     seen: dict[str, Path] = {}
     for path in article_paths:
+        raw = path.read_bytes()
         try:
-            article = parse_article(path, path.read_bytes(), topic_ids)
+            previous = known.get((path.name, hashlib.sha256(raw).hexdigest(), known_topics))
+            if previous is not None:
+                article = previous if previous.path == path else replace(previous, path=path)
+            else:
+                article = parse_article(path, raw, topic_ids)
         except (_FileProblem, _MultiProblem) as error:
             problems += _problems_of(path, error)
             continue

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -60,26 +59,22 @@ class Fact:
         }
 
     def to_record(self) -> dict[str, Any]:
-        """The fact store's document: the public shape plus what the indexes need."""
-        return self.to_json() | {"line": self.line, "mention": self.mention, "keys": list(self.keys),
-                                 "figures": [figure_record(f) for f in self.figures], "printed": self.printed}
+        """The fact store's document: the public fields with dates as dates and tuples as they
+        are, plus what the indexes and cards need."""
+        return {
+            "id": self.id, "date": self.value.start, "precision": self.value.precision, "end": self.value.end,
+            "text": self.text, "quote": self.quote, "article": self.article, "topics": self.topics,
+            "origin": self.origin, "line": self.line, "mention": self.mention, "keys": self.keys,
+            "figures": [figure_record(f) for f in self.figures], "printed": self.printed,
+        }
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Fact:
-        end = date.fromisoformat(record["end"]) if record["end"] else None
         return cls(
-            id=record["id"],
-            value=DateValue(date.fromisoformat(record["date"]), record["precision"], end),
-            text=record["text"],
-            quote=record["quote"],
-            article=record["article"],
-            topics=tuple(record["topics"]),
-            origin=record["origin"],
-            line=record["line"],
-            mention=record["mention"],
-            keys=tuple(record["keys"]),
-            figures=tuple(figure_from_record(f) for f in record["figures"]),
-            printed=record["printed"],
+            record["id"], DateValue(record["date"], record["precision"], record["end"]), record["text"],
+            record["quote"], record["article"], tuple(record["topics"]), record["origin"], record["line"],
+            record["mention"], tuple(record["keys"]), tuple(figure_from_record(f) for f in record["figures"]),
+            record["printed"],
         )
 
 

@@ -252,17 +252,17 @@ class SourcedFigure:
     topics: tuple[str, ...]
 
     def to_record(self) -> dict[str, Any]:
+        """The fact store's document (dates as dates)."""
         return {
             "figure": figure_record(self.figure), "article": self.article, "quote": self.quote,
-            "line": self.line, "as_of": self.as_of.start.isoformat(), "as_of_precision": self.as_of.precision,
-            "as_of_end": self.as_of.end.isoformat() if self.as_of.end else None, "topics": list(self.topics),
+            "line": self.line, "as_of": self.as_of.start, "as_of_precision": self.as_of.precision,
+            "as_of_end": self.as_of.end, "topics": self.topics,
         }
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> SourcedFigure:
-        end = date.fromisoformat(record["as_of_end"]) if record["as_of_end"] else None
         return cls(figure_from_record(record["figure"]), record["article"], record["quote"], record["line"],
-                   DateValue(date.fromisoformat(record["as_of"]), record["as_of_precision"], end),
+                   DateValue(record["as_of"], record["as_of_precision"], record["as_of_end"]),
                    tuple(record["topics"]))
 
 

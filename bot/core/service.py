@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,11 +45,16 @@ class Briefing:
 
         Broken content files are logged and skipped; the rest still load.
         """
-        content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS))
+        store = FactStore(data_dir)
+        # Files unchanged since the last build are not parsed again: the store has them.
+        content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS),
+                               known=store.parsed_articles())
         for problem in content.problems:
             log.warning("content file skipped: %s", problem)
-        sync = FactStore(data_dir).sync(content)
+        sync = store.sync(content)
         knowledge = Knowledge.build(content.articles, content.topics, sync.facts, sync.figures, content.quantities)
+        # What was just loaded lives as long as the process: keep the cycle collector off it.
+        gc.freeze()
         return cls(content, sync, knowledge, zone, language, clock)
 
     def today(self) -> date:

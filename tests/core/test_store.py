@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import shutil
 from pathlib import Path
 
+import pytest
+from tinydb import Query, TinyDB
+
+from bot.core import store as store_module
 from bot.core.content import load_content
-from bot.core.store import STORE_FILE, FactStore
+from bot.core.store import FactStore, PickleStorage, SyncResult, shard_of
 
 
-def _sync(content_dir: Path, data_dir: Path):  # type: ignore[no-untyped-def]
+def _sync(content_dir: Path, data_dir: Path) -> SyncResult:
     return FactStore(data_dir).sync(load_content(content_dir))
 
 
@@ -20,34 +24,63 @@ def _ids_by_article(facts) -> dict[str, set[str]]:  # type: ignore[no-untyped-de
     return found
 
 
-def test_first_sync_builds_a_tinydb_file(content_dir: Path, data_dir: Path) -> None:
+def _mtimes(data_dir: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in FactStore(data_dir).shard_paths()}
+
+
+def test_first_sync_builds_tinydb_files_that_plain_tinydb_can_query(content_dir: Path, data_dir: Path) -> None:
     result = _sync(content_dir, data_dir)
     assert result.rebuilt and result.extracted_articles == 5
-    stored = json.loads((data_dir / STORE_FILE).read_text(encoding="utf-8"))
-    assert set(stored) == {"meta", "articles", "facts", "figures"}
-    assert len(stored["facts"]) == len(result.facts) > 10
-    assert not list(data_dir.glob("*.tmp"))
+    paths = FactStore(data_dir).shard_paths()
+    assert paths and not list(data_dir.rglob("*.tmp"))
+    stored: list[dict] = []  # type: ignore[type-arg]
+    for path in paths:
+        with TinyDB(path, storage=PickleStorage, access_mode="r") as db:
+            assert set(db.tables()) == {"meta", "articles", "facts", "figures"}
+            stored += db.table("facts").all()
+            # A plain TinyDB query works on the documents as stored.
+            assert all("csto" in d["topics"] for d in db.table("facts").search(Query().topics.any(["csto"])))
+    assert sorted(d["id"] for d in stored) == sorted(f.id for f in result.facts)
+    assert len(stored) > 10
 
 
 def test_unchanged_content_is_not_rebuilt(content_dir: Path, data_dir: Path) -> None:
     first = _sync(content_dir, data_dir)
-    before = (data_dir / STORE_FILE).stat().st_mtime_ns
+    before = _mtimes(data_dir)
     second = _sync(content_dir, data_dir)
-    assert not second.rebuilt and second.extracted_articles == 0
-    assert (data_dir / STORE_FILE).stat().st_mtime_ns == before
-    assert sorted(f.to_json()["id"] for f in second.facts) == sorted(f.id for f in first.facts)
+    assert not second.rebuilt and second.extracted_articles == 0 and second.written_shards == 0
+    assert _mtimes(data_dir) == before
     assert {f.id: f for f in second.facts} == {f.id: f for f in first.facts}
+    assert sorted(second.figures, key=repr) == sorted(first.figures, key=repr)
 
 
-def test_changed_article_alone_is_extracted_and_others_keep_their_ids(content_dir: Path, data_dir: Path) -> None:
+def test_unchanged_files_are_not_parsed_again(content_dir: Path, data_dir: Path) -> None:
+    _sync(content_dir, data_dir)
+    known = FactStore(data_dir).parsed_articles()
+    content = load_content(content_dir, known=known)
+    assert len(content.articles) == 5
+    assert all(a in known.values() for a in content.articles)  # the stored objects, as they are
+
+
+def test_stored_articles_are_checked_again_when_topics_change(content_dir: Path, data_dir: Path) -> None:
+    _sync(content_dir, data_dir)
+    (content_dir / "topics" / "wojna.toml").unlink()
+    content = load_content(content_dir, known=FactStore(data_dir).parsed_articles())
+    assert any("unknown topic 'wojna'" in p.message for p in content.problems)
+
+
+def test_changed_article_alone_is_extracted_and_written(content_dir: Path, data_dir: Path) -> None:
     first = _ids_by_article(_sync(content_dir, data_dir).facts)
+    before = _mtimes(data_dir)
     article = content_dir / "articles" / "odkb-w-kazachstanie.md"
     article.write_text(
         article.read_text(encoding="utf-8") + "\nW środę 12 stycznia 2022 r. wojska ODKB zaczęły wycofywanie.\n",
         encoding="utf-8",
     )
     result = _sync(content_dir, data_dir)
-    assert result.rebuilt and result.extracted_articles == 1
+    assert result.rebuilt and result.extracted_articles == 1 and result.written_shards == 1
+    changed = {name for name, mtime in _mtimes(data_dir).items() if before.get(name) != mtime}
+    assert changed == {f"shard-{shard_of('odkb-w-kazachstanie'):02d}.db"}
     second = _ids_by_article(result.facts)
     for other in first.keys() - {"odkb-w-kazachstanie"}:
         assert second[other] == first[other]
@@ -55,6 +88,9 @@ def test_changed_article_alone_is_extracted_and_others_keep_their_ids(content_di
     assert first["odkb-w-kazachstanie"] < second["odkb-w-kazachstanie"]
     new = [f for f in result.facts if f.id in second["odkb-w-kazachstanie"] - first["odkb-w-kazachstanie"]]
     assert [f.value.start.isoformat() for f in new] == ["2022-01-12"]
+    # And the next start reads the change back from the store.
+    again = _sync(content_dir, data_dir)
+    assert not again.rebuilt and _ids_by_article(again.facts) == second
 
 
 def test_removed_article_takes_its_facts_with_it(content_dir: Path, data_dir: Path) -> None:
@@ -62,6 +98,19 @@ def test_removed_article_takes_its_facts_with_it(content_dir: Path, data_dir: Pa
     (content_dir / "articles" / "zamieszki-w-kazachstanie.md").unlink()
     result = _sync(content_dir, data_dir)
     assert result.rebuilt
+    assert "zamieszki-w-kazachstanie" not in {f.article for f in result.facts}
+    again = _sync(content_dir, data_dir)
+    assert "zamieszki-w-kazachstanie" not in {f.article for f in again.facts} and not again.rebuilt
+
+
+def test_renamed_file_is_rebuilt_under_its_new_name(content_dir: Path, data_dir: Path) -> None:
+    _sync(content_dir, data_dir)
+    folder = content_dir / "articles"
+    (folder / "zamieszki-w-kazachstanie.md").rename(folder / "zamieszki.md")
+    content = load_content(content_dir, known=FactStore(data_dir).parsed_articles())
+    assert "zamieszki" in {a.id for a in content.articles}
+    result = FactStore(data_dir).sync(content)
+    assert "zamieszki" in {f.article for f in result.facts}
     assert "zamieszki-w-kazachstanie" not in {f.article for f in result.facts}
 
 
@@ -75,10 +124,29 @@ def test_topic_change_rebuilds_every_article(content_dir: Path, data_dir: Path) 
     assert "wojna" in night.topics  # "rosyjskich rakiet" now matches the alias "rakieta"
 
 
-def test_corrupt_store_is_rebuilt(content_dir: Path, data_dir: Path) -> None:
+@pytest.mark.parametrize("junk", [b"", b"not a pickle at all", b"\x80\x05N.", b"\x80\x05]\x94."])
+def test_corrupt_shard_is_rebuilt(content_dir: Path, data_dir: Path, junk: bytes) -> None:
     first = _sync(content_dir, data_dir)
-    (data_dir / STORE_FILE).write_text('{"facts": {"1": {"id": ', encoding="utf-8")
+    broken = FactStore(data_dir).shard_paths()[0]
+    broken.write_bytes(junk)
     result = _sync(content_dir, data_dir)
-    assert result.rebuilt
+    assert result.rebuilt and result.written_shards == 1
     assert {f.id for f in result.facts} == {f.id for f in first.facts}
-    json.loads((data_dir / STORE_FILE).read_text(encoding="utf-8"))
+    with TinyDB(broken, storage=PickleStorage, access_mode="r") as db:
+        assert db.table("articles").all()
+
+
+def test_worker_processes_extract_what_one_process_does(content_dir: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = content_dir / "articles"
+    for source in sorted(folder.glob("*.md")):
+        for copy in range(3):  # ids from the file names: 20 articles
+            shutil.copy(source, folder / f"{source.stem}-{copy}.md")
+    content = load_content(content_dir)
+    serial = FactStore(tmp_path / "serial").sync(content)
+    monkeypatch.setattr(store_module, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(store_module, "CHUNK", 3)
+    parallel = FactStore(tmp_path / "parallel").sync(content)
+    assert parallel.extracted_articles == serial.extracted_articles == 20
+    assert parallel.facts == serial.facts
+    assert parallel.figures == serial.figures
