@@ -45,6 +45,7 @@ from telegram.ext import (
 )
 
 from bot import logs
+from bot.adapters.telegram_http import AiohttpRequest
 from bot.core.briefings import notice
 from bot.core.cards import Card, Reply
 from bot.core.delivery import DeliveryFailed, Digests
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 CALLBACK_LIMIT = 64  # bytes of callback_data Telegram accepts
+MAX_RATE = 30.0  # messages a second to all chats together: Telegram's limit for bulk sending
 ADMIN_CACHE_SECONDS = 60  # how long a getChatMember answer is trusted
 ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s|$)")
@@ -92,7 +94,7 @@ class PageRequests:
 class TelegramAdapter:
     def __init__(self, briefing: Briefing, state: StateStore, token: str,
                  base_url: str = "https://api.telegram.org/bot", max_retries: int = 3,
-                 digests: Digests | None = None) -> None:
+                 digests: Digests | None = None, max_rate: float = MAX_RATE) -> None:
         logs.add_secrets([token])
         self.briefing = briefing
         self.state = state
@@ -104,7 +106,9 @@ class TelegramAdapter:
             ApplicationBuilder()
             .token(token)
             .base_url(base_url)
-            .rate_limiter(AIORateLimiter(max_retries=max_retries))
+            .request(AiohttpRequest())
+            .get_updates_request(AiohttpRequest(connection_pool_size=1))
+            .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=max_retries))
             .build()
         )
         updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST

@@ -3,8 +3,10 @@
 It answers like the real API where the bot can tell: ``{"ok": true, "result": ...}`` or
 ``{"ok": false, "error_code": ..., "description": ...}`` with the same status code, 401 for a
 wrong token, 400 for HTML Telegram could not parse or text over 4,096 characters, 403 for a
-chat that blocked the bot, and 429 with ``parameters.retry_after`` when told to. It records
-every call, and hands out updates to ``getUpdates`` as the real long polling does.
+chat that blocked the bot, and 429 with ``parameters.retry_after`` when told to: queued for a
+method, or for a random share of ``sendMessage`` calls (``flood_share``), after which that chat
+gets 429 again until its ``retry_after`` has passed, as Telegram's flood control does. It
+records every call, and hands out updates to ``getUpdates`` as the real long polling does.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import asyncio
 import html
 import itertools
 import json
+import math
+import random
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -78,7 +83,7 @@ class Call:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(self, code: int, description: str, retry_after: float | None = None) -> None:
         super().__init__(description)
         self.code, self.description, self.retry_after = code, description, retry_after
 
@@ -92,6 +97,9 @@ class FakeBotApi:
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat id → its administrators' user ids
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)  # "@username" → chat, for getChat
+    flood_share: float = 0.0  # this share of sendMessage calls, at random, gets 429
+    flood_retry_after: float = 1  # seconds; Telegram says a whole number, at least 1
+    seed: int = 0
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -100,6 +108,9 @@ class FakeBotApi:
         self._message_ids = itertools.count(100)
         self._sent = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._random = random.Random(self.seed)
+        self._flooded: dict[int, float] = {}  # chat id → when (monotonic) it may send again
+        self.floods = 0  # how many 429s were answered
         self.base_url = ""
 
     # --- running ---------------------------------------------------------------------------------
@@ -145,6 +156,10 @@ class FakeBotApi:
 
     # --- what the bot did ------------------------------------------------------------------------
 
+    def received(self) -> Counter[int]:
+        """How many messages each chat got (accepted calls only, not the ones answered with an error)."""
+        return Counter(chat for chat, _ in self.messages)
+
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 
@@ -173,11 +188,30 @@ class FakeBotApi:
         queued = self.failures.get(method)
         if queued:
             return self._error(queued.pop(0))
+        if method == "sendMessage" and (self.flood_share or self._flooded):
+            flood = self._flood(int(params["chat_id"]))
+            if flood is not None:
+                self.floods += 1
+                return self._error(flood)
         try:
             result = await self._answer(method, params)
         except ApiError as error:
             return self._error(error)
         return web.json_response({"ok": True, "result": result})
+
+    def _flood(self, chat_id: int) -> ApiError | None:
+        """A 429 for a chat still waiting out its retry_after, or for a random share of calls."""
+        now = time.monotonic()
+        until = self._flooded.get(chat_id)
+        if until is not None and now < until:
+            wait = math.ceil(until - now) if self.flood_retry_after >= 1 else round(until - now, 3)
+            return ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        self._flooded.pop(chat_id, None)
+        if self._random.random() >= self.flood_share:
+            return None
+        self._flooded[chat_id] = now + self.flood_retry_after
+        retry_after = self.flood_retry_after
+        return ApiError(429, f"Too Many Requests: retry after {retry_after:g}", retry_after=retry_after)
 
     @staticmethod
     async def _params(request: web.Request) -> dict[str, Any]:

@@ -1,0 +1,174 @@
+"""Digest fan-out: N Telegram chats due at the same minute, through the real adapter.
+
+    python -m bench.fanout [--chats 10000] [--rate 1000] [--flood 0.02] [--retry-after 1]
+
+The real ``TelegramAdapter`` (python-telegram-bot's Application and Bot, its rate limiter set to
+``--rate`` messages a second) sends one scheduler slot's digests to the fake Bot API server of
+the tests (``tests/adapters/fake_telegram.py``), run in its own process as Telegram runs on its
+own machines. The server answers a random ``--flood`` share of sendMessage calls with 429 and
+``retry_after``, and that chat again with 429 until the time has passed. The state store is a
+real one in a temporary folder; its calls during the fan-out are timed as bookkeeping.
+
+Prints one line per figure: the achieved rate against the ceiling, chats that got no digest,
+chats that got it more than once (counted from what the server accepted), and bookkeeping time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import multiprocessing
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import wraps
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "123456789:AAFakeTokenForTheFanOutBenchmark_000"
+ZONE = "Europe/Warsaw"
+#: 6 January has anniversaries in the bundled content, so every chat gets a digest.
+MOMENT = datetime(2027, 1, 6, 9, 0, tzinfo=ZoneInfo(ZONE))
+FIRST_CHAT = -1001000000000  # channel and supergroup ids look like -100xxxxxxxxxx
+
+
+def serve(pipe: Connection, flood: float, retry_after: float, seed: int) -> None:
+    """The child process: run the fake Bot API until asked for what it received."""
+    from tests.adapters.fake_telegram import FakeBotApi
+
+    async def main() -> None:
+        async with FakeBotApi(TOKEN, flood_share=flood, flood_retry_after=retry_after, seed=seed) as api:
+            pipe.send(api.base_url)
+            await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+            pipe.send((dict(api.received()), api.floods, len(api.sent())))
+
+    asyncio.run(main())
+
+
+class Stopwatch:
+    """Wall time spent inside the wrapped calls; a call made from inside another counts once."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def timing(self) -> Iterator[None]:
+        self._depth += 1
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self.seconds += time.perf_counter() - started
+                self.calls += 1
+
+    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with self.timing():
+                return function(*args, **kwargs)
+        return timed
+
+    def wrap_context(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(function)
+        @contextlib.contextmanager
+        def timed(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            with self.timing(), function(*args, **kwargs) as value:
+                yield value
+        return timed
+
+
+def instrument(state: Any, watch: Stopwatch) -> None:
+    """Time every public call on the state store, and whole transaction blocks (their body too)."""
+    for name in dir(type(state)):
+        if name.startswith("_") or not callable(getattr(state, name)):
+            continue
+        wrap = watch.wrap_context if name == "transaction" else watch.wrap
+        setattr(state, name, wrap(getattr(state, name)))
+
+
+async def fan_out(base_url: str, data: Path, chats: int, rate: float) -> dict[str, Any]:
+    from bot.adapters.telegram import TelegramAdapter
+    from bot.core.delivery import Digests
+    from bot.core.digests import Subscription, Target
+    from bot.core.service import Briefing
+    from bot.core.state import StateStore
+    from bot.scheduler import DigestScheduler
+
+    briefing = Briefing.load(REPO / "content", data, ZoneInfo(ZONE), "pl", lambda: MOMENT)
+    state = StateStore(data)
+    state.put_subscriptions(Subscription(Target("telegram", str(FIRST_CHAT - i)), "09:00", ZONE)
+                            for i in range(chats))
+    digests = Digests(briefing, state, ZONE, lambda: MOMENT)
+    adapter = TelegramAdapter(briefing, state, TOKEN, base_url, max_retries=3, digests=digests, max_rate=rate)
+    await adapter.application.initialize()  # no polling: a fan-out only sends
+    watch = Stopwatch()
+    instrument(state, watch)
+    try:
+        started = time.perf_counter()
+        outcomes = await DigestScheduler(digests, adapter.deliver).fire("09:00", ZONE)
+        seconds = time.perf_counter() - started
+    finally:
+        await adapter.application.shutdown()
+    reloaded = StateStore(data)  # what a restart would find
+    recorded = Counter(record["state"] for record in reloaded.deliveries())
+    return {"seconds": seconds, "outcomes": Counter(o.state for o in outcomes), "recorded": recorded,
+            "bookkeeping": watch.seconds, "bookkeeping_calls": watch.calls}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chats", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=1000, help="the limiter's ceiling, messages a second")
+    parser.add_argument("--flood", type=float, default=0.02, help="share of sendMessage calls answered 429")
+    parser.add_argument("--retry-after", type=int, default=1, help="the 429s' retry_after, whole seconds (≥1)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data", type=Path, default=None, help="state and fact store here (default: temporary)")
+    args = parser.parse_args()
+
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    server = context.Process(target=serve, args=(theirs, args.flood, args.retry_after, args.seed), daemon=True)
+    server.start()
+    try:
+        base_url = ours.recv()
+        with tempfile.TemporaryDirectory(prefix="briefing-fanout-") as temporary:
+            data = args.data or Path(temporary)
+            result = asyncio.run(fan_out(base_url, data, args.chats, args.rate))
+        ours.send("report")
+        received, floods, calls = ours.recv()
+    finally:
+        server.join(timeout=10)
+        if server.is_alive():
+            server.terminate()
+
+    chats = [FIRST_CHAT - i for i in range(args.chats)]
+    lost = sum(1 for chat in chats if received.get(chat, 0) == 0)
+    duplicated = sum(1 for chat in chats if received.get(chat, 0) > 1)
+    delivered = sum(received.values())
+    seconds = result["seconds"]
+    achieved = delivered / seconds
+    share = result["bookkeeping"] / seconds
+    outcomes = ", ".join(f"{n} {state}" for state, n in sorted(result["outcomes"].items()))
+    recorded = ", ".join(f"{n} {state}" for state, n in sorted(result["recorded"].items()))
+    print(f"fan-out      {args.chats} chats in {seconds:.2f} s: {achieved:.0f} messages/s = "
+          f"{achieved / args.rate:.1%} of the {args.rate:g}/s ceiling (target >= 90%)")
+    print(f"lost         {lost} chats got no digest (target 0)")
+    print(f"duplicated   {duplicated} chats got it more than once (target 0)")
+    print(f"bookkeeping  {result['bookkeeping']:.2f} s in {result['bookkeeping_calls']} state store calls = "
+          f"{share:.1%} of the fan-out (target <= 5%)")
+    print(f"(server: {calls} sendMessage calls, {floods} answered 429 with retry_after {args.retry_after} s; "
+          f"outcomes: {outcomes}; state file after: {recorded})")
+
+
+if __name__ == "__main__":
+    main()
