@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -293,11 +293,12 @@ class FigureGroup:
     quantity: Quantity
     entries: tuple[SourcedFigure, ...]
     verdict: str  # "single", "agree", "dates" (values differ with the date) or "differ" (they contradict)
+    #: Whether the sources give more than one value (compatible or not); counted once, since
+    #: topic cards ask it of groups with thousands of entries on every request.
+    varies: bool = field(init=False)
 
-    @property
-    def varies(self) -> bool:
-        """Whether the sources give more than one value (compatible or not)."""
-        return len({(e.figure.value, e.figure.qualifier) for e in self.entries}) > 1
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "varies", len({(e.figure.value, e.figure.qualifier) for e in self.entries}) > 1)
 
 
 def group_figures(figures: list[SourcedFigure], quantities: tuple[Quantity, ...]) -> list[FigureGroup]:
@@ -306,21 +307,58 @@ def group_figures(figures: list[SourcedFigure], quantities: tuple[Quantity, ...]
     Values that differ with their as-of dates are not contradictions, unless a running total
     (a ``cumulative`` quantity, such as the number detained) goes down over time.
     """
+    by_quantity: dict[str, list[SourcedFigure]] = {q.key: [] for q in quantities}
+    for sourced in figures:
+        if sourced.figure.quantity in by_quantity:
+            by_quantity[sourced.figure.quantity].append(sourced)
     groups = []
     for quantity in quantities:
-        entries = sorted((f for f in figures if f.figure.quantity == quantity.key),
-                         key=lambda f: (f.as_of.last_day, f.article, f.line))
+        entries = sorted(by_quantity[quantity.key], key=lambda f: (f.as_of.last_day, f.article, f.line))
         if not entries:
             continue
-        verdict = "agree"
-        for i, first in enumerate(entries):
-            for second in entries[i + 1:]:
-                if compatible(first.figure, second.figure):
-                    continue
-                same_day = first.as_of.last_day == second.as_of.last_day
-                shrinking = quantity.cumulative and second.figure.value < first.figure.value
-                verdict = "differ" if same_day or shrinking else ("dates" if verdict == "agree" else verdict)
-        if len(entries) == 1:
-            verdict = "single"
+        verdict = "single" if len(entries) == 1 else _verdict(entries, quantity.cumulative)
         groups.append(FigureGroup(quantity, tuple(entries), verdict))
     return groups
+
+
+def _verdict(entries: list[SourcedFigure], cumulative: bool) -> str:
+    """"differ" if two figures of the same day, or a running total and a later lower one, exclude
+    each other; "dates" if only figures of different days do; else "agree".
+
+    Linear rather than over all pairs (a large corpus has tens of thousands of figures of one
+    quantity): every figure allows an interval [low, high] holding its value, and intervals on a
+    line exclude each other pairwise exactly when the largest low exceeds the smallest high.
+    A later figure lower than an earlier one that it excludes is one whose high is below that
+    earlier figure's low (the other way round, it would be higher).
+    """
+    intervals = [_interval(e.figure) for e in entries]
+    if any(low > high for low, high in intervals):  # not from Polish numerals; keep the plain rule
+        return _verdict_of_pairs(entries, cumulative)
+    if max(low for low, _ in intervals) <= min(high for _, high in intervals):
+        return "agree"
+    day_low: dict[date, float] = {}
+    day_high: dict[date, float] = {}
+    highest_low = float("-inf")
+    for entry, (low, high) in zip(entries, intervals):
+        day = entry.as_of.last_day
+        day_low[day] = max(day_low.get(day, low), low)
+        day_high[day] = min(day_high.get(day, high), high)
+        if cumulative and highest_low > high:
+            return "differ"
+        highest_low = max(highest_low, low)
+    if any(day_low[day] > day_high[day] for day in day_low):
+        return "differ"
+    return "dates"
+
+
+def _verdict_of_pairs(entries: list[SourcedFigure], cumulative: bool) -> str:
+    """The verdict by comparing every pair: the definition that ``_verdict`` computes faster."""
+    verdict = "agree"
+    for i, first in enumerate(entries):
+        for second in entries[i + 1:]:
+            if compatible(first.figure, second.figure):
+                continue
+            same_day = first.as_of.last_day == second.as_of.last_day
+            shrinking = cumulative and second.figure.value < first.figure.value
+            verdict = "differ" if same_day or shrinking else ("dates" if verdict == "agree" else verdict)
+    return verdict
