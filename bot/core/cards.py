@@ -6,8 +6,9 @@ Discord embeds, and own escaping and each platform's limits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import overload
 
 from bot.core.dates import DateValue
 
@@ -64,19 +65,31 @@ class Card:
         """An estimate of the rendered length, used to keep cards to a screen."""
         return (
             2 * len(self.title) + len(self.body or "") + len(self.footer or "")
-            + sum(len(line.text) + len(line.label or "") + 6 + 4 * len(line.sources)
-                  + (len(line.fact_id) + 6 if line.fact_id else 0) for line in self.lines)
+            + sum(line_size(line.text, line.label, len(line.sources), line.fact_id) for line in self.lines)
             + sum(len(f.name) + len(f.value) + 3 for f in self.fields)
-            + sum(len(s.outlet) + len(s.published) + min(len(s.title), TITLE_LIMIT) + len(s.url or "") + 8
-                  for s in self.sources)
+            + sum(source_size(s) for s in self.sources)
         )
+
+
+def line_size(text: str, label: str | None, sources: int, fact_id: str | None) -> int:
+    """What one line adds to ``Card.size``."""
+    return len(text) + len(label or "") + 6 + 4 * sources + (len(fact_id) + 6 if fact_id else 0)
+
+
+def source_size(source: SourceRef) -> int:
+    """What one cited source adds to ``Card.size`` (its number aside, which costs nothing)."""
+    return len(source.outlet) + len(source.published) + min(len(source.title), TITLE_LIMIT) + len(source.url or "") + 8
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What a command returns: one card or several pages, and any chat setting it changes."""
+    """What a command returns: one card or several pages, and any chat setting it changes.
 
-    cards: tuple[Card, ...]
+    ``cards`` is a tuple, or ``Pages`` for long replies: a sequence that knows how many pages
+    there are and builds a page only when it is asked for.
+    """
+
+    cards: Sequence[Card]
     language: str | None = None  # set by /lang: the chat's new language
 
 
@@ -88,6 +101,11 @@ class Item:
     label: str | None = None
     articles: tuple[str, ...] = ()
     fact_id: str | None = None
+
+
+def item_size(item: Item) -> int:
+    """What a line made of ``item`` adds to a card's size (the sources it cites aside)."""
+    return line_size(item.text, item.label, len(item.articles), item.fact_id)
 
 
 def shorten(text: str, limit: int = LINE_LIMIT) -> str:
@@ -156,6 +174,122 @@ def number_pages(cards: Sequence[Card], label: Callable[[int, int], str]) -> tup
         for n, card in enumerate(cards, start=1)
     )
 
+
 def _join(*parts: str | None) -> str | None:
     text = " · ".join(p for p in parts if p)
     return text or None
+
+
+# --- long replies: pages planned from sizes, built when shown -----------------------------------
+
+def plan_pages(first: Card, sizes: Sequence[int], articles: Sequence[str],
+               source_size_of: Callable[[str], int], budget: int = CARD_BUDGET) -> list[int]:
+    """Where each page starts when ``paginate`` spreads items over cards: the same greedy split,
+    computed from each item's ``item_size`` and its one article instead of from built cards,
+    so that a reply of 50,000 facts knows its page count without building 10,000 cards.
+    """
+    starts = [0]
+    used = first.size
+    cited = {source.article_id for source in first.sources}
+    filled = bool(first.lines or first.body or first.fields)  # paginate never leaves these alone
+    blank = 2 * len(first.title)  # later pages: the title only
+    for index, size in enumerate(sizes):
+        article = articles[index]
+        cost = size if article in cited else size + source_size_of(article)
+        if used + cost > budget and filled:
+            starts.append(index)
+            cited = set()
+            used = blank
+            cost = size + source_size_of(article)
+        used += cost
+        cited.add(article)
+        filled = True
+    return starts
+
+
+class PagedItems(Sequence[Card]):
+    """Items over cards, page by page exactly as ``paginate`` splits them, but a page's items and
+    card are built only when that page is asked for (a reply shows one page at a time)."""
+
+    def __init__(self, first: Card, count: int, item_at: Callable[[int], Item], starts: Sequence[int],
+                 source_of: Callable[[str, int], SourceRef], budget: int = CARD_BUDGET) -> None:
+        self._first, self._count, self._item_at = first, count, item_at
+        self._starts, self._source_of, self._budget = starts, source_of, budget
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Card: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Card, ...]: ...
+    def __getitem__(self, index: int | slice) -> Card | tuple[Card, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        page = range(len(self))[index]  # negative indexes, and IndexError past the end
+        low = self._starts[page]
+        high = self._starts[page + 1] if page + 1 < len(self._starts) else self._count
+        card = self._first if page == 0 else Card(title=self._first.title, date=self._first.date)
+        built = paginate(card, [self._item_at(i) for i in range(low, high)], self._source_of, self._budget)
+        if len(built) != 1:
+            raise AssertionError(f"page {page + 1} was planned as one card and built as {len(built)}")
+        return built[0]
+
+
+class Pages(Sequence[Card]):
+    """Parts of a reply (sequences of cards) as one run of numbered pages, each numbered when it
+    is asked for; a reply of one card stays as it is (as ``number_pages``)."""
+
+    def __init__(self, parts: Sequence[Sequence[Card]], label: Callable[[int, int], str]) -> None:
+        self._parts = [part for part in parts if len(part)]
+        self._label = label
+        self._ends: list[int] = []
+        total = 0
+        for part in self._parts:
+            total += len(part)
+            self._ends.append(total)
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    @overload
+    def __getitem__(self, index: int) -> Card: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Card, ...]: ...
+    def __getitem__(self, index: int | slice) -> Card | tuple[Card, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        position = range(len(self))[index]
+        start = 0
+        for part, end in zip(self._parts, self._ends):
+            if position < end:
+                card = part[position - start]
+                break
+            start = end
+        total = len(self)
+        if total < 2:
+            return card
+        return replace(card, page=position + 1, pages=total,
+                       footer=_join(card.footer, self._label(position + 1, total)))
+
+    def __iter__(self) -> Iterator[Card]:
+        return (self[i] for i in range(len(self)))
+
+
+class Skip(Sequence[Card]):
+    """A sequence of cards without its first ``count``, without building the ones skipped."""
+
+    def __init__(self, cards: Sequence[Card], count: int) -> None:
+        self._cards, self._count = cards, count
+
+    def __len__(self) -> int:
+        return max(0, len(self._cards) - self._count)
+
+    @overload
+    def __getitem__(self, index: int) -> Card: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Card, ...]: ...
+    def __getitem__(self, index: int | slice) -> Card | tuple[Card, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        return self._cards[self._count + range(len(self))[index]]

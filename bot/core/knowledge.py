@@ -5,9 +5,11 @@ from __future__ import annotations
 import bisect
 import calendar
 from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Any, TypeVar
 
 from bot.core import lemmas
 from bot.core.content import Article, Topic
@@ -15,6 +17,8 @@ from bot.core.dates import DateValue
 from bot.core.facts import Fact
 from bot.core.figures import FigureGroup, Quantity, SourcedFigure, group_figures
 from bot.core.references import ListFlag, check_lists
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,8 @@ class Knowledge:
     _by_article: dict[str, list[Fact]] = field(init=False)
     _by_key: dict[str, list[int]] = field(init=False)
     _flags: dict[str, list[ListFlag]] = field(init=False, default_factory=dict)
+    #: Views derived on first use (per topic, per language): see ``memo``.
+    _memo: dict[Hashable, Any] = field(init=False, default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, articles: list[Article] | tuple[Article, ...], topics: list[Topic] | tuple[Topic, ...],
@@ -66,6 +72,14 @@ class Knowledge:
 
     # --- facts ---------------------------------------------------------------------------------
 
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value derived from this knowledge, computed on first use and kept: knowledge does not
+        change once built (new content builds a new one), so neither do views of it such as a
+        topic's period or the page plan of its timeline. Keys start with the asker's name."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
+
     def timeline(self, period: DateValue | None = None, topic: str | None = None) -> list[Fact]:
         """Facts in date order: starting within a period and no longer than it, and/or of a topic."""
         if period is None:
@@ -90,6 +104,19 @@ class Knowledge:
             found += self._by_month_day.get((2, 29), [])
         return sorted((f for f in found if f.value.start < before), key=lambda f: f.value.start)
 
+    def topic_facts(self, topic_id: str) -> Sequence[Fact]:
+        """A topic's facts in date order, not copied (``timeline(topic=...)`` copies): read only."""
+        return self._by_topic.get(topic_id, [])
+
+    def topic_period(self, topic_id: str) -> tuple[date, date] | None:
+        """The first and last day a topic's facts cover."""
+        def compute() -> tuple[date, date] | None:
+            facts = self._by_topic.get(topic_id)
+            if not facts:
+                return None
+            return facts[0].value.start, max(f.value.last_day for f in facts)
+        return self.memo(("topic_period", topic_id), compute)
+
     def of_article(self, article_id: str) -> list[Fact]:
         return list(self._by_article.get(article_id, []))
 
@@ -101,12 +128,32 @@ class Knowledge:
         hits: set[int] | None = None
         for term in terms:
             found: set[int] = set()
-            for key in lemmas.matches(term, self._by_key.keys()):
+            for key in self.matching_keys(term):
                 found.update(self._by_key.get(key, ()))
             hits = found if hits is None else hits & found
             if not hits:
                 return []
         return [self.facts[i] for i in sorted(hits or ())]
+
+    @cached_property
+    def _vocabulary(self) -> list[str]:
+        """Every search key, sorted: the keys sharing a prefix are one slice of it."""
+        return sorted(self._by_key)
+
+    def matching_keys(self, term: str) -> set[str]:
+        """The search keys a typed term matches: ``lemmas.matches`` over the whole vocabulary,
+        found by bisecting the sorted keys for the stem instead of testing every key."""
+        folded, base = lemmas.fold(term), lemmas.lemma(term)
+        found = {k for k in (folded, base) if k}
+        if len(folded) >= 4:
+            prefix = lemmas.stem(folded)
+            vocabulary = self._vocabulary
+            index = bisect.bisect_left(vocabulary, prefix)
+            while index < len(vocabulary) and vocabulary[index].startswith(prefix):
+                if len(vocabulary[index]) - len(prefix) <= 4:
+                    found.add(vocabulary[index])
+                index += 1
+        return found
 
     # --- figures -------------------------------------------------------------------------------
 
@@ -118,8 +165,8 @@ class Knowledge:
         """Each quantity's figures side by side; of a topic, when given."""
         if topic is None:
             return self._figure_groups
-        return [g for g in self._figure_groups
-                if g.quantity.topic == topic or any(topic in e.topics for e in g.entries)]
+        return self.memo(("figure_groups", topic), lambda: [
+            g for g in self._figure_groups if g.quantity.topic == topic or any(topic in e.topics for e in g.entries)])
 
     @cached_property
     def varying_quantities(self) -> dict[str, str]:
@@ -163,10 +210,12 @@ class Knowledge:
 
     def topic_articles(self, topic: Topic) -> list[Article]:
         """The articles behind a topic: its curated sources and those with facts of it."""
-        ids = set(topic.sources) | {f.article for f in self._by_topic.get(topic.id, [])}
-        return [a for a in self.articles.values() if a.id in ids]
+        def compute() -> list[Article]:
+            ids = set(topic.sources) | {f.article for f in self._by_topic.get(topic.id, [])}
+            return [a for a in self.articles.values() if a.id in ids]
+        return list(self.memo(("topic_articles", topic.id, topic.sources), compute))
 
-    @property
+    @cached_property
     def period(self) -> tuple[date, date] | None:
         if not self.facts:
             return None
