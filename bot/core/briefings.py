@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -13,14 +13,16 @@ from bot.core.cards import (
     CardField,
     Item,
     Line,
+    Pages,
+    PagedItems,
     Reply,
+    Skip,
     SourceRef,
     cut_at_sentence,
-    paginate,
+    item_size,
+    plan_pages,
     shorten,
-)
-from bot.core.cards import (
-    number_pages,
+    source_size,
 )
 from bot.core.content import Article, Topic
 from bot.core.dates import DateValue, parse_month_day, parse_period, period
@@ -72,6 +74,19 @@ def source_maker(knowledge: Knowledge, language: str) -> Callable[[str, int], So
     return make
 
 
+def _source_sizes(knowledge: Knowledge, language: str) -> Callable[[str], int]:
+    """The size a citation of each article adds to a card, worked out once per language."""
+    known: dict[str, int] = knowledge.memo(("briefings.source_sizes", language), dict)
+    make = source_maker(knowledge, language)
+
+    def size(article_id: str) -> int:
+        if article_id not in known:
+            known[article_id] = source_size(make(article_id, 1))
+        return known[article_id]
+
+    return size
+
+
 def _page_label(language: str) -> Callable[[int, int], str]:
     return lambda page, pages: t(language, "page", page=page, pages=pages)
 
@@ -97,28 +112,50 @@ def _fact_item(fact: Fact, language: str, label: str | None, varying: dict[str, 
 
 
 def _fact_cards(knowledge: Knowledge, first: Card, facts: Sequence[Fact], language: str,
-                labels: Sequence[str] | None = None) -> list[Card]:
-    """Facts as card lines over cards of a screen; the first card says where the full quotes are."""
+                label: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None) -> PagedItems:
+    """Facts as card lines over cards of a screen; the first card says where the full quotes are.
+
+    A reply shows one page at a time, so only the shown page is built; the page count comes
+    from each line's size, kept per fact and language. ``plan_as`` names a list that never
+    changes (a topic's timeline): its page plan is then worked out once.
+    """
     varying = knowledge.varying_quantities
-    items = [_fact_item(f, language, labels[i] if labels else None, varying) for i, f in enumerate(facts)]
     hint = t(language, "facts.quotes")
     first = replace(first, footer=f"{first.footer} · {hint}" if first.footer else hint)
-    return paginate(first, items, source_maker(knowledge, language))
+
+    def item_at(index: int) -> Item:
+        fact = facts[index]
+        return _fact_item(fact, language, label(fact) if label else None, varying)
+
+    def plan() -> list[int]:
+        if label is None:
+            known: dict[str, int] = knowledge.memo(("briefings.line_sizes", language), dict)
+            sizes = []
+            for fact in facts:
+                size = known.get(fact.id)
+                if size is None:
+                    size = known[fact.id] = item_size(_fact_item(fact, language, None, varying))
+                sizes.append(size)
+        else:
+            sizes = [item_size(item_at(i)) for i in range(len(facts))]
+        return plan_pages(first, sizes, [f.article for f in facts], _source_sizes(knowledge, language))
+
+    if plan_as is None:
+        starts = plan()
+    else:  # the same list under another first card pages differently: the card is in the key
+        key = ("briefings.fact_pages", plan_as, language, first.title, first.size,
+               tuple(s.article_id for s in first.sources), bool(first.body or first.fields or first.lines))
+        starts = knowledge.memo(key, plan)
+    return PagedItems(first, len(facts), item_at, starts, source_maker(knowledge, language))
 
 
 def _fact_pages(knowledge: Knowledge, first: Card, facts: Sequence[Fact], language: str,
-                labels: Sequence[str] | None = None) -> Reply:
-    return Reply(_numbered(_fact_cards(knowledge, first, facts, language, labels), language))
+                label: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None) -> Reply:
+    return Reply(_numbered([_fact_cards(knowledge, first, facts, language, label, plan_as)], language))
 
 
-def _numbered(cards: Sequence[Card], language: str) -> tuple[Card, ...]:
-    return number_pages(cards, _page_label(language))
-
-
-def _period_label(facts: Sequence[Fact], language: str) -> str:
-    first = min(f.value.start for f in facts)
-    last = max(f.value.last_day for f in facts)
-    return format_date(period(first, last), language)
+def _numbered(parts: Sequence[Sequence[Card]], language: str) -> Pages:
+    return Pages(parts, _page_label(language))
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -153,8 +190,10 @@ def help_detail(usage: str, summary: str, language: str) -> Reply:
 
 def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     language = request.language
+    facts: Sequence[Fact]
+    plan_as: Hashable | None = None
     if not arguments:
-        facts, what = knowledge.timeline(), None
+        facts, what, plan_as = knowledge.facts, None, ("timeline",)
     else:
         wanted = parse_period(arguments)
         topic = None if wanted else knowledge.find_topic(arguments)
@@ -165,25 +204,18 @@ def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
             facts, what = knowledge.timeline(wanted), format_date(wanted, language)
         else:
             assert topic is not None
-            facts, what = knowledge.timeline(topic=topic.id), topic.title
+            facts, what, plan_as = knowledge.topic_facts(topic.id), topic.title, ("topic", topic.id)
     title = t(language, "timeline.title_for", what=what) if what else t(language, "timeline.title")
     if not facts:
         return notice(t(language, "timeline.empty", what=what or "–"), title=title)
     first = Card(title=title, date=facts[0].value)
-    return _fact_pages(knowledge, first, facts, language)
+    return _fact_pages(knowledge, first, facts, language, plan_as=plan_as)
 
 
 def sources(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     language = request.language
     if not arguments:
-        items = [
-            Item(text=f"{article.title} — /card {article.id}",
-                 label=format_published(article.published, article.published_precision, language),
-                 articles=(article.id,))
-            for article in knowledge.articles.values()
-        ]
-        first = Card(title=t(language, "sources.title"))
-        return Reply(_numbered(paginate(first, items, source_maker(knowledge, language)), language))
+        return Reply(_numbered([_article_list(knowledge, language)], language))
     fact = knowledge.by_id.get(arguments.lower())
     if fact is None:
         found = knowledge.find_article(arguments)
@@ -213,6 +245,23 @@ def sources(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
         date=fact.value,
     )
     return Reply((card,))
+
+
+def _article_list(knowledge: Knowledge, language: str) -> PagedItems:
+    """Every article, in publication order, over cards; the page plan is worked out once."""
+    articles = knowledge.memo(("briefings.articles",), lambda: list(knowledge.articles.values()))
+    first = Card(title=t(language, "sources.title"))
+
+    def item_at(index: int) -> Item:
+        article = articles[index]
+        return Item(text=f"{article.title} — /card {article.id}",
+                    label=format_published(article.published, article.published_precision, language),
+                    articles=(article.id,))
+
+    starts = knowledge.memo(("briefings.article_pages", language), lambda: plan_pages(
+        first, [item_size(item_at(i)) for i in range(len(articles))], [a.id for a in articles],
+        _source_sizes(knowledge, language)))
+    return PagedItems(first, len(articles), item_at, starts, source_maker(knowledge, language))
 
 
 def article_card(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
@@ -259,11 +308,10 @@ def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply
     facts = knowledge.on_this_day(month, day, before=request.today)
     if not facts:
         return notice(t(language, "onthisday.empty", day=label), title=title)
-    labels = [
-        f"{format_date(f.value, language)} · {years_ago(language, request.today.year - f.value.start.year)}"
-        for f in facts
-    ]
-    return _fact_pages(knowledge, Card(title=title), facts, language, labels)
+    def label(fact: Fact) -> str:
+        return f"{format_date(fact.value, language)} · {years_ago(language, request.today.year - fact.value.start.year)}"
+
+    return _fact_pages(knowledge, Card(title=title), facts, language, label)
 
 
 def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
@@ -282,15 +330,16 @@ def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
 def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_id: str) -> Reply:
     language = request.language
     topic: Topic = knowledge.topics[topic_id]
-    facts = knowledge.timeline(topic=topic.id)
+    facts = knowledge.topic_facts(topic.id)
     articles = knowledge.topic_articles(topic)
     summary, _ = cut_at_sentence([s.text for s in split_sentences(topic.summary)], LEAD_BUDGET)
     fields = [
         CardField(t(language, "topic.facts"), str(len(facts))),
         CardField(t(language, "topic.articles"), str(len(articles))),
     ]
-    if facts:
-        fields.append(CardField(t(language, "topic.period"), _period_label(facts, language)))
+    bounds = knowledge.topic_period(topic.id)
+    if bounds:
+        fields.append(CardField(t(language, "topic.period"), format_date(period(*bounds), language)))
     make = source_maker(knowledge, language)
     sources = [make(a.id, n) for n, a in enumerate(
         [knowledge.articles[i] for i in topic.sources if i in knowledge.articles], start=1)]
@@ -305,8 +354,8 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
     groups = [g for g in knowledge.figure_groups(topic.id) if g.varies]
     flags = knowledge.list_flags(topic.id)
     differ = _figure_cards(knowledge, groups, t(language, "figures.differ_title", what=topic.title), language, flags)
-    pages = _fact_cards(knowledge, first, facts, language)
-    return Reply(_numbered([pages[0], *differ, *pages[1:]], language))
+    pages = _fact_cards(knowledge, first, facts, language, plan_as=("topic", topic.id))
+    return Reply(_numbered([(pages[0],), differ, Skip(pages, 1)], language))
 
 
 def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbers: dict[str, int],
@@ -336,7 +385,7 @@ def figures(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     title = t(language, "figures.title_for", what=topic.title) if topic else t(language, "figures.title")
     if not groups:
         return notice(t(language, "figures.empty"), title=title)
-    return Reply(_numbered(_figure_cards(knowledge, groups, title, language), language))
+    return Reply(_numbered([_figure_cards(knowledge, groups, title, language)], language))
 
 
 def _flag_field(knowledge: Knowledge, flag: ListFlag, language: str, numbers: dict[str, int],
