@@ -14,8 +14,6 @@ from bot.core.figures import (
     Figure,
     QuantityMatcher,
     SourcedFigure,
-    figure_from_record,
-    figure_record,
     find_figures,
 )
 from bot.core.sentences import split_sentences
@@ -59,13 +57,14 @@ class Fact:
         }
 
     def to_record(self) -> dict[str, Any]:
-        """The fact store's document: the public fields with dates as dates and tuples as they
-        are, plus what the indexes and cards need."""
+        """The fact store's document: the public fields with dates as dates, figures as they
+        are (the store keeps Python objects, see ``store.PickleStorage``), plus what the indexes
+        and cards need."""
         return {
             "id": self.id, "date": self.value.start, "precision": self.value.precision, "end": self.value.end,
             "text": self.text, "quote": self.quote, "article": self.article, "topics": self.topics,
             "origin": self.origin, "line": self.line, "mention": self.mention, "keys": self.keys,
-            "figures": [figure_record(f) for f in self.figures], "printed": self.printed,
+            "figures": self.figures, "printed": self.printed,
         }
 
     @classmethod
@@ -73,7 +72,7 @@ class Fact:
         return cls(
             record["id"], DateValue(record["date"], record["precision"], record["end"]), record["text"],
             record["quote"], record["article"], tuple(record["topics"]), record["origin"], record["line"],
-            record["mention"], tuple(record["keys"]), tuple(figure_from_record(f) for f in record["figures"]),
+            record["mention"], tuple(record["keys"]), tuple(record["figures"]),
             record["printed"],
         )
 

@@ -231,15 +231,6 @@ def find_figures(sentence: str, quantities: tuple[QuantityMatcher, ...] = (),
     return found
 
 
-def figure_record(figure: Figure) -> dict[str, Any]:
-    return figure.to_json() | {"counted": figure.counted, "start": figure.start, "end": figure.end}
-
-
-def figure_from_record(record: dict[str, Any]) -> Figure:
-    return Figure(record["value"], record["qualifier"], record["unit"], record["quantity"], record["text"],
-                  record["counted"], record["start"], record["end"])
-
-
 @dataclass(frozen=True, slots=True)
 class SourcedFigure:
     """A figure with where it was said, by whom, and as of when."""
@@ -254,14 +245,14 @@ class SourcedFigure:
     def to_record(self) -> dict[str, Any]:
         """The fact store's document (dates as dates)."""
         return {
-            "figure": figure_record(self.figure), "article": self.article, "quote": self.quote,
+            "figure": self.figure, "article": self.article, "quote": self.quote,
             "line": self.line, "as_of": self.as_of.start, "as_of_precision": self.as_of.precision,
             "as_of_end": self.as_of.end, "topics": self.topics,
         }
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> SourcedFigure:
-        return cls(figure_from_record(record["figure"]), record["article"], record["quote"], record["line"],
+        return cls(record["figure"], record["article"], record["quote"], record["line"],
                    DateValue(record["as_of"], record["as_of_precision"], record["as_of_end"]),
                    tuple(record["topics"]))
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from bot.core import lemmas
@@ -19,6 +20,10 @@ from bot.core.figures import FigureGroup, Quantity, SourcedFigure, group_figures
 from bot.core.references import ListFlag, check_lists
 
 T = TypeVar("T")
+
+
+#: Facts in date order (see ``DateValue.order``), then by article, line and id.
+_FACT_ORDER = attrgetter("value.order", "article", "line", "id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +46,6 @@ class Knowledge:
     _by_month_day: dict[tuple[int, int], list[Fact]] = field(init=False)
     _by_topic: dict[str, list[Fact]] = field(init=False)
     _by_article: dict[str, list[Fact]] = field(init=False)
-    _by_key: dict[str, list[int]] = field(init=False)
     _flags: dict[str, list[ListFlag]] = field(init=False, default_factory=dict)
     #: Views derived on first use (per topic, per language): see ``memo``.
     _memo: dict[Hashable, Any] = field(init=False, default_factory=dict, repr=False, compare=False)
@@ -51,7 +55,7 @@ class Knowledge:
               facts: list[Fact] | tuple[Fact, ...], figures: list[SourcedFigure] | tuple[SourcedFigure, ...] = (),
               quantities: tuple[Quantity, ...] = ()) -> Knowledge:
         ordered_articles = sorted(articles, key=lambda a: (a.published, a.id))
-        ordered = sorted(facts, key=lambda f: (f.value.sort_key, f.article, f.line, f.id))
+        ordered = sorted(facts, key=_FACT_ORDER)
         return cls({a.id: a for a in ordered_articles}, {t.id: t for t in topics}, ordered, list(figures), quantities)
 
     def __post_init__(self) -> None:
@@ -60,15 +64,29 @@ class Knowledge:
         self._by_month_day = defaultdict(list)
         self._by_topic = defaultdict(list)
         self._by_article = defaultdict(list)
-        self._by_key = defaultdict(list)
-        for index, fact in enumerate(self.facts):
+        for fact in self.facts:
             if fact.value.precision == "day":
                 self._by_month_day[(fact.value.start.month, fact.value.start.day)].append(fact)
             for topic in fact.topics:
                 self._by_topic[topic].append(fact)
             self._by_article[fact.article].append(fact)
+
+    @cached_property
+    def _by_key(self) -> dict[str, list[int]]:
+        """Positions in ``facts`` by search key.
+
+        Built on the first search, not at start-up: with an entry for every word of every fact it
+        is the costliest index (about 1.5 s at 250,000 facts); ``warm_up`` builds it in advance.
+        """
+        found: defaultdict[str, list[int]] = defaultdict(list)
+        for index, fact in enumerate(self.facts):
             for key in fact.keys:
-                self._by_key[key].append(index)
+                found[key].append(index)
+        return found
+
+    def warm_up(self) -> None:
+        """Build the indexes that are otherwise built on first use."""
+        self._by_key
 
     # --- facts ---------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from bot.core.commands import BUILTIN_NAMES, Request, handle, menu
 from bot.core.content import Content, load_content
 from bot.core.i18n import Language
 from bot.core.knowledge import Knowledge
-from bot.core.store import FactStore, SyncResult
+from bot.core.store import FactStore, SyncResult, no_gc
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +46,17 @@ class Briefing:
         Broken content files are logged and skipped; the rest still load.
         """
         store = FactStore(data_dir)
-        # Files unchanged since the last build are not parsed again: the store has them.
-        content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS),
-                               known=store.parsed_articles())
+        with no_gc():
+            # Files unchanged since the last build are not parsed again: the store has them.
+            content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS),
+                                   known=store.parsed_articles())
+            sync = store.sync(content)
+            knowledge = Knowledge.build(content.articles, content.topics, sync.facts, sync.figures,
+                                        content.quantities)
+            # What was just loaded lives as long as the process: keep the cycle collector off it.
+            gc.freeze()
         for problem in content.problems:
             log.warning("content file skipped: %s", problem)
-        sync = store.sync(content)
-        knowledge = Knowledge.build(content.articles, content.topics, sync.facts, sync.figures, content.quantities)
-        # What was just loaded lives as long as the process: keep the cycle collector off it.
-        gc.freeze()
         return cls(content, sync, knowledge, zone, language, clock)
 
     def today(self) -> date:
