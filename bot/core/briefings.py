@@ -359,18 +359,42 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
 
 
 def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbers: dict[str, int],
-                  sources: list[SourceRef]) -> CardField:
-    """One quantity's figures side by side: value, source number, as-of date."""
+                  sources: list[SourceRef], room: int) -> CardField:
+    """One quantity's figures side by side: value, source number, as-of date.
+
+    As many as fit in ``room`` (a card of their own); the rest are counted, "… (+N)": a large
+    corpus has thousands of figures of one quantity, and a card is one screen.
+    """
     make = source_maker(knowledge, language)
-    parts = []
-    for entry in group.entries:
-        if entry.article not in numbers:
-            numbers[entry.article] = len(numbers) + 1
-            sources.append(make(entry.article, numbers[entry.article]))
-        parts.append(t(language, "figures.entry", text=entry.figure.text, n=numbers[entry.article],
-                       date=format_date(entry.as_of, language)))
     label = group.quantity.label if language == "pl" else group.quantity.label_en
     name = f"{label} — {t(language, f'figures.verdict.{group.verdict}')}"
+    used = len(name) + 3
+    planned: list[tuple[str, str, bool]] = []  # (text, article, whether it is cited anew)
+    cited = dict(numbers)
+    for entry in group.entries:
+        new = entry.article not in cited
+        if new:
+            cited[entry.article] = len(cited) + 1
+        text = t(language, "figures.entry", text=entry.figure.text, n=cited[entry.article],
+                 date=format_date(entry.as_of, language))
+        used += len(text) + 2 + (source_size(make(entry.article, cited[entry.article])) if new else 0)
+        planned.append((text, entry.article, new))
+        if used > room:
+            break
+    if used > room and len(planned) > 1:  # drop entries until "… (+N)" fits too
+        while len(planned) > 1:
+            text, article, new = planned.pop()
+            used -= len(text) + 2 + (source_size(make(article, cited[article])) if new else 0)
+            if used + len(f"… (+{len(group.entries) - len(planned)})") + 2 <= room:
+                break
+    parts = []
+    for text, article, new in planned:
+        if new:
+            numbers[article] = len(numbers) + 1
+            sources.append(make(article, numbers[article]))
+        parts.append(text)
+    if len(planned) < len(group.entries):
+        parts.append(f"… (+{len(group.entries) - len(planned)})")
     return CardField(name, "; ".join(parts))
 
 
@@ -408,7 +432,7 @@ def _figure_cards(knowledge: Knowledge, groups: list[FigureGroup], title: str, l
 
     def field_of(entry: FigureGroup | ListFlag, numbers: dict[str, int], sources: list[SourceRef]) -> CardField:
         if isinstance(entry, FigureGroup):
-            return _figure_field(knowledge, entry, language, numbers, sources)
+            return _figure_field(knowledge, entry, language, numbers, sources, CARD_BUDGET - 2 * len(title))
         return _flag_field(knowledge, entry, language, numbers, sources)
 
     cards: list[Card] = []
