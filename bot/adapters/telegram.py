@@ -35,7 +35,6 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -46,6 +45,7 @@ from telegram.ext import (
 
 from bot import logs
 from bot.adapters.telegram_http import AiohttpRequest
+from bot.adapters.telegram_limits import MESSAGES_PER_SECOND, FloodLimiter
 from bot.core.briefings import notice
 from bot.core.cards import Card, Reply
 from bot.core.delivery import DeliveryFailed, Digests
@@ -59,7 +59,6 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 CALLBACK_LIMIT = 64  # bytes of callback_data Telegram accepts
-MAX_RATE = 30.0  # messages a second to all chats together: Telegram's limit for bulk sending
 ADMIN_CACHE_SECONDS = 60  # how long a getChatMember answer is trusted
 ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s|$)")
@@ -94,7 +93,7 @@ class PageRequests:
 class TelegramAdapter:
     def __init__(self, briefing: Briefing, state: StateStore, token: str,
                  base_url: str = "https://api.telegram.org/bot", max_retries: int = 3,
-                 digests: Digests | None = None, max_rate: float = MAX_RATE) -> None:
+                 digests: Digests | None = None, max_rate: float = MESSAGES_PER_SECOND) -> None:
         logs.add_secrets([token])
         self.briefing = briefing
         self.state = state
@@ -108,7 +107,7 @@ class TelegramAdapter:
             .base_url(base_url)
             .request(AiohttpRequest())
             .get_updates_request(AiohttpRequest(connection_pool_size=1))
-            .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=max_retries))
+            .rate_limiter(FloodLimiter(max_rate, max_retries=max_retries))
             .build()
         )
         updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST

@@ -6,12 +6,18 @@ finds the record and sends nothing. A claim with no outcome after a restart mean
 died mid-send: it is marked "interrupted" and not retried, because the message may have gone
 out; `/digest status` says so. Claims and outcomes are written in batches, a few writes per
 fan-out however many chats it reaches.
+
+Outcomes wait for a batch (or a few seconds) before they are written: a crash in between
+costs no exactly-once, since the claims are already on disk; those chats are only shown as
+"interrupted" instead of "sent". Each write rewrites the state file, so fewer writes is what
+keeps the bookkeeping a small part of a fan-out (``bench/fanout.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -40,8 +46,10 @@ log = logging.getLogger(__name__)
 Sender = Callable[[Target, Card], Awaitable[None]]
 #: How many sends of one fan-out may be in flight at once; the platforms' limiters pace them.
 CONCURRENCY = 64
-#: Outcomes are written in batches of this size during a fan-out.
-BATCH = 500
+#: Outcomes are written in batches of this size during a fan-out ...
+BATCH = 2000
+#: ... or when this many seconds have passed since the last write, when sends are slow.
+FLUSH_SECONDS = 10.0
 #: Delivery records older than this many days are pruned at start-up.
 KEEP_DAYS = 60
 
@@ -64,9 +72,9 @@ class Outcome:
 
 class Digests:
     def __init__(self, briefing: Briefing, state: StateStore, default_timezone: str, clock: Clock | None = None,
-                 batch: int = BATCH) -> None:
+                 batch: int = BATCH, flush_seconds: float = FLUSH_SECONDS) -> None:
         self.briefing = briefing
-        self.batch = batch
+        self.batch, self.flush_seconds = batch, flush_seconds
         self.state = state
         self.default_timezone = default_timezone
         self.clock = clock or briefing.clock
@@ -238,6 +246,7 @@ class Digests:
             self.state.record_deliveries(claims)
         semaphore = asyncio.Semaphore(CONCURRENCY)
         finished: list[tuple[Subscription, Outcome]] = []
+        written = time.monotonic()  # a stopwatch for the write cadence, not the business clock
 
         async def one(subscription: Subscription, day: date, card: Card) -> None:
             async with semaphore:
@@ -251,9 +260,11 @@ class Digests:
                     outcome = Outcome(subscription.target, day, "failed", type(error).__name__)
             finished.append((subscription, outcome))
             outcomes.append(outcome)
-            if len(finished) >= self.batch:
+            nonlocal written
+            if len(finished) >= self.batch or time.monotonic() - written >= self.flush_seconds:
                 self._record(finished[:])
                 finished.clear()
+                written = time.monotonic()
 
         await asyncio.gather(*(one(*entry) for entry in to_send))
         self._record(finished)
@@ -282,7 +293,8 @@ class Digests:
                     log.warning("digest for %s paused after %d failures in a row: %s",
                                 current.target.key, failures, outcome.detail)
                 updated.append(replace(current, failures=failures, paused=paused))
-            self.state.put_subscriptions(updated)
+            if updated:  # usually nothing: most sends succeed after a success
+                self.state.put_subscriptions(updated)
 
     def _stamp(self) -> str:
         return self.clock().astimezone(UTC).isoformat(timespec="seconds")

@@ -3,7 +3,8 @@
 Unlike the fact store this data cannot be rebuilt, so every write replaces the file atomically
 (temporary file, flush, fsync, rename): TinyDB's own JSONStorage rewrites the file in place, and
 a crash in the middle of that leaves a corrupt file. Changes are grouped into transactions, each
-one write, so that a digest fan-out costs a few writes, not one per chat.
+one write, so that a digest fan-out costs a few writes, not one per chat; and a write encodes
+only what changed since the last one (see ``StateStore``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
-from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
 from bot.core.digests import Subscription
@@ -53,10 +53,13 @@ class AtomicJSONStorage(Storage):
         return data  # type: ignore[no-any-return]
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
+        self.write_text(json.dumps(data, ensure_ascii=False))  # one write: json.dump writes piece by piece
+
+    def write_text(self, text: str) -> None:
+        """Replace the file with this JSON text: temporary file, flush, fsync, rename, fsync the folder."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            text = json.dumps(data, ensure_ascii=False)  # one write: json.dump writes piece by piece
             with open(temporary, "w", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()
@@ -76,66 +79,114 @@ class AtomicJSONStorage(Storage):
         pass
 
 
-class _Transactional(CachingMiddleware):
-    """Keeps writes in memory until ``flush``: one file write per transaction."""
-
-    WRITE_CACHE_SIZE = 1 << 62
-
-
 class StateStore:
-    """Read once, kept in memory, written through in transactions; safe across threads."""
+    """Read once, kept in memory, written through in transactions; safe across threads.
+
+    The file is a TinyDB database (tables of documents by id) and is read with TinyDB, but the
+    store writes it itself from its in-memory dictionaries: TinyDB re-creates every document of
+    a table on each change, and a whole-file write would re-encode every record each time. Here
+    each table's JSON is kept and only what changed is encoded again; the delivery log, which
+    grows by one record per chat and day, is encoded in one piece per day, so a batch of
+    outcomes re-encodes that day's records only. Every write is still the whole file, atomic.
+    """
 
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / STATE_FILE
-        self._storage: _Transactional | None = None
-
-        def storage(*args: Any, **kwargs: Any) -> _Transactional:
-            self._storage = _Transactional(AtomicJSONStorage)(*args, **kwargs)
-            return self._storage
-
-        self._db = TinyDB(self.path, storage=storage)
+        self._storage = AtomicJSONStorage(self.path)
         self._lock = threading.RLock()
-        self._chats = self._db.table("chats")
-        self._subscriptions = self._db.table("subscriptions")
-        self._deliveries = self._db.table("deliveries")
+        self._depth = 0
+        db = TinyDB(self.path, storage=AtomicJSONStorage)
+        tables = {name: db.table(name, cache_size=0) for name in db.tables()}
+        empty: list[Any] = []
         self._languages: dict[tuple[str, str], Language] = {
             (doc["platform"], doc["chat"]): doc["language"]
-            for doc in self._chats.all() if doc.get("language") in LANGUAGES
+            for doc in (tables["chats"].all() if "chats" in tables else empty) if doc.get("language") in LANGUAGES
         }
         self._subs: dict[str, Subscription] = {
-            doc["key"]: Subscription.from_record(doc) for doc in self._subscriptions.all()
+            doc["key"]: Subscription.from_record(doc)
+            for doc in (tables["subscriptions"].all() if "subscriptions" in tables else empty)
         }
-        self._log: dict[tuple[str, str], dict[str, Any]] = {
-            (doc["key"], doc["date"]): dict(doc) for doc in self._deliveries.all()
-        }
+        self._log: dict[tuple[str, str], dict[str, Any]] = {}
+        self._ids: dict[tuple[str, str], int] = {}  # a delivery record's document id in the file
+        for doc in tables["deliveries"].all() if "deliveries" in tables else empty:
+            index = (doc["key"], doc["date"])
+            self._log[index], self._ids[index] = dict(doc), doc.doc_id
+        self._next_id = max(self._ids.values(), default=0) + 1
+        self._days: dict[str, set[tuple[str, str]]] = {}  # day → its records' indexes
+        for index in self._log:
+            self._days.setdefault(index[1], set()).add(index)
         self._latest: dict[str, str] = {}  # key → the latest day with a record
         self._index_latest()
-
-    # The tables are rewritten whole from the in-memory state, once per transaction: TinyDB's
-    # per-document updates each rescan the table, which makes a fan-out quadratic.
+        # Tables this code does not know are written back as they were read.
+        self._encoded: dict[str, str] = {
+            name: json.dumps({str(doc.doc_id): dict(doc) for doc in table.all()}, ensure_ascii=False)
+            for name, table in tables.items() if name not in _TABLES
+        }
+        self._fragments: dict[str, str] = {}  # day → its records as JSON members ("id": {...}, ...)
+        self._hot: dict[str, dict[tuple[str, str], str]] = {}  # recent days → each record's JSON member
+        self._dirty: set[str] = set(_TABLES)
+        self._changed: dict[str, set[tuple[str, str]] | None] = dict.fromkeys(self._days)  # None: all of it
 
     def _index_latest(self) -> None:
         self._latest = {}
         for key, day in self._log:
             self._latest[key] = max(day, self._latest.get(key, day))
 
-    def _save(self, table: Any, documents: Iterable[dict[str, Any]]) -> None:
-        table.truncate()
-        table.insert_multiple(documents)
-
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Group changes into one atomic write; nested transactions join the outer one."""
         with self._lock:
-            depth = getattr(self, "_depth", 0)
+            depth = self._depth
             self._depth = depth + 1
             try:
                 yield
             finally:
                 self._depth = depth
             if depth == 0:
-                assert self._storage is not None
-                self._storage.flush()
+                self._write()
+
+    def _write(self) -> None:
+        """Encode what changed since the last write, then replace the file (atomically)."""
+        if not self._dirty:
+            return
+        if "chats" in self._dirty:
+            self._encoded["chats"] = _table({"platform": p, "chat": c, "language": lang}
+                                            for (p, c), lang in self._languages.items())
+        if "subscriptions" in self._dirty:
+            self._encoded["subscriptions"] = _table(s.to_record() for s in self._subs.values())
+        if "deliveries" in self._dirty:
+            self._encode_deliveries()
+        self._storage.write_text("{" + ", ".join(f"{json.dumps(name)}: {text}"
+                                                 for name, text in self._encoded.items()) + "}")
+        self._dirty.clear()  # only now: after a failed write the next transaction writes it all again
+        self._changed.clear()
+
+    def _encode_deliveries(self) -> None:
+        """The delivery log's JSON, re-encoding only the records that changed, day by day.
+
+        A day being delivered keeps each record's JSON, so that a batch of outcomes costs its own
+        records plus one join; older days are encoded in one call and kept as one piece.
+        """
+        for day, changed in self._changed.items():
+            records = self._days.get(day)
+            if not records:
+                self._fragments.pop(day, None)
+                self._hot.pop(day, None)
+                continue
+            hot = self._hot.get(day)
+            if hot is None and changed is None:
+                members = json.dumps({str(self._ids[index]): self._log[index] for index in records},
+                                     ensure_ascii=False)
+                self._fragments[day] = members[1:-1]
+                continue
+            if hot is None:
+                hot, changed = self._hot.setdefault(day, {}), records
+            for index in changed if changed is not None else records:
+                hot[index] = f'"{self._ids[index]}": {json.dumps(self._log[index], ensure_ascii=False)}'
+            self._fragments[day] = ", ".join(hot.values())  # hot holds exactly the day's records
+        for day in sorted(self._hot)[:-HOT_DAYS]:
+            del self._hot[day]
+        self._encoded["deliveries"] = "{" + ", ".join(self._fragments.values()) + "}"
 
     # --- chat settings ---------------------------------------------------------------------------
 
@@ -145,8 +196,7 @@ class StateStore:
     def set_language(self, platform: str, chat: str | int, language: Language) -> None:
         with self.transaction():
             self._languages[(platform, str(chat))] = language
-            self._save(self._chats, ({"platform": p, "chat": c, "language": lang}
-                                     for (p, c), lang in self._languages.items()))
+            self._dirty.add("chats")
 
     # --- subscriptions ---------------------------------------------------------------------------
 
@@ -160,13 +210,13 @@ class StateStore:
         with self.transaction():
             for subscription in subscriptions:
                 self._subs[subscription.target.key] = subscription
-            self._save(self._subscriptions, (s.to_record() for s in self._subs.values()))
+                self._dirty.add("subscriptions")
 
     def remove_subscription(self, key: str) -> bool:
         with self.transaction():
             if self._subs.pop(key, None) is None:
                 return False
-            self._save(self._subscriptions, (s.to_record() for s in self._subs.values()))
+            self._dirty.add("subscriptions")
             return True
 
     # --- delivery log ----------------------------------------------------------------------------
@@ -184,24 +234,44 @@ class StateStore:
 
     def record_deliveries(self, records: Iterable[dict[str, Any]]) -> None:
         """Insert or replace delivery records (key, date, state, detail, at) in one write."""
-        records = list(records)
-        if not records:
-            return
         with self.transaction():
             for record in records:
                 assert record["state"] in DELIVERY_STATES, record["state"]
                 key, day = record["key"], record["date"]
-                self._log[(key, day)] = dict(record)
+                index = (key, day)
+                if index not in self._ids:
+                    self._ids[index] = self._next_id
+                    self._next_id += 1
+                    self._days.setdefault(day, set()).add(index)
+                self._log[index] = dict(record)
                 self._latest[key] = max(day, self._latest.get(key, day))
-            self._save(self._deliveries, self._log.values())
+                self._dirty.add("deliveries")
+                changed = self._changed.setdefault(day, set())
+                if changed is not None:
+                    changed.add(index)
 
     def prune_deliveries(self, before: date) -> int:
         """Forget delivery records older than ``before``; they decide nothing any more."""
-        old = [index for index in self._log if index[1] < before.isoformat()]
-        if old:
-            with self.transaction():
-                for index in old:
-                    del self._log[index]
-                self._index_latest()
-                self._save(self._deliveries, self._log.values())
-        return len(old)
+        old = [day for day in self._days if day < before.isoformat()]
+        if not old:
+            return 0
+        with self.transaction():
+            count = 0
+            for day in old:
+                for index in self._days.pop(day):
+                    del self._log[index], self._ids[index]
+                    count += 1
+                self._changed[day] = None
+            self._index_latest()
+            self._dirty.add("deliveries")
+        return count
+
+
+_TABLES = ("chats", "subscriptions", "deliveries")
+#: How many of the latest days being written keep each record's JSON (today, and a late yesterday).
+HOT_DAYS = 2
+
+
+def _table(documents: Iterable[dict[str, Any]]) -> str:
+    """One TinyDB table as JSON: documents by id, numbered from 1."""
+    return json.dumps({str(number): document for number, document in enumerate(documents, 1)}, ensure_ascii=False)
