@@ -368,9 +368,7 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
         )
         for i, fact in enumerate(spec.facts)
     )
-    # Leading blank lines belong to the fence; the body starts at its first line of text.
-    stripped = body.lstrip("\n")
-    body_line += len(body) - len(stripped)
+    body, body_line = _trimmed(body, body_line)
     return Article(
         id=spec.id or path.stem,
         title=spec.title.strip(),
@@ -385,11 +383,26 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
         note=spec.note,
         facts=facts,
         errata=errata,
-        body=stripped.rstrip(),
+        body=body,
         body_line=body_line,
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
     )
+
+
+def _trimmed(body: str, body_line: int) -> tuple[str, int]:
+    """Leading blank lines belong to the fence; the body starts at its first line of text."""
+    stripped = body.lstrip("\n")
+    return stripped.rstrip(), body_line + len(body) - len(stripped)
+
+
+def _with_text(stored: Article, path: Path, raw: bytes) -> Article:
+    """An article parsed before (the store keeps it without its text) with the text of its file,
+    which is cheap to split off; the front matter is what costs to parse and check."""
+    text = raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+    _, body, body_line = _split_front_matter(text)
+    body, _ = _trimmed(body, body_line)
+    return replace(stored, path=path, body=body)
 
 
 def parse_topic(path: Path, raw: bytes) -> Topic:
@@ -496,7 +509,7 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
         try:
             previous = known.get((path.name, hashlib.sha256(raw).hexdigest(), known_topics))
             if previous is not None:
-                article = previous if previous.path == path else replace(previous, path=path)
+                article = _with_text(previous, path, raw)
             else:
                 article = parse_article(path, raw, topic_ids)
         except (_FileProblem, _MultiProblem) as error:

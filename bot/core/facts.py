@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, Literal
 
 from bot.core import lemmas
@@ -75,6 +76,10 @@ class Fact:
             record["mention"], tuple(record["keys"]), tuple(record["figures"]),
             record["printed"],
         )
+
+
+#: Facts in date order (see ``DateValue.order``), then by article, line and id.
+FACT_ORDER = attrgetter("value.order", "article", "line", "id")
 
 
 def fact_id(*parts: str) -> str:

@@ -34,7 +34,7 @@ from tinydb.storages import Storage
 
 from bot.core.content import Article, Content, Topic
 from bot.core.errors import StoreError
-from bot.core.facts import EXTRACTOR_VERSION, Extraction, Fact, TopicMatcher, extract, fact_id
+from bot.core.facts import EXTRACTOR_VERSION, FACT_ORDER, Extraction, Fact, TopicMatcher, extract, fact_id
 from bot.core.figures import Quantity, QuantityMatcher, SourcedFigure
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ STORE_DIR = "facts"
 #: Enough that one changed article rewrites a small part of a large store.
 SHARDS = 16
 #: Bump when the layout of the documents changes.
-FORMAT = 3
+FORMAT = 4
 #: Below this many articles to extract, worker processes cost more than they save.
 PARALLEL_FROM = 64
 CHUNK = 32
@@ -247,8 +247,10 @@ class FactStore:
                                      "extractor": EXTRACTOR_VERSION, "topic_ids": shard.topic_ids})
             entries = sorted(shard.entries.items())
             db.table("articles").insert_multiple(
-                {"id": i, "file": e.article.path.name, "sha256": e.sha256, "parsed": e.article} for i, e in entries)
-            db.table("facts").insert_multiple(f.to_record() for _, e in entries for f in e.facts)
+                {"id": i, "file": e.article.path.name, "sha256": e.sha256, "parsed": replace(e.article, body="")}
+                for i, e in entries)  # the text is in the file, which is read anyway to hash it
+            facts = sorted((f for _, e in entries for f in e.facts), key=FACT_ORDER)  # cheap to merge at start
+            db.table("facts").insert_multiple(f.to_record() for f in facts)
             db.table("figures").insert_multiple(f.to_record() for _, e in entries for f in e.figures)
             db.close()
         except OSError as error:
