@@ -158,7 +158,7 @@ class StateStore:
             self._encode_deliveries()
         self._storage.write_text("{" + ", ".join(f"{json.dumps(name)}: {text}"
                                                  for name, text in self._encoded.items()) + "}")
-        self._dirty.clear()  # only now: after a failed write the next transaction writes it all again
+        self._dirty.clear()  # only now: after a failed write, the next transaction tries again
         self._changed.clear()
 
     def _encode_deliveries(self) -> None:

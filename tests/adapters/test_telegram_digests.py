@@ -7,7 +7,10 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from telegram.error import RetryAfter
+
 from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram_limits import FloodLimiter
 from bot.core.delivery import Digests
 from bot.core.digests import Subscription, Target
 from bot.core.service import Briefing
@@ -110,3 +113,70 @@ def test_fan_out_with_flood_limits_and_a_blocked_chat(bundled: Briefing, tmp_pat
         assert failed is not None and "blocked" in failed["detail"]
 
     run(bundled, tmp_path, moment, scenario, api)
+
+
+# --- pacing: the adapter's rate limiter against the fake Bot API ---------------------------------
+
+def test_the_overall_rate_is_the_configured_one(bundled: Briefing, tmp_path: Path) -> None:
+    """5 messages a second: the fourth of four sends cannot be accepted sooner than 0.6 s after the first."""
+    async def main() -> None:
+        async with FakeBotApi(TOKEN) as server:
+            adapter = TelegramAdapter(bundled, StateStore(tmp_path), TOKEN, server.base_url, max_rate=5)
+            await adapter.application.initialize()
+            try:
+                loop = asyncio.get_running_loop()
+                accepted: list[float] = []
+
+                async def send(chat: int) -> None:
+                    await adapter.application.bot.send_message(chat, "x")
+                    accepted.append(loop.time())
+
+                started = loop.time()
+                await asyncio.gather(*(send(-1000 - n) for n in range(4)))
+                assert max(accepted) - started >= 3 / 5 - 0.01  # a lower bound only: sleeps never end early
+            finally:
+                await adapter.application.shutdown()
+
+    asyncio.run(main())
+
+
+def test_a_flood_limit_holds_back_only_its_own_chat(bundled: Briefing, tmp_path: Path) -> None:
+    api = FakeBotApi(TOKEN)
+    api.failures["sendMessage"] = [ApiError(429, "Too Many Requests: retry after 1", retry_after=1)]
+
+    async def scenario(server: FakeBotApi, adapter: TelegramAdapter, digests: Digests) -> None:
+        first = asyncio.create_task(adapter.application.bot.send_message(-1001, "a"))
+        await server.wait_for("sendMessage", 1)  # -1001 got its 429
+        await adapter.application.bot.send_message(-1002, "b")  # not held back by -1001's retry_after
+        await first
+        assert [call["chat_id"] for call in server.sent()] == [-1001, -1002, -1001]
+        assert server.received() == {-1001: 1, -1002: 1}
+
+    run(bundled, tmp_path, datetime(2027, 1, 6, 9, tzinfo=WARSAW), scenario, api)
+
+
+def test_a_flood_limit_without_a_chat_holds_back_every_call() -> None:
+    async def main() -> None:
+        limiter = FloodLimiter(max_rate=0, max_retries=1)
+        loop = asyncio.get_running_loop()
+        calls: list[tuple[str, float]] = []
+
+        async def call(name: str, flood: bool) -> str:
+            calls.append((name, loop.time()))
+            if flood:
+                raise RetryAfter(0.2)
+            return name
+
+        attempts = iter([True, False])
+        started = loop.time()
+        commands = asyncio.create_task(limiter.process_request(
+            lambda: call("setMyCommands", next(attempts)), (), {}, "setMyCommands", {}, None))
+        await asyncio.sleep(0)  # its first attempt is answered 429
+        assert await limiter.process_request(lambda: call("sendMessage", False), (), {}, "sendMessage",
+                                             {"chat_id": 5}, None) == "sendMessage"
+        assert await commands == "setMyCommands"
+        assert [name for name, _ in calls] == ["setMyCommands", "setMyCommands", "sendMessage"] or \
+            [name for name, _ in calls] == ["setMyCommands", "sendMessage", "setMyCommands"]
+        assert all(at - started >= 0.2 for name, at in calls[1:])  # nothing went out during the pause
+
+    asyncio.run(main())

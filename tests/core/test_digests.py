@@ -295,3 +295,30 @@ def test_a_large_fan_out_is_recorded_in_batches_and_fully_reported(bundled: Brie
     stored = StateStore(tmp_path)  # what reached the file
     assert {r["key"]: r["state"] for r in stored.deliveries()} == {
         t.key: ("failed" if t == targets[3] else "sent") for t in targets}
+
+
+def test_outcomes_wait_for_a_batch_or_the_flush_interval(bundled: Briefing, tmp_path: Path) -> None:
+    """Outcomes are written per batch, or sooner when the flush interval has passed (here: always)."""
+    targets = [Target("telegram", str(-n)) for n in range(1, 6)]
+    day_ = date(2027, 1, 6)
+
+    def states_on_disk() -> list[str]:
+        return sorted(r["state"] for r in StateStore(tmp_path).deliveries())
+
+    for flush_seconds, expected in ((3600.0, ["claimed"] * 5), (0.0, ["claimed"] + ["sent"] * 4)):
+        for path in tmp_path.iterdir():
+            path.unlink()
+        digests = Digests(bundled, StateStore(tmp_path), "Europe/Warsaw", Clock(local(2027, 1, 6, 9)),
+                          batch=100, flush_seconds=flush_seconds)
+        digests.state.put_subscriptions([Subscription(target) for target in targets])
+        seen: list[list[str]] = []
+
+        async def send(target: Target, card: Card) -> None:
+            if target == targets[-1]:
+                for _ in range(10):  # let the four other sends finish first
+                    await asyncio.sleep(0)
+                seen.append(states_on_disk())  # what the file held before the last send
+
+        asyncio.run(digests.deliver(digests.due_on(day_), send))
+        assert seen == [expected]
+        assert states_on_disk() == ["sent"] * 5
