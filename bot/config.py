@@ -37,6 +37,8 @@ class _Section(BaseModel):
 class TelegramSettings(_Section):
     token: SecretStr | None = None
     base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
+    #: Messages a second to all chats together (Telegram allows about 30 without paid broadcasts).
+    max_rate: float = Field(default=30.0, gt=0, le=1000)
 
 
 class DiscordSettings(_Section):

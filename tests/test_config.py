@@ -30,6 +30,14 @@ def test_file_paths_are_relative_to_the_file_and_options_win(tmp_path: Path) -> 
     assert load_settings(config, data=Path("/x")).data == Path("/x")
 
 
+def test_telegram_rate_from_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[telegram]\nmax_rate = 25.5\n", encoding="utf-8")
+    assert load_settings(config).telegram.max_rate == 25.5
+    config.write_text("", encoding="utf-8")
+    assert load_settings(config).telegram.max_rate == 30
+
+
 def test_environment_token_is_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIEFING_TELEGRAM_TOKEN", TOKEN)
     config = tmp_path / "c.toml"
@@ -46,6 +54,7 @@ def test_environment_token_is_secret(tmp_path: Path, monkeypatch: pytest.MonkeyP
         ('timezone = "Mars/Olympus"', "timezone: unknown time zone 'Mars/Olympus'"),
         ('langauge = "en"', "langauge: unknown key"),
         ('[telegram]\nbase_url = "ftp://x"', "telegram.base_url:"),
+        ("[telegram]\nmax_rate = 0", "telegram.max_rate: Input should be greater than 0"),
         ('language = "de"', "language:"),
         ("content = ", "invalid TOML"),
     ],
