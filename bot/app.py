@@ -60,6 +60,7 @@ async def _serve(settings: Settings, briefing: Briefing, state: StateStore) -> N
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stop.set)
+    briefing.warm_up()
     digests = Digests(briefing, state, settings.timezone)
     router = Router()
     stoppers: list[Callable[[], Awaitable[None]]] = []

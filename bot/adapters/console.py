@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from bot.core import lemmas
 from bot.core.cards import Reply
 from bot.core.i18n import Language
 from bot.core.service import Briefing
@@ -56,7 +55,7 @@ class ConsoleSession:
 
 
 def run_console(briefing: Briefing, stdin: TextIO, stdout: TextIO) -> int:
-    lemmas.warm_up()
+    briefing.warm_up()
     session = ConsoleSession(briefing)
     interactive = stdin.isatty()
     print(session.answer("/start"), file=stdout)

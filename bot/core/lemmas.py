@@ -6,9 +6,9 @@ simplemma knows common Polish words ("Kazachstanu" → "Kazachstan", "zatrzymał
 simplemma's default dictionary is decoded into a Python dict on first use: about 6 s and
 several hundred MB in every process that lemmatises. Its own ``TrieDictionaryFactory`` builds a
 MARISA trie of the same data once per machine (about 9 s, kept in the user's cache folder) and
-then opens it in milliseconds, memory-mapped and shared between processes, so the bot, its build
-workers and the tests pay the cost once. ``warm_up`` lets a long-running process open it in the
-background.
+then loads it (about 20 MB) in milliseconds, so the bot, its build workers and the tests pay
+the cost once. A long-running process opens it in the background
+(``Briefing.warm_up``).
 """
 
 from __future__ import annotations
@@ -114,10 +114,3 @@ def contains_phrase(text_keys: list[str], phrase_keys: list[str]) -> bool:
     if size == 0:
         return False
     return any(text_keys[i:i + size] == phrase_keys for i in range(len(text_keys) - size + 1))
-
-
-def warm_up() -> threading.Thread:
-    """Load the dictionary in a background thread."""
-    thread = threading.Thread(target=lemma, args=("dom",), name="lemma-warm-up", daemon=True)
-    thread.start()
-    return thread

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.core import lemmas
 from bot.core.cards import Reply
 from bot.core.commands import BUILTIN_NAMES, Request, handle, menu
 from bot.core.content import Content, load_content
@@ -58,6 +60,17 @@ class Briefing:
         for problem in content.problems:
             log.warning("content file skipped: %s", problem)
         return cls(content, sync, knowledge, zone, language, clock)
+
+    def warm_up(self) -> threading.Thread:
+        """Build in the background what is otherwise built on first use (the lemmatiser and the
+        search index), so that a long-running bot answers its first /search at once."""
+        def warm() -> None:
+            lemmas.lemma("dom")
+            self.knowledge.warm_up()
+
+        thread = threading.Thread(target=warm, name="warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def today(self) -> date:
         """Today's date where the bot's readers are."""
