@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from operator import itemgetter
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.core.cards import (
     CARD_BUDGET,
@@ -44,6 +45,8 @@ from bot.core.sentences import split_sentences
 if TYPE_CHECKING:
     from bot.core.commands import Request
 
+T = TypeVar("T")
+
 #: Room for a topic summary or an article lead on a card's first page.
 LEAD_BUDGET = 420
 #: Example requests shown by /start.
@@ -74,17 +77,38 @@ def source_maker(knowledge: Knowledge, language: str) -> Callable[[str, int], So
     return make
 
 
-def _source_sizes(knowledge: Knowledge, language: str) -> Callable[[str], int]:
-    """The size a citation of each article adds to a card, worked out once per language."""
-    known: dict[str, int] = knowledge.memo(("briefings.source_sizes", language), dict)
-    make = source_maker(knowledge, language)
+def _source_sizes(knowledge: Knowledge, language: str) -> dict[str, int]:
+    """What citing each article adds to a card's size, for every article, once per language."""
+    def compute() -> dict[str, int]:
+        make = source_maker(knowledge, language)
+        return {article_id: source_size(make(article_id, 1)) for article_id in knowledge.articles}
 
-    def size(article_id: str) -> int:
-        if article_id not in known:
-            known[article_id] = source_size(make(article_id, 1))
-        return known[article_id]
+    return knowledge.memo(("briefings.source_sizes", language), compute)
 
-    return size
+
+def _pick(values: Sequence[T], positions: Sequence[int]) -> Sequence[T]:
+    """``[values[p] for p in positions]``, in C: this runs over every fact of a long reply."""
+    if len(positions) > 1:
+        return itemgetter(*positions)(values)  # type: ignore[no-any-return]
+    return [values[p] for p in positions]
+
+
+def _line_sizes(knowledge: Knowledge, positions: Sequence[int], language: str) -> list[int]:
+    """The ``item_size`` of each fact's line (date label), kept per fact and language once known."""
+    known: list[int] = knowledge.memo(("briefings.line_sizes", language), lambda: [0] * len(knowledge.facts))
+    sizes = list(_pick(known, positions))
+    if 0 in sizes:  # not known yet (no line is empty)
+        varying = knowledge.varying_quantities
+        for index, position in enumerate(positions):
+            if not sizes[index]:
+                fact = knowledge.facts[position]
+                sizes[index] = known[position] = item_size(_fact_item(fact, language, None, varying))
+    return sizes
+
+
+def _topic_positions(knowledge: Knowledge, topic_id: str) -> list[int]:
+    return knowledge.memo(("briefings.topic_positions", topic_id),
+                          lambda: knowledge.positions(knowledge.topic_facts(topic_id)))
 
 
 def _page_label(language: str) -> Callable[[int, int], str]:
@@ -111,34 +135,31 @@ def _fact_item(fact: Fact, language: str, label: str | None, varying: dict[str, 
     )
 
 
-def _fact_cards(knowledge: Knowledge, first: Card, facts: Sequence[Fact], language: str,
-                label: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None) -> PagedItems:
-    """Facts as card lines over cards of a screen; the first card says where the full quotes are.
+def _fact_cards(knowledge: Knowledge, first: Card, positions: Sequence[int], language: str,
+                suffix: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None) -> PagedItems:
+    """Facts (by position in ``knowledge.facts``) as card lines over cards of a screen, labelled
+    with their date and ``suffix``; the first card says where the full quotes are.
 
-    A reply shows one page at a time, so only the shown page is built; the page count comes
-    from each line's size, kept per fact and language. ``plan_as`` names a list that never
-    changes (a topic's timeline): its page plan is then worked out once.
+    A reply shows one page at a time, so only the shown page is built; the page count comes from
+    each line's size, kept per fact and language. ``plan_as`` names a list that never changes
+    (a topic's timeline): its page plan is then worked out once.
     """
+    facts = knowledge.facts
     varying = knowledge.varying_quantities
     hint = t(language, "facts.quotes")
     first = replace(first, footer=f"{first.footer} · {hint}" if first.footer else hint)
 
     def item_at(index: int) -> Item:
-        fact = facts[index]
-        return _fact_item(fact, language, label(fact) if label else None, varying)
+        fact = facts[positions[index]]
+        label = format_date(fact.value, language) + suffix(fact) if suffix else None
+        return _fact_item(fact, language, label, varying)
 
     def plan() -> list[int]:
-        if label is None:
-            known: dict[str, int] = knowledge.memo(("briefings.line_sizes", language), dict)
-            sizes = []
-            for fact in facts:
-                size = known.get(fact.id)
-                if size is None:
-                    size = known[fact.id] = item_size(_fact_item(fact, language, None, varying))
-                sizes.append(size)
-        else:
-            sizes = [item_size(item_at(i)) for i in range(len(facts))]
-        return plan_pages(first, sizes, [f.article for f in facts], _source_sizes(knowledge, language))
+        sizes = _line_sizes(knowledge, positions, language)
+        if suffix:
+            sizes = [size + len(suffix(facts[p])) for size, p in zip(sizes, positions)]
+        articles = _pick(knowledge.memo(("briefings.fact_articles",), lambda: [f.article for f in facts]), positions)
+        return plan_pages(first, sizes, articles, _source_sizes(knowledge, language))
 
     if plan_as is None:
         starts = plan()
@@ -146,12 +167,12 @@ def _fact_cards(knowledge: Knowledge, first: Card, facts: Sequence[Fact], langua
         key = ("briefings.fact_pages", plan_as, language, first.title, first.size,
                tuple(s.article_id for s in first.sources), bool(first.body or first.fields or first.lines))
         starts = knowledge.memo(key, plan)
-    return PagedItems(first, len(facts), item_at, starts, source_maker(knowledge, language))
+    return PagedItems(first, len(positions), item_at, starts, source_maker(knowledge, language))
 
 
-def _fact_pages(knowledge: Knowledge, first: Card, facts: Sequence[Fact], language: str,
-                label: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None) -> Reply:
-    return Reply(_numbered([_fact_cards(knowledge, first, facts, language, label, plan_as)], language))
+def _fact_pages(knowledge: Knowledge, first: Card, positions: Sequence[int], language: str,
+                suffix: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None) -> Reply:
+    return Reply(_numbered([_fact_cards(knowledge, first, positions, language, suffix, plan_as)], language))
 
 
 def _numbered(parts: Sequence[Sequence[Card]], language: str) -> Pages:
@@ -190,10 +211,10 @@ def help_detail(usage: str, summary: str, language: str) -> Reply:
 
 def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     language = request.language
-    facts: Sequence[Fact]
+    positions: Sequence[int]
     plan_as: Hashable | None = None
     if not arguments:
-        facts, what, plan_as = knowledge.facts, None, ("timeline",)
+        positions, what, plan_as = range(len(knowledge.facts)), None, ("timeline",)
     else:
         wanted = parse_period(arguments)
         topic = None if wanted else knowledge.find_topic(arguments)
@@ -201,15 +222,15 @@ def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
             topics = ", ".join(tp.id for tp in knowledge.topics.values()) or "–"
             return notice(t(language, "timeline.bad", arg=shorten(arguments, 60), topics=topics))
         if wanted is not None:
-            facts, what = knowledge.timeline(wanted), format_date(wanted, language)
+            positions, what = knowledge.timeline_positions(wanted), format_date(wanted, language)
         else:
             assert topic is not None
-            facts, what, plan_as = knowledge.topic_facts(topic.id), topic.title, ("topic", topic.id)
+            positions, what, plan_as = _topic_positions(knowledge, topic.id), topic.title, ("topic", topic.id)
     title = t(language, "timeline.title_for", what=what) if what else t(language, "timeline.title")
-    if not facts:
+    if not positions:
         return notice(t(language, "timeline.empty", what=what or "–"), title=title)
-    first = Card(title=title, date=facts[0].value)
-    return _fact_pages(knowledge, first, facts, language, plan_as=plan_as)
+    first = Card(title=title, date=knowledge.facts[positions[0]].value)
+    return _fact_pages(knowledge, first, positions, language, plan_as=plan_as)
 
 
 def sources(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
@@ -291,7 +312,7 @@ def article_card(knowledge: Knowledge, arguments: str, request: Request) -> Repl
         sources=(source_maker(knowledge, language)(article.id, 1),),
         date=DateValue(article.published),
     )
-    return _fact_pages(knowledge, first, knowledge.of_article(article.id), language)
+    return _fact_pages(knowledge, first, knowledge.positions(knowledge.of_article(article.id)), language)
 
 
 def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
@@ -308,10 +329,10 @@ def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply
     facts = knowledge.on_this_day(month, day, before=request.today)
     if not facts:
         return notice(t(language, "onthisday.empty", day=label), title=title)
-    def label(fact: Fact) -> str:
-        return f"{format_date(fact.value, language)} · {years_ago(language, request.today.year - fact.value.start.year)}"
+    def suffix(fact: Fact) -> str:  # after the date
+        return f" · {years_ago(language, request.today.year - fact.value.start.year)}"
 
-    return _fact_pages(knowledge, Card(title=title), facts, language, label)
+    return _fact_pages(knowledge, Card(title=title), knowledge.positions(facts), language, suffix)
 
 
 def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
@@ -319,22 +340,22 @@ def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     if not arguments:
         return notice(t(language, "search.missing"))
     query = shorten(arguments, 60)
-    facts = knowledge.search(arguments)
+    positions = knowledge.search_positions(arguments)
     title = t(language, "search.title", query=query)
-    if not facts:
+    if not positions:
         return notice(t(language, "search.empty", query=query), title=title)
-    first = Card(title=title, body=t(language, "search.count", count=len(facts)))
-    return _fact_pages(knowledge, first, facts, language)
+    first = Card(title=title, body=t(language, "search.count", count=len(positions)))
+    return _fact_pages(knowledge, first, positions, language)
 
 
 def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_id: str) -> Reply:
     language = request.language
     topic: Topic = knowledge.topics[topic_id]
-    facts = knowledge.topic_facts(topic.id)
+    positions = _topic_positions(knowledge, topic.id)
     articles = knowledge.topic_articles(topic)
     summary, _ = cut_at_sentence([s.text for s in split_sentences(topic.summary)], LEAD_BUDGET)
     fields = [
-        CardField(t(language, "topic.facts"), str(len(facts))),
+        CardField(t(language, "topic.facts"), str(len(positions))),
         CardField(t(language, "topic.articles"), str(len(articles))),
     ]
     bounds = knowledge.topic_period(topic.id)
@@ -354,7 +375,7 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
     groups = [g for g in knowledge.figure_groups(topic.id) if g.varies]
     flags = knowledge.list_flags(topic.id)
     differ = _figure_cards(knowledge, groups, t(language, "figures.differ_title", what=topic.title), language, flags)
-    pages = _fact_cards(knowledge, first, facts, language, plan_as=("topic", topic.id))
+    pages = _fact_cards(knowledge, first, positions, language, plan_as=("topic", topic.id))
     return Reply(_numbered([(pages[0],), differ, Skip(pages, 1)], language))
 
 

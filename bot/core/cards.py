@@ -6,7 +6,7 @@ Discord embeds, and own escaping and each platform's limits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import overload
 
@@ -182,25 +182,25 @@ def _join(*parts: str | None) -> str | None:
 
 # --- long replies: pages planned from sizes, built when shown -----------------------------------
 
-def plan_pages(first: Card, sizes: Sequence[int], articles: Sequence[str],
-               source_size_of: Callable[[str], int], budget: int = CARD_BUDGET) -> list[int]:
+def plan_pages(first: Card, sizes: Sequence[int], articles: Sequence[str], source_sizes: Mapping[str, int],
+               budget: int = CARD_BUDGET) -> list[int]:
     """Where each page starts when ``paginate`` spreads items over cards: the same greedy split,
-    computed from each item's ``item_size`` and its one article instead of from built cards,
-    so that a reply of 50,000 facts knows its page count without building 10,000 cards.
+    computed from each item's ``item_size``, its one article and each article's ``source_size``
+    instead of from built cards, so that a reply of 50,000 facts knows its page count without
+    building 10,000 cards. (A tight loop: it runs over every item of a long reply.)
     """
     starts = [0]
     used = first.size
     cited = {source.article_id for source in first.sources}
     filled = bool(first.lines or first.body or first.fields)  # paginate never leaves these alone
     blank = 2 * len(first.title)  # later pages: the title only
-    for index, size in enumerate(sizes):
-        article = articles[index]
-        cost = size if article in cited else size + source_size_of(article)
+    for index, (size, article) in enumerate(zip(sizes, articles)):
+        cost = size if article in cited else size + source_sizes[article]
         if used + cost > budget and filled:
             starts.append(index)
             cited = set()
             used = blank
-            cost = size + source_size_of(article)
+            cost = size + source_sizes[article]
         used += cost
         cited.add(article)
         filled = True

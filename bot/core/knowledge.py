@@ -103,13 +103,24 @@ class Knowledge:
         if period is None:
             candidates = self._by_topic.get(topic, []) if topic else self.facts
             return list(candidates)
+        return [self.facts[i] for i in self.timeline_positions(period, topic)]
+
+    def timeline_positions(self, period: DateValue, topic: str | None = None) -> list[int]:
+        """``timeline(period, topic)`` as positions in ``facts``."""
         low = bisect.bisect_left(self._starts, period.start)
         high = bisect.bisect_right(self._starts, period.last_day)
         span = (period.last_day - period.start).days
+        facts = self.facts
         return [
-            f for f in self.facts[low:high]
-            if (f.value.last_day - f.value.start).days <= span and (topic is None or topic in f.topics)
+            i for i in range(low, high)
+            if (facts[i].value.last_day - facts[i].value.start).days <= span
+            and (topic is None or topic in facts[i].topics)
         ]
+
+    def positions(self, facts: Sequence[Fact]) -> list[int]:
+        """Where facts of this knowledge stand in ``facts`` (date order)."""
+        where = self.memo(("positions",), lambda: {f.id: i for i, f in enumerate(self.facts)})
+        return [where[f.id] for f in facts]
 
     def on_this_day(self, month: int, day: int, before: date) -> list[Fact]:
         """Day-precise facts of this month and day from years before ``before``'s date.
@@ -140,6 +151,10 @@ class Knowledge:
 
     def search(self, text: str) -> list[Fact]:
         """Facts that contain every word of ``text`` in some form, in date order."""
+        return [self.facts[i] for i in self.search_positions(text)]
+
+    def search_positions(self, text: str) -> list[int]:
+        """``search(text)`` as positions in ``facts``."""
         terms = lemmas.words(text)
         if not terms:
             return []
@@ -151,7 +166,7 @@ class Knowledge:
             hits = found if hits is None else hits & found
             if not hits:
                 return []
-        return [self.facts[i] for i in sorted(hits or ())]
+        return sorted(hits or ())
 
     @cached_property
     def _vocabulary(self) -> list[str]:
