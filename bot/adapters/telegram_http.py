@@ -10,6 +10,9 @@ any other transport failure to ``NetworkError``.
 
 from __future__ import annotations
 
+import json
+from functools import partial
+
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -20,6 +23,7 @@ READ_TIMEOUT = 5.0
 WRITE_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
 MEDIA_WRITE_TIMEOUT = 20.0
+_dumps = partial(json.dumps, ensure_ascii=False)
 
 
 class AiohttpRequest(BaseRequest):
@@ -75,12 +79,13 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
     @staticmethod
-    def _body(request_data: RequestData | None) -> dict[str, str] | aiohttp.FormData | None:
-        """Form fields as PTB encodes them; a multipart form when files are attached."""
+    def _body(request_data: RequestData | None) -> aiohttp.JsonPayload | aiohttp.FormData | None:
+        """A JSON body, which the Bot API accepts and which costs a fraction of URL-encoding a long
+        text in Python; a multipart form when files are attached."""
         if request_data is None:
             return None
         if not request_data.contains_files:
-            return request_data.json_parameters
+            return aiohttp.JsonPayload(request_data.parameters, dumps=_dumps)
         form = aiohttp.FormData()
         for name, value in request_data.json_parameters.items():
             form.add_field(name, value)

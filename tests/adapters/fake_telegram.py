@@ -111,6 +111,7 @@ class FakeBotApi:
         self._random = random.Random(self.seed)
         self._flooded: dict[int, float] = {}  # chat id → when (monotonic) it may send again
         self.floods = 0  # how many 429s were answered
+        self.accepted_at: list[float] = []  # time.monotonic() of each sendMessage answered ok
         self.base_url = ""
 
     # --- running ---------------------------------------------------------------------------------
@@ -197,6 +198,8 @@ class FakeBotApi:
             result = await self._answer(method, params)
         except ApiError as error:
             return self._error(error)
+        if method == "sendMessage":
+            self.accepted_at.append(time.monotonic())
         return web.json_response({"ok": True, "result": result})
 
     def _flood(self, chat_id: int) -> ApiError | None:
