@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from collections.abc import Sequence
+from datetime import date
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -58,24 +59,23 @@ class Fact:
         }
 
     def to_record(self) -> dict[str, Any]:
-        """The fact store's document: the public fields with dates as dates, figures as they
-        are (the store keeps Python objects, see ``store.PickleStorage``), plus what the indexes
-        and cards need."""
+        """The fact store's document: the public fields (dates as ISO strings, as in ``to_json``),
+        figures as they are (the store keeps Python objects, see ``store.PickleStorage``) and
+        where the fact stands in its article. Search keys are stored apart (see ``store``)."""
         return {
-            "id": self.id, "date": self.value.start, "precision": self.value.precision, "end": self.value.end,
-            "text": self.text, "quote": self.quote, "article": self.article, "topics": self.topics,
-            "origin": self.origin, "line": self.line, "mention": self.mention, "keys": self.keys,
-            "figures": self.figures, "printed": self.printed,
+            "id": self.id, "date": self.value.start.isoformat(), "precision": self.value.precision,
+            "end": self.value.end.isoformat() if self.value.end else None, "text": self.text,
+            "quote": self.quote, "article": self.article, "topics": self.topics, "origin": self.origin,
+            "line": self.line, "mention": self.mention, "figures": self.figures, "printed": self.printed,
         }
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Fact:
-        return cls(
-            record["id"], DateValue(record["date"], record["precision"], record["end"]), record["text"],
-            record["quote"], record["article"], tuple(record["topics"]), record["origin"], record["line"],
-            record["mention"], tuple(record["keys"]), tuple(record["figures"]),
-            record["printed"],
-        )
+        """A fact from its store document, without search keys."""
+        end = record["end"]
+        value = DateValue(date.fromisoformat(record["date"]), record["precision"], end and date.fromisoformat(end))
+        return cls(record["id"], value, record["text"], record["quote"], record["article"], tuple(record["topics"]),
+                   record["origin"], record["line"], record["mention"], (), tuple(record["figures"]), record["printed"])
 
 
 #: Facts in date order (see ``DateValue.order``), then by article, line and id.

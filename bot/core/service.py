@@ -54,7 +54,7 @@ class Briefing:
                                    known=store.parsed_articles())
             sync = store.sync(content)
             knowledge = Knowledge.build(content.articles, content.topics, sync.facts, sync.figures,
-                                        content.quantities)
+                                        content.quantities, store.search_keys)
             # What was just loaded lives as long as the process: keep the cycle collector off it.
             gc.freeze()
         for problem in content.problems:

@@ -1,8 +1,11 @@
 """The fact store: TinyDB files under ``data/facts/``, derived from content.
 
 The store is split into shards by article id (a hash picks the shard), each a TinyDB database
-with the tables ``meta``, ``articles`` (each file's hash and its parsed front matter and text),
-``facts`` (one document per fact) and ``figures``. It is rebuilt when content changes and only
+with the tables ``meta``, ``articles`` (each file's hash and its parsed front matter),
+``facts`` (one document per fact) and ``figures``, and beside it a second TinyDB file with the
+facts' search keys (table ``keys``: fact id and keys). The keys are half the bytes and most of
+the reading time of a store, and only ``/search`` needs them, so start-up leaves them on disk
+and the search index reads them on first use (see ``Knowledge.warm_up``). It is rebuilt when content changes and only
 then, one article at a time: an article whose file did not change keeps its facts (and their
 ids) without being read again, and only the shards that hold a changed article are written.
 Each shard is written whole to a temporary file and renamed over the old one, so a crash
@@ -21,6 +24,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -43,7 +47,7 @@ STORE_DIR = "facts"
 #: Enough that one changed article rewrites a small part of a large store.
 SHARDS = 16
 #: Bump when the layout of the documents changes.
-FORMAT = 4
+FORMAT = 5
 #: Below this many articles to extract, worker processes cost more than they save.
 PARALLEL_FROM = 64
 CHUNK = 32
@@ -100,8 +104,9 @@ class _Entry:
 
     sha256: str
     article: Article
-    facts: list[Fact] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)  # without their keys
     figures: list[SourcedFigure] = field(default_factory=list)
+    keys: list[tuple[str, ...]] | None = None  # each fact's search keys, once read or extracted
 
 
 @dataclass
@@ -109,6 +114,7 @@ class _Shard:
     content_key: str
     topic_ids: tuple[str, ...]
     entries: dict[str, _Entry]
+    generation: str = ""  # written to both files of the shard, to tell a stale keys file
 
 
 def _content_key(content: Content) -> str:
@@ -146,8 +152,12 @@ class FactStore:
     def shard_path(self, index: int) -> Path:
         return self.folder / f"shard-{index:02d}.db"
 
+    def keys_path(self, index: int) -> Path:
+        return self.folder / f"shard-{index:02d}.keys.db"
+
     def shard_paths(self) -> list[Path]:
-        """The store's files that exist, for whoever wants to query them with TinyDB directly."""
+        """The store's files that exist, for whoever wants to query them with TinyDB directly
+        (the keys files are ``keys_path``)."""
         return [p for p in (self.shard_path(i) for i in range(SHARDS)) if p.is_file()]
 
     # --- reading ---------------------------------------------------------------------------------
@@ -180,7 +190,42 @@ class FactStore:
                 EOFError, pickle.UnpicklingError) as error:
             log.warning("fact store shard %s is unreadable (%s); rebuilding it", path, error)
             return None
-        return _Shard(meta["content_key"], tuple(meta.get("topic_ids", ())), entries)
+        if not self.keys_path(index).is_file():
+            return None
+        return _Shard(meta["content_key"], tuple(meta.get("topic_ids", ())), entries, meta["generation"])
+
+    def _read_keys(self, index: int, generation: str) -> dict[str, tuple[str, ...]] | None:
+        """A shard's search keys by fact id; None if the file is missing, unreadable or not of
+        the same write as the shard (a crash between the two writes)."""
+        path = self.keys_path(index)
+        try:
+            with TinyDB(path, storage=PickleStorage, access_mode="r") as db:
+                tables = db.storage.read() or {}
+            meta = next(iter(tables["meta"].values()))
+            if meta.get("generation") != generation:
+                raise ValueError("written by another build than its shard")
+            return {doc["id"]: doc["keys"] for doc in tables["keys"].values()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration,
+                EOFError, pickle.UnpicklingError) as error:
+            log.warning("search keys %s are unreadable (%s)", path, error)
+            return None
+
+    def search_keys(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """Every stored fact's id and search keys, read from disk now (see the module docstring).
+
+        A shard whose keys cannot be read is left out and removed, so that the next start
+        rebuilds it; its facts are not found by /search until then.
+        """
+        for index, shard in self._stored().items():
+            if shard is None or not shard.entries:
+                continue
+            keys = self._read_keys(index, shard.generation)
+            if keys is None:
+                log.error("the facts of %s are not searchable until the next start, which rebuilds them",
+                          self.shard_path(index))
+                self.shard_path(index).unlink(missing_ok=True)
+                continue
+            yield from keys.items()
 
     def parsed_articles(self) -> dict[tuple[str, str, tuple[str, ...]], Article]:
         """Articles parsed by an earlier build, for ``load_content(known=...)``: by file name,
@@ -195,57 +240,88 @@ class FactStore:
     # --- syncing ---------------------------------------------------------------------------------
 
     def sync(self, content: Content) -> SyncResult:
-        """Bring the store in line with ``content`` and return every fact."""
+        """Bring the store in line with ``content`` and return every fact (without search keys:
+        ``search_keys`` reads those)."""
         key = _content_key(content)
         topic_ids = tuple(sorted(t.id for t in content.topics))
         stored = self._stored()
         reusable: dict[str, _Entry] = {}
         for shard in stored.values():
-            if shard is not None and shard.content_key == key:
+            if shard is not None and shard.content_key == key and shard.topic_ids == topic_ids:
                 reusable.update(shard.entries)
+        wanted: dict[int, dict[str, str]] = {i: {} for i in range(SHARDS)}  # article id -> file hash
+        for article in content.articles:
+            wanted[shard_of(article.id)][article.id] = article.sha256
+        to_write = {i for i in range(SHARDS) if not _up_to_date(stored[i], wanted[i], content, key, topic_ids)}
+        # A shard that is written again needs the keys of the articles it keeps; where they
+        # cannot be read, those articles are extracted again.
+        for index in to_write:
+            shard = stored[index]
+            if shard is None or shard.content_key != key:
+                continue
+            keys = self._read_keys(index, shard.generation)
+            for article_id, entry in shard.entries.items():
+                if keys is None or any(f.id not in keys for f in entry.facts):
+                    reusable.pop(article_id, None)
+                else:
+                    entry.keys = [keys[f.id] for f in entry.facts]
+
         fresh_articles = [a for a in content.articles
                           if a.id not in reusable or reusable[a.id].sha256 != a.sha256]
         extractions = _extract_all(fresh_articles, content.topics, content.quantities)
-
         entries: dict[str, _Entry] = {}
         kept_ids: set[str] = set()
         for article in content.articles:
             previous = reusable.get(article.id)
             if previous is not None and previous.sha256 == article.sha256:
-                entries[article.id] = _Entry(article.sha256, article, previous.facts, previous.figures)
+                entries[article.id] = replace(previous, article=article)
                 kept_ids.update(f.id for f in previous.facts)
         for article, extraction in zip(fresh_articles, extractions):
             facts = _unique_ids(kept_ids, extraction.facts)
-            entries[article.id] = _Entry(article.sha256, article, facts, extraction.figures)
+            entries[article.id] = _Entry(article.sha256, article, [replace(f, keys=()) for f in facts],
+                                         extraction.figures, [f.keys for f in facts])
 
-        by_shard: dict[int, dict[str, _Entry]] = {i: {} for i in range(SHARDS)}
-        for article_id, entry in entries.items():
-            by_shard[shard_of(article_id)][article_id] = entry
-        written = 0
-        for index, wanted in by_shard.items():
-            if not _up_to_date(stored.get(index), wanted, key, topic_ids):
-                self._write_shard(index, _Shard(key, topic_ids, wanted))
-                written += 1
-        self._shards = {i: _Shard(key, topic_ids, by_shard[i]) for i in range(SHARDS)}
+        shards: dict[int, _Shard] = {}
+        for index in range(SHARDS):
+            if index in to_write:
+                shard = _Shard(key, topic_ids, {i: entries[i] for i in wanted[index]}, uuid.uuid4().hex)
+                self._write_shard(index, shard)
+            else:
+                shard = stored[index] or _Shard(key, topic_ids, {})
+                shard.entries = {i: entries[i] for i in wanted[index]}
+            shards[index] = shard
+        self._shards = shards
         facts = tuple(f for a in content.articles for f in entries[a.id].facts)
         figures = tuple(f for a in content.articles for f in entries[a.id].figures)
-        if written:
+        if to_write:
             log.info("fact store: %d facts, %d articles extracted, %d of %d shards written",
-                     len(facts), len(fresh_articles), written, SHARDS)
-        return SyncResult(facts, figures, rebuilt=written > 0, extracted_articles=len(fresh_articles),
-                          written_shards=written)
+                     len(facts), len(fresh_articles), len(to_write), SHARDS)
+        return SyncResult(facts, figures, rebuilt=bool(to_write), extracted_articles=len(fresh_articles),
+                          written_shards=len(to_write))
 
     def _write_shard(self, index: int, shard: _Shard) -> None:
+        """The keys file first, then the shard: a crash between the two leaves the old shard,
+        whose generation the new keys file does not have."""
         path = self.shard_path(index)
+        entries = sorted(shard.entries.items())
+        meta = {"content_key": shard.content_key, "format": FORMAT, "extractor": EXTRACTOR_VERSION,
+                "topic_ids": shard.topic_ids, "generation": shard.generation}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+            if not entries:
+                path.unlink(missing_ok=True)
+                self.keys_path(index).unlink(missing_ok=True)
+                return
             # CachingMiddleware: TinyDB writes the storage once, on close, not once per table.
+            keys = TinyDB(self.keys_path(index), storage=CachingMiddleware(PickleStorage))
+            keys.drop_tables()
+            keys.table("meta").insert(meta)
+            keys.table("keys").insert_multiple({"id": f.id, "keys": k} for _, e in entries
+                                               for f, k in zip(e.facts, e.keys or ()))
+            keys.close()
             db = TinyDB(path, storage=CachingMiddleware(PickleStorage))
             db.drop_tables()
-            db.table("meta").insert({"content_key": shard.content_key, "format": FORMAT,
-                                     "extractor": EXTRACTOR_VERSION, "topic_ids": shard.topic_ids})
-            entries = sorted(shard.entries.items())
+            db.table("meta").insert(meta)
             db.table("articles").insert_multiple(
                 {"id": i, "file": e.article.path.name, "sha256": e.sha256, "parsed": replace(e.article, body="")}
                 for i, e in entries)  # the text is in the file, which is read anyway to hash it
@@ -257,12 +333,18 @@ class FactStore:
             raise StoreError(f"cannot write the fact store {path}: {error.strerror or error}") from error
 
 
-def _up_to_date(stored: _Shard | None, wanted: dict[str, _Entry], key: str, topic_ids: tuple[str, ...]) -> bool:
+def _up_to_date(stored: _Shard | None, wanted: dict[str, str], content: Content, key: str,
+                topic_ids: tuple[str, ...]) -> bool:
+    """Whether a shard as stored holds exactly the wanted articles (id -> file hash), built for
+    the same topics and extractor, under the same file names."""
     if stored is None:
         return not wanted  # a shard with no articles need not exist
-    return (stored.content_key == key and stored.topic_ids == topic_ids
-            and {i: e.sha256 for i, e in stored.entries.items()} == {i: e.sha256 for i, e in wanted.items()}
-            and all(stored.entries[i].article.path.name == e.article.path.name for i, e in wanted.items()))
+    if stored.content_key != key or stored.topic_ids != topic_ids:
+        return False
+    if {i: e.sha256 for i, e in stored.entries.items()} != wanted:
+        return False
+    names = {a.id: a.path.name for a in content.articles}
+    return all(stored.entries[i].article.path.name == names[i] for i in wanted)
 
 
 # --- extraction, in worker processes when it pays ----------------------------------------------------

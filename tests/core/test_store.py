@@ -11,6 +11,7 @@ from tinydb import Query, TinyDB
 
 from bot.core import store as store_module
 from bot.core.content import load_content
+from bot.core.facts import TopicMatcher, extract
 from bot.core.store import FactStore, PickleStorage, SyncResult, shard_of
 
 
@@ -153,3 +154,48 @@ def test_worker_processes_extract_what_one_process_does(content_dir: Path, tmp_p
     assert parallel.extracted_articles == serial.extracted_articles == 20
     assert parallel.facts == serial.facts
     assert parallel.figures == serial.figures
+    assert dict(FactStore(tmp_path / "parallel").search_keys()) == dict(FactStore(tmp_path / "serial").search_keys())
+
+
+def test_search_keys_are_read_from_their_own_files(content_dir: Path, data_dir: Path) -> None:
+    first = _sync(content_dir, data_dir)
+    assert all(f.keys == () for f in first.facts)  # facts come without their keys...
+    keys = dict(FactStore(data_dir).search_keys())  # ...which the store reads on demand
+    assert set(keys) == {f.id for f in first.facts}
+    content = load_content(content_dir)
+    matcher = TopicMatcher(content.topics)
+    extracted = {f.id: f.keys for a in content.articles for f in extract(a, matcher).facts}
+    assert {i: keys[i] for i in extracted} == extracted
+    # Plain TinyDB finds them too.
+    store = FactStore(data_dir)
+    hits = []
+    for index in range(store_module.SHARDS):
+        if store.keys_path(index).is_file():
+            with TinyDB(store.keys_path(index), storage=PickleStorage, access_mode="r") as db:
+                hits += [d["id"] for d in db.table("keys").search(Query().keys.any(["odkb"]))]
+    assert sorted(hits) == sorted(i for i, k in keys.items() if "odkb" in k) != []
+
+
+def test_keys_of_another_write_are_not_used_and_their_shard_is_rebuilt(content_dir: Path, data_dir: Path,
+                                                                      tmp_path: Path) -> None:
+    first = _sync(content_dir, data_dir)
+    store = FactStore(data_dir)
+    index = shard_of("odkb-w-kazachstanie")
+    # As after a crash between the two writes of a shard: its keys file from another build.
+    _sync(content_dir, tmp_path / "other")
+    shutil.copy(FactStore(tmp_path / "other").keys_path(index), store.keys_path(index))
+    store.sync(load_content(content_dir))
+    found = dict(store.search_keys())
+    assert not any(f.article == "odkb-w-kazachstanie" and f.id in found for f in first.facts)
+    assert len(found) < len(first.facts)
+    result = _sync(content_dir, data_dir)  # the next start rebuilds that shard
+    assert result.written_shards == 1 and result.extracted_articles >= 1
+    assert set(dict(FactStore(data_dir).search_keys())) == {f.id for f in first.facts}
+
+
+def test_missing_keys_file_rebuilds_its_shard(content_dir: Path, data_dir: Path) -> None:
+    first = _sync(content_dir, data_dir)
+    FactStore(data_dir).keys_path(shard_of("zamieszki-w-kazachstanie")).unlink()
+    result = _sync(content_dir, data_dir)
+    assert result.written_shards == 1
+    assert set(dict(FactStore(data_dir).search_keys())) == {f.id for f in first.facts}
