@@ -39,7 +39,7 @@ from bench.corpus import write_corpus
 from bot.core import lemmas
 from bot.core.knowledge import Knowledge
 from bot.core.service import Briefing
-from bot.core.store import FactStore, PickleStorage
+from bot.core.store import SHARDS, FactStore, PickleStorage
 from bot.render.telegram import render_html
 
 FACTS_PER_ARTICLE = 24.3  # what bench/corpus.py yields, measured
@@ -62,8 +62,12 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 # --- the plain TinyDB side ------------------------------------------------------------------------
 
+def _start(doc: dict[str, Any]) -> date:
+    return date.fromisoformat(doc["date"])  # stored as in ``facts --json``: YYYY-MM-DD
+
+
 def _last_day(doc: dict[str, Any]) -> date:
-    start: date = doc["date"]
+    start = _start(doc)
     precision = doc["precision"]
     if precision == "day":
         return start
@@ -71,12 +75,12 @@ def _last_day(doc: dict[str, Any]) -> date:
         return start.replace(day=calendar.monthrange(start.year, start.month)[1])
     if precision == "year":
         return start.replace(month=12, day=31)
-    return doc["end"]  # type: ignore[no-any-return]
+    return date.fromisoformat(doc["end"])
 
 
 def _date_order(doc: dict[str, Any]) -> tuple[date, int, str, int, str]:
     """The bot's fact order: start, longer periods first, article, line, id."""
-    return doc["date"], -_last_day(doc).toordinal(), doc["article"], doc["line"], doc["id"]
+    return _start(doc), -_last_day(doc).toordinal(), doc["article"], doc["line"], doc["id"]
 
 
 class Plain:
@@ -86,7 +90,9 @@ class Plain:
     cache would otherwise answer a repeated query from memory)."""
 
     def __init__(self, data_dir: Path, today: date) -> None:
-        self.paths = FactStore(data_dir).shard_paths()
+        store = FactStore(data_dir)
+        self.paths = store.shard_paths()
+        self.keys_paths = [p for p in (store.keys_path(i) for i in range(SHARDS)) if p.is_file()]
         self.today = today
 
     def search(self, condition: QueryLike, table: str = "facts") -> list[dict[str, Any]]:
@@ -101,8 +107,9 @@ class Plain:
         start = date(year, month, 1)
         last = start.replace(day=calendar.monthrange(year, month)[1])
         span = (last - start).days
-        docs = self.search(Query().date.test(lambda d: start <= d <= last))
-        return sorted((d for d in docs if (_last_day(d) - d["date"]).days <= span), key=_date_order)
+        low, high = start.isoformat(), last.isoformat()
+        docs = self.search(Query().date.test(lambda d: low <= d <= high))
+        return sorted((d for d in docs if (_last_day(d) - _start(d)).days <= span), key=_date_order)
 
     def timeline_topic(self, request: str) -> list[dict[str, Any]]:
         return sorted(self.search(Query().topics.any([request.split()[1]])), key=_date_order)
@@ -112,14 +119,15 @@ class Plain:
         wanted = {(month, day)}
         if (month, day) == (2, 28) and not calendar.isleap(self.today.year):
             wanted.add((2, 29))
-        today = self.today
+        days = {f"-{m:02d}-{d:02d}" for m, d in wanted}
+        today = self.today.isoformat()
         docs = self.search((Query().precision == "day")
-                           & Query().date.test(lambda d: (d.month, d.day) in wanted and d < today))
+                           & Query().date.test(lambda d: d[-6:] in days and d < today))
         return sorted(docs, key=lambda d: d["date"])
 
     def search_words(self, request: str) -> list[dict[str, Any]]:
         """Every word in some form: its folded form, its lemma, or a key with its stem (as
-        ``lemmas.matches``), tested on each fact's keys."""
+        ``lemmas.matches``), tested on each fact's keys in the keys files, then those facts."""
         condition: QueryLike | None = None
         for term in lemmas.words(request.split(maxsplit=1)[1]):
             folded, base = lemmas.fold(term), lemmas.lemma(term)
@@ -133,13 +141,17 @@ class Plain:
             test = Query().keys.test(matches)
             condition = test if condition is None else condition & test
         assert condition is not None
-        return sorted(self.search(condition), key=_date_order)
+        ids: list[str] = []
+        for path in self.keys_paths:
+            with TinyDB(path, storage=PickleStorage, access_mode="r") as db:
+                ids += [d["id"] for d in db.table("keys").search(condition)]
+        return sorted(self.search(Query().id.one_of(ids)), key=_date_order)
 
     def topic_card(self, request: str) -> tuple[int, int, date, date, list[dict[str, Any]]]:
         """The topic's facts, their count, articles and period: what the card's first page
         shows besides the curated summary (figure comparisons left out: the plain side does less)."""
         docs = sorted(self.search(Query().topics.any([request.lstrip("/")])), key=_date_order)
-        return (len(docs), len({d["article"] for d in docs}), docs[0]["date"],
+        return (len(docs), len({d["article"] for d in docs}), _start(docs[0]),
                 max(_last_day(d) for d in docs), docs)
 
     def source_of(self, request: str) -> dict[str, Any] | None:
