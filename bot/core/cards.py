@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
+from operator import add
 from typing import overload
 
 from bot.core.dates import DateValue
@@ -192,18 +194,31 @@ def plan_pages(first: Card, sizes: Sequence[int], articles: Sequence[str], sourc
     starts = [0]
     used = first.size
     cited = {source.article_id for source in first.sources}
-    filled = bool(first.lines or first.body or first.fields)  # paginate never leaves these alone
     blank = 2 * len(first.title)  # later pages: the title only
-    for index, (size, article) in enumerate(zip(sizes, articles)):
-        cost = size if article in cited else size + source_sizes[article]
-        if used + cost > budget and filled:
-            starts.append(index)
-            cited = set()
-            used = blank
-            cost = size + source_sizes[article]
-        used += cost
-        cited.add(article)
-        filled = True
+    whole = list(map(add, sizes, map(source_sizes.__getitem__, articles)))  # the item and its source
+    if not (first.lines or first.body or first.fields) and sizes:
+        # paginate puts the first item on a card without lines, body or fields, whatever its size
+        used += whole[0] if articles[0] not in cited else sizes[0]
+        cited.add(articles[0])
+        skip = 1
+    else:
+        skip = 0
+    index = skip - 1
+    for size, full, article in zip(islice(sizes, skip, None), islice(whole, skip, None),
+                                   islice(articles, skip, None)):
+        index += 1
+        if article in cited:
+            used += size
+            if used <= budget:
+                continue
+        else:
+            used += full
+            if used <= budget:
+                cited.add(article)
+                continue
+        starts.append(index)  # it does not fit: it starts the next page
+        cited = {article}
+        used = blank + full
     return starts
 
 
