@@ -5,25 +5,20 @@ from __future__ import annotations
 import bisect
 import calendar
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from operator import attrgetter
 from typing import Any, TypeVar
 
 from bot.core import lemmas
 from bot.core.content import Article, Topic
 from bot.core.dates import DateValue
-from bot.core.facts import Fact
+from bot.core.facts import FACT_ORDER, Fact
 from bot.core.figures import FigureGroup, Quantity, SourcedFigure, group_figures
 from bot.core.references import ListFlag, check_lists
 
 T = TypeVar("T")
-
-
-#: Facts in date order (see ``DateValue.order``), then by article, line and id.
-_FACT_ORDER = attrgetter("value.order", "article", "line", "id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +36,9 @@ class Knowledge:
     facts: list[Fact]  # in date order
     figures: list[SourcedFigure] = field(default_factory=list)
     quantities: tuple[Quantity, ...] = ()
+    #: Where the facts' search keys come from when the facts do not carry them: the fact store
+    #: keeps them apart and reads them on first search (see ``store.FactStore.search_keys``).
+    search_keys: Callable[[], Iterable[tuple[str, Sequence[str]]]] | None = field(default=None, repr=False)
     by_id: dict[str, Fact] = field(init=False)
     _starts: list[date] = field(init=False)
     _by_month_day: dict[tuple[int, int], list[Fact]] = field(init=False)
@@ -53,10 +51,12 @@ class Knowledge:
     @classmethod
     def build(cls, articles: list[Article] | tuple[Article, ...], topics: list[Topic] | tuple[Topic, ...],
               facts: list[Fact] | tuple[Fact, ...], figures: list[SourcedFigure] | tuple[SourcedFigure, ...] = (),
-              quantities: tuple[Quantity, ...] = ()) -> Knowledge:
+              quantities: tuple[Quantity, ...] = (),
+              search_keys: Callable[[], Iterable[tuple[str, Sequence[str]]]] | None = None) -> Knowledge:
         ordered_articles = sorted(articles, key=lambda a: (a.published, a.id))
-        ordered = sorted(facts, key=_FACT_ORDER)
-        return cls({a.id: a for a in ordered_articles}, {t.id: t for t in topics}, ordered, list(figures), quantities)
+        ordered = sorted(facts, key=FACT_ORDER)
+        return cls({a.id: a for a in ordered_articles}, {t.id: t for t in topics}, ordered, list(figures), quantities,
+                   search_keys)
 
     def __post_init__(self) -> None:
         self.by_id = {f.id: f for f in self.facts}
@@ -79,9 +79,19 @@ class Knowledge:
         is the costliest index (about 1.5 s at 250,000 facts); ``warm_up`` builds it in advance.
         """
         found: defaultdict[str, list[int]] = defaultdict(list)
-        for index, fact in enumerate(self.facts):
-            for key in fact.keys:
-                found[key].append(index)
+        if self.search_keys is None:
+            for index, fact in enumerate(self.facts):
+                for key in fact.keys:
+                    found[key].append(index)
+            return found
+        position = {f.id: i for i, f in enumerate(self.facts)}
+        for fact_id, keys in self.search_keys():
+            index = position.get(fact_id)
+            if index is not None:
+                for key in keys:
+                    found[key].append(index)
+        for positions in found.values():
+            positions.sort()  # read shard after shard, not in date order
         return found
 
     def warm_up(self) -> None:
