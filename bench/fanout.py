@@ -1,13 +1,15 @@
 """Digest fan-out: N Telegram chats due at the same minute, through the real adapter.
 
     python -m bench.fanout [--chats 10000] [--rate 1000] [--flood 0.02] [--retry-after 1]
+                           [--history-days 0] [--seed 7] [--data DIR]
 
 The real ``TelegramAdapter`` (python-telegram-bot's Application and Bot, its rate limiter set to
 ``--rate`` messages a second) sends one scheduler slot's digests to the fake Bot API server of
 the tests (``tests/adapters/fake_telegram.py``), run in its own process as Telegram runs on its
 own machines. The server answers a random ``--flood`` share of sendMessage calls with 429 and
 ``retry_after``, and that chat again with 429 until the time has passed. The state store is a
-real one in a temporary folder; its calls during the fan-out are timed as bookkeeping.
+real one in a temporary folder (with ``--history-days`` earlier days of deliveries, as a bot that
+has been running has); its calls during the fan-out are timed as bookkeeping.
 
 Prints one line per figure: the achieved rate against the ceiling, chats that got no digest,
 chats that got it more than once (counted from what the server accepted), and bookkeeping time.
@@ -23,7 +25,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -96,7 +98,7 @@ def instrument(state: Any, watch: Stopwatch) -> None:
         setattr(state, name, wrap(getattr(state, name)))
 
 
-async def fan_out(base_url: str, data: Path, chats: int, rate: float) -> dict[str, Any]:
+async def fan_out(base_url: str, data: Path, chats: int, rate: float, history: int = 0) -> dict[str, Any]:
     from bot.adapters.telegram import TelegramAdapter
     from bot.core.delivery import Digests
     from bot.core.digests import Subscription, Target
@@ -106,8 +108,13 @@ async def fan_out(base_url: str, data: Path, chats: int, rate: float) -> dict[st
 
     briefing = Briefing.load(REPO / "content", data, ZoneInfo(ZONE), "pl", lambda: MOMENT)
     state = StateStore(data)
-    state.put_subscriptions(Subscription(Target("telegram", str(FIRST_CHAT - i)), "09:00", ZONE)
-                            for i in range(chats))
+    targets = [Target("telegram", str(FIRST_CHAT - i)) for i in range(chats)]
+    with state.transaction():
+        state.put_subscriptions(Subscription(target, "09:00", ZONE) for target in targets)
+        for back in range(history, 0, -1):  # earlier days' deliveries, as a bot that has been running has
+            day = (MOMENT - timedelta(days=back)).date().isoformat()
+            state.record_deliveries({"key": target.key, "date": day, "state": "sent", "detail": "",
+                                     "at": f"{day}T08:00:00+00:00"} for target in targets)
     digests = Digests(briefing, state, ZONE, lambda: MOMENT)
     adapter = TelegramAdapter(briefing, state, TOKEN, base_url, max_retries=3, digests=digests, max_rate=rate)
     await adapter.application.initialize()  # no polling: a fan-out only sends
@@ -132,6 +139,8 @@ def main() -> None:
     parser.add_argument("--flood", type=float, default=0.02, help="share of sendMessage calls answered 429")
     parser.add_argument("--retry-after", type=float, default=1.0,
                         help="the 429s' retry_after in seconds; Telegram sends whole seconds, at least 1")
+    parser.add_argument("--history-days", type=int, default=0,
+                        help="start with this many earlier days of deliveries in the state file")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data", type=Path, default=None, help="state and fact store here (default: temporary)")
     args = parser.parse_args()
@@ -145,7 +154,7 @@ def main() -> None:
         base_url = ours.recv()
         with tempfile.TemporaryDirectory(prefix="briefing-fanout-") as temporary:
             data = args.data or Path(temporary)
-            result = asyncio.run(fan_out(base_url, data, args.chats, args.rate))
+            result = asyncio.run(fan_out(base_url, data, args.chats, args.rate, args.history_days))
         ours.send("report")
         received, floods, calls, accepted_at = ours.recv()
     finally:

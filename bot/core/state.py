@@ -174,14 +174,15 @@ class StateStore:
                 self._hot.pop(day, None)
                 continue
             hot = self._hot.get(day)
-            if hot is None and changed is None:
+            if changed is None:  # a day read from the file, or pruned: one call for the lot
+                self._hot.pop(day, None)
                 members = json.dumps({str(self._ids[index]): self._log[index] for index in records},
                                      ensure_ascii=False)
                 self._fragments[day] = members[1:-1]
                 continue
             if hot is None:
                 hot, changed = self._hot.setdefault(day, {}), records
-            for index in changed if changed is not None else records:
+            for index in changed:
                 hot[index] = f'"{self._ids[index]}": {json.dumps(self._log[index], ensure_ascii=False)}'
             self._fragments[day] = ", ".join(hot.values())  # hot holds exactly the day's records
         for day in sorted(self._hot)[:-HOT_DAYS]:
@@ -251,19 +252,23 @@ class StateStore:
                     changed.add(index)
 
     def prune_deliveries(self, before: date) -> int:
-        """Forget delivery records older than ``before``; they decide nothing any more."""
-        old = [day for day in self._days if day < before.isoformat()]
-        if not old:
-            return 0
+        """Forget delivery records older than ``before``, but each chat's latest (its status)."""
+        cutoff = before.isoformat()
+        count = 0
         with self.transaction():
-            count = 0
-            for day in old:
-                for index in self._days.pop(day):
+            for day in [day for day in self._days if day < cutoff]:
+                indexes = self._days[day]
+                gone = {index for index in indexes if self._latest.get(index[0]) != day}
+                if not gone:
+                    continue
+                for index in gone:
                     del self._log[index], self._ids[index]
-                    count += 1
+                indexes -= gone
+                if not indexes:
+                    del self._days[day]
                 self._changed[day] = None
-            self._index_latest()
-            self._dirty.add("deliveries")
+                self._dirty.add("deliveries")
+                count += len(gone)
         return count
 
 

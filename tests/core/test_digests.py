@@ -322,3 +322,15 @@ def test_outcomes_wait_for_a_batch_or_the_flush_interval(bundled: Briefing, tmp_
         asyncio.run(digests.deliver(digests.due_on(day_), send))
         assert seen == [expected]
         assert states_on_disk() == ["sent"] * 5
+
+
+def test_a_fan_out_prunes_old_delivery_records(bundled: Briefing, tmp_path: Path) -> None:
+    """The log would otherwise grow until the next restart, and every write rewrites it whole."""
+    digests, _ = digests_at(bundled, tmp_path, local(2027, 1, 20, 9))
+    digests.state.put_subscriptions([Subscription(CHAT), Subscription(OTHER)])
+    digests.state.record_deliveries(
+        {"key": target.key, "date": f"2027-01-{d:02}", "state": "sent", "detail": "", "at": "x"}
+        for target in (CHAT, OTHER) for d in range(1, 10))
+    asyncio.run(digests.deliver([(Subscription(CHAT), date(2027, 1, 20))], Recorder()))
+    days = sorted((r["key"], r["date"]) for r in StateStore(tmp_path).deliveries())
+    assert days == sorted([(CHAT.key, "2027-01-20"), (OTHER.key, "2027-01-09")])  # OTHER's latest: its status

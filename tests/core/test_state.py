@@ -96,3 +96,15 @@ def test_the_next_transaction_retries_a_failed_write(tmp_path: Path) -> None:
     with store.transaction():  # nothing new: it writes what the failed one could not
         pass
     assert StateStore(tmp_path).delivery("telegram:1", date(2027, 1, 6))["state"] == "sent"  # type: ignore[index]
+
+
+def test_pruning_keeps_each_chats_latest_record(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    store.record_deliveries([_record(1, "2027-01-01", "sent"), _record(2, "2027-01-01", "sent"),
+                             _record(1, "2027-01-02", "failed"), _record(1, "2027-01-09", "sent")])
+    assert store.prune_deliveries(date(2027, 1, 5)) == 2
+    again = StateStore(tmp_path)
+    assert sorted((r["key"], r["date"]) for r in again.deliveries()) == [
+        ("telegram:1", "2027-01-09"), ("telegram:2", "2027-01-01")]
+    assert again.last_delivery("telegram:2")["date"] == "2027-01-01"  # type: ignore[index]
+    assert again.prune_deliveries(date(2027, 1, 5)) == 0
