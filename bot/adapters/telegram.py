@@ -101,6 +101,7 @@ class TelegramAdapter:
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
         self.max_retries = max_retries
         self.pages = PageRequests()
+        self._rendered: tuple[Card | None, str] = (None, "")
         self.application: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(token)
@@ -282,8 +283,11 @@ class TelegramAdapter:
 
     async def send_card(self, chat_id: int | str, card: Card, thread_id: int | None = None) -> None:
         """Send one card to a chat (for digests): the adapter's whole outgoing interface."""
+        if card is not self._rendered[0]:  # a fan-out sends one card object to many chats
+            self._rendered = (card, render_html(card))
+        text = self._rendered[1]
         await self._retrying(lambda: self.application.bot.send_message(
-            chat_id, render_html(card), parse_mode=ParseMode.HTML,
+            chat_id, text, parse_mode=ParseMode.HTML,
             link_preview_options=self._previews(card), message_thread_id=thread_id,
         ))
 
