@@ -145,7 +145,7 @@ class Plain:
         for path in self.keys_paths:
             with TinyDB(path, storage=PickleStorage, access_mode="r") as db:
                 ids += [d["id"] for d in db.table("keys").search(condition)]
-        return sorted(self.search(Query().id.one_of(ids)), key=_date_order)
+        return sorted(self.search(Query().id.one_of(set(ids))), key=_date_order)  # a set: one_of tests `in`
 
     def topic_card(self, request: str) -> tuple[int, int, date, date, list[dict[str, Any]]]:
         """The topic's facts, their count, articles and period: what the card's first page

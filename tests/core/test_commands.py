@@ -6,9 +6,27 @@ and the CSTO contingent arrived on 6 January 2022; "today" is 22 November 2026 (
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from bot.core.cards import Card, Line, Reply
+from bot.core.cards import (
+    CARD_BUDGET,
+    Card,
+    CardField,
+    Item,
+    Line,
+    PagedItems,
+    Pages,
+    Reply,
+    SourceRef,
+    Skip,
+    item_size,
+    number_pages,
+    paginate,
+    plan_pages,
+    source_size,
+)
 from bot.core.commands import BUILTIN
 from bot.core.service import Briefing
 from bot.render.text import render_card
@@ -221,3 +239,97 @@ def test_unknown_command_plain_text_and_huge_requests(bundled: Briefing) -> None
 def test_every_card_fits_a_phone_screen(bundled: Briefing, request_text: str) -> None:
     for card in bundled.ask(request_text).cards:
         assert len(render_card(card)) <= 1000, (request_text, card.page)
+
+
+# --- paging: pages planned from sizes and built on demand are the pages paginate builds -----------
+
+def _source_of(article_id: str, number: int) -> SourceRef:
+    outlet = "Outlet " * (len(article_id) % 4)
+    return SourceRef(number, article_id, f"Title of {article_id} " * (1 + len(article_id) % 5), outlet.strip(),
+                     "6 stycznia 2022", f"https://example.org/{article_id}" if len(article_id) % 2 else None)
+
+
+def _random_first(rng: random.Random) -> Card:
+    kind = rng.choice(["plain", "footer", "body", "fields", "sources", "big"])
+    title = "Oś czasu: " + "x" * rng.randrange(0, 40)
+    if kind == "footer":
+        return Card(title=title, footer="Pełne cytaty: /sources <id>")
+    if kind == "body":
+        return Card(title=title, body="y" * rng.randrange(1, 600))
+    if kind == "fields":
+        return Card(title=title, fields=(CardField("Faktów", "120"), CardField("Okres", "2022")))
+    if kind == "sources":
+        return Card(title=title, body="z", sources=(_source_of("a3", 1), _source_of("a17", 2)))
+    if kind == "big":
+        return Card(title=title, body="w" * 950)  # already over budget: the first item moves on
+    return Card(title=title)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_planned_pages_are_the_cards_paginate_builds(seed: int) -> None:
+    rng = random.Random(seed)
+    first = _random_first(rng)
+    articles = [f"a{n}" for n in range(rng.choice([1, 3, 30]))]  # few articles: many repeats on a page
+    items = [
+        Item(text="t" * rng.choice([rng.randrange(5, 220), rng.randrange(200, 1200)]),
+             label=rng.choice([None, "6 stycznia 2022", "2022 · 4 lata temu"]),
+             articles=(rng.choice(articles),), fact_id=rng.choice([None, f"{n:010x}"]))
+        for n in range(rng.randrange(0, 120))
+    ]
+    sizes = {a: source_size(_source_of(a, 1)) for a in articles}
+    starts = plan_pages(first, [item_size(i) for i in items], [i.articles[0] for i in items], sizes)
+    lazy = PagedItems(first, len(items), items.__getitem__, starts, _source_of)
+    eager = paginate(first, items, _source_of)
+    assert len(lazy) == len(eager)
+    assert list(lazy) == eager
+    assert lazy[-1] == eager[-1] and lazy[1:3] == tuple(eager[1:3])
+
+    def label(page: int, pages: int) -> str:
+        return f"Strona {page}/{pages}"
+
+    extra = [Card(title="Liczby", body="b")] * rng.randrange(0, 3)
+    numbered = Pages([lazy[:1], extra, Skip(lazy, 1)], label)
+    assert list(numbered) == list(number_pages([eager[0], *extra, *eager[1:]], label))
+    assert [(c.page, c.pages) for c in numbered][-1] == ((len(numbered), len(numbered)) if len(numbered) > 1 else (1, 1))
+
+
+def test_a_long_reply_builds_only_the_page_asked_for() -> None:
+    built: list[int] = []
+    items = [Item(text="t" * 150, label="2022", articles=(f"a{n % 7}",), fact_id=f"{n:010x}") for n in range(500)]
+
+    def item_at(index: int) -> Item:
+        built.append(index)
+        return items[index]
+
+    first = Card(title="Oś czasu")
+    starts = plan_pages(first, [item_size(i) for i in items], [i.articles[0] for i in items],
+                        {f"a{n}": source_size(_source_of(f"a{n}", 1)) for n in range(7)})
+    pages = Pages([PagedItems(first, len(items), item_at, starts, _source_of)], lambda p, n: f"{p}/{n}")
+    assert len(pages) > 50 and not built
+    third = pages[2]
+    assert built == list(range(starts[2], starts[3]))
+    assert third.footer == f"3/{len(pages)}" and third.size <= CARD_BUDGET
+
+
+@pytest.mark.parametrize("request_text", ["/timeline", "/timeline 2022", "/timeline csto", "/csto", "/protesty",
+                                          "/search kazachstan", "/onthisday 01-06", "/sources", "/card 1"])
+def test_every_page_of_a_reply_in_order_once(bundled: Briefing, request_text: str) -> None:
+    reply = bundled.ask(request_text)
+    cards = list(reply.cards)
+    assert len(cards) == len(reply.cards)
+    if len(cards) > 1:
+        assert [(c.page, c.pages) for c in cards] == [(n, len(cards)) for n in range(1, len(cards) + 1)]
+    facts = [line.fact_id for card in cards for line in card.lines if line.fact_id]
+    knowledge = bundled.knowledge
+    expected = {
+        "/timeline": [f.id for f in knowledge.facts],
+        "/timeline 2022": [f.id for f in knowledge.facts if f.value.start.year == 2022],
+        "/timeline csto": [f.id for f in knowledge.facts if "csto" in f.topics],
+        "/csto": [f.id for f in knowledge.facts if "csto" in f.topics],
+        "/protesty": [f.id for f in knowledge.facts if "protesty" in f.topics],
+        "/search kazachstan": [f.id for f in knowledge.search("kazachstan")],
+    }.get(request_text)
+    if expected is not None:
+        assert facts == expected
+    for card in cards:
+        assert card.size <= CARD_BUDGET or len(card.lines) <= 1
