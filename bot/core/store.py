@@ -47,7 +47,7 @@ STORE_DIR = "facts"
 #: Enough that one changed article rewrites a small part of a large store.
 SHARDS = 16
 #: Bump when the layout of the documents changes.
-FORMAT = 5
+FORMAT = 6
 #: Below this many articles to extract, worker processes cost more than they save.
 PARALLEL_FROM = 64
 CHUNK = 32
