@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import calendar
 import random
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.core import lemmas
+from bot.core.content import Article, Reference, Topic
 from bot.core.dates import DateValue, day, month, period, year
 from bot.core.facts import Fact
 from bot.core.figures import (
@@ -24,6 +27,8 @@ from bot.core.figures import (
     group_figures,
 )
 from bot.core.knowledge import Knowledge
+from bot.core.references import MIN_LIST, ListFlag, _name_runs, _names, check_lists, fold_text
+from bot.core.sentences import split_sentences
 
 TOPICS = ("csto", "protesty", "wojna", "gaz")
 WORDS = (
@@ -219,3 +224,69 @@ def test_figure_verdicts_against_every_pair(seed: int) -> None:
         expected = [g for g in groups if g.quantity.topic == topic or any(topic in e.topics for e in g.entries)]
         assert knowledge.figure_groups(topic) == expected
     assert knowledge.figure_groups() == groups
+
+
+# --- reference lists ------------------------------------------------------------------------------
+
+STATES = ("Armenia", "Armenii", "Białoruś", "Białorusi", "Kazachstan", "Kazachstanu", "Kirgistan", "Kirgizja",
+          "Kirgizję", "Rosja", "Rosji", "Tadżykistan", "Uzbekistan", "Uzbekistanu", "Turkmenia", "Turkmenistan",
+          "Polska", "Gruzja")
+
+
+def random_body(rng: random.Random) -> str:
+    sentences = []
+    for _ in range(rng.randrange(1, 8)):
+        names = rng.sample(STATES, rng.randrange(0, 6))
+        joined = rng.choice([", ", " i ", " oraz ", " – ", " a także "]).join(names)
+        topic = rng.choice(["ODKB", "Organizacji Układu o Bezpieczeństwie Zbiorowym", "CSTO", "sojuszu", "Óbuda"])
+        sentences.append(rng.choice([f"W skład {topic} wchodzą {joined}.", f"Państwa {joined} nie należą do {topic}.",
+                                     f"Dziś {joined} rozmawiały.\nO {topic} nie mówiono."]))
+    return " ".join(sentences)
+
+
+def lists_by_definition(topic: Topic, articles: list[Article]) -> list[ListFlag]:
+    """Every sentence of every article that mentions the topic, every run of names in it."""
+    flags = []
+    aliases = [lemmas.fold(alias) for alias in topic.aliases]
+    for reference in topic.references:
+        stems = _names(reference)
+        for article in articles:
+            for sentence in split_sentences(article.body):
+                if not any(re.search(rf"\b{re.escape(alias)}", lemmas.fold(sentence.text)) for alias in aliases):
+                    continue
+                for run in _name_runs(sentence.text, stems):
+                    wrong = tuple(word for word, name in run if name not in reference.members)
+                    if len({name for _, name in run}) >= MIN_LIST and wrong:
+                        flags.append(ListFlag(reference, article.id, article.body_line + sentence.line - 1,
+                                              sentence.text, wrong))
+    return flags
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_reference_lists_against_every_sentence(seed: int) -> None:
+    rng = random.Random(seed)
+    members = ("Armenia", "Białoruś", "Kazachstan", "Kirgistan", "Rosja", "Tadżykistan")
+    references = (
+        Reference("ODKB 2022", members, ("Uzbekistan", "Turkmenistan"), (("Kirgizja", "Kirgistan"),
+                  ("Turkmenia", "Turkmenistan")), "Karta ODKB"),
+        Reference("sąsiedzi", ("Rosja", "Kazachstan"), ("Polska",), (), "mapa"),
+    )
+    topic = Topic("csto", "csto", "ODKB", ("ODKB", "CSTO", "Organizacja Układu o Bezpieczeństwie Zbiorowym"),
+                  "…", "…", (), Path("topics/csto.toml"), "0", references[:rng.randrange(1, 3)])
+    articles = [
+        Article(f"a{n}", "t", "o", date(2022, 1, 1), "day", None, None, None, "pl", (), None, (), (),
+                random_body(rng), rng.randrange(1, 9), Path(f"articles/a{n}.md"), "0")
+        for n in range(12)
+    ]
+    expected = lists_by_definition(topic, articles)
+    assert check_lists(topic, articles) == expected
+    if seed == 0:
+        assert expected, "the random articles hold flagged lists"
+
+
+def test_fold_text_is_fold() -> None:
+    rng = random.Random(5)
+    alphabet = "aąbcćdeęfghijklłmnńoópqrsśtuvwxyzźżAĄĆĘŁŃÓŚŹŻ „”–—…éüïçÅæß İ ǅ ﬁ ²½ \u0301\u0327 x̌\n"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60)))
+        assert fold_text(text) == lemmas.fold(text), text
