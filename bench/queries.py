@@ -180,7 +180,9 @@ def load(work: Path, facts: int) -> tuple[Briefing, Path, float]:
         write_corpus(articles, content)
     started = time.perf_counter()
     briefing = Briefing.load(content, data, ZoneInfo("Europe/Warsaw"), clock=lambda: TODAY)
-    return briefing, data, time.perf_counter() - started
+    loaded = time.perf_counter() - started
+    briefing.warm_up().join()  # as the bot does at start (bot/app.py), in the background
+    return briefing, data, loaded
 
 
 def index_build(briefing: Briefing) -> tuple[float, float]:

@@ -329,8 +329,13 @@ def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply
     facts = knowledge.on_this_day(month, day, before=request.today)
     if not facts:
         return notice(t(language, "onthisday.empty", day=label), title=title)
-    def suffix(fact: Fact) -> str:  # after the date
-        return f" · {years_ago(language, request.today.year - fact.value.start.year)}"
+    ago: dict[int, str] = {}
+
+    def suffix(fact: Fact) -> str:  # after the date; the same few years for every fact
+        years = request.today.year - fact.value.start.year
+        if years not in ago:
+            ago[years] = f" · {years_ago(language, years)}"
+        return ago[years]
 
     return _fact_pages(knowledge, Card(title=title), knowledge.positions(facts), language, suffix)
 
