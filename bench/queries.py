@@ -39,7 +39,8 @@ from bench.corpus import write_corpus
 from bot.core import lemmas
 from bot.core.knowledge import Knowledge
 from bot.core.service import Briefing
-from bot.core.store import SHARDS, FactStore, PickleStorage
+from bot.core.storage import PickleStorage
+from bot.core.store import SHARDS, FactStore
 from bot.render.telegram import render_html
 
 FACTS_PER_ARTICLE = 24.3  # what bench/corpus.py yields, measured
@@ -92,7 +93,7 @@ class Plain:
     def __init__(self, data_dir: Path, today: date) -> None:
         store = FactStore(data_dir)
         self.paths = store.shard_paths()
-        self.keys_paths = [p for p in (store.keys_path(i) for i in range(SHARDS)) if p.is_file()]
+        self.keys_paths = [p for p in (store.path(i, "keys") for i in range(SHARDS)) if p.is_file()]
         self.today = today
 
     def search(self, condition: QueryLike, table: str = "facts") -> list[dict[str, Any]]:
@@ -186,11 +187,13 @@ def load(work: Path, facts: int) -> tuple[Briefing, Path, float]:
 
 
 def index_build(briefing: Briefing) -> tuple[float, float]:
-    """Seconds for ``Knowledge.build`` over the loaded facts, and for the search-key index."""
+    """Seconds for ``Knowledge.build`` over the loaded facts, and for what it builds on first use
+    (the search-key index and the figure groups, reading their files)."""
     content, sync = briefing.content, briefing.sync
     gc.collect()
     started = time.perf_counter()
-    knowledge = Knowledge.build(content.articles, content.topics, sync.facts, sync.figures, content.quantities)
+    knowledge = Knowledge.build(content.articles, content.topics, sync.facts, (), content.quantities,
+                                deferred=briefing.knowledge.deferred)  # keys and figures read from the store
     built = time.perf_counter() - started
     started = time.perf_counter()
     knowledge.warm_up()

@@ -9,7 +9,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.core import lemmas
 from bot.core.content import Article, Topic
@@ -19,6 +19,14 @@ from bot.core.figures import FigureGroup, Quantity, SourcedFigure, group_figures
 from bot.core.references import ListFlag, check_lists
 
 T = TypeVar("T")
+
+
+class Deferred(Protocol):
+    """What a fact store reads from disk on first use rather than at start-up."""
+
+    def search_keys(self) -> Iterable[tuple[str, Sequence[str]]]: ...
+
+    def figures(self) -> list[SourcedFigure]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +44,9 @@ class Knowledge:
     facts: list[Fact]  # in date order
     figures: list[SourcedFigure] = field(default_factory=list)
     quantities: tuple[Quantity, ...] = ()
-    #: Where the facts' search keys come from when the facts do not carry them: the fact store
-    #: keeps them apart and reads them on first search (see ``store.FactStore.search_keys``).
-    search_keys: Callable[[], Iterable[tuple[str, Sequence[str]]]] | None = field(default=None, repr=False)
+    #: What a fact store reads on first use instead of at start-up (the search keys, which
+    #: stored facts then lack, and the figures); None when facts and figures are given whole.
+    deferred: Deferred | None = field(default=None, repr=False)
     by_id: dict[str, Fact] = field(init=False)
     _starts: list[date] = field(init=False)
     _by_month_day: dict[tuple[int, int], list[Fact]] = field(init=False)
@@ -51,12 +59,11 @@ class Knowledge:
     @classmethod
     def build(cls, articles: list[Article] | tuple[Article, ...], topics: list[Topic] | tuple[Topic, ...],
               facts: list[Fact] | tuple[Fact, ...], figures: list[SourcedFigure] | tuple[SourcedFigure, ...] = (),
-              quantities: tuple[Quantity, ...] = (),
-              search_keys: Callable[[], Iterable[tuple[str, Sequence[str]]]] | None = None) -> Knowledge:
+              quantities: tuple[Quantity, ...] = (), deferred: Deferred | None = None) -> Knowledge:
         ordered_articles = sorted(articles, key=lambda a: (a.published, a.id))
         ordered = sorted(facts, key=FACT_ORDER)
         return cls({a.id: a for a in ordered_articles}, {t.id: t for t in topics}, ordered, list(figures), quantities,
-                   search_keys)
+                   deferred)
 
     def __post_init__(self) -> None:
         self.by_id = {f.id: f for f in self.facts}
@@ -79,13 +86,13 @@ class Knowledge:
         is the costliest index (about 1.5 s at 250,000 facts); ``warm_up`` builds it in advance.
         """
         found: defaultdict[str, list[int]] = defaultdict(list)
-        if self.search_keys is None:
+        if self.deferred is None:
             for index, fact in enumerate(self.facts):
                 for key in fact.keys:
                     found[key].append(index)
             return found
         position = {f.id: i for i, f in enumerate(self.facts)}
-        for fact_id, keys in self.search_keys():
+        for fact_id, keys in self.deferred.search_keys():
             index = position.get(fact_id)
             if index is not None:
                 for key in keys:
@@ -97,6 +104,7 @@ class Knowledge:
     def warm_up(self) -> None:
         """Build the indexes that are otherwise built on first use."""
         self._by_key
+        self._figure_groups
 
     # --- facts ---------------------------------------------------------------------------------
 
@@ -205,7 +213,8 @@ class Knowledge:
 
     @cached_property
     def _figure_groups(self) -> list[FigureGroup]:
-        return group_figures(self.figures, self.quantities)
+        figures = self.deferred.figures() if self.deferred is not None else self.figures
+        return group_figures(figures, self.quantities)
 
     def figure_groups(self, topic: str | None = None) -> list[FigureGroup]:
         """Each quantity's figures side by side; of a topic, when given."""

@@ -53,8 +53,8 @@ class Briefing:
             content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS),
                                    known=store.parsed_articles())
             sync = store.sync(content)
-            knowledge = Knowledge.build(content.articles, content.topics, sync.facts, sync.figures,
-                                        content.quantities, store.search_keys)
+            knowledge = Knowledge.build(content.articles, content.topics, sync.facts, (), content.quantities,
+                                        deferred=store)
             # What was just loaded lives as long as the process: keep the cycle collector off it.
             gc.freeze()
         for problem in content.problems:

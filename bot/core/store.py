@@ -1,19 +1,26 @@
 """The fact store: TinyDB files under ``data/facts/``, derived from content.
 
-The store is split into shards by article id (a hash picks the shard), each a TinyDB database
-with the tables ``meta``, ``articles`` (each file's hash and its parsed front matter),
-``facts`` (one document per fact) and ``figures``, and beside it a second TinyDB file with the
-facts' search keys (table ``keys``: fact id and keys). The keys are half the bytes and most of
-the reading time of a store, and only ``/search`` needs them, so start-up leaves them on disk
-and the search index reads them on first use (see ``Knowledge.warm_up``). It is rebuilt when content changes and only
-then, one article at a time: an article whose file did not change keeps its facts (and their
-ids) without being read again, and only the shards that hold a changed article are written.
-Each shard is written whole to a temporary file and renamed over the old one, so a crash
-mid-write leaves the previous shard; a shard that cannot be read is rebuilt. The store is read
-once at start-up and queried in memory (see ``knowledge.py``).
+Layout. The store is split into shards by article id (a hash picks the shard); each shard is
+three TinyDB files (``PickleStorage``):
 
-Extraction is spread over worker processes when many articles need it (a full build), since it
-is pure Python and CPU-bound.
+- ``shard-NN.db``: tables ``meta``, ``articles`` (file name, hash, parsed front matter) and
+  ``facts`` (one document per fact: the fields of ``facts --json`` with the figures as objects,
+  plus line, mention and printed text);
+- ``shard-NN.keys.db``: table ``keys`` (fact id and its search keys);
+- ``shard-NN.figures.db``: table ``figures`` (one document per figure, with its source).
+
+Start-up reads only the first kind. The search keys are most of a store's bytes and reading
+time and only ``/search`` needs them; the figures only ``/figures`` and topic cards. Those are
+read on first use, which a running bot does in the background right after start
+(``Briefing.warm_up``). All three files of a shard carry the same ``generation``: the side files
+are written first, so a crash between the writes leaves side files that the old shard does not
+accept, and that shard is rebuilt.
+
+Rebuilds. The store is brought in line with content at every start, one article at a time: an
+article whose file did not change keeps its parsed front matter and its facts (and their ids)
+without being read again, and only shards that hold a changed, new or removed article are
+written, each whole to a temporary file renamed over the old one. A shard that cannot be read
+is rebuilt.
 """
 
 from __future__ import annotations
@@ -21,25 +28,23 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
-import multiprocessing
-import os
 import pickle
 import uuid
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
-from tinydb.storages import Storage
 
-from bot.core.content import Article, Content, Topic
+from bot.core.content import Article, Content
 from bot.core.errors import StoreError
-from bot.core.facts import EXTRACTOR_VERSION, FACT_ORDER, Extraction, Fact, TopicMatcher, extract, fact_id
-from bot.core.figures import Quantity, QuantityMatcher, SourcedFigure
+from bot.core.extraction_pool import extract_all
+from bot.core.facts import EXTRACTOR_VERSION, FACT_ORDER, Fact, fact_id
+from bot.core.figures import SourcedFigure
+from bot.core.storage import PickleStorage
 
 log = logging.getLogger(__name__)
 
@@ -47,52 +52,14 @@ STORE_DIR = "facts"
 #: Enough that one changed article rewrites a small part of a large store.
 SHARDS = 16
 #: Bump when the layout of the documents changes.
-FORMAT = 6
-#: Below this many articles to extract, worker processes cost more than they save.
-PARALLEL_FROM = 64
-CHUNK = 32
-
-
-class PickleStorage(Storage):
-    """A TinyDB storage in Python's pickle format, written atomically (temporary file, fsync, rename).
-
-    TinyDB's JSON storage would hold the same documents, but at 250,000 facts that is ~150 MB
-    that takes ~4 s to parse, because every fact repeats its article id, topics and search keys;
-    pickle writes each repeated string once (~25 MB, ~1 s) and keeps dates as dates. Pickle runs
-    code named in the file, which is acceptable here only because the store is the bot's own
-    derived data in its own data folder: never load a store from anyone else.
-    """
-
-    def __init__(self, path: str | Path, access_mode: str = "r+") -> None:
-        super().__init__()
-        self.path = Path(path)
-        self.access_mode = access_mode
-
-    def read(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            with open(self.path, "rb") as handle:
-                data = pickle.load(handle)
-        except FileNotFoundError:
-            return None
-        if not isinstance(data, dict):
-            raise ValueError(f"{self.path} is not a TinyDB database")
-        return data
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        if self.access_mode == "r":
-            raise OSError(f"{self.path} was opened read-only")
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        with open(temporary, "wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path)
+FORMAT = 7
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, StopIteration,
+               EOFError, pickle.UnpicklingError)
 
 
 @dataclass(frozen=True, slots=True)
 class SyncResult:
-    facts: tuple[Fact, ...]
-    figures: tuple[SourcedFigure, ...]
+    facts: tuple[Fact, ...]  # without their search keys: see ``FactStore.search_keys``
     rebuilt: bool  # whether any store file was written
     extracted_articles: int  # articles whose facts were extracted anew
     written_shards: int = 0
@@ -100,13 +67,13 @@ class SyncResult:
 
 @dataclass
 class _Entry:
-    """One article as stored: its file's hash, the parsed article, its facts and figures."""
+    """One article as stored."""
 
-    sha256: str
+    sha256: str  # of the file
     article: Article
-    facts: list[Fact] = field(default_factory=list)  # without their keys
-    figures: list[SourcedFigure] = field(default_factory=list)
-    keys: list[tuple[str, ...]] | None = None  # each fact's search keys, once read or extracted
+    facts: list[Fact]  # without their search keys
+    keys: list[tuple[str, ...]] | None = None  # each fact's, once read or extracted
+    figures: list[SourcedFigure] | None = None  # once read or extracted
 
 
 @dataclass
@@ -114,7 +81,7 @@ class _Shard:
     content_key: str
     topic_ids: tuple[str, ...]
     entries: dict[str, _Entry]
-    generation: str = ""  # written to both files of the shard, to tell a stale keys file
+    generation: str = ""
 
 
 def _content_key(content: Content) -> str:
@@ -132,8 +99,8 @@ def shard_of(article_id: str) -> int:
 def no_gc() -> Iterator[None]:
     """Turn off the cycle collector while building many objects that form no cycles.
 
-    Otherwise it walks the growing heap again and again: reading 250,000 facts takes ~2.5 s
-    with it and ~1 s without.
+    Otherwise it walks the growing heap again and again: reading 250,000 facts takes about
+    twice as long with it.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -144,92 +111,61 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _tables(path: Path) -> dict[str, dict[str, Any]]:
+    """A TinyDB file's tables as stored (TinyDB's ``Table.all`` would copy every document)."""
+    with TinyDB(path, storage=PickleStorage, access_mode="r") as db:
+        return db.storage.read() or {}
+
+
+def _meta(tables: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return next(iter(tables["meta"].values()))  # type: ignore[no-any-return]
+
+
 class FactStore:
     def __init__(self, data_dir: Path) -> None:
         self.folder = data_dir / STORE_DIR
         self._shards: dict[int, _Shard | None] | None = None
 
-    def shard_path(self, index: int) -> Path:
-        return self.folder / f"shard-{index:02d}.db"
-
-    def keys_path(self, index: int) -> Path:
-        return self.folder / f"shard-{index:02d}.keys.db"
+    def path(self, index: int, part: str = "") -> Path:
+        """Shard ``index``'s main file, or its ``"keys"`` or ``"figures"`` file."""
+        return self.folder / (f"shard-{index:02d}.{part}.db" if part else f"shard-{index:02d}.db")
 
     def shard_paths(self) -> list[Path]:
-        """The store's files that exist, for whoever wants to query them with TinyDB directly
-        (the keys files are ``keys_path``)."""
-        return [p for p in (self.shard_path(i) for i in range(SHARDS)) if p.is_file()]
+        """The shards' main files that exist, for whoever wants to query them with TinyDB
+        directly (``path(i, "keys")`` and ``path(i, "figures")`` name the others)."""
+        return [p for p in (self.path(i) for i in range(SHARDS)) if p.is_file()]
 
-    # --- reading ---------------------------------------------------------------------------------
+    # --- reading at start-up ---------------------------------------------------------------------
 
     def _stored(self) -> dict[int, _Shard | None]:
-        """Every shard as stored (None where missing or unreadable); read once."""
+        """Every shard's main file as stored (None where missing or unreadable); read once."""
         if self._shards is None:
             with no_gc():
                 self._shards = {i: self._read_shard(i) for i in range(SHARDS)}
         return self._shards
 
     def _read_shard(self, index: int) -> _Shard | None:
-        path = self.shard_path(index)
+        path = self.path(index)
         if not path.is_file():
             return None
         try:
-            with TinyDB(path, storage=PickleStorage, access_mode="r") as db:
-                # The storage's tables as they are: TinyDB's Table.all() would copy every
-                # document into a Document first.
-                tables = db.storage.read() or {}
-            meta = next(iter(tables.get("meta", {}).values()))
+            tables = _tables(path)
+            meta = _meta(tables)
             if meta.get("format") != FORMAT:
                 return None
-            entries = {doc["id"]: _Entry(doc["sha256"], doc["parsed"]) for doc in tables["articles"].values()}
+            entries = {doc["id"]: _Entry(doc["sha256"], doc["parsed"], []) for doc in tables["articles"].values()}
             for record in tables["facts"].values():
                 entries[record["article"]].facts.append(Fact.from_record(record))
-            for record in tables["figures"].values():
-                entries[record["article"]].figures.append(SourcedFigure.from_record(record))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration,
-                EOFError, pickle.UnpicklingError) as error:
+        except _UNREADABLE as error:
             log.warning("fact store shard %s is unreadable (%s); rebuilding it", path, error)
             return None
-        if not self.keys_path(index).is_file():
+        if not all(self.path(index, part).is_file() for part in ("keys", "figures")):
             return None
-        return _Shard(meta["content_key"], tuple(meta.get("topic_ids", ())), entries, meta["generation"])
-
-    def _read_keys(self, index: int, generation: str) -> dict[str, tuple[str, ...]] | None:
-        """A shard's search keys by fact id; None if the file is missing, unreadable or not of
-        the same write as the shard (a crash between the two writes)."""
-        path = self.keys_path(index)
-        try:
-            with TinyDB(path, storage=PickleStorage, access_mode="r") as db:
-                tables = db.storage.read() or {}
-            meta = next(iter(tables["meta"].values()))
-            if meta.get("generation") != generation:
-                raise ValueError("written by another build than its shard")
-            return {doc["id"]: doc["keys"] for doc in tables["keys"].values()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration,
-                EOFError, pickle.UnpicklingError) as error:
-            log.warning("search keys %s are unreadable (%s)", path, error)
-            return None
-
-    def search_keys(self) -> Iterator[tuple[str, tuple[str, ...]]]:
-        """Every stored fact's id and search keys, read from disk now (see the module docstring).
-
-        A shard whose keys cannot be read is left out and removed, so that the next start
-        rebuilds it; its facts are not found by /search until then.
-        """
-        for index, shard in self._stored().items():
-            if shard is None or not shard.entries:
-                continue
-            keys = self._read_keys(index, shard.generation)
-            if keys is None:
-                log.error("the facts of %s are not searchable until the next start, which rebuilds them",
-                          self.shard_path(index))
-                self.shard_path(index).unlink(missing_ok=True)
-                continue
-            yield from keys.items()
+        return _Shard(meta["content_key"], tuple(meta["topic_ids"]), entries, meta["generation"])
 
     def parsed_articles(self) -> dict[tuple[str, str, tuple[str, ...]], Article]:
         """Articles parsed by an earlier build, for ``load_content(known=...)``: by file name,
-        file hash and the topic ids they were validated against."""
+        file hash and the topic ids they were checked against."""
         found = {}
         for shard in self._stored().values():
             if shard is not None:
@@ -237,11 +173,50 @@ class FactStore:
                     found[(entry.article.path.name, entry.sha256, shard.topic_ids)] = entry.article
         return found
 
+    # --- reading on first use ------------------------------------------------------------------
+
+    def _read_side(self, index: int, part: str, generation: str) -> dict[str, Any] | None:
+        """A side file's documents; None if missing, unreadable or not of the shard's write."""
+        path = self.path(index, part)
+        try:
+            tables = _tables(path)
+            if _meta(tables).get("generation") != generation:
+                raise ValueError("written by another build than its shard")
+            return tables[part]
+        except _UNREADABLE as error:
+            log.warning("fact store file %s is unreadable (%s)", path, error)
+            return None
+
+    def _side_documents(self, part: str) -> Iterator[dict[str, Any]]:
+        """Every current shard's documents of one side file.
+
+        A shard whose file cannot be read is left out and removed, so that the next start
+        rebuilds it; until then its facts lack what that file holds.
+        """
+        for index, shard in self._stored().items():
+            if shard is None or not shard.entries:
+                continue
+            with no_gc():
+                documents = self._read_side(index, part, shard.generation)
+            if documents is None:
+                log.error("%s: %s missing until the next start, which rebuilds the shard", self.path(index), part)
+                self.path(index).unlink(missing_ok=True)
+                continue
+            yield from documents.values()
+
+    def search_keys(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """Every stored fact's id and search keys, read from disk now."""
+        for document in self._side_documents("keys"):
+            yield document["id"], document["keys"]
+
+    def figures(self) -> list[SourcedFigure]:
+        """Every stored figure, read from disk now."""
+        return [SourcedFigure.from_record(document) for document in self._side_documents("figures")]
+
     # --- syncing ---------------------------------------------------------------------------------
 
     def sync(self, content: Content) -> SyncResult:
-        """Bring the store in line with ``content`` and return every fact (without search keys:
-        ``search_keys`` reads those)."""
+        """Bring the store in line with ``content`` and return every fact."""
         key = _content_key(content)
         topic_ids = tuple(sorted(t.id for t in content.topics))
         stored = self._stored()
@@ -252,23 +227,14 @@ class FactStore:
         wanted: dict[int, dict[str, str]] = {i: {} for i in range(SHARDS)}  # article id -> file hash
         for article in content.articles:
             wanted[shard_of(article.id)][article.id] = article.sha256
-        to_write = {i for i in range(SHARDS) if not _up_to_date(stored[i], wanted[i], content, key, topic_ids)}
-        # A shard that is written again needs the keys of the articles it keeps; where they
-        # cannot be read, those articles are extracted again.
+        names = {a.id: a.path.name for a in content.articles}
+        to_write = {i for i in range(SHARDS) if not _up_to_date(stored[i], wanted[i], names, key, topic_ids)}
         for index in to_write:
-            shard = stored[index]
-            if shard is None or shard.content_key != key:
-                continue
-            keys = self._read_keys(index, shard.generation)
-            for article_id, entry in shard.entries.items():
-                if keys is None or any(f.id not in keys for f in entry.facts):
-                    reusable.pop(article_id, None)
-                else:
-                    entry.keys = [keys[f.id] for f in entry.facts]
+            self._complete(index, reusable)
 
         fresh_articles = [a for a in content.articles
                           if a.id not in reusable or reusable[a.id].sha256 != a.sha256]
-        extractions = _extract_all(fresh_articles, content.topics, content.quantities)
+        extractions = extract_all(fresh_articles, content.topics, content.quantities)
         entries: dict[str, _Entry] = {}
         kept_ids: set[str] = set()
         for article in content.articles:
@@ -279,108 +245,98 @@ class FactStore:
         for article, extraction in zip(fresh_articles, extractions):
             facts = _unique_ids(kept_ids, extraction.facts)
             entries[article.id] = _Entry(article.sha256, article, [replace(f, keys=()) for f in facts],
-                                         extraction.figures, [f.keys for f in facts])
+                                         [f.keys for f in facts], extraction.figures)
 
         shards: dict[int, _Shard] = {}
         for index in range(SHARDS):
+            shard = stored[index] if index not in to_write else None
+            if shard is None:
+                shard = _Shard(key, topic_ids, {}, uuid.uuid4().hex)
+            shard.entries = {i: entries[i] for i in wanted[index]}
             if index in to_write:
-                shard = _Shard(key, topic_ids, {i: entries[i] for i in wanted[index]}, uuid.uuid4().hex)
                 self._write_shard(index, shard)
-            else:
-                shard = stored[index] or _Shard(key, topic_ids, {})
-                shard.entries = {i: entries[i] for i in wanted[index]}
             shards[index] = shard
-        self._shards = shards
+        self._shards = dict(shards)
         facts = tuple(f for a in content.articles for f in entries[a.id].facts)
-        figures = tuple(f for a in content.articles for f in entries[a.id].figures)
         if to_write:
             log.info("fact store: %d facts, %d articles extracted, %d of %d shards written",
                      len(facts), len(fresh_articles), len(to_write), SHARDS)
-        return SyncResult(facts, figures, rebuilt=bool(to_write), extracted_articles=len(fresh_articles),
+        return SyncResult(facts, rebuilt=bool(to_write), extracted_articles=len(fresh_articles),
                           written_shards=len(to_write))
 
+    def _complete(self, index: int, reusable: dict[str, _Entry]) -> None:
+        """Read a shard's side files for the articles it keeps when it is written again; those
+        whose keys or figures cannot be read are extracted again instead."""
+        shard = self._stored()[index]
+        if shard is None:
+            return
+        mine = [i for i in shard.entries if i in reusable]
+        if not mine:
+            return
+        keys = self._read_side(index, "keys", shard.generation)
+        figures = self._read_side(index, "figures", shard.generation)
+        if keys is None or figures is None:
+            for article_id in mine:
+                del reusable[article_id]
+            return
+        by_fact = {doc["id"]: doc["keys"] for doc in keys.values()}
+        by_article: dict[str, list[SourcedFigure]] = {i: [] for i in mine}
+        for doc in figures.values():
+            if doc["article"] in by_article:
+                by_article[doc["article"]].append(SourcedFigure.from_record(doc))
+        for article_id in mine:
+            entry = reusable[article_id]
+            if all(f.id in by_fact for f in entry.facts):
+                entry.keys = [by_fact[f.id] for f in entry.facts]
+                entry.figures = by_article[article_id]
+            else:
+                del reusable[article_id]
+
     def _write_shard(self, index: int, shard: _Shard) -> None:
-        """The keys file first, then the shard: a crash between the two leaves the old shard,
-        whose generation the new keys file does not have."""
-        path = self.shard_path(index)
+        """The side files first, then the main file (see the module docstring)."""
         entries = sorted(shard.entries.items())
         meta = {"content_key": shard.content_key, "format": FORMAT, "extractor": EXTRACTOR_VERSION,
                 "topic_ids": shard.topic_ids, "generation": shard.generation}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if not entries:
-                path.unlink(missing_ok=True)
-                self.keys_path(index).unlink(missing_ok=True)
+                for part in ("", "keys", "figures"):
+                    self.path(index, part).unlink(missing_ok=True)
                 return
-            # CachingMiddleware: TinyDB writes the storage once, on close, not once per table.
-            keys = TinyDB(self.keys_path(index), storage=CachingMiddleware(PickleStorage))
-            keys.drop_tables()
-            keys.table("meta").insert(meta)
-            keys.table("keys").insert_multiple({"id": f.id, "keys": k} for _, e in entries
-                                               for f, k in zip(e.facts, e.keys or ()))
-            keys.close()
-            db = TinyDB(path, storage=CachingMiddleware(PickleStorage))
-            db.drop_tables()
-            db.table("meta").insert(meta)
-            db.table("articles").insert_multiple(
-                {"id": i, "file": e.article.path.name, "sha256": e.sha256, "parsed": replace(e.article, body="")}
-                for i, e in entries)  # the text is in the file, which is read anyway to hash it
+            _write(self.path(index, "keys"), meta, "keys",
+                   ({"id": f.id, "keys": k} for _, e in entries for f, k in zip(e.facts, e.keys or ())))
+            _write(self.path(index, "figures"), meta, "figures",
+                   (f.to_record() for _, e in entries for f in e.figures or ()))
+            articles = ({"id": i, "file": e.article.path.name, "sha256": e.sha256,
+                         "parsed": replace(e.article, body="")}  # the text is in the file, read anyway to hash it
+                        for i, e in entries)
             facts = sorted((f for _, e in entries for f in e.facts), key=FACT_ORDER)  # cheap to merge at start
-            db.table("facts").insert_multiple(f.to_record() for f in facts)
-            db.table("figures").insert_multiple(f.to_record() for _, e in entries for f in e.figures)
-            db.close()
+            _write(self.path(index), meta, "articles", articles, facts=(f.to_record() for f in facts))
         except OSError as error:
-            raise StoreError(f"cannot write the fact store {path}: {error.strerror or error}") from error
+            raise StoreError(f"cannot write the fact store {self.path(index)}: {error.strerror or error}") from error
 
 
-def _up_to_date(stored: _Shard | None, wanted: dict[str, str], content: Content, key: str,
+def _write(path: Path, meta: dict[str, Any], table: str, documents: Iterator[dict[str, Any]],
+           **more: Iterator[dict[str, Any]]) -> None:
+    # CachingMiddleware: TinyDB writes the storage once, on close, not once per insert.
+    db = TinyDB(path, storage=CachingMiddleware(PickleStorage))
+    db.drop_tables()
+    db.table("meta").insert(meta)
+    db.table(table).insert_multiple(documents)
+    for name, rest in more.items():
+        db.table(name).insert_multiple(rest)
+    db.close()
+
+
+def _up_to_date(stored: _Shard | None, wanted: dict[str, str], names: dict[str, str], key: str,
                 topic_ids: tuple[str, ...]) -> bool:
     """Whether a shard as stored holds exactly the wanted articles (id -> file hash), built for
-    the same topics and extractor, under the same file names."""
+    the same topics and extractor, from files of the same names."""
     if stored is None:
         return not wanted  # a shard with no articles need not exist
-    if stored.content_key != key or stored.topic_ids != topic_ids:
-        return False
-    if {i: e.sha256 for i, e in stored.entries.items()} != wanted:
-        return False
-    names = {a.id: a.path.name for a in content.articles}
-    return all(stored.entries[i].article.path.name == names[i] for i in wanted)
-
-
-# --- extraction, in worker processes when it pays ----------------------------------------------------
-
-_WORKER_MATCHERS: tuple[TopicMatcher, tuple[QuantityMatcher, ...]] | None = None
-
-
-def _matchers(topics: Sequence[Topic], quantities: Sequence[Quantity]) -> tuple[TopicMatcher, tuple[QuantityMatcher, ...]]:
-    return TopicMatcher(topics), tuple(QuantityMatcher.of(q) for q in quantities)
-
-
-def _start_worker(topics: Sequence[Topic], quantities: Sequence[Quantity]) -> None:
-    global _WORKER_MATCHERS
-    _WORKER_MATCHERS = _matchers(topics, quantities)
-
-
-def _extract_chunk(articles: list[Article]) -> list[Extraction]:
-    assert _WORKER_MATCHERS is not None
-    return [extract(article, *_WORKER_MATCHERS) for article in articles]
-
-
-def _extract_all(articles: list[Article], topics: Sequence[Topic], quantities: Sequence[Quantity]) -> list[Extraction]:
-    """Each article's extraction, in order."""
-    if not articles:
-        return []
-    workers = min(os.cpu_count() or 1, 8)
-    if len(articles) < PARALLEL_FROM or workers < 2:
-        matchers = _matchers(topics, quantities)
-        return [extract(article, *matchers) for article in articles]
-    chunks = [articles[i:i + CHUNK] for i in range(0, len(articles), CHUNK)]
-    # "spawn": a forked child would inherit the parent's threads' locks (the lemma warm-up's,
-    # the adapters') in whatever state they were.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_start_worker, initargs=(tuple(topics), tuple(quantities))) as pool:
-        with no_gc():
-            return [extraction for chunk in pool.map(_extract_chunk, chunks) for extraction in chunk]
+    return (stored.content_key == key and stored.topic_ids == topic_ids
+            and {i: e.sha256 for i, e in stored.entries.items()} == wanted
+            and all(stored.entries[i].article.path.name == names[i] for i in wanted))
 
 
 def _unique_ids(taken: set[str], fresh: list[Fact]) -> list[Fact]:

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from tinydb import Query, TinyDB
 
+from bot.core import extraction_pool
 from bot.core import store as store_module
 from bot.core.content import load_content
 from bot.core.facts import TopicMatcher, extract
-from bot.core.store import FactStore, PickleStorage, SyncResult, shard_of
+from bot.core.storage import PickleStorage
+from bot.core.store import FactStore, SyncResult, shard_of
 
 
 def _sync(content_dir: Path, data_dir: Path) -> SyncResult:
@@ -27,7 +29,7 @@ def _ids_by_article(facts) -> dict[str, set[str]]:  # type: ignore[no-untyped-de
 
 
 def _mtimes(data_dir: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_mtime_ns for p in FactStore(data_dir).shard_paths()}
+    return {p.name: p.stat().st_mtime_ns for p in FactStore(data_dir).folder.glob("*.db")}
 
 
 def test_first_sync_builds_tinydb_files_that_plain_tinydb_can_query(content_dir: Path, data_dir: Path) -> None:
@@ -38,7 +40,7 @@ def test_first_sync_builds_tinydb_files_that_plain_tinydb_can_query(content_dir:
     stored: list[dict] = []  # type: ignore[type-arg]
     for path in paths:
         with TinyDB(path, storage=PickleStorage, access_mode="r") as db:
-            assert set(db.tables()) == {"meta", "articles", "facts", "figures"}
+            assert set(db.tables()) == {"meta", "articles", "facts"}
             stored += db.table("facts").all()
             # A plain TinyDB query works on the documents as stored.
             assert all("csto" in d["topics"] for d in db.table("facts").search(Query().topics.any(["csto"])))
@@ -48,12 +50,13 @@ def test_first_sync_builds_tinydb_files_that_plain_tinydb_can_query(content_dir:
 
 def test_unchanged_content_is_not_rebuilt(content_dir: Path, data_dir: Path) -> None:
     first = _sync(content_dir, data_dir)
+    figures = FactStore(data_dir).figures()
     before = _mtimes(data_dir)
     second = _sync(content_dir, data_dir)
     assert not second.rebuilt and second.extracted_articles == 0 and second.written_shards == 0
     assert _mtimes(data_dir) == before
     assert {f.id: f for f in second.facts} == {f.id: f for f in first.facts}
-    assert sorted(second.figures, key=repr) == sorted(first.figures, key=repr)
+    assert sorted(FactStore(data_dir).figures(), key=repr) == sorted(figures, key=repr) != []
 
 
 def test_unchanged_files_are_not_parsed_again(content_dir: Path, data_dir: Path) -> None:
@@ -84,7 +87,8 @@ def test_changed_article_alone_is_extracted_and_written(content_dir: Path, data_
     result = _sync(content_dir, data_dir)
     assert result.rebuilt and result.extracted_articles == 1 and result.written_shards == 1
     changed = {name for name, mtime in _mtimes(data_dir).items() if before.get(name) != mtime}
-    assert changed == {f"shard-{shard_of('odkb-w-kazachstanie'):02d}.db"}
+    shard = shard_of("odkb-w-kazachstanie")
+    assert changed == {f"shard-{shard:02d}.db", f"shard-{shard:02d}.keys.db", f"shard-{shard:02d}.figures.db"}
     second = _ids_by_article(result.facts)
     for other in first.keys() - {"odkb-w-kazachstanie"}:
         assert second[other] == first[other]
@@ -148,12 +152,12 @@ def test_worker_processes_extract_what_one_process_does(content_dir: Path, tmp_p
             shutil.copy(source, folder / f"{source.stem}-{copy}.md")
     content = load_content(content_dir)
     serial = FactStore(tmp_path / "serial").sync(content)
-    monkeypatch.setattr(store_module, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(store_module, "CHUNK", 3)
+    monkeypatch.setattr(extraction_pool, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(extraction_pool, "CHUNK", 3)
     parallel = FactStore(tmp_path / "parallel").sync(content)
     assert parallel.extracted_articles == serial.extracted_articles == 20
     assert parallel.facts == serial.facts
-    assert parallel.figures == serial.figures
+    assert FactStore(tmp_path / "parallel").figures() == FactStore(tmp_path / "serial").figures()
     assert dict(FactStore(tmp_path / "parallel").search_keys()) == dict(FactStore(tmp_path / "serial").search_keys())
 
 
@@ -170,32 +174,39 @@ def test_search_keys_are_read_from_their_own_files(content_dir: Path, data_dir: 
     store = FactStore(data_dir)
     hits = []
     for index in range(store_module.SHARDS):
-        if store.keys_path(index).is_file():
-            with TinyDB(store.keys_path(index), storage=PickleStorage, access_mode="r") as db:
+        if store.path(index, "keys").is_file():
+            with TinyDB(store.path(index, "keys"), storage=PickleStorage, access_mode="r") as db:
                 hits += [d["id"] for d in db.table("keys").search(Query().keys.any(["odkb"]))]
     assert sorted(hits) == sorted(i for i, k in keys.items() if "odkb" in k) != []
 
 
-def test_keys_of_another_write_are_not_used_and_their_shard_is_rebuilt(content_dir: Path, data_dir: Path,
-                                                                      tmp_path: Path) -> None:
+@pytest.mark.parametrize("part", ["keys", "figures"])
+def test_side_file_of_another_write_is_not_used_and_its_shard_is_rebuilt(content_dir: Path, data_dir: Path,
+                                                                        tmp_path: Path, part: str) -> None:
     first = _sync(content_dir, data_dir)
     store = FactStore(data_dir)
+    figures = store.figures()
     index = shard_of("odkb-w-kazachstanie")
-    # As after a crash between the two writes of a shard: its keys file from another build.
+    # As after a crash between the writes of a shard: a side file from another build.
     _sync(content_dir, tmp_path / "other")
-    shutil.copy(FactStore(tmp_path / "other").keys_path(index), store.keys_path(index))
+    shutil.copy(FactStore(tmp_path / "other").path(index, part), store.path(index, part))
+    store = FactStore(data_dir)
     store.sync(load_content(content_dir))
-    found = dict(store.search_keys())
-    assert not any(f.article == "odkb-w-kazachstanie" and f.id in found for f in first.facts)
-    assert len(found) < len(first.facts)
+    if part == "keys":
+        found = dict(store.search_keys())
+        assert not any(f.article == "odkb-w-kazachstanie" and f.id in found for f in first.facts)
+        assert 0 < len(found) < len(first.facts)
+    else:
+        assert "odkb-w-kazachstanie" not in {f.article for f in store.figures()}
     result = _sync(content_dir, data_dir)  # the next start rebuilds that shard
     assert result.written_shards == 1 and result.extracted_articles >= 1
     assert set(dict(FactStore(data_dir).search_keys())) == {f.id for f in first.facts}
+    assert sorted(FactStore(data_dir).figures(), key=repr) == sorted(figures, key=repr)
 
 
 def test_missing_keys_file_rebuilds_its_shard(content_dir: Path, data_dir: Path) -> None:
     first = _sync(content_dir, data_dir)
-    FactStore(data_dir).keys_path(shard_of("zamieszki-w-kazachstanie")).unlink()
+    FactStore(data_dir).path(shard_of("zamieszki-w-kazachstanie"), "keys").unlink()
     result = _sync(content_dir, data_dir)
     assert result.written_shards == 1
     assert set(dict(FactStore(data_dir).search_keys())) == {f.id for f in first.facts}

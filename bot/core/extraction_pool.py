@@ -1,0 +1,55 @@
+"""Extraction of many articles at once, spread over worker processes when it pays.
+
+Extraction is pure Python and CPU-bound, so threads would not help; a full build of thousands of
+articles runs in one process per core.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from bot.core.content import Article, Topic
+from bot.core.facts import Extraction, TopicMatcher, extract
+from bot.core.figures import Quantity, QuantityMatcher
+
+#: Below this many articles, starting worker processes costs more than it saves.
+PARALLEL_FROM = 64
+CHUNK = 32
+
+_Matchers = tuple[TopicMatcher, tuple[QuantityMatcher, ...]]
+_WORKER_MATCHERS: _Matchers | None = None
+
+
+def _matchers(topics: Sequence[Topic], quantities: Sequence[Quantity]) -> _Matchers:
+    return TopicMatcher(topics), tuple(QuantityMatcher.of(q) for q in quantities)
+
+
+def _start_worker(topics: Sequence[Topic], quantities: Sequence[Quantity]) -> None:
+    global _WORKER_MATCHERS
+    _WORKER_MATCHERS = _matchers(topics, quantities)
+
+
+def _extract_chunk(articles: list[Article]) -> list[Extraction]:
+    assert _WORKER_MATCHERS is not None
+    return [extract(article, *_WORKER_MATCHERS) for article in articles]
+
+
+def extract_all(articles: list[Article], topics: Sequence[Topic], quantities: Sequence[Quantity]) -> list[Extraction]:
+    """Each article's extraction, in order."""
+    if not articles:
+        return []
+    workers = min(os.cpu_count() or 1, 8)
+    if len(articles) < PARALLEL_FROM or workers < 2:
+        matchers = _matchers(topics, quantities)
+        return [extract(article, *matchers) for article in articles]
+    chunks = [articles[i:i + CHUNK] for i in range(0, len(articles), CHUNK)]
+    # "spawn": a forked child would inherit the parent's threads' locks (the warm-up's, the
+    # adapters') in whatever state they were. (So a script that builds a store must guard its
+    # entry point with ``if __name__ == "__main__":``, as multiprocessing requires.)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(tuple(topics), tuple(quantities))) as pool:
+        return [extraction for chunk in pool.map(_extract_chunk, chunks) for extraction in chunk]
