@@ -46,8 +46,10 @@ log = logging.getLogger(__name__)
 Sender = Callable[[Target, Card], Awaitable[None]]
 #: How many sends of one fan-out may be in flight at once; the platforms' limiters pace them.
 CONCURRENCY = 64
-#: Outcomes are written in batches of this size during a fan-out ...
+#: Outcomes are written in batches of this size during a fan-out, or of a fifth of the fan-out
+#: when that is more (each write is the whole file, so a fixed size makes big fan-outs quadratic) ...
 BATCH = 2000
+WRITES_PER_FAN_OUT = 5
 #: ... or when this many seconds have passed since the last write, when sends are slow.
 FLUSH_SECONDS = 10.0
 #: Delivery records older than this many days are pruned (each chat's latest is kept for its
@@ -254,6 +256,7 @@ class Digests:
         finished: list[tuple[Subscription, Outcome]] = []
         written = time.monotonic()  # a stopwatch for the write cadence, not the business clock
         queue = iter(to_send)  # shared by the workers: each entry is taken once
+        batch = max(self.batch, len(to_send) // WRITES_PER_FAN_OUT)
 
         async def worker() -> None:
             # A few workers rather than a task per chat: 10,000 tasks cost a tenth of a second
@@ -270,7 +273,7 @@ class Digests:
                     outcome = Outcome(subscription.target, day, "failed", type(error).__name__)
                 finished.append((subscription, outcome))
                 outcomes.append(outcome)
-                if len(finished) >= self.batch or time.monotonic() - written >= self.flush_seconds:
+                if len(finished) >= batch or time.monotonic() - written >= self.flush_seconds:
                     self._record(finished[:])
                     finished.clear()
                     written = time.monotonic()
