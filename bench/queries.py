@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import gc
+import os
 import statistics
 import tempfile
 import time
@@ -243,13 +244,16 @@ def time_plain(case: Case, runs: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="facts")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000], help="facts")
     parser.add_argument("--work", type=Path, default=None, help="keep corpora and stores here (default: temporary)")
     parser.add_argument("--runs", type=int, default=300, help="timed calls per query on the bot's side")
     parser.add_argument("--plain-runs", type=int, default=5, help="timed calls per query on the plain side")
     parser.add_argument("--index-sizes", type=int, nargs="*", default=[], help="facts; index build only")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="briefing-bench-"))
+    # Latencies of a millisecond see the scheduler: say how busy the machine was.
+    print(f"queries: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start, "
+          f"{args.runs} timed calls a query (bot), {args.plain_runs} (plain)")
     for size in args.index_sizes:
         briefing, _, loaded = load(work, size)
         built, keys = index_build(briefing)
