@@ -14,9 +14,9 @@ import json
 from functools import partial
 
 import aiohttp
+from telegram._utils.defaultvalue import DefaultValue  # the "not given" sentinel, as PTB's HTTPXRequest uses it
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-from telegram._utils.defaultvalue import DefaultValue  # the sentinel PTB passes for "not given"
 
 #: Timeouts in seconds, PTB's own defaults.
 READ_TIMEOUT = 5.0
