@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from collections.abc import Sequence
+from functools import lru_cache
 from datetime import date
 from operator import attrgetter
 from typing import Any, Literal
 
 from bot.core import lemmas
 from bot.core.content import Article, Erratum, Topic
-from bot.core.dates import DateValue, find_dates
+from bot.core.dates import DateValue, Precision, find_dates
 from bot.core.figures import (
     Figure,
     QuantityMatcher,
@@ -72,10 +73,16 @@ class Fact:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Fact:
         """A fact from its store document, without search keys."""
-        end = record["end"]
-        value = DateValue(date.fromisoformat(record["date"]), record["precision"], end and date.fromisoformat(end))
+        value = _stored_value(record["date"], record["precision"], record["end"])
         return cls(record["id"], value, record["text"], record["quote"], record["article"], tuple(record["topics"]),
                    record["origin"], record["line"], record["mention"], (), tuple(record["figures"]), record["printed"])
+
+
+@lru_cache(maxsize=100_000)
+def _stored_value(start: str, precision: Precision, end: str | None) -> DateValue:
+    """One DateValue for all the stored facts of the same date: a store holds far fewer dates
+    than facts, and building a DateValue costs more than looking one up."""
+    return DateValue(date.fromisoformat(start), precision, date.fromisoformat(end) if end else None)
 
 
 #: Facts in date order (see ``DateValue.order``), then by article, line and id.

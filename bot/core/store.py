@@ -32,7 +32,7 @@ import pickle
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,7 @@ class _Shard:
     topic_ids: tuple[str, ...]
     entries: dict[str, _Entry]
     generation: str = ""
+    ordered: list[Fact] = field(default_factory=list)  # every fact of the shard, in date order
 
 
 def _content_key(content: Content) -> str:
@@ -154,14 +155,17 @@ class FactStore:
             if meta.get("format") != FORMAT:
                 return None
             entries = {doc["id"]: _Entry(doc["sha256"], doc["parsed"], []) for doc in tables["articles"].values()}
+            ordered = []
             for record in tables["facts"].values():
-                entries[record["article"]].facts.append(Fact.from_record(record))
+                fact = Fact.from_record(record)
+                entries[fact.article].facts.append(fact)
+                ordered.append(fact)
         except _UNREADABLE as error:
             log.warning("fact store shard %s is unreadable (%s); rebuilding it", path, error)
             return None
         if not all(self.path(index, part).is_file() for part in ("keys", "figures")):
             return None
-        return _Shard(meta["content_key"], tuple(meta["topic_ids"]), entries, meta["generation"])
+        return _Shard(meta["content_key"], tuple(meta["topic_ids"]), entries, meta["generation"], ordered)
 
     def parsed_articles(self) -> dict[tuple[str, str, tuple[str, ...]], Article]:
         """Articles parsed by an earlier build, for ``load_content(known=...)``: by file name,
@@ -254,10 +258,12 @@ class FactStore:
                 shard = _Shard(key, topic_ids, {}, uuid.uuid4().hex)
             shard.entries = {i: entries[i] for i in wanted[index]}
             if index in to_write:
+                shard.ordered = sorted((f for e in shard.entries.values() for f in e.facts), key=FACT_ORDER)
                 self._write_shard(index, shard)
             shards[index] = shard
         self._shards = dict(shards)
-        facts = tuple(f for a in content.articles for f in entries[a.id].facts)
+        # Shard after shard, each in date order: sorting them all at once is then a cheap merge.
+        facts = tuple(f for shard in shards.values() for f in shard.ordered)
         if to_write:
             log.info("fact store: %d facts, %d articles extracted, %d of %d shards written",
                      len(facts), len(fresh_articles), len(to_write), SHARDS)
@@ -310,8 +316,7 @@ class FactStore:
             articles = ({"id": i, "file": e.article.path.name, "sha256": e.sha256,
                          "parsed": replace(e.article, body="")}  # the text is in the file, read anyway to hash it
                         for i, e in entries)
-            facts = sorted((f for _, e in entries for f in e.facts), key=FACT_ORDER)  # cheap to merge at start
-            _write(self.path(index), meta, "articles", articles, facts=(f.to_record() for f in facts))
+            _write(self.path(index), meta, "articles", articles, facts=(f.to_record() for f in shard.ordered))
         except OSError as error:
             raise StoreError(f"cannot write the fact store {self.path(index)}: {error.strerror or error}") from error
 
