@@ -93,17 +93,20 @@ def _pick(values: Sequence[T], positions: Sequence[int]) -> Sequence[T]:
     return [values[p] for p in positions]
 
 
-def _line_sizes(knowledge: Knowledge, positions: Sequence[int], language: str) -> list[int]:
-    """The ``item_size`` of each fact's line (date label), kept per fact and language once known."""
-    known: list[int] = knowledge.memo(("briefings.line_sizes", language), lambda: [0] * len(knowledge.facts))
-    sizes = list(_pick(known, positions))
-    if 0 in sizes:  # not known yet (no line is empty)
+def _line_costs(knowledge: Knowledge, positions: Sequence[int], language: str) -> list[int]:
+    """What each fact's line (date label) adds to a card that does not cite its article yet: its
+    ``item_size`` and its article's ``source_size``; kept per fact and language once known."""
+    known: list[int] = knowledge.memo(("briefings.line_costs", language), lambda: [0] * len(knowledge.facts))
+    costs = list(_pick(known, positions))
+    if 0 in costs:  # not known yet (no line is empty)
         varying = knowledge.varying_quantities
+        sources = _source_sizes(knowledge, language)
         for index, position in enumerate(positions):
-            if not sizes[index]:
+            if not costs[index]:
                 fact = knowledge.facts[position]
-                sizes[index] = known[position] = item_size(_fact_item(fact, language, None, varying))
-    return sizes
+                costs[index] = known[position] = (item_size(_fact_item(fact, language, None, varying))
+                                                  + sources[fact.article])
+    return costs
 
 
 def _topic_positions(knowledge: Knowledge, topic_id: str) -> list[int]:
@@ -155,11 +158,11 @@ def _fact_cards(knowledge: Knowledge, first: Card, positions: Sequence[int], lan
         return _fact_item(fact, language, label, varying)
 
     def plan() -> list[int]:
-        sizes = _line_sizes(knowledge, positions, language)
+        costs = _line_costs(knowledge, positions, language)
         if suffix:
-            sizes = [size + len(suffix(facts[p])) for size, p in zip(sizes, positions)]
+            costs = [cost + len(suffix(facts[p])) for cost, p in zip(costs, positions)]
         articles = _pick(knowledge.memo(("briefings.fact_articles",), lambda: [f.article for f in facts]), positions)
-        return plan_pages(first, sizes, articles, _source_sizes(knowledge, language))
+        return plan_pages(first, costs, articles, _source_sizes(knowledge, language))
 
     if plan_as is None:
         starts = plan()
@@ -279,9 +282,10 @@ def _article_list(knowledge: Knowledge, language: str) -> PagedItems:
                     label=format_published(article.published, article.published_precision, language),
                     articles=(article.id,))
 
+    sources = _source_sizes(knowledge, language)
     starts = knowledge.memo(("briefings.article_pages", language), lambda: plan_pages(
-        first, [item_size(item_at(i)) for i in range(len(articles))], [a.id for a in articles],
-        _source_sizes(knowledge, language)))
+        first, [item_size(item_at(i)) + sources[a.id] for i, a in enumerate(articles)], [a.id for a in articles],
+        sources))
     return PagedItems(first, len(articles), item_at, starts, source_maker(knowledge, language))
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
-from operator import add
 from typing import overload
 
 from bot.core.dates import DateValue
@@ -184,41 +183,36 @@ def _join(*parts: str | None) -> str | None:
 
 # --- long replies: pages planned from sizes, built when shown -----------------------------------
 
-def plan_pages(first: Card, sizes: Sequence[int], articles: Sequence[str], source_sizes: Mapping[str, int],
+def plan_pages(first: Card, costs: Sequence[int], articles: Sequence[str], source_sizes: Mapping[str, int],
                budget: int = CARD_BUDGET) -> list[int]:
     """Where each page starts when ``paginate`` spreads items over cards: the same greedy split,
-    computed from each item's ``item_size``, its one article and each article's ``source_size``
-    instead of from built cards, so that a reply of 50,000 facts knows its page count without
-    building 10,000 cards. (A tight loop: it runs over every item of a long reply.)
+    computed from sizes instead of built cards, so that a reply of 50,000 facts knows its page
+    count without building 10,000 cards. ``costs[i]`` is what item i adds to a card that does
+    not cite its one article yet (its ``item_size`` plus the article's ``source_size``); on a
+    card that does, the source is not counted again. A tight loop: it runs over every item.
     """
     starts = [0]
     used = first.size
     cited = {source.article_id for source in first.sources}
     blank = 2 * len(first.title)  # later pages: the title only
-    whole = list(map(add, sizes, map(source_sizes.__getitem__, articles)))  # the item and its source
-    if not (first.lines or first.body or first.fields) and sizes:
+    skip = 0
+    if not (first.lines or first.body or first.fields) and costs:
         # paginate puts the first item on a card without lines, body or fields, whatever its size
-        used += whole[0] if articles[0] not in cited else sizes[0]
+        used += costs[0] - (source_sizes[articles[0]] if articles[0] in cited else 0)
         cited.add(articles[0])
         skip = 1
-    else:
-        skip = 0
     index = skip - 1
-    for size, full, article in zip(islice(sizes, skip, None), islice(whole, skip, None),
-                                   islice(articles, skip, None)):
+    for cost, article in zip(islice(costs, skip, None), islice(articles, skip, None)):
         index += 1
+        used += cost
         if article in cited:
-            used += size
-            if used <= budget:
-                continue
-        else:
-            used += full
-            if used <= budget:
-                cited.add(article)
-                continue
+            used -= source_sizes[article]
+        if used <= budget:
+            cited.add(article)
+            continue
         starts.append(index)  # it does not fit: it starts the next page
         cited = {article}
-        used = blank + full
+        used = blank + cost
     return starts
 
 

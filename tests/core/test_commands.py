@@ -277,7 +277,8 @@ def test_planned_pages_are_the_cards_paginate_builds(seed: int) -> None:
         for n in range(rng.randrange(0, 120))
     ]
     sizes = {a: source_size(_source_of(a, 1)) for a in articles}
-    starts = plan_pages(first, [item_size(i) for i in items], [i.articles[0] for i in items], sizes)
+    starts = plan_pages(first, [item_size(i) + sizes[i.articles[0]] for i in items], [i.articles[0] for i in items],
+                        sizes)
     lazy = PagedItems(first, len(items), items.__getitem__, starts, _source_of)
     eager = paginate(first, items, _source_of)
     assert len(lazy) == len(eager)
@@ -302,8 +303,9 @@ def test_a_long_reply_builds_only_the_page_asked_for() -> None:
         return items[index]
 
     first = Card(title="Oś czasu")
-    starts = plan_pages(first, [item_size(i) for i in items], [i.articles[0] for i in items],
-                        {f"a{n}": source_size(_source_of(f"a{n}", 1)) for n in range(7)})
+    sizes = {f"a{n}": source_size(_source_of(f"a{n}", 1)) for n in range(7)}
+    starts = plan_pages(first, [item_size(i) + sizes[i.articles[0]] for i in items], [i.articles[0] for i in items],
+                        sizes)
     pages = Pages([PagedItems(first, len(items), item_at, starts, _source_of)], lambda p, n: f"{p}/{n}")
     assert len(pages) > 50 and not built
     third = pages[2]
