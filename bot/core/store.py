@@ -30,14 +30,13 @@ import hashlib
 import logging
 import pickle
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
-from tinydb.middlewares import CachingMiddleware
 
 from bot.core.content import Article, Content
 from bot.core.errors import StoreError
@@ -309,28 +308,26 @@ class FactStore:
                 for part in ("", "keys", "figures"):
                     self.path(index, part).unlink(missing_ok=True)
                 return
-            _write(self.path(index, "keys"), meta, "keys",
-                   ({"id": f.id, "keys": k} for _, e in entries for f, k in zip(e.facts, e.keys or ())))
-            _write(self.path(index, "figures"), meta, "figures",
-                   (f.to_record() for _, e in entries for f in e.figures or ()))
-            articles = ({"id": i, "file": e.article.path.name, "sha256": e.sha256,
-                         "parsed": replace(e.article, body="")}  # the text is in the file, read anyway to hash it
-                        for i, e in entries)
-            _write(self.path(index), meta, "articles", articles, facts=(f.to_record() for f in shard.ordered))
+            _write(self.path(index, "keys"), {"meta": [meta], "keys": (
+                {"id": f.id, "keys": k} for _, e in entries for f, k in zip(e.facts, e.keys or ()))})
+            _write(self.path(index, "figures"), {"meta": [meta], "figures": (
+                f.to_record() for _, e in entries for f in e.figures or ())})
+            _write(self.path(index), {
+                "meta": [meta],
+                # The article's text is in its file, which is read anyway to hash it.
+                "articles": ({"id": i, "file": e.article.path.name, "sha256": e.sha256,
+                              "parsed": replace(e.article, body="")} for i, e in entries),
+                "facts": (f.to_record() for f in shard.ordered),
+            })
         except OSError as error:
             raise StoreError(f"cannot write the fact store {self.path(index)}: {error.strerror or error}") from error
 
 
-def _write(path: Path, meta: dict[str, Any], table: str, documents: Iterator[dict[str, Any]],
-           **more: Iterator[dict[str, Any]]) -> None:
-    # CachingMiddleware: TinyDB writes the storage once, on close, not once per insert.
-    db = TinyDB(path, storage=CachingMiddleware(PickleStorage))
-    db.drop_tables()
-    db.table("meta").insert(meta)
-    db.table(table).insert_multiple(documents)
-    for name, rest in more.items():
-        db.table(name).insert_multiple(rest)
-    db.close()
+def _write(path: Path, tables: dict[str, Iterable[dict[str, Any]]]) -> None:
+    """A TinyDB database written whole through its storage: the tables TinyDB's own inserts would
+    produce (documents by string id from 1), without TinyDB copying every document on the way."""
+    PickleStorage(path).write({name: {str(i): doc for i, doc in enumerate(documents, 1)}
+                               for name, documents in tables.items()})
 
 
 def _up_to_date(stored: _Shard | None, wanted: dict[str, str], names: dict[str, str], key: str,
