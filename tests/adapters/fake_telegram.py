@@ -12,6 +12,7 @@ records every call, and hands out updates to ``getUpdates`` as the real long pol
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import itertools
 import json
@@ -56,6 +57,7 @@ class _HtmlCheck(HTMLParser):
             self.stack.pop()
 
 
+@functools.lru_cache(maxsize=256)  # a fan-out sends one text to many chats: parse it once
 def check_html(text: str) -> str | None:
     """Why Telegram would reject this HTML, or None."""
     if re.search(r"&(?!(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);)", text):
