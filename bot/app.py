@@ -65,6 +65,8 @@ async def _serve(settings: Settings, briefing: Briefing, state: StateStore) -> N
     router = Router()
     stoppers: list[Callable[[], Awaitable[None]]] = []
     waiters: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
+    if settings.reload_seconds:
+        waiters.append(asyncio.create_task(reload_content(briefing, settings.reload_seconds)))
     scheduler: DigestScheduler | None = None
     try:
         if settings.telegram.token is not None:
@@ -93,6 +95,19 @@ async def _serve(settings: Settings, briefing: Briefing, state: StateStore) -> N
             waiter.cancel()
         for stopper in reversed(stoppers):
             await stopper()
+
+
+async def reload_content(briefing: Briefing, every: float) -> None:
+    """Take in changed content files every ``every`` seconds, in a thread (a reload of a large
+    archive takes a second), for as long as the bot runs. A failed reload is logged and the bot
+    goes on answering from what it had."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            if await asyncio.to_thread(briefing.reload):
+                briefing.warm_up()
+        except (BriefingError, OSError):
+            log.exception("content reload failed; still answering from the content loaded before")
 
 
 async def _start_telegram(settings: Settings, briefing: Briefing, state: StateStore, digests: Digests,

@@ -51,6 +51,8 @@ class Settings(_Section):
     data: Path = DEFAULT_DATA
     language: Literal["pl", "en"] = "pl"
     timezone: str = "Europe/Warsaw"
+    #: How often a running bot looks for added, changed or removed content files (0: never).
+    reload_seconds: float = Field(default=10.0, ge=0)
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     config_file: Path | None = None

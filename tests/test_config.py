@@ -55,6 +55,7 @@ def test_environment_token_is_secret(tmp_path: Path, monkeypatch: pytest.MonkeyP
         ('langauge = "en"', "langauge: unknown key"),
         ('[telegram]\nbase_url = "ftp://x"', "telegram.base_url:"),
         ("[telegram]\nmax_rate = 0", "telegram.max_rate: Input should be greater than 0"),
+        ("reload_seconds = -1", "reload_seconds: Input should be greater than or equal to 0"),
         ('language = "de"', "language:"),
         ("content = ", "invalid TOML"),
     ],

@@ -34,6 +34,7 @@ class ConsoleSession:
         command = text.strip().split(" ", 1)[0].lower()
         if command in ("/next", "/prev"):
             return self._turn(1 if command == "/next" else -1)
+        self.briefing.reload()  # files edited while the chat runs count at once
         reply = self.briefing.ask(text, self.language)
         if reply.language:
             self.language = reply.language  # type: ignore[assignment]

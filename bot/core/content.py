@@ -7,6 +7,7 @@ skipped, and the others still load. The file format is a contract: see README "C
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -399,6 +400,8 @@ def _trimmed(body: str, body_line: int) -> tuple[str, int]:
 def _with_text(stored: Article, path: Path, raw: bytes) -> Article:
     """An article parsed before (the store keeps it without its text) with the text of its file,
     which is cheap to split off; the front matter is what costs to parse and check."""
+    if stored.body:  # parsed in this process
+        return stored if stored.path == path else replace(stored, path=path)
     text = raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
     _, body, body_line = _split_front_matter(text)
     body, _ = _trimmed(body, body_line)
@@ -460,6 +463,25 @@ def _files(folder: Path, suffix: str) -> tuple[list[Path], list[Problem]]:
         else:
             problems.append(Problem(path, 1, f"not a content file: files here must end in {suffix}"))
     return wanted, problems
+
+
+#: Every content file's name, size and modification time: what changes when a file does.
+ContentSignature = tuple[tuple[str, int, int], ...]
+
+
+def content_signature(content_dir: Path) -> ContentSignature:
+    """A cheap look at the content folder (no file is read), to tell whether anything changed."""
+    found = []
+    for folder in (content_dir / "topics", content_dir / "articles", content_dir):
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_file():
+                        info = entry.stat()
+                        found.append((entry.path, info.st_size, info.st_mtime_ns))
+        except OSError:
+            continue  # a missing folder is reported by load_content
+    return tuple(sorted(found))
 
 
 def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozenset(),

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.core import lemmas
 from bot.core.cards import Reply
 from bot.core.commands import BUILTIN_NAMES, Request, handle, menu
-from bot.core.content import Content, load_content
+from bot.core.content import Article, Content, ContentSignature, content_signature, load_content
 from bot.core.i18n import Language
 from bot.core.knowledge import Knowledge
 from bot.core.store import FactStore, SyncResult, no_gc
@@ -31,6 +31,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _build(content_dir: Path, store: FactStore,
+           known: dict[tuple[str, str, tuple[str, ...]], Article]) -> tuple[Content, SyncResult, Knowledge]:
+    with no_gc():
+        content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS), known=known)
+        sync = store.sync(content)
+        knowledge = Knowledge.build(content.articles, content.topics, sync.facts, (), content.quantities,
+                                    deferred=store)
+        # What was just loaded lives as long as the process: keep the cycle collector off it.
+        gc.freeze()
+    for problem in content.problems:
+        log.warning("content file skipped: %s", problem)
+    return content, sync, knowledge
+
+
 @dataclass
 class Briefing:
     content: Content
@@ -39,6 +53,10 @@ class Briefing:
     zone: ZoneInfo
     language: Language = "pl"
     clock: Clock = field(default=utc_now)
+    content_dir: Path | None = None  # where ``reload`` looks for changes
+    store: FactStore | None = None
+    signature: ContentSignature = ()
+    _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def load(cls, content_dir: Path, data_dir: Path, zone: ZoneInfo, language: Language = "pl",
@@ -48,18 +66,29 @@ class Briefing:
         Broken content files are logged and skipped; the rest still load.
         """
         store = FactStore(data_dir)
-        with no_gc():
-            # Files unchanged since the last build are not parsed again: the store has them.
-            content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS),
-                                   known=store.parsed_articles())
-            sync = store.sync(content)
-            knowledge = Knowledge.build(content.articles, content.topics, sync.facts, (), content.quantities,
-                                        deferred=store)
-            # What was just loaded lives as long as the process: keep the cycle collector off it.
-            gc.freeze()
-        for problem in content.problems:
-            log.warning("content file skipped: %s", problem)
-        return cls(content, sync, knowledge, zone, language, clock)
+        signature = content_signature(content_dir)
+        # Files unchanged since the last build are not parsed again: the store has them.
+        content, sync, knowledge = _build(content_dir, store, store.parsed_articles())
+        return cls(content, sync, knowledge, zone, language, clock, content_dir, store, signature)
+
+    def reload(self) -> bool:
+        """Take in content files added, changed or removed since the last look; False when none
+        were. Only the changed files are parsed and extracted and only their shards of the store
+        written; the new knowledge replaces the old at once, so a command asked meanwhile is
+        answered from one or the other, never from half of each."""
+        if self.content_dir is None or self.store is None:
+            return False
+        with self._reloading:
+            signature = content_signature(self.content_dir)
+            if signature == self.signature:
+                return False
+            topic_ids = tuple(sorted(t.id for t in self.content.topics))
+            known = {(a.path.name, a.sha256, topic_ids): a for a in self.content.articles}
+            self.content, self.sync, self.knowledge = _build(self.content_dir, self.store, known)
+            self.signature = signature
+            log.info("content reloaded: %d articles, %d extracted anew, %d facts", len(self.content.articles),
+                     self.sync.extracted_articles, len(self.knowledge.facts))
+            return True
 
     def warm_up(self) -> threading.Thread:
         """Build in the background what is otherwise built on first use (the lemmatiser and the

@@ -29,6 +29,7 @@ import gc
 import hashlib
 import logging
 import pickle
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -125,6 +126,8 @@ class FactStore:
     def __init__(self, data_dir: Path) -> None:
         self.folder = data_dir / STORE_DIR
         self._shards: dict[int, _Shard | None] | None = None
+        # A reload syncs in one thread while a search index may be reading side files in another.
+        self._lock = threading.RLock()
 
     def path(self, index: int, part: str = "") -> Path:
         """Shard ``index``'s main file, or its ``"keys"`` or ``"figures"`` file."""
@@ -196,10 +199,11 @@ class FactStore:
         A shard whose file cannot be read is left out and removed, so that the next start
         rebuilds it; until then its facts lack what that file holds.
         """
-        for index, shard in self._stored().items():
-            if shard is None or not shard.entries:
-                continue
-            with no_gc():
+        for index in range(SHARDS):
+            with self._lock, no_gc():
+                shard = self._stored()[index]
+                if shard is None or not shard.entries:
+                    continue
                 documents = self._read_side(index, part, shard.generation)
             if documents is None:
                 log.error("%s: %s missing until the next start, which rebuilds the shard", self.path(index), part)
@@ -220,6 +224,10 @@ class FactStore:
 
     def sync(self, content: Content) -> SyncResult:
         """Bring the store in line with ``content`` and return every fact."""
+        with self._lock:
+            return self._sync(content)
+
+    def _sync(self, content: Content) -> SyncResult:
         key = _content_key(content)
         topic_ids = tuple(sorted(t.id for t in content.topics))
         stored = self._stored()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from bot.adapters.console import ConsoleSession, run_console
 from bot.core.service import Briefing
+from tests.conftest import WARSAW
 
 
 def test_paging_through_a_long_reply(bundled: Briefing) -> None:
@@ -42,3 +44,13 @@ def test_run_console_until_quit(bundled: Briefing) -> None:
     assert out.startswith("Cześć! Tu briefing-bot")
     assert "ODKB (CSTO) w Kazachstanie" in out
     assert out.count("Cześć! Tu briefing-bot") == 1  # nothing after /quit is answered
+
+
+
+def test_an_article_added_during_the_chat_is_answered(content_dir: Path, data_dir: Path) -> None:
+    session = ConsoleSession(Briefing.load(content_dir, data_dir, WARSAW))
+    assert "Testowa Gazeta" not in session.answer("/sources")
+    (content_dir / "articles" / "lotnisko.md").write_text(
+        '+++\ntitle = "Lotnisko"\noutlet = "Testowa Gazeta"\npublished = 2022-01-20\n+++\n'
+        "W czwartek 13 stycznia 2022 r. otwarto lotnisko.\n", encoding="utf-8")
+    assert "Testowa Gazeta" in session.answer("/sources")

@@ -1,0 +1,88 @@
+"""A running bot takes in content files added, changed or removed, without a restart."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bot.core.service import Briefing
+from bot.core.store import FactStore
+from bot.render.text import render_reply
+from tests.conftest import WARSAW
+
+NEW_ARTICLE = """+++
+title = "Nowe doniesienia z Ałmaty"
+outlet = "Testowa Gazeta"
+published = 2022-01-20
+topics = ["protesty"]
++++
+W czwartek 13 stycznia 2022 r. w Ałmaty otwarto ponownie lotnisko Zhetysu.
+"""
+
+
+def _answer(briefing: Briefing, text: str) -> str:
+    return render_reply(briefing.ask(text))
+
+
+def _load(content_dir: Path, data_dir: Path) -> Briefing:
+    return Briefing.load(content_dir, data_dir, WARSAW)
+
+
+def test_nothing_changed_nothing_reloaded(content_dir: Path, data_dir: Path) -> None:
+    briefing = _load(content_dir, data_dir)
+    knowledge = briefing.knowledge
+    assert briefing.reload() is False
+    assert briefing.knowledge is knowledge
+
+
+def test_an_added_article_is_answered_after_a_reload(content_dir: Path, data_dir: Path) -> None:
+    briefing = _load(content_dir, data_dir)
+    before = {f.id for f in briefing.knowledge.facts}
+    assert "Zhetysu" not in _answer(briefing, "/search zhetysu")
+    (content_dir / "articles" / "lotnisko.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    assert briefing.reload() is True
+    assert briefing.sync.extracted_articles == 1 and briefing.sync.written_shards == 1
+    new = [f for f in briefing.knowledge.facts if f.article == "lotnisko"]
+    assert [f.value.start.isoformat() for f in new] == ["2022-01-13"]
+    assert before < {f.id for f in briefing.knowledge.facts}  # the others kept their ids
+    assert new[0].id in _answer(briefing, "/search lotnisko zhetysu")  # search keys read from the store
+    assert "Testowa Gazeta" in _answer(briefing, "/sources")
+    assert briefing.reload() is False
+
+
+def test_a_changed_and_a_removed_article(content_dir: Path, data_dir: Path) -> None:
+    briefing = _load(content_dir, data_dir)
+    folder = content_dir / "articles"
+    changed = folder / "odkb-w-kazachstanie.md"
+    with changed.open("a", encoding="utf-8") as handle:
+        handle.write("\nW środę 12 stycznia 2022 r. wojska ODKB zaczęły wycofywanie.\n")
+    (folder / "zamieszki-w-kazachstanie.md").unlink()
+    assert briefing.reload() is True
+    assert briefing.sync.extracted_articles == 1
+    assert "zamieszki-w-kazachstanie" not in briefing.knowledge.articles
+    assert any(f.value.start.isoformat() == "2022-01-12" and f.article == "odkb-w-kazachstanie"
+               for f in briefing.knowledge.facts)
+    # What the reload wrote is what the next start reads.
+    again = _load(content_dir, data_dir)
+    assert again.sync.extracted_articles == 0 and not again.sync.rebuilt
+    assert {f.id for f in again.knowledge.facts} == {f.id for f in briefing.knowledge.facts}
+    assert dict(FactStore(data_dir).search_keys()).keys() == {f.id for f in again.knowledge.facts}
+
+
+def test_a_broken_file_is_reported_and_the_rest_still_served(content_dir: Path, data_dir: Path) -> None:
+    briefing = _load(content_dir, data_dir)
+    facts = len(briefing.knowledge.facts)
+    (content_dir / "articles" / "zepsuty.md").write_text("+++\ntitle = \n+++\ntekst\n", encoding="utf-8")
+    assert briefing.reload() is True
+    assert [p.path.name for p in briefing.content.problems] == ["zepsuty.md"]
+    assert len(briefing.knowledge.facts) == facts
+    assert "Oś czasu" in _answer(briefing, "/timeline 2022-01")
+
+
+def test_a_file_touched_but_not_changed_is_not_extracted_again(content_dir: Path, data_dir: Path) -> None:
+    briefing = _load(content_dir, data_dir)
+    path = content_dir / "articles" / "odkb-w-kazachstanie.md"
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 5_000_000_000))
+    assert briefing.reload() is True  # it looked...
+    assert briefing.sync.extracted_articles == 0 and not briefing.sync.rebuilt  # ...and found the same text
