@@ -1,16 +1,26 @@
-"""Fact store builds: full build time and peak memory, unchanged restart, one changed file.
+"""Fact store builds: full build, restart with unchanged content, one changed file.
 
     python -m bench.build [--sizes 1000 10000] [--work DIR]
 
-Each measurement runs in a fresh process (as the bot starts), on a corpus from
-``bench/corpus.py``, and prints one line: what, how many articles, seconds, peak memory (MB).
+On a corpus from ``bench/corpus.py``, for each size:
+
+- ``full``: a fresh process builds the store from nothing (the content folder is parsed, every
+  article extracted in worker processes, the store written) and indexes it: wall time from
+  process start (imports included) to ready, and peak resident memory: the main process's,
+  the largest worker's, and their sum over all workers (an upper bound of the build's total);
+- ``unchanged``: a fresh process on the same content and store, start to ready;
+- ``one change``: in a running bot, one article changed (a sentence appended), the time of
+  ``Briefing.reload`` until the new knowledge answers; and, for comparison, a fresh process
+  started after that change.
+
+Prints one line per measurement.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import shutil
 import subprocess
 import sys
@@ -21,28 +31,45 @@ from pathlib import Path
 from bench.corpus import write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
-_BUILD = """
-import json, sys, time
+CHANGE = "\nW poniedziałek 3 stycznia 2022 r. w Ałmaty znów zebrali się demonstranci ({n}).\n"
+_LOAD = """
+import json, resource, sys, time
+start = time.perf_counter()
 from pathlib import Path
 from zoneinfo import ZoneInfo
-start = time.perf_counter()
 from bot.core.service import Briefing
-briefing = Briefing.load(Path(sys.argv[1]), Path(sys.argv[2]), ZoneInfo("Europe/Warsaw"))
-print(json.dumps({"seconds": time.perf_counter() - start, "facts": len(briefing.knowledge.facts),
-                  "extracted": briefing.sync.extracted_articles}))
+if __name__ == "__main__":
+    content, data = Path(sys.argv[1]), Path(sys.argv[2])
+    briefing = Briefing.load(content, data, ZoneInfo("Europe/Warsaw"))
+    report = {"seconds": time.perf_counter() - start, "facts": len(briefing.knowledge.facts),
+              "extracted": briefing.sync.extracted_articles,
+              "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+              "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    if len(sys.argv) > 3:  # then change one file and take it in, as a running bot does
+        changed = Path(sys.argv[3])
+        changed.write_text(changed.read_text(encoding="utf-8") + sys.argv[4], encoding="utf-8")
+        started = time.perf_counter()
+        briefing.reload()
+        report |= {"reload": time.perf_counter() - started, "reload_extracted": briefing.sync.extracted_articles,
+                   "reload_shards": briefing.sync.written_shards}
+    print(json.dumps(report))
 """
 
 
-def measure(content: Path, data: Path) -> dict[str, float]:
-    """Build in a child process; its wall time (imports included) and peak resident memory."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run(content: Path, data: Path, *change: str) -> dict[str, float]:
+    """Load (and maybe reload) in a fresh process; its report, with the wall time of the process
+    until it printed it."""
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", _BUILD, str(content), str(data)], cwd=REPO,
+    result = subprocess.run([sys.executable, "-c", _LOAD, str(content), str(data), *change], cwd=REPO,
                             capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kB, the largest child so far
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    return {"wall": wall, "peak_mb": max(peak, before) / 1024, **report}
+    report: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    report["wall"] = time.perf_counter() - started
+    return report
+
+
+def measure(content: Path, data: Path) -> dict[str, float]:
+    """Build (or just load) the store in a fresh process: for other benchmarks."""
+    return run(content, data)
 
 
 def main() -> None:
@@ -51,21 +78,27 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="keep corpora here (default: a temporary folder)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="briefing-bench-"))
+    workers = min(os.cpu_count() or 1, 8)
     for size in args.sizes:
         content, data = work / f"corpus-{size}", work / f"data-{size}"
         if not (content / "articles").is_dir():
             write_corpus(size, content)
         shutil.rmtree(data, ignore_errors=True)  # a full build starts with no store
-        full = measure(content, data)
-        print(f"build full      {size:>6} articles  {full['wall']:7.2f} s  {full['peak_mb']:7.0f} MB peak  "
-              f"{full['facts']:.0f} facts")
-        unchanged = measure(content, data)
-        print(f"build unchanged {size:>6} articles  {unchanged['wall']:7.2f} s  (extracted {unchanged['extracted']:.0f})")
+        full = run(content, data)
+        print(f"build full       {size:>6} articles  {full['seconds']:6.2f} s  {full['facts']:.0f} facts  "
+              f"peak {full['main_mb']:.0f} MB main + {workers} workers x {full['worker_mb']:.0f} MB "
+              f"= {full['main_mb'] + workers * full['worker_mb']:.0f} MB at most")
+        unchanged = run(content, data)
+        print(f"build unchanged  {size:>6} articles  {unchanged['seconds']:6.2f} s  "
+              f"(extracted {unchanged['extracted']:.0f}; peak {unchanged['main_mb']:.0f} MB)")
         first = sorted((content / "articles").glob("*.md"))[0]
-        first.write_text(first.read_text(encoding="utf-8") + "\nW poniedziałek 3 stycznia 2022 r. nic się nie stało.\n",
-                         encoding="utf-8")
-        changed = measure(content, data)
-        print(f"build one change {size:>5} articles  {changed['wall']:7.2f} s  (extracted {changed['extracted']:.0f})")
+        changed = run(content, data, str(first), CHANGE.format(n=time.time_ns()))
+        print(f"build one change {size:>6} articles  {changed['reload']:6.2f} s  (reload in a running bot: "
+              f"extracted {changed['reload_extracted']:.0f}, {changed['reload_shards']:.0f} of 16 shards written)")
+        first.write_text(first.read_text(encoding="utf-8") + CHANGE.format(n=time.time_ns()), encoding="utf-8")
+        restart = run(content, data)
+        print(f"build one change {size:>6} articles  {restart['seconds']:6.2f} s  (a fresh start instead: "
+              f"extracted {restart['extracted']:.0f})")
 
 
 if __name__ == "__main__":
