@@ -22,6 +22,7 @@ from bot.core.commands import BUILTIN
 from bot.core.delivery import DeliveryFailed, Digests
 from bot.core.digests import Target
 from bot.core.i18n import Language
+from bot.core.knowledge import Knowledge
 from bot.core.lemmas import fold
 from bot.core.service import Briefing
 from bot.core.state import StateStore
@@ -238,6 +239,8 @@ def _choices(current: str, candidates: Sequence[tuple[str, str]]) -> list[app_co
 
 def _register_commands(bot: BriefingBot) -> None:
     tree = bot.tree
+    # The topic commands are registered from the knowledge at start-up (new topics need a
+    # restart to reach Discord); autocompletion reads the current one, which a reload replaces.
     knowledge = bot.briefing.knowledge
 
     def summary(name: str) -> str:
@@ -247,13 +250,18 @@ def _register_commands(bot: BriefingBot) -> None:
         return _OPTIONS[name][0]
 
     async def articles(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return _choices(current, [(f"{a.title} ({a.id})", a.id) for a in knowledge.articles.values()])
+        return _choices(current, [(f"{a.title} ({a.id})", a.id) for a in bot.briefing.knowledge.articles.values()])
+
+    def period_choices(current: Knowledge) -> list[tuple[str, str]]:
+        months = sorted({f.value.start.strftime("%Y-%m") for f in current.facts}, reverse=True)
+        years = sorted({m[:4] for m in months}, reverse=True)
+        topics = [(t.title, t.id) for t in current.topics.values()]
+        return [*topics, *[(y, y) for y in years], *[(m, m) for m in months]]
 
     async def periods(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        months = sorted({f.value.start.strftime("%Y-%m") for f in knowledge.facts}, reverse=True)
-        years = sorted({f.value.start.strftime("%Y") for f in knowledge.facts}, reverse=True)
-        topics = [(t.title, t.id) for t in knowledge.topics.values()]
-        return _choices(current, [*topics, *[(y, y) for y in years], *[(m, m) for m in months]])
+        # Computed once per knowledge: every keystroke asks, and a large archive has 250,000 facts.
+        now = bot.briefing.knowledge
+        return _choices(current, now.memo(("discord", "periods"), lambda: period_choices(now)))
 
     async def command_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return _choices(current, [(f"/{name}", name) for name, _ in bot.briefing.menu()])
@@ -298,7 +306,7 @@ def _register_commands(bot: BriefingBot) -> None:
         await bot.answer(interaction, f"/search {words}")
 
     async def topic_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return _choices(current, [(t.title, t.id) for t in knowledge.topics.values()])
+        return _choices(current, [(t.title, t.id) for t in bot.briefing.knowledge.topics.values()])
 
     @tree.command(name="figures", description=summary("figures"))
     @app_commands.describe(topic=option("topic"))
