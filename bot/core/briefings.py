@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from operator import itemgetter
 from typing import TYPE_CHECKING, TypeVar
 
+from bot.core import lemmas
 from bot.core.cards import (
     CARD_BUDGET,
     LINE_LIMIT,
@@ -46,6 +48,11 @@ if TYPE_CHECKING:
     from bot.core.commands import Request
 
 T = TypeVar("T")
+
+#: Page plans of this many recent searches are kept: a plan is a pass over every fact found
+#: (a millisecond or two for a common word at 100,000 facts), and a search is asked again for
+#: each page turned on Telegram, or by the next user; a plan is a list of page starts.
+RECENT_PLANS = 256
 
 #: Room for a topic summary or an article lead on a card's first page.
 LEAD_BUDGET = 420
@@ -139,13 +146,15 @@ def _fact_item(fact: Fact, language: str, label: str | None, varying: dict[str, 
 
 
 def _fact_cards(knowledge: Knowledge, first: Card, positions: Sequence[int], language: str,
-                suffix: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None) -> PagedItems:
+                suffix: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None,
+                recent: bool = False) -> PagedItems:
     """Facts (by position in ``knowledge.facts``) as card lines over cards of a screen, labelled
     with their date and ``suffix``; the first card says where the full quotes are.
 
     A reply shows one page at a time, so only the shown page is built; the page count comes from
     each line's size, kept per fact and language. ``plan_as`` names a list that never changes
-    (a topic's timeline): its page plan is then worked out once.
+    (a topic's timeline): its page plan is then worked out once; with ``recent``, it is kept
+    among the last ``RECENT_PLANS`` only (lists named by what users type, such as searches).
     """
     facts = knowledge.facts
     varying = knowledge.varying_quantities
@@ -169,13 +178,26 @@ def _fact_cards(knowledge: Knowledge, first: Card, positions: Sequence[int], lan
     else:  # the same list under another first card pages differently: the card is in the key
         key = ("briefings.fact_pages", plan_as, language, first.title, first.size,
                tuple(s.article_id for s in first.sources), bool(first.body or first.fields or first.lines))
-        starts = knowledge.memo(key, plan)
+        starts = _recent_plan(knowledge, key, plan) if recent else knowledge.memo(key, plan)
     return PagedItems(first, len(positions), item_at, starts, source_maker(knowledge, language))
 
 
+def _recent_plan(knowledge: Knowledge, key: Hashable, plan: Callable[[], list[int]]) -> list[int]:
+    """A page plan kept among the most recently asked ones."""
+    plans: OrderedDict[Hashable, list[int]] = knowledge.memo(("briefings.recent_plans",), OrderedDict)
+    if key in plans:
+        plans.move_to_end(key)
+        return plans[key]
+    plans[key] = starts = plan()
+    if len(plans) > RECENT_PLANS:
+        plans.popitem(last=False)
+    return starts
+
+
 def _fact_pages(knowledge: Knowledge, first: Card, positions: Sequence[int], language: str,
-                suffix: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None) -> Reply:
-    return Reply(_numbered([_fact_cards(knowledge, first, positions, language, suffix, plan_as)], language))
+                suffix: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None,
+                recent: bool = False) -> Reply:
+    return Reply(_numbered([_fact_cards(knowledge, first, positions, language, suffix, plan_as, recent)], language))
 
 
 def _numbered(parts: Sequence[Sequence[Card]], language: str) -> Pages:
@@ -354,7 +376,9 @@ def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     if not positions:
         return notice(t(language, "search.empty", query=query), title=title)
     first = Card(title=title, body=t(language, "search.count", count=len(positions)))
-    return _fact_pages(knowledge, first, positions, language)
+    # Telegram asks again for every page turned: the plan of a search asked lately is kept.
+    return _fact_pages(knowledge, first, positions, language, plan_as=("search", tuple(lemmas.words(arguments))),
+                       recent=True)
 
 
 def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_id: str) -> Reply:

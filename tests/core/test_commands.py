@@ -335,3 +335,16 @@ def test_every_page_of_a_reply_in_order_once(bundled: Briefing, request_text: st
         assert facts == expected
     for card in cards:
         assert card.size <= CARD_BUDGET or len(card.lines) <= 1
+
+
+def test_a_search_asked_again_pages_the_same(bundled: Briefing, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.core import briefings
+
+    monkeypatch.setattr(briefings, "RECENT_PLANS", 2)  # plans of recent searches are kept: few here
+    first = list(bundled.ask("/search kazachstan").cards)
+    english = list(bundled.ask("/search kazachstan", "en").cards)
+    for other in ("/search Tokajew", "/search ODKB", "/search rosji"):
+        bundled.ask(other)
+    assert list(bundled.ask("/search kazachstan").cards) == first
+    assert list(bundled.ask("/search kazachstan", "en").cards) == english
+    assert english != first and len(first) > 1
