@@ -53,15 +53,18 @@ class AtomicJSONStorage(Storage):
         return data  # type: ignore[no-any-return]
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self.write_text(json.dumps(data, ensure_ascii=False))  # one write: json.dump writes piece by piece
+        self.write_text([json.dumps(data, ensure_ascii=False)])  # json.dump would write piece by piece
 
-    def write_text(self, text: str) -> None:
-        """Replace the file with this JSON text: temporary file, flush, fsync, rename, fsync the folder."""
+    def write_text(self, pieces: Iterable[str]) -> None:
+        """Replace the file with this JSON text: temporary file, flush, fsync, rename, fsync the folder.
+
+        The text comes in pieces so that a large file is not first copied into one string.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(text)
+                handle.writelines(pieces)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, self.path)
@@ -156,8 +159,14 @@ class StateStore:
             self._encoded["subscriptions"] = _table(s.to_record() for s in self._subs.values())
         if "deliveries" in self._dirty:
             self._encode_deliveries()
-        self._storage.write_text("{" + ", ".join(f"{json.dumps(name)}: {text}"
-                                                 for name, text in self._encoded.items()) + "}")
+        pieces: list[str] = []
+        for name, text in self._encoded.items():
+            pieces += [", " if pieces else "{", json.dumps(name), ": ", text]
+        pieces.append(', "deliveries": {' if pieces else '{"deliveries": {')
+        for number, fragment in enumerate(self._fragments.values()):
+            pieces += [", " if number else "", fragment]
+        pieces.append("}}")
+        self._storage.write_text(pieces)
         self._dirty.clear()  # only now: after a failed write, the next transaction tries again
         self._changed.clear()
 
@@ -187,7 +196,6 @@ class StateStore:
             self._fragments[day] = ", ".join(hot.values())  # hot holds exactly the day's records
         for day in sorted(self._hot)[:-HOT_DAYS]:
             del self._hot[day]
-        self._encoded["deliveries"] = "{" + ", ".join(self._fragments.values()) + "}"
 
     # --- chat settings ---------------------------------------------------------------------------
 
