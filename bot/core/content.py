@@ -455,13 +455,16 @@ def _files(folder: Path, suffix: str) -> tuple[list[Path], list[Problem]]:
     if not folder.is_dir():
         return [], []
     wanted, problems = [], []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith((".", "_")) or path.name.lower() == "readme.md" or path.is_dir():
+    with os.scandir(folder) as found:  # names and kinds in one call: archives hold many files
+        entries = sorted((e for e in found), key=lambda e: e.name)
+    for entry in entries:
+        name = entry.name
+        if name.startswith((".", "_")) or name.lower() == "readme.md" or entry.is_dir():
             continue
-        if path.suffix == suffix:
-            wanted.append(path)
+        if name.endswith(suffix):
+            wanted.append(folder / name)
         else:
-            problems.append(Problem(path, 1, f"not a content file: files here must end in {suffix}"))
+            problems.append(Problem(folder / name, 1, f"not a content file: files here must end in {suffix}"))
     return wanted, problems
 
 
@@ -485,14 +488,19 @@ def content_signature(content_dir: Path) -> ContentSignature:
 
 
 def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozenset(),
-                 known: Mapping[tuple[str, str, tuple[str, ...]], Article] | None = None) -> Content:
+                 known: Mapping[tuple[str, str, tuple[str, ...]], Article] | None = None,
+                 unchanged: Mapping[Path, Article] | None = None) -> Content:
     """Load and validate every topic and article under ``content_dir``.
 
     ``reserved_commands`` are the bot's own commands, which a topic may not take. ``known`` holds
     articles parsed before, by file name, SHA-256 of the file's bytes and the topic ids they were
     checked against: a file whose bytes did not change is taken from there, not parsed again.
+    ``unchanged`` holds articles whose files are known not to have changed since they were
+    loaded, with the same topics (a reload compares sizes and modification times): those files
+    are not even read.
     """
     known = known or {}
+    unchanged = unchanged or {}
     problems: list[Problem] = []
     quantities, quantity_problems = load_quantities(content_dir)
     problems += quantity_problems
@@ -527,16 +535,19 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     articles: list[Article] = []
     seen: dict[str, Path] = {}
     for path in article_paths:
-        raw = path.read_bytes()
-        try:
-            previous = known.get((path.name, hashlib.sha256(raw).hexdigest(), known_topics))
-            if previous is not None:
-                article = _with_text(previous, path, raw)
-            else:
-                article = parse_article(path, raw, topic_ids)
-        except (_FileProblem, _MultiProblem) as error:
-            problems += _problems_of(path, error)
-            continue
+        if path in unchanged:
+            article = unchanged[path]
+        else:
+            raw = path.read_bytes()
+            try:
+                previous = known.get((path.name, hashlib.sha256(raw).hexdigest(), known_topics))
+                if previous is not None:
+                    article = _with_text(previous, path, raw)
+                else:
+                    article = parse_article(path, raw, topic_ids)
+            except (_FileProblem, _MultiProblem) as error:
+                problems += _problems_of(path, error)
+                continue
         if article.id in seen:
             problems.append(Problem(path, _line_of(path, "id", article.body_line),
                                     f"article id {article.id!r} is already used by {seen[article.id]}"))

@@ -247,12 +247,11 @@ class FactStore:
                           if a.id not in reusable or reusable[a.id].sha256 != a.sha256]
         extractions = extract_all(fresh_articles, content.topics, content.quantities)
         entries: dict[str, _Entry] = {}
-        kept_ids: set[str] = set()
         for article in content.articles:
             previous = reusable.get(article.id)
             if previous is not None and previous.sha256 == article.sha256:
-                entries[article.id] = replace(previous, article=article)
-                kept_ids.update(f.id for f in previous.facts)
+                entries[article.id] = previous if previous.article is article else replace(previous, article=article)
+        kept_ids = {f.id for entry in entries.values() for f in entry.facts} if fresh_articles else set()
         for article, extraction in zip(fresh_articles, extractions):
             facts = _unique_ids(kept_ids, extraction.facts)
             entries[article.id] = _Entry(article.sha256, article, [replace(f, keys=()) for f in facts],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bot.core.content import load_content
 from bot.core.service import Briefing
 from bot.core.store import FactStore
 from bot.render.text import render_reply
@@ -86,3 +87,24 @@ def test_a_file_touched_but_not_changed_is_not_extracted_again(content_dir: Path
     os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 5_000_000_000))
     assert briefing.reload() is True  # it looked...
     assert briefing.sync.extracted_articles == 0 and not briefing.sync.rebuilt  # ...and found the same text
+
+
+def test_a_new_file_that_takes_an_existing_id_is_reported(content_dir: Path, data_dir: Path) -> None:
+    briefing = _load(content_dir, data_dir)
+    article = content_dir / "articles" / "odkb-w-kazachstanie.md"
+    text = article.read_text(encoding="utf-8").replace("+++\n", '+++\nid = "odkb-w-kazachstanie"\n', 1)
+    (content_dir / "articles" / "a-kopia.md").write_text(text, encoding="utf-8")  # sorts first
+    assert briefing.reload() is True
+    problems = [(p.path.name, p.message) for p in briefing.content.problems]
+    assert len(problems) == 1 and "already used" in problems[0][1]
+    fresh = load_content(content_dir)  # a reload decides as a fresh start would
+    assert problems == [(p.path.name, p.message) for p in fresh.problems]
+    assert [a.path for a in briefing.content.articles] == [a.path for a in fresh.articles]
+
+
+def test_a_changed_topic_file_checks_every_article_again(content_dir: Path, data_dir: Path) -> None:
+    briefing = _load(content_dir, data_dir)
+    (content_dir / "topics" / "wojna.toml").unlink()
+    assert briefing.reload() is True
+    assert any("unknown topic 'wojna'" in p.message for p in briefing.content.problems)
+    assert "wojna" not in briefing.knowledge.topics
