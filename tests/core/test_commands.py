@@ -7,8 +7,13 @@ and the CSTO contingent arrived on 6 January 2022; "today" is 22 November 2026 (
 from __future__ import annotations
 
 import random
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+
+from bot.core import briefings
 
 from bot.core.cards import (
     CARD_BUDGET,
@@ -30,6 +35,7 @@ from bot.core.cards import (
 from bot.core.commands import BUILTIN
 from bot.core.service import Briefing
 from bot.render.text import render_card
+from tests.conftest import BUNDLED_CONTENT, WARSAW, fixed_clock
 
 BUNDLED_FILES = {
     "odmowa-udzialu-w-wojnie", "kazachstan-blizej-nato", "odkb-w-kazachstanie",
@@ -338,8 +344,6 @@ def test_every_page_of_a_reply_in_order_once(bundled: Briefing, request_text: st
 
 
 def test_a_search_asked_again_pages_the_same(bundled: Briefing, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.core import briefings
-
     monkeypatch.setattr(briefings, "RECENT_PLANS", 2)  # plans of recent searches are kept: few here
     first = list(bundled.ask("/search kazachstan").cards)
     english = list(bundled.ask("/search kazachstan", "en").cards)
@@ -348,3 +352,16 @@ def test_a_search_asked_again_pages_the_same(bundled: Briefing, monkeypatch: pyt
     assert list(bundled.ask("/search kazachstan").cards) == first
     assert list(bundled.ask("/search kazachstan", "en").cards) == english
     assert english != first and len(first) > 1
+
+
+def test_warm_up_changes_no_reply(bundled_data: Path, tmp_path: Path) -> None:
+    def fresh(name: str) -> Briefing:
+        shutil.copytree(bundled_data, tmp_path / name)
+        return Briefing.load(BUNDLED_CONTENT, tmp_path / name, WARSAW, "pl",
+                             fixed_clock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC)))
+
+    cold, warm = fresh("cold"), fresh("warm")
+    briefings.warm_up(warm.knowledge)  # every fact's line cost worked out in advance
+    for request in ("/timeline", "/search kazachstan", "/csto", "/onthisday 01-06", "/timeline 2022-01"):
+        for language in ("pl", "en"):
+            assert list(warm.ask(request, language).cards) == list(cold.ask(request, language).cards), request
