@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,6 +16,7 @@ from bot.core.cards import Reply
 from bot.core.commands import BUILTIN_NAMES, Request, handle, menu
 from bot.core.content import Article, Content, ContentSignature, content_signature, load_content
 from bot.core.i18n import Language
+from bot.core.facts import Fact
 from bot.core.knowledge import Knowledge
 from bot.core.store import FactStore, SyncResult, no_gc
 
@@ -32,12 +33,21 @@ def utc_now() -> datetime:
 
 
 def _build(content_dir: Path, store: FactStore, known: dict[tuple[str, str, tuple[str, ...]], Article],
-           unchanged: dict[Path, Article] | None = None) -> tuple[Content, SyncResult, Knowledge]:
+           unchanged: dict[Path, Article] | None = None,
+           previous: Knowledge | None = None) -> tuple[Content, SyncResult, Knowledge]:
     with no_gc():
         content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS), known=known,
                                unchanged=unchanged)
         sync = store.sync(content)
-        knowledge = Knowledge.build(content.articles, content.topics, sync.facts, (), content.quantities,
+        facts: Sequence[Fact] = sync.facts
+        if previous is not None:
+            # The kept facts in the order they had, then the new ones: sorting that is a merge.
+            present = {a.id for a in content.articles} - sync.extracted
+            merged = [f for f in previous.facts if f.article in present]
+            merged += [f for f in sync.facts if f.article in sync.extracted]
+            if len(merged) == len(sync.facts):  # else the previous knowledge was not of this store
+                facts = merged
+        knowledge = Knowledge.build(content.articles, content.topics, facts, (), content.quantities,
                                     deferred=store)
         # What was just loaded lives as long as the process: keep the cycle collector off it.
         gc.freeze()
@@ -97,8 +107,9 @@ class Briefing:
                 return False
             topic_ids = tuple(sorted(t.id for t in self.content.topics))
             known = {(a.path.name, a.sha256, topic_ids): a for a in self.content.articles}
-            self.content, self.sync, self.knowledge = _build(self.content_dir, self.store, known,
-                                                             _unchanged(self.content, self.signature, signature))
+            self.content, self.sync, self.knowledge = _build(
+                self.content_dir, self.store, known, _unchanged(self.content, self.signature, signature),
+                self.knowledge)
             self.signature = signature
             log.info("content reloaded: %d articles, %d extracted anew, %d facts", len(self.content.articles),
                      self.sync.extracted_articles, len(self.knowledge.facts))

@@ -63,6 +63,7 @@ class SyncResult:
     rebuilt: bool  # whether any store file was written
     extracted_articles: int  # articles whose facts were extracted anew
     written_shards: int = 0
+    extracted: frozenset[str] = frozenset()  # their ids
 
 
 @dataclass
@@ -126,6 +127,7 @@ class FactStore:
     def __init__(self, data_dir: Path) -> None:
         self.folder = data_dir / STORE_DIR
         self._shards: dict[int, _Shard | None] | None = None
+        self._ids: set[str] | None = None  # every fact id, as of the last sync that extracted
         # A reload syncs in one thread while a search index may be reading side files in another.
         self._lock = threading.RLock()
 
@@ -251,7 +253,7 @@ class FactStore:
             previous = reusable.get(article.id)
             if previous is not None and previous.sha256 == article.sha256:
                 entries[article.id] = previous if previous.article is article else replace(previous, article=article)
-        kept_ids = {f.id for entry in entries.values() for f in entry.facts} if fresh_articles else set()
+        kept_ids = self._kept_ids(entries) if fresh_articles else set()
         for article, extraction in zip(fresh_articles, extractions):
             facts = _unique_ids(kept_ids, extraction.facts)
             entries[article.id] = _Entry(article.sha256, article, [replace(f, keys=()) for f in facts],
@@ -268,13 +270,26 @@ class FactStore:
                 self._write_shard(index, shard)
             shards[index] = shard
         self._shards = dict(shards)
+        self._ids = kept_ids | {f.id for a in fresh_articles for f in entries[a.id].facts} if fresh_articles else None
         # Shard after shard, each in date order: sorting them all at once is then a cheap merge.
         facts = tuple(f for shard in shards.values() for f in shard.ordered)
         if to_write:
             log.info("fact store: %d facts, %d articles extracted, %d of %d shards written",
                      len(facts), len(fresh_articles), len(to_write), SHARDS)
         return SyncResult(facts, rebuilt=bool(to_write), extracted_articles=len(fresh_articles),
-                          written_shards=len(to_write))
+                          written_shards=len(to_write), extracted=frozenset(a.id for a in fresh_articles))
+
+    def _kept_ids(self, kept: dict[str, _Entry]) -> set[str]:
+        """The ids of the kept articles' facts, which new facts must not take: from the ids
+        after the last sync, less those of the articles not kept, when this store made that sync
+        (a reload changes a few articles of many)."""
+        if self._ids is None:
+            return {f.id for entry in kept.values() for f in entry.facts}
+        dropped = {f.id for shard in self._stored().values() if shard is not None
+                   for article_id, entry in shard.entries.items()
+                   if article_id not in kept or kept[article_id].facts is not entry.facts
+                   for f in entry.facts}
+        return self._ids - dropped
 
     def _complete(self, index: int, reusable: dict[str, _Entry]) -> None:
         """Read a shard's side files for the articles it keeps when it is written again; those

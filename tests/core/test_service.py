@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 from pathlib import Path
 
+import pytest
+
+from bot.core import facts
 from bot.core.content import load_content
 from bot.core.service import Briefing
 from bot.core.store import FactStore
@@ -108,3 +113,22 @@ def test_a_changed_topic_file_checks_every_article_again(content_dir: Path, data
     assert briefing.reload() is True
     assert any("unknown topic 'wojna'" in p.message for p in briefing.content.problems)
     assert "wojna" not in briefing.knowledge.topics
+
+
+def test_fact_ids_stay_unique_and_put_across_reloads(content_dir: Path, data_dir: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ids that ignore the article, so that a copied article's facts all collide with the original's.
+    def colliding_id(*parts: str) -> str:
+        return hashlib.blake2b("\x1f".join(parts[1:]).encode(), digest_size=5).hexdigest()
+
+    monkeypatch.setattr(facts, "fact_id", colliding_id)
+    folder = content_dir / "articles"
+    shutil.copy(folder / "odkb-w-kazachstanie.md", folder / "kopia.md")
+    briefing = _load(content_dir, data_dir)
+    ids = [f.id for f in briefing.knowledge.facts]
+    assert len(ids) == len(set(ids))
+    shutil.copy(folder / "odkb-w-kazachstanie.md", folder / "kopia-2.md")
+    assert briefing.reload() is True
+    again = [f.id for f in briefing.knowledge.facts]
+    assert len(again) == len(set(again)) > len(ids)
+    assert set(ids) < set(again)  # the facts there before keep their ids
