@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from telegram.error import RetryAfter
+import pytest
+from aiohttp import web
+from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_limits import FloodLimiter
-from bot.core.delivery import Digests
+from bot.core.cards import Card
+from bot.core.delivery import DeliveryFailed, Digests
 from bot.core.digests import Subscription, Target
 from bot.core.service import Briefing
 from bot.core.state import StateStore
@@ -178,5 +183,57 @@ def test_a_flood_limit_without_a_chat_holds_back_every_call() -> None:
         assert [name for name, _ in calls] == ["setMyCommands", "setMyCommands", "sendMessage"] or \
             [name for name, _ in calls] == ["setMyCommands", "sendMessage", "setMyCommands"]
         assert all(at - started >= 0.2 for name, at in calls[1:])  # nothing went out during the pause
+
+    asyncio.run(main())
+
+
+# --- the HTTP transport: failures become PTB's errors, which the adapter and the app handle -------
+
+def test_an_unreachable_api_is_a_network_error_and_a_digest_a_retryable_failure(bundled: Briefing,
+                                                                               tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def main() -> None:
+        adapter = TelegramAdapter(bundled, StateStore(tmp_path), TOKEN, f"http://127.0.0.1:{port}/bot",
+                                  max_retries=1)
+        with pytest.raises(NetworkError):  # what `briefing-bot run` reports as "cannot reach"
+            await adapter.application.initialize()
+        await adapter.application.bot.request.initialize()  # sending alone: initialize() stopped at getMe
+        try:
+            with pytest.raises(DeliveryFailed) as failed:
+                await adapter.deliver(Target("telegram", "-1001"), Card(title="x"))
+            assert not failed.value.permanent
+        finally:
+            await adapter.application.bot.request.shutdown()
+
+    asyncio.run(main())
+
+
+def test_a_slow_answer_is_a_timeout() -> None:
+    async def main() -> None:
+        release = asyncio.Event()
+
+        async def slow(request: web.Request) -> web.Response:
+            await release.wait()  # answers only after the client has given up
+            return web.json_response({"ok": True, "result": True})
+
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", slow)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        request = AiohttpRequest(read_timeout=0.2)
+        await request.initialize()
+        try:
+            with pytest.raises(TimedOut):
+                await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
+        finally:
+            release.set()
+            await request.shutdown()
+            await runner.cleanup()
 
     asyncio.run(main())
