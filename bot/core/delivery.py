@@ -7,7 +7,7 @@ died mid-send: it is marked "interrupted" and not retried, because the message m
 out; `/digest status` says so. Claims and outcomes are written in batches, a few writes per
 fan-out however many chats it reaches.
 
-Outcomes wait for a batch (or a few seconds) before they are written: a crash in between
+Outcomes wait for a batch (or ten seconds) before they are written: a crash in between
 costs no exactly-once, since the claims are already on disk; those chats are only shown as
 "interrupted" instead of "sent". Each write rewrites the state file, so fewer writes is what
 keeps the bookkeeping a small part of a fan-out (``bench/fanout.py``).
@@ -54,7 +54,7 @@ WRITES_PER_FAN_OUT = 5
 FLUSH_SECONDS = 10.0
 #: Delivery records older than this many days are pruned (each chat's latest is kept for its
 #: status): at start-up and before each fan-out, since the state file is rewritten whole on every
-#: write and 60 days of 10,000 chats made each write half a second.
+#: write and 60 days of 10,000 chats made each write take over half a second.
 KEEP_DAYS = 7
 
 
