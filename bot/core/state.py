@@ -89,8 +89,8 @@ class StateStore:
     store writes it itself from its in-memory dictionaries: TinyDB re-creates every document of
     a table on each change, and a whole-file write would re-encode every record each time. Here
     each table's JSON is kept and only what changed is encoded again; the delivery log, which
-    grows by one record per chat and day, is encoded in one piece per day, so a batch of
-    outcomes re-encodes that day's records only. Every write is still the whole file, atomic.
+    grows by one record per chat and day, is kept in one piece per day, so a batch of outcomes
+    re-encodes its own records and joins that day's. Every write is still the whole file, atomic.
     """
 
     def __init__(self, data_dir: Path) -> None:
