@@ -13,7 +13,8 @@ and each distinct request is asked once before timing (warm-up: first-use costs 
 lemmatiser, the search-key index and a topic's page plan are reported as "first", not timed).
 
 Prints one line per query and size: p50 and p99 of the bot, of plain TinyDB, and plain / bot
-(of the p50s); and per size the cost of building the indexes: ``Knowledge.build`` and its
+(of the p50s). "/search new word" asks words never searched before, each once (the bot keeps the
+page plans of recent searches); "/search new, warmed" the same after ``briefings.warm_up``; and per size the cost of building the indexes: ``Knowledge.build`` and its
 ``warm_up`` (what is otherwise built on first use). ``--index-sizes`` only measures those.
 """
 
