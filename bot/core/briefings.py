@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
@@ -53,6 +54,7 @@ T = TypeVar("T")
 #: (a millisecond or two for a common word at 100,000 facts), and a search is asked again for
 #: each page turned on Telegram, or by the next user; a plan is a list of page starts.
 RECENT_PLANS = 256
+_RECENT_LOCK = threading.Lock()
 
 #: Room for a topic summary or an article lead on a card's first page.
 LEAD_BUDGET = 420
@@ -198,12 +200,15 @@ def _fact_cards(knowledge: Knowledge, first: Card, positions: Sequence[int], lan
 def _recent_plan(knowledge: Knowledge, key: Hashable, plan: Callable[[], list[int]]) -> list[int]:
     """A page plan kept among the most recently asked ones."""
     plans: OrderedDict[Hashable, list[int]] = knowledge.memo(("briefings.recent_plans",), OrderedDict)
-    if key in plans:
-        plans.move_to_end(key)
-        return plans[key]
-    plans[key] = starts = plan()
-    if len(plans) > RECENT_PLANS:
-        plans.popitem(last=False)
+    with _RECENT_LOCK:  # commands run in worker threads
+        if key in plans:
+            plans.move_to_end(key)
+            return plans[key]
+    starts = plan()
+    with _RECENT_LOCK:
+        plans[key] = starts
+        while len(plans) > RECENT_PLANS:
+            plans.popitem(last=False)
     return starts
 
 

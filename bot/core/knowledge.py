@@ -128,10 +128,15 @@ class Knowledge:
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A value derived from this knowledge, computed on first use and kept: knowledge does not
         change once built (new content builds a new one), so neither do views of it such as a
-        topic's period or the page plan of its timeline. Keys start with the asker's name."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]  # type: ignore[no-any-return]
+        topic's period or the page plan of its timeline. Keys start with the asker's name.
+
+        Commands run in worker threads: two may compute the same value, and both then get the
+        one kept (``setdefault`` is atomic), so a list that both fill in is the same list.
+        """
+        try:
+            return self._memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            return self._memo.setdefault(key, compute())  # type: ignore[no-any-return]
 
     def timeline(self, period: DateValue | None = None, topic: str | None = None) -> list[Fact]:
         """Facts in date order: starting within a period and no longer than it, and/or of a topic."""
