@@ -119,7 +119,7 @@ async def _start_telegram(settings: Settings, briefing: Briefing, state: StateSt
 
     assert settings.telegram.token is not None
     adapter = TelegramAdapter(briefing, state, settings.telegram.token.get_secret_value(),
-                              settings.telegram.base_url, digests=digests)
+                              settings.telegram.base_url, digests=digests, max_rate=settings.telegram.max_rate)
     try:
         if polling:
             await adapter.start()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
 from datetime import date
 from operator import attrgetter
 from typing import Any, Literal
 
 from bot.core import lemmas
 from bot.core.content import Article, Erratum, Topic
-from bot.core.dates import DateValue, Precision, find_dates
+from bot.core.dates import DateValue, find_dates
 from bot.core.figures import (
     Figure,
     QuantityMatcher,
@@ -61,28 +60,47 @@ class Fact:
 
     def to_record(self) -> dict[str, Any]:
         """The fact store's document: the public fields (dates as ISO strings, as in ``to_json``),
-        figures as they are (the store keeps Python objects, see ``store.PickleStorage``) and
-        where the fact stands in its article. Search keys are stored apart (see ``store``)."""
-        return {
+        figures as they are (the store keeps Python objects, see ``storage.PickleStorage``) and
+        where the fact stands in its article. Fields with their default value are left out (a
+        store holds hundreds of thousands of these), and search keys are stored apart."""
+        record: dict[str, Any] = {
             "id": self.id, "date": self.value.start.isoformat(), "precision": self.value.precision,
-            "end": self.value.end.isoformat() if self.value.end else None, "text": self.text,
-            "quote": self.quote, "article": self.article, "topics": self.topics, "origin": self.origin,
-            "line": self.line, "mention": self.mention, "figures": self.figures, "printed": self.printed,
+            "quote": self.quote, "article": self.article, "topics": self.topics, "line": self.line,
         }
+        if self.value.end is not None:
+            record["end"] = self.value.end.isoformat()
+        if self.text != self.quote:
+            record["text"] = self.text
+        if self.origin != "extracted":
+            record["origin"] = self.origin
+        for name in ("mention", "printed"):
+            if getattr(self, name) is not None:
+                record[name] = getattr(self, name)
+        if self.figures:
+            record["figures"] = self.figures
+        return record
 
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Fact:
-        """A fact from its store document, without search keys."""
-        value = _stored_value(record["date"], record["precision"], record["end"])
-        return cls(record["id"], value, record["text"], record["quote"], record["article"], tuple(record["topics"]),
-                   record["origin"], record["line"], record["mention"], (), tuple(record["figures"]), record["printed"])
 
+def facts_from_records(records: Iterable[dict[str, Any]]) -> list[Fact]:
+    """Facts from their store documents (``Fact.to_record``), without search keys.
 
-@lru_cache(maxsize=100_000)
-def _stored_value(start: str, precision: Precision, end: str | None) -> DateValue:
-    """One DateValue for all the stored facts of the same date: a store holds far fewer dates
-    than facts, and building a DateValue costs more than looking one up."""
-    return DateValue(date.fromisoformat(start), precision, date.fromisoformat(end) if end else None)
+    Written as one loop with a shared DateValue per distinct date because start-up runs it over
+    every stored fact: a store holds far fewer dates than facts.
+    """
+    values: dict[tuple[str, str, str | None], DateValue] = {}
+    facts = []
+    append = facts.append
+    for record in records:
+        quote, end = record["quote"], record.get("end")
+        key = (record["date"], record["precision"], end)
+        value = values.get(key)
+        if value is None:
+            value = values[key] = DateValue(date.fromisoformat(key[0]), key[1],  # type: ignore[arg-type]
+                                            date.fromisoformat(end) if end else None)
+        append(Fact(record["id"], value, record.get("text", quote), quote, record["article"], record["topics"],
+                    record.get("origin", "extracted"), record["line"], record.get("mention"), (),
+                    record.get("figures", ()), record.get("printed")))
+    return facts
 
 
 #: Facts in date order (see ``DateValue.order``), then by article, line and id.

@@ -42,7 +42,7 @@ from tinydb import TinyDB
 from bot.core.content import Article, Content
 from bot.core.errors import StoreError
 from bot.core.extraction_pool import extract_all
-from bot.core.facts import EXTRACTOR_VERSION, FACT_ORDER, Fact, fact_id
+from bot.core.facts import EXTRACTOR_VERSION, FACT_ORDER, Fact, fact_id, facts_from_records
 from bot.core.figures import SourcedFigure
 from bot.core.storage import PickleStorage
 
@@ -52,7 +52,7 @@ STORE_DIR = "facts"
 #: Enough that one changed article rewrites a small part of a large store.
 SHARDS = 16
 #: Bump when the layout of the documents changes.
-FORMAT = 7
+FORMAT = 8
 _UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, StopIteration,
                EOFError, pickle.UnpicklingError)
 
@@ -159,11 +159,9 @@ class FactStore:
             if meta.get("format") != FORMAT:
                 return None
             entries = {doc["id"]: _Entry(doc["sha256"], doc["parsed"], []) for doc in tables["articles"].values()}
-            ordered = []
-            for record in tables["facts"].values():
-                fact = Fact.from_record(record)
+            ordered = facts_from_records(tables["facts"].values())
+            for fact in ordered:
                 entries[fact.article].facts.append(fact)
-                ordered.append(fact)
         except _UNREADABLE as error:
             log.warning("fact store shard %s is unreadable (%s); rebuilding it", path, error)
             return None
