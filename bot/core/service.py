@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.core import lemmas
+from bot.core import briefings, lemmas
 from bot.core.cards import Reply
 from bot.core.commands import BUILTIN_NAMES, Request, handle, menu
 from bot.core.content import Article, Content, ContentSignature, content_signature, load_content
@@ -116,11 +116,17 @@ class Briefing:
             return True
 
     def warm_up(self) -> threading.Thread:
-        """Build in the background what is otherwise built on first use (the lemmatiser and the
-        search index), so that a long-running bot answers its first /search at once."""
+        """Build in the background what is otherwise built on first use (the lemmatiser, the
+        indexes, every fact's line cost, each topic card), so that a long-running bot answers
+        its first /search or topic command at once."""
+        knowledge = self.knowledge  # the one loaded now, even if a reload replaces it meanwhile
+
         def warm() -> None:
             lemmas.lemma("dom")
-            self.knowledge.warm_up()
+            knowledge.warm_up()
+            briefings.warm_up(knowledge)
+            for topic in knowledge.topics.values():
+                handle(knowledge, Request(f"/{topic.command}", self.today(), self.language))
 
         thread = threading.Thread(target=warm, name="warm-up", daemon=True)
         thread.start()

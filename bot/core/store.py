@@ -184,6 +184,9 @@ class FactStore:
     def _read_side(self, index: int, part: str, generation: str) -> dict[str, Any] | None:
         """A side file's documents; None if missing, unreadable or not of the shard's write."""
         path = self.path(index, part)
+        if not path.is_file():
+            log.warning("fact store file %s is missing", path)
+            return None
         try:
             tables = _tables(path)
             if _meta(tables).get("generation") != generation:

@@ -132,3 +132,14 @@ def test_fact_ids_stay_unique_and_put_across_reloads(content_dir: Path, data_dir
     again = [f.id for f in briefing.knowledge.facts]
     assert len(again) == len(set(again)) > len(ids)
     assert set(ids) < set(again)  # the facts there before keep their ids
+
+
+def test_warm_up_reads_what_is_otherwise_read_on_first_use(content_dir: Path, data_dir: Path) -> None:
+    cold, warm = _load(content_dir, data_dir), _load(content_dir, data_dir)
+    warm.warm_up().join()
+    for part in ("keys", "figures"):  # as if the side files went missing after start-up
+        for path in FactStore(data_dir).folder.glob(f"*.{part}.db"):
+            path.unlink()
+    assert "Znalezione fakty: 2" in _answer(warm, "/search tokajew")
+    assert "zatrzymani" in _answer(warm, "/figures")
+    assert "Znalezione fakty" not in _answer(cold, "/search tokajew")  # it had to read them now
