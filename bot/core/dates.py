@@ -160,6 +160,62 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+# Words without which a pattern cannot match (lower case), and whether it needs a digit: a
+# sentence is tried only against the patterns it could match. Fifteen regular expressions over
+# every sentence were a third of the extraction time of a large archive.
+_TRIGGER_WORDS: dict[str, tuple[str, ...]] = {
+    "genitive": _MONTHS_GENITIVE,
+    "locative": _MONTHS_LOCATIVE,
+    "month": (*_MONTHS_GENITIVE, *_MONTHS_LOCATIVE, *_MONTHS_NOMINATIVE),
+    "weekday": _WEEKDAYS_ACCUSATIVE,
+    "latach": ("latach",),
+    "year": ("r.", "roku"),
+    "roku": ("roku",),
+    "nocy": ("nocy",),
+    "relative": ("wczoraj", "jutr", "dziś", "dzisiaj"),  # "jutr": "pojutrze" too
+    "ostatni": ("ostatni",),
+    "": ("",),
+}
+_TRIGGERS: dict[str, tuple[str, bool]] = {
+    "day_range": ("genitive", True),
+    "month_range": ("genitive", True),
+    "day_month": ("genitive", True),
+    "numeric": ("", True),
+    "iso": ("", True),
+    "month_year": ("month", True),
+    "month_in": ("locative", False),
+    "month_part": ("genitive", False),
+    "years": ("latach", True),
+    "year": ("year", True),
+    "year_relative": ("roku", False),
+    "night": ("nocy", False),
+    "weekday": ("weekday", False),
+    "relative_day": ("relative", False),
+    "last_days": ("ostatni", False),
+}
+assert set(_TRIGGERS) == {name for name, _ in _PATTERNS}
+_DIGIT = re.compile(r"\d")
+#: Whether any of a group's words occurs (anywhere, as a substring) in a lower-cased sentence.
+_TRIGGER_SEARCH = {group: re.compile("|".join(map(re.escape, words))).search for group, words in _TRIGGER_WORDS.items()}
+
+
+def _candidate_patterns(text: str) -> list[tuple[int, str, re.Pattern[str]]]:
+    """The patterns (with their priority) that ``text`` could match."""
+    low = text.lower()
+    has_digit = _DIGIT.search(text) is not None
+    present: dict[str, bool] = {}
+    found = []
+    for priority, (name, pattern) in enumerate(_PATTERNS):
+        group, needs_digit = _TRIGGERS[name]
+        if needs_digit and not has_digit:
+            continue
+        if group not in present:
+            present[group] = _TRIGGER_SEARCH[group](low) is not None
+        if present[group]:
+            found.append((priority, name, pattern))
+    return found
+
+
 # --- resolution --------------------------------------------------------------------------------
 
 def infer_year(month_number: int, day_number: int, published: date) -> int:
@@ -308,7 +364,7 @@ def find_dates(text: str, published: date, published_is_day: bool = True) -> lis
     impossible date such as 31 lutego) are left out.
     """
     candidates: list[tuple[int, int, int, str, re.Match[str]]] = []
-    for priority, (name, pattern) in enumerate(_PATTERNS):
+    for priority, name, pattern in _candidate_patterns(text):
         for match in pattern.finditer(text):
             candidates.append((match.start(), -(match.end() - match.start()), priority, name, match))
     candidates.sort(key=lambda c: (c[1], c[0], c[2]))  # longest first, then leftmost

@@ -10,11 +10,13 @@ Written by hand: no maintained library reads Polish numerals with their qualifie
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -187,14 +189,13 @@ def _clause(sentence: str, start: int, end: int) -> str:
     return sentence[left:min(rights) if rights else len(sentence)]
 
 
-def _quantity(sentence: str, figure_start: int, figure_end: int,
-              quantities: tuple[QuantityMatcher, ...]) -> str | None:
+def _quantity(sentence: str, figure_start: int, figure_end: int, quantities: tuple[QuantityMatcher, ...],
+              sentence_keys: Callable[[], list[str]]) -> str | None:
     clause_keys = lemmas.keys(_clause(sentence, figure_start, figure_end))
-    sentence_keys = lemmas.keys(sentence)
     for quantity in quantities:
-        if not any(lemmas.contains_phrase(clause_keys, list(w)) for w in quantity.words):
+        if not any(lemmas.contains_phrase(clause_keys, w) for w in quantity.words):
             continue
-        if quantity.context and not any(lemmas.contains_phrase(sentence_keys, list(c)) for c in quantity.context):
+        if quantity.context and not any(lemmas.contains_phrase(sentence_keys(), c) for c in quantity.context):
             continue
         return quantity.key
     return None
@@ -204,6 +205,7 @@ def find_figures(sentence: str, quantities: tuple[QuantityMatcher, ...] = (),
                  skip: list[tuple[int, int]] | None = None) -> list[Figure]:
     """The figures in a sentence; spans in ``skip`` (its dates) are not figures."""
     found: list[Figure] = []
+    sentence_keys = functools.cache(lambda: lemmas.keys(sentence))  # for context words, once
     for match in _NUMBER.finditer(sentence):
         number_start = match.start("digits") if match.group("digits") else match.start(
             "adjective" if match.group("adjective") else "word")
@@ -230,7 +232,7 @@ def find_figures(sentence: str, quantities: tuple[QuantityMatcher, ...] = (),
         qualifier = _QUALIFIERS.get((match.group("qualifier") or "").lower()) if match.group("qualifier") else None
         found.append(Figure(
             value=value, qualifier=qualifier, unit=unit,
-            quantity=_quantity(sentence, match.start(), text_end, quantities),
+            quantity=_quantity(sentence, match.start(), text_end, quantities, sentence_keys),
             text=sentence[match.start():text_end].strip(), counted=counted,
             start=match.start(), end=text_end,
         ))

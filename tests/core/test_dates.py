@@ -8,10 +8,12 @@ February 26 a Saturday and March 1 a Tuesday.
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
 
+from bot.core import dates
 from bot.core.dates import (
     DateValue,
     Mention,
@@ -277,3 +279,27 @@ def test_parse_month_day(text: str, expected: tuple[int, int] | None) -> None:
 )
 def test_infer_year(month_number: int, day_number: int, published: date, expected: int) -> None:
     assert infer_year(month_number, day_number, published) == expected
+
+
+# --- the pattern pre-filter changes nothing ----------------------------------------------------
+
+_FRAGMENTS = [
+    "od", "do", "w", "we", "z", "na", "między", "2", "12", "31", "5-7", "2–5", "06.01.2022", "2022-01-06",
+    "2022", "1999", "r.", "roku", "tego roku", "ubiegłego roku", "w tym roku", "stycznia", "Lutego",
+    "STYCZNIA", "w styczniu", "maju", "maj", "grudzień", "na początku", "pod koniec", "w latach 2019-2021",
+    "w nocy z piątku na sobotę", "w środę", "We wtorek", "ŚRODĘ", "rano", "wieczorem", "wczoraj",
+    "przedwczoraj", "Pojutrze", "jutro", "dziś rano", "dzisiaj wieczorem", "w ciągu ostatnich", "siedmiu",
+    "dni", "przez ostatnie", "3", "dniach", "protesty", "Kazachstan", ",", "ponad", "tys.",
+]
+
+
+def test_the_pattern_prefilter_finds_what_every_pattern_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(11)
+    sentences = [" ".join(rng.choice(_FRAGMENTS) for _ in range(rng.randrange(1, 12))) for _ in range(3000)]
+    published = date(2022, 1, 10)
+    filtered = [find_dates(s, published) for s in sentences]
+    monkeypatch.setattr(dates, "_candidate_patterns",
+                        lambda text: [(i, name, p) for i, (name, p) in enumerate(dates._PATTERNS)])
+    unfiltered = [find_dates(s, published) for s in sentences]
+    assert filtered == unfiltered
+    assert sum(map(len, filtered)) > 1000  # the sentences do hold dates
