@@ -43,6 +43,9 @@ class DateValue:
             raise ValueError("only ranges have an end")
         object.__setattr__(self, "order", (self.start.toordinal(), -self.last_day.toordinal()))
 
+    def __reduce__(self) -> tuple[type[DateValue], tuple[date, Precision, date | None]]:
+        return DateValue, (self.start, self.precision, self.end)  # see Fact.__reduce__
+
     @property
     def last_day(self) -> date:
         """The last day the value covers."""

@@ -257,7 +257,7 @@ class FactStore:
         kept_ids = self._kept_ids(entries) if fresh_articles else set()
         for article, extraction in zip(fresh_articles, extractions):
             facts = _unique_ids(kept_ids, extraction.facts)
-            entries[article.id] = _Entry(article.sha256, article, [replace(f, keys=()) for f in facts],
+            entries[article.id] = _Entry(article.sha256, article, [f.without_keys() for f in facts],
                                          [f.keys for f in facts], extraction.figures)
 
         shards: dict[int, _Shard] = {}
