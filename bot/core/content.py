@@ -161,6 +161,8 @@ class Article:
     body_line: int  # line of the file on which the body starts
     path: Path
     sha256: str  # of the file's bytes: the key for incremental rebuilds
+    size: int = 0  # the file's size and modification time when it was read: a file that still
+    mtime_ns: int = 0  # has both need not be read again (see ``load_content``'s ``known``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,17 +399,6 @@ def _trimmed(body: str, body_line: int) -> tuple[str, int]:
     return stripped.rstrip(), body_line + len(body) - len(stripped)
 
 
-def _with_text(stored: Article, path: Path, raw: bytes) -> Article:
-    """An article parsed before (the store keeps it without its text) with the text of its file,
-    which is cheap to split off; the front matter is what costs to parse and check."""
-    if stored.body:  # parsed in this process
-        return stored if stored.path == path else replace(stored, path=path)
-    text = raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
-    _, body, body_line = _split_front_matter(text)
-    body, _ = _trimmed(body, body_line)
-    return replace(stored, path=path, body=body)
-
-
 def parse_topic(path: Path, raw: bytes) -> Topic:
     text = _decode(path, raw).removeprefix("\ufeff")
     data = _parse_toml(text, 1)
@@ -488,19 +479,16 @@ def content_signature(content_dir: Path) -> ContentSignature:
 
 
 def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozenset(),
-                 known: Mapping[tuple[str, str, tuple[str, ...]], Article] | None = None,
-                 unchanged: Mapping[Path, Article] | None = None) -> Content:
+                 known: Mapping[str, tuple[Article, tuple[str, ...]]] | None = None) -> Content:
     """Load and validate every topic and article under ``content_dir``.
 
     ``reserved_commands`` are the bot's own commands, which a topic may not take. ``known`` holds
-    articles parsed before, by file name, SHA-256 of the file's bytes and the topic ids they were
-    checked against: a file whose bytes did not change is taken from there, not parsed again.
-    ``unchanged`` holds articles whose files are known not to have changed since they were
-    loaded, with the same topics (a reload compares sizes and modification times): those files
-    are not even read.
+    articles parsed before (by a running bot, or stored with the facts), by file name, with the
+    topic ids they were checked against. For the same topics, a file that still has the size and
+    modification time it had then is not read again, and one whose bytes did not change is not
+    parsed again.
     """
     known = known or {}
-    unchanged = unchanged or {}
     problems: list[Problem] = []
     quantities, quantity_problems = load_quantities(content_dir)
     problems += quantity_problems
@@ -535,19 +523,23 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     articles: list[Article] = []
     seen: dict[str, Path] = {}
     for path in article_paths:
-        if path in unchanged:
-            article = unchanged[path]
-        else:
-            raw = path.read_bytes()
-            try:
-                previous = known.get((path.name, hashlib.sha256(raw).hexdigest(), known_topics))
-                if previous is not None:
-                    article = _with_text(previous, path, raw)
+        previous, checked_against = known.get(path.name, (None, ()))
+        try:
+            info = path.stat()
+            if previous is not None and checked_against == known_topics and \
+                    (previous.size, previous.mtime_ns) == (info.st_size, info.st_mtime_ns):
+                article = previous if previous.path == path else replace(previous, path=path)
+            else:
+                raw = path.read_bytes()
+                if previous is not None and checked_against == known_topics and \
+                        previous.sha256 == hashlib.sha256(raw).hexdigest():
+                    article = replace(previous, path=path, size=info.st_size, mtime_ns=info.st_mtime_ns)
                 else:
-                    article = parse_article(path, raw, topic_ids)
-            except (_FileProblem, _MultiProblem) as error:
-                problems += _problems_of(path, error)
-                continue
+                    article = replace(parse_article(path, raw, topic_ids), size=info.st_size,
+                                      mtime_ns=info.st_mtime_ns)
+        except (_FileProblem, _MultiProblem) as error:
+            problems += _problems_of(path, error)
+            continue
         if article.id in seen:
             problems.append(Problem(path, _line_of(path, "id", article.body_line),
                                     f"article id {article.id!r} is already used by {seen[article.id]}"))

@@ -32,12 +32,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _build(content_dir: Path, store: FactStore, known: dict[tuple[str, str, tuple[str, ...]], Article],
-           unchanged: dict[Path, Article] | None = None,
+def _build(content_dir: Path, store: FactStore, known: dict[str, tuple[Article, tuple[str, ...]]],
            previous: Knowledge | None = None) -> tuple[Content, SyncResult, Knowledge]:
     with no_gc():
-        content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS), known=known,
-                               unchanged=unchanged)
+        content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS), known=known)
         sync = store.sync(content)
         facts: Sequence[Fact] = sync.facts
         if previous is not None:
@@ -54,18 +52,6 @@ def _build(content_dir: Path, store: FactStore, known: dict[tuple[str, str, tupl
     for problem in content.problems:
         log.warning("content file skipped: %s", problem)
     return content, sync, knowledge
-
-
-def _unchanged(content: Content, before: ContentSignature, now: ContentSignature) -> dict[Path, Article]:
-    """The loaded articles whose files kept their size and modification time, if no other
-    content file (topics, quantities) changed; else none, and every file is checked again."""
-    old = {path: (size, mtime) for path, size, mtime in before}
-    new = {path: (size, mtime) for path, size, mtime in now}
-    articles = {str(a.path) for a in content.articles}
-    if any(old.get(path) != new.get(path) for path in (old.keys() | new.keys()) - articles
-           if not path.endswith(".md")):
-        return {}
-    return {a.path: a for a in content.articles if old.get(str(a.path)) == new.get(str(a.path))}
 
 
 @dataclass
@@ -90,7 +76,7 @@ class Briefing:
         """
         store = FactStore(data_dir)
         signature = content_signature(content_dir)
-        # Files unchanged since the last build are not parsed again: the store has them.
+        # Files unchanged since the last build are not read again: the store has them.
         content, sync, knowledge = _build(content_dir, store, store.parsed_articles())
         return cls(content, sync, knowledge, zone, language, clock, content_dir, store, signature)
 
@@ -106,10 +92,8 @@ class Briefing:
             if signature == self.signature:
                 return False
             topic_ids = tuple(sorted(t.id for t in self.content.topics))
-            known = {(a.path.name, a.sha256, topic_ids): a for a in self.content.articles}
-            self.content, self.sync, self.knowledge = _build(
-                self.content_dir, self.store, known, _unchanged(self.content, self.signature, signature),
-                self.knowledge)
+            known = {a.path.name: (a, topic_ids) for a in self.content.articles}
+            self.content, self.sync, self.knowledge = _build(self.content_dir, self.store, known, self.knowledge)
             self.signature = signature
             log.info("content reloaded: %d articles, %d extracted anew, %d facts", len(self.content.articles),
                      self.sync.extracted_articles, len(self.knowledge.facts))

@@ -52,7 +52,7 @@ STORE_DIR = "facts"
 #: Enough that one changed article rewrites a small part of a large store.
 SHARDS = 16
 #: Bump when the layout of the documents changes.
-FORMAT = 8
+FORMAT = 9
 _UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, StopIteration,
                EOFError, pickle.UnpicklingError)
 
@@ -169,14 +169,14 @@ class FactStore:
             return None
         return _Shard(meta["content_key"], tuple(meta["topic_ids"]), entries, meta["generation"], ordered)
 
-    def parsed_articles(self) -> dict[tuple[str, str, tuple[str, ...]], Article]:
-        """Articles parsed by an earlier build, for ``load_content(known=...)``: by file name,
-        file hash and the topic ids they were checked against."""
+    def parsed_articles(self) -> dict[str, tuple[Article, tuple[str, ...]]]:
+        """Articles parsed by an earlier build, by file name, with the topic ids they were checked
+        against: for ``load_content(known=...)``."""
         found = {}
         for shard in self._stored().values():
             if shard is not None:
                 for entry in shard.entries.values():
-                    found[(entry.article.path.name, entry.sha256, shard.topic_ids)] = entry.article
+                    found[entry.article.path.name] = (entry.article, shard.topic_ids)
         return found
 
     # --- reading on first use ------------------------------------------------------------------
@@ -337,9 +337,8 @@ class FactStore:
                 f.to_record() for _, e in entries for f in e.figures or ())})
             _write(self.path(index), {
                 "meta": [meta],
-                # The article's text is in its file, which is read anyway to hash it.
-                "articles": ({"id": i, "file": e.article.path.name, "sha256": e.sha256,
-                              "parsed": replace(e.article, body="")} for i, e in entries),
+                "articles": ({"id": i, "file": e.article.path.name, "sha256": e.sha256, "parsed": e.article}
+                             for i, e in entries),
                 "facts": (f.to_record() for f in shard.ordered),
             })
         except OSError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -59,14 +60,25 @@ def test_unchanged_content_is_not_rebuilt(content_dir: Path, data_dir: Path) -> 
     assert sorted(FactStore(data_dir).figures(), key=repr) == sorted(figures, key=repr) != []
 
 
-def test_unchanged_files_are_not_parsed_again(content_dir: Path, data_dir: Path) -> None:
+def test_unchanged_files_are_neither_read_nor_parsed_again(content_dir: Path, data_dir: Path) -> None:
     _sync(content_dir, data_dir)
     known = FactStore(data_dir).parsed_articles()
     assert len(known) == 5
     assert load_content(content_dir, known=known) == load_content(content_dir)  # text included
-    # What the store says is taken as it is: mark it to see it come back.
-    marked = {key: replace(article, title="(stored)") for key, article in known.items()}
+    # What the store says is taken as it is: mark it to see it come back. With a wrong hash too,
+    # a file that kept its size and modification time is not even read.
+    marked = {name: (replace(a, title="(stored)", sha256="0"), topics) for name, (a, topics) in known.items()}
     assert {a.title for a in load_content(content_dir, known=marked).articles} == {"(stored)"}
+    # A file touched but not changed is read and hashed: the same bytes are not parsed again.
+    path = content_dir / "articles" / "odkb-w-kazachstanie.md"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    marked = {name: (replace(a, title="(stored)"), topics) for name, (a, topics) in known.items()}
+    touched = {a.id: a for a in load_content(content_dir, known=marked).articles}["odkb-w-kazachstanie"]
+    assert touched.title == "(stored)" and touched.mtime_ns == path.stat().st_mtime_ns
+    # Changed bytes are parsed.
+    path.write_text(path.read_text(encoding="utf-8") + "\nJeszcze jedno zdanie.\n", encoding="utf-8")
+    changed = {a.id: a for a in load_content(content_dir, known=marked).articles}["odkb-w-kazachstanie"]
+    assert changed.title != "(stored)" and changed.body.endswith("Jeszcze jedno zdanie.")
 
 
 def test_stored_articles_are_checked_again_when_topics_change(content_dir: Path, data_dir: Path) -> None:
