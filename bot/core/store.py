@@ -199,8 +199,9 @@ class FactStore:
     def _side_documents(self, part: str) -> Iterator[dict[str, Any]]:
         """Every current shard's documents of one side file.
 
-        A shard whose file cannot be read is left out and removed, so that the next start
-        rebuilds it; until then its facts lack what that file holds.
+        A shard whose file cannot be read is left out and forgotten, so that the next sync (at
+        the next start or content change) rebuilds it; until then its facts lack what that file
+        holds.
         """
         for index in range(SHARDS):
             with self._lock, no_gc():
@@ -208,10 +209,11 @@ class FactStore:
                 if shard is None or not shard.entries:
                     continue
                 documents = self._read_side(index, part, shard.generation)
-            if documents is None:
-                log.error("%s: %s missing until the next start, which rebuilds the shard", self.path(index), part)
-                self.path(index).unlink(missing_ok=True)
-                continue
+                if documents is None:
+                    log.error("%s: %s missing until the shard is rebuilt", self.path(index), part)
+                    self.path(index).unlink(missing_ok=True)
+                    self._stored()[index] = None
+                    continue
             yield from documents.values()
 
     def search_keys(self) -> Iterator[tuple[str, tuple[str, ...]]]:

@@ -210,7 +210,7 @@ def test_side_file_of_another_write_is_not_used_and_its_shard_is_rebuilt(content
         assert 0 < len(found) < len(first.facts)
     else:
         assert "odkb-w-kazachstanie" not in {f.article for f in store.figures()}
-    result = _sync(content_dir, data_dir)  # the next start rebuilds that shard
+    result = store.sync(load_content(content_dir))  # the next sync rebuilds that shard
     assert result.written_shards == 1 and result.extracted_articles >= 1
     assert set(dict(FactStore(data_dir).search_keys())) == {f.id for f in first.facts}
     assert sorted(FactStore(data_dir).figures(), key=repr) == sorted(figures, key=repr)
