@@ -56,11 +56,11 @@ class ConsoleSession:
 
 
 def run_console(briefing: Briefing, stdin: TextIO, stdout: TextIO) -> int:
-    briefing.warm_up()
     session = ConsoleSession(briefing)
     interactive = stdin.isatty()
     print(session.answer("/start"), file=stdout)
-    print(f"\n{HINTS[session.language]}", file=stdout)
+    print(f"\n{HINTS[session.language]}", file=stdout, flush=True)
+    briefing.warm_up()  # after the greeting, which it would slow down: a person reads it first
     while True:
         if interactive:
             print("\n> ", end="", file=stdout, flush=True)

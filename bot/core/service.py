@@ -76,8 +76,9 @@ class Briefing:
         """
         store = FactStore(data_dir)
         signature = content_signature(content_dir)
-        # Files unchanged since the last build are not read again: the store has them.
-        content, sync, knowledge = _build(content_dir, store, store.parsed_articles())
+        with no_gc():  # for all of it: the store's objects, read first, would be walked again and again
+            # Files unchanged since the last build are not read again: the store has them.
+            content, sync, knowledge = _build(content_dir, store, store.parsed_articles())
         return cls(content, sync, knowledge, zone, language, clock, content_dir, store, signature)
 
     def reload(self) -> bool:
