@@ -6,14 +6,18 @@ articles runs in one process per core.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from bot.core.content import Article, Topic
 from bot.core.facts import Extraction, TopicMatcher, extract
 from bot.core.figures import Quantity, QuantityMatcher
+
+log = logging.getLogger(__name__)
 
 #: Below this many articles, starting worker processes costs more than it saves.
 PARALLEL_FROM = 64
@@ -50,6 +54,11 @@ def extract_all(articles: list[Article], topics: Sequence[Topic], quantities: Se
     # adapters') in whatever state they were. (So a script that builds a store must guard its
     # entry point with ``if __name__ == "__main__":``, as multiprocessing requires.)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(tuple(topics), tuple(quantities))) as pool:
-        return [extraction for chunk in pool.map(_extract_chunk, chunks) for extraction in chunk]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(tuple(topics), tuple(quantities))) as pool:
+            return [extraction for chunk in pool.map(_extract_chunk, chunks) for extraction in chunk]
+    except BrokenProcessPool:  # e.g. a main script that workers cannot import (stdin, no guard)
+        log.warning("extraction workers could not start; extracting %d articles in this process", len(articles))
+        matchers = _matchers(topics, quantities)
+        return [extract(article, *matchers) for article in articles]

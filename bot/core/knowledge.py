@@ -28,6 +28,8 @@ class Deferred(Protocol):
 
     def figures(self) -> list[SourcedFigure]: ...
 
+    def varying_quantities(self) -> set[str]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
@@ -247,7 +249,12 @@ class Knowledge:
 
     @cached_property
     def varying_quantities(self) -> dict[str, str]:
-        """Quantities whose sources give different values, with the topic to look them up in."""
+        """Quantities whose sources give different values, with the topic to look them up in.
+
+        Timelines ask this for every page; a store answers it without reading its figures."""
+        if self.deferred is not None:
+            varying = self.deferred.varying_quantities()
+            return {q.key: q.topic or "" for q in self.quantities if q.key in varying}
         return {g.quantity.key: g.quantity.topic or "" for g in self._figure_groups if g.varies}
 
     def list_flags(self, topic_id: str) -> list[ListFlag]:

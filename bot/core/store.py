@@ -52,7 +52,7 @@ STORE_DIR = "facts"
 #: Enough that one changed article rewrites a small part of a large store.
 SHARDS = 16
 #: Bump when the layout of the documents changes.
-FORMAT = 9
+FORMAT = 10
 _UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, StopIteration,
                EOFError, pickle.UnpicklingError)
 
@@ -84,6 +84,9 @@ class _Shard:
     entries: dict[str, _Entry]
     generation: str = ""
     ordered: list[Fact] = field(default_factory=list)  # every fact of the shard, in date order
+    #: Per quantity, up to two of the distinct (value, qualifier) its figures give: enough to tell,
+    #: over all shards, whether the sources differ, without reading the figures (timelines ask).
+    figure_values: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)
 
 
 def _content_key(content: Content) -> str:
@@ -167,7 +170,8 @@ class FactStore:
             return None
         if not all(self.path(index, part).is_file() for part in ("keys", "figures")):
             return None
-        return _Shard(meta["content_key"], tuple(meta["topic_ids"]), entries, meta["generation"], ordered)
+        return _Shard(meta["content_key"], tuple(meta["topic_ids"]), entries, meta["generation"], ordered,
+                      meta["figure_values"])
 
     def parsed_articles(self) -> dict[str, tuple[Article, tuple[str, ...]]]:
         """Articles parsed by an earlier build, by file name, with the topic ids they were checked
@@ -225,6 +229,16 @@ class FactStore:
         """Every stored figure, read from disk now."""
         return [SourcedFigure.from_record(document) for document in self._side_documents("figures")]
 
+    def varying_quantities(self) -> set[str]:
+        """The quantities whose figures give more than one value, over the whole store, from the
+        shards' summaries (no figure is read)."""
+        values: dict[str, set[tuple[Any, Any]]] = {}
+        for shard in self._stored().values():
+            if shard is not None:
+                for quantity, found in shard.figure_values.items():
+                    values.setdefault(quantity, set()).update(found)
+        return {quantity for quantity, found in values.items() if len(found) > 1}
+
     # --- syncing ---------------------------------------------------------------------------------
 
     def sync(self, content: Content) -> SyncResult:
@@ -270,6 +284,7 @@ class FactStore:
             shard.entries = {i: entries[i] for i in wanted[index]}
             if index in to_write:
                 shard.ordered = sorted((f for e in shard.entries.values() for f in e.facts), key=FACT_ORDER)
+                shard.figure_values = _figure_values(f for e in shard.entries.values() for f in e.figures or ())
                 self._write_shard(index, shard)
             shards[index] = shard
         self._shards = dict(shards)
@@ -326,7 +341,7 @@ class FactStore:
         """The side files first, then the main file (see the module docstring)."""
         entries = sorted(shard.entries.items())
         meta = {"content_key": shard.content_key, "format": FORMAT, "extractor": EXTRACTOR_VERSION,
-                "topic_ids": shard.topic_ids, "generation": shard.generation}
+                "topic_ids": shard.topic_ids, "generation": shard.generation, "figure_values": shard.figure_values}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if not entries:
@@ -352,6 +367,20 @@ def _write(path: Path, tables: dict[str, Iterable[dict[str, Any]]]) -> None:
     produce (documents by string id from 1), without TinyDB copying every document on the way."""
     PickleStorage(path).write({name: {str(i): doc for i, doc in enumerate(documents, 1)}
                                for name, documents in tables.items()})
+
+
+def _figure_values(figures: Iterable[SourcedFigure]) -> dict[str, list[tuple[Any, Any]]]:
+    """Per quantity, up to two distinct (value, qualifier) of the figures (see ``_Shard``)."""
+    found: dict[str, list[tuple[Any, Any]]] = {}
+    for sourced in figures:
+        quantity = sourced.figure.quantity
+        if quantity is None:
+            continue
+        values = found.setdefault(quantity, [])
+        value = (sourced.figure.value, sourced.figure.qualifier)
+        if len(values) < 2 and value not in values:
+            values.append(value)
+    return found
 
 
 def _up_to_date(stored: _Shard | None, wanted: dict[str, str], names: dict[str, str], key: str,

@@ -14,6 +14,7 @@ from bot.core import extraction_pool
 from bot.core import store as store_module
 from bot.core.content import load_content
 from bot.core.facts import TopicMatcher, extract
+from bot.core.knowledge import Knowledge
 from bot.core.storage import PickleStorage
 from bot.core.store import FactStore, SyncResult, shard_of
 
@@ -222,3 +223,14 @@ def test_missing_keys_file_rebuilds_its_shard(content_dir: Path, data_dir: Path)
     result = _sync(content_dir, data_dir)
     assert result.written_shards == 1
     assert set(dict(FactStore(data_dir).search_keys())) == {f.id for f in first.facts}
+
+
+def test_the_shards_summaries_tell_which_quantities_vary(content_dir: Path, data_dir: Path) -> None:
+    content = load_content(content_dir)
+    store = FactStore(data_dir)
+    facts = store.sync(content).facts
+    from_store = Knowledge.build(content.articles, content.topics, facts, (), content.quantities, deferred=store)
+    from_figures = Knowledge.build(content.articles, content.topics, facts, store.figures(), content.quantities)
+    assert from_store.varying_quantities == from_figures.varying_quantities != {}
+    # A restart reads the summaries back; a shard written again computes its own anew.
+    assert FactStore(data_dir).varying_quantities() == set(from_figures.varying_quantities)
