@@ -60,7 +60,10 @@ def run_console(briefing: Briefing, stdin: TextIO, stdout: TextIO) -> int:
     interactive = stdin.isatty()
     print(session.answer("/start"), file=stdout)
     print(f"\n{HINTS[session.language]}", file=stdout, flush=True)
-    briefing.warm_up()  # after the greeting, which it would slow down: a person reads it first
+    if interactive:
+        # After the greeting, which it would slow down, while the person reads it. Piped input
+        # asks at once, and the warm-up would only compete with the answers.
+        briefing.warm_up()
     while True:
         if interactive:
             print("\n> ", end="", file=stdout, flush=True)
