@@ -100,7 +100,7 @@ def facts_from_records(records: Iterable[dict[str, Any]]) -> list[Fact]:
     every stored fact: a store holds far fewer dates than facts.
     """
     values: dict[tuple[str, str, str | None], DateValue] = {}
-    facts = []
+    facts: list[Fact] = []
     append = facts.append
     for record in records:
         quote, end = record["quote"], record.get("end")

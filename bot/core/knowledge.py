@@ -55,7 +55,7 @@ class Knowledge:
 
     @classmethod
     def build(cls, articles: list[Article] | tuple[Article, ...], topics: list[Topic] | tuple[Topic, ...],
-              facts: list[Fact] | tuple[Fact, ...], figures: list[SourcedFigure] | tuple[SourcedFigure, ...] = (),
+              facts: Sequence[Fact], figures: list[SourcedFigure] | tuple[SourcedFigure, ...] = (),
               quantities: tuple[Quantity, ...] = (), deferred: Deferred | None = None) -> Knowledge:
         ordered_articles = sorted(articles, key=lambda a: (a.published, a.id))
         ordered = sorted(facts, key=FACT_ORDER)
@@ -112,10 +112,10 @@ class Knowledge:
             return found
         position = {f.id: i for i, f in enumerate(self.facts)}
         for fact_id, keys in self.deferred.search_keys():
-            index = position.get(fact_id)
-            if index is not None:
+            at = position.get(fact_id)
+            if at is not None:
                 for key in keys:
-                    found[key].append(index)
+                    found[key].append(at)
         for positions in found.values():
             positions.sort()  # read shard after shard, not in date order
         return found

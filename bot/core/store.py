@@ -290,11 +290,11 @@ class FactStore:
         self._shards = dict(shards)
         self._ids = kept_ids | {f.id for a in fresh_articles for f in entries[a.id].facts} if fresh_articles else None
         # Shard after shard, each in date order: sorting them all at once is then a cheap merge.
-        facts = tuple(f for shard in shards.values() for f in shard.ordered)
+        every_fact = tuple(f for shard in shards.values() for f in shard.ordered)
         if to_write:
             log.info("fact store: %d facts, %d articles extracted, %d of %d shards written",
-                     len(facts), len(fresh_articles), len(to_write), SHARDS)
-        return SyncResult(facts, rebuilt=bool(to_write), extracted_articles=len(fresh_articles),
+                     len(every_fact), len(fresh_articles), len(to_write), SHARDS)
+        return SyncResult(every_fact, rebuilt=bool(to_write), extracted_articles=len(fresh_articles),
                           written_shards=len(to_write), extracted=frozenset(a.id for a in fresh_articles))
 
     def _kept_ids(self, kept: dict[str, _Entry]) -> set[str]:
