@@ -15,6 +15,7 @@ from functools import partial
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue  # the "not given" sentinel, as PTB's HTTPXRequest uses it
+from telegram._utils.types import ODVInput  # the type BaseRequest.do_request declares
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -56,10 +57,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None | DefaultValue[None] = BaseRequest.DEFAULT_NONE,
-        write_timeout: float | None | DefaultValue[None] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: float | None | DefaultValue[None] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: float | None | DefaultValue[None] = BaseRequest.DEFAULT_NONE,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None:
             raise RuntimeError("This AiohttpRequest is not initialized!")
