@@ -262,8 +262,11 @@ class FactStore:
         for index in to_write:
             self._complete(index, reusable)
 
-        fresh_articles = [a for a in content.articles
-                          if a.id not in reusable or reusable[a.id].sha256 != a.sha256]
+        # Shard by shard: each shard is written as soon as its articles are extracted, while the
+        # workers go on with the next ones.
+        fresh_articles = sorted((a for a in content.articles
+                                 if a.id not in reusable or reusable[a.id].sha256 != a.sha256),
+                                key=lambda a: shard_of(a.id))
         extractions = extract_all(fresh_articles, content.topics, content.quantities)
         entries: dict[str, _Entry] = {}
         for article in content.articles:
@@ -271,13 +274,17 @@ class FactStore:
             if previous is not None and previous.sha256 == article.sha256:
                 entries[article.id] = previous if previous.article is article else replace(previous, article=article)
         kept_ids = self._kept_ids(entries) if fresh_articles else set()
-        for article, extraction in zip(fresh_articles, extractions):
-            facts = _unique_ids(kept_ids, extraction.facts)
-            entries[article.id] = _Entry(article.sha256, article, [f.without_keys() for f in facts],
-                                         [f.keys for f in facts], extraction.figures)
+        fresh_in: dict[int, list[Article]] = {i: [] for i in range(SHARDS)}
+        for article in fresh_articles:
+            fresh_in[shard_of(article.id)].append(article)
 
         shards: dict[int, _Shard] = {}
         for index in range(SHARDS):
+            for article in fresh_in[index]:
+                extraction = next(extractions)
+                facts = _unique_ids(kept_ids, extraction.facts)
+                entries[article.id] = _Entry(article.sha256, article, [f.without_keys() for f in facts],
+                                             [f.keys for f in facts], extraction.figures)
             shard = stored[index] if index not in to_write else None
             if shard is None:
                 shard = _Shard(key, topic_ids, {}, uuid.uuid4().hex)
