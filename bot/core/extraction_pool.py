@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from bot.core import lemmas
 from bot.core.content import Article, Topic
 from bot.core.facts import Extraction, TopicMatcher, extract
 from bot.core.figures import Quantity, QuantityMatcher
@@ -51,6 +52,7 @@ def extract_all(articles: list[Article], topics: Sequence[Topic], quantities: Se
         # adapters') in whatever state they were. (So a script that builds a store should guard
         # its entry point with ``if __name__ == "__main__":``, as multiprocessing asks.)
         context = multiprocessing.get_context("spawn")
+        lemmas.lemma("dom")  # on a new machine, build the dictionary's trie once, not once per worker
         try:
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                      initargs=(tuple(topics), tuple(quantities))) as pool:
