@@ -93,13 +93,17 @@ class Fact:
         return record
 
 
-def facts_from_records(records: Iterable[dict[str, Any]]) -> list[Fact]:
+DateValues = dict[tuple[str, str, str | None], DateValue]
+
+
+def facts_from_records(records: Iterable[dict[str, Any]], values: DateValues | None = None) -> list[Fact]:
     """Facts from their store documents (``Fact.to_record``), without search keys.
 
-    Written as one loop with a shared DateValue per distinct date because start-up runs it over
-    every stored fact: a store holds far fewer dates than facts.
+    Written as one loop with a shared DateValue per distinct date (in ``values``, which calls may
+    share) because start-up runs it over every stored fact: a store holds far fewer dates than
+    facts.
     """
-    values: dict[tuple[str, str, str | None], DateValue] = {}
+    values = {} if values is None else values
     facts: list[Fact] = []
     append = facts.append
     for record in records:

@@ -42,7 +42,7 @@ from tinydb import TinyDB
 from bot.core.content import Article, Content
 from bot.core.errors import StoreError
 from bot.core.extraction_pool import extract_all
-from bot.core.facts import EXTRACTOR_VERSION, FACT_ORDER, Fact, fact_id, facts_from_records
+from bot.core.facts import EXTRACTOR_VERSION, FACT_ORDER, DateValues, Fact, fact_id, facts_from_records
 from bot.core.figures import SourcedFigure
 from bot.core.storage import PickleStorage
 
@@ -148,11 +148,12 @@ class FactStore:
     def _stored(self) -> dict[int, _Shard | None]:
         """Every shard's main file as stored (None where missing or unreadable); read once."""
         if self._shards is None:
+            values: DateValues = {}  # one DateValue per date for the whole store
             with no_gc():
-                self._shards = {i: self._read_shard(i) for i in range(SHARDS)}
+                self._shards = {i: self._read_shard(i, values) for i in range(SHARDS)}
         return self._shards
 
-    def _read_shard(self, index: int) -> _Shard | None:
+    def _read_shard(self, index: int, values: DateValues) -> _Shard | None:
         path = self.path(index)
         if not path.is_file():
             return None
@@ -162,7 +163,7 @@ class FactStore:
             if meta.get("format") != FORMAT:
                 return None
             entries = {doc["id"]: _Entry(doc["sha256"], doc["parsed"], []) for doc in tables["articles"].values()}
-            ordered = facts_from_records(tables["facts"].values())
+            ordered = facts_from_records(tables["facts"].values(), values)
             for fact in ordered:
                 entries[fact.article].facts.append(fact)
         except _UNREADABLE as error:
