@@ -214,7 +214,14 @@ class Digests:
         ]
 
     def due_on(self, day: date) -> list[tuple[Subscription, date]]:
-        """Every active subscription that has not had the digest of ``day``."""
+        """Every active subscription that has not had the digest of ``day``.
+
+        Refused for a day older than the delivery log keeps: its digests may have gone out, and
+        the records that would say so are gone, so sending them now could send them twice."""
+        oldest = self.clock().date() - timedelta(days=KEEP_DAYS)
+        if day < oldest:
+            raise BriefingError(f"the delivery log keeps {KEEP_DAYS} days: the digests of {day} may have been "
+                                f"sent already, so they are not sent again (the oldest day possible is {oldest})")
         return [(s, day) for s in self.state.subscriptions()
                 if not s.paused and self.state.delivery(s.target.key, day) is None]
 

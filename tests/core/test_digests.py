@@ -13,6 +13,7 @@ from bot.core.cards import Card
 from bot.core.dates import day
 from bot.core.delivery import DeliveryFailed, Digests
 from bot.core.digests import MAX_ITEMS, Subscription, Target, build_digest
+from bot.core.errors import BriefingError
 from bot.core.facts import Fact
 from bot.core.knowledge import Knowledge
 from bot.core.service import Briefing
@@ -334,3 +335,10 @@ def test_a_fan_out_prunes_old_delivery_records(bundled: Briefing, tmp_path: Path
     asyncio.run(digests.deliver([(Subscription(CHAT), date(2027, 1, 20))], Recorder()))
     days = sorted((r["key"], r["date"]) for r in StateStore(tmp_path).deliveries())
     assert days == sorted([(CHAT.key, "2027-01-20"), (OTHER.key, "2027-01-09")])  # OTHER's latest: its status
+
+
+def test_a_day_older_than_the_delivery_log_is_not_sent_again(bundled: Briefing, tmp_path: Path) -> None:
+    digests, _ = digests_at(bundled, tmp_path, local(2027, 1, 20, 9))
+    assert digests.due_on(date(2027, 1, 13)) == []  # within the log (no subscriptions here): answered
+    with pytest.raises(BriefingError, match="keeps 7 days"):
+        digests.due_on(date(2027, 1, 6))
