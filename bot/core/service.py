@@ -15,8 +15,8 @@ from bot.core import briefings, lemmas
 from bot.core.cards import Reply
 from bot.core.commands import BUILTIN_NAMES, Request, handle, menu
 from bot.core.content import Article, Content, ContentSignature, content_signature, load_content
-from bot.core.i18n import Language
 from bot.core.facts import Fact
+from bot.core.i18n import Language
 from bot.core.knowledge import Knowledge
 from bot.core.store import FactStore, SyncResult, no_gc
 
@@ -89,6 +89,10 @@ class Briefing:
         if self.content_dir is None or self.store is None:
             return False
         with self._reloading:
+            if not (self.content_dir / "articles").is_dir():  # moved away, or a disk gone: keep what we have
+                log.warning("content folder %s/articles is missing; still answering from what was loaded",
+                            self.content_dir)
+                return False
             signature = content_signature(self.content_dir)
             if signature == self.signature:
                 return False

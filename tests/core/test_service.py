@@ -143,3 +143,12 @@ def test_warm_up_reads_what_is_otherwise_read_on_first_use(content_dir: Path, da
     assert "Znalezione fakty: 2" in _answer(warm, "/search tokajew")
     assert "zatrzymani" in _answer(warm, "/figures")
     assert "Znalezione fakty" not in _answer(cold, "/search tokajew")  # it had to read them now
+
+
+def test_a_content_folder_moved_away_keeps_what_was_loaded(content_dir: Path, data_dir: Path,
+                                                          tmp_path: Path) -> None:
+    briefing = _load(content_dir, data_dir)
+    facts = len(briefing.knowledge.facts)
+    content_dir.rename(tmp_path / "elsewhere")
+    assert briefing.reload() is False
+    assert len(briefing.knowledge.facts) == facts and "Oś czasu" in _answer(briefing, "/timeline 2022-01")
