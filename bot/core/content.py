@@ -524,15 +524,15 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     seen: dict[str, Path] = {}
     for path in article_paths:
         previous, checked_against = known.get(path.name, (None, ()))
+        if checked_against != known_topics:
+            previous = None  # checked against other topics: check it again
         try:
             info = path.stat()
-            if previous is not None and checked_against == known_topics and \
-                    (previous.size, previous.mtime_ns) == (info.st_size, info.st_mtime_ns):
+            if previous is not None and (previous.size, previous.mtime_ns) == (info.st_size, info.st_mtime_ns):
                 article = previous if previous.path == path else replace(previous, path=path)
             else:
                 raw = path.read_bytes()
-                if previous is not None and checked_against == known_topics and \
-                        previous.sha256 == hashlib.sha256(raw).hexdigest():
+                if previous is not None and previous.sha256 == hashlib.sha256(raw).hexdigest():
                     article = replace(previous, path=path, size=info.st_size, mtime_ns=info.st_mtime_ns)
                 else:
                     article = replace(parse_article(path, raw, topic_ids), size=info.st_size,
