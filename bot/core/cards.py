@@ -6,6 +6,7 @@ Discord embeds, and own escaping and each platform's limits.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
@@ -216,7 +217,24 @@ def plan_pages(first: Card, costs: Sequence[int], articles: Sequence[str], sourc
     return starts
 
 
-class PagedItems(Sequence[Card]):
+class _BuiltOnDemand(Sequence[Card]):
+    """Cards made only when asked for: a subclass says how many (``__len__``) and makes the one
+    at a position (``_card``); indexing, negative indexes and slices are handled here."""
+
+    @abstractmethod
+    def _card(self, position: int) -> Card: ...
+
+    @overload
+    def __getitem__(self, index: int) -> Card: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Card, ...]: ...
+    def __getitem__(self, index: int | slice) -> Card | tuple[Card, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        return self._card(range(len(self))[index])  # negative indexes, and IndexError past the end
+
+
+class PagedItems(_BuiltOnDemand):
     """Items over cards, page by page exactly as ``paginate`` splits them, but a page's items and
     card are built only when that page is asked for (a reply shows one page at a time)."""
 
@@ -228,14 +246,7 @@ class PagedItems(Sequence[Card]):
     def __len__(self) -> int:
         return len(self._starts)
 
-    @overload
-    def __getitem__(self, index: int) -> Card: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Card, ...]: ...
-    def __getitem__(self, index: int | slice) -> Card | tuple[Card, ...]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self))))
-        page = range(len(self))[index]  # negative indexes, and IndexError past the end
+    def _card(self, page: int) -> Card:
         low = self._starts[page]
         high = self._starts[page + 1] if page + 1 < len(self._starts) else self._count
         card = self._first if page == 0 else Card(title=self._first.title, date=self._first.date)
@@ -245,7 +256,7 @@ class PagedItems(Sequence[Card]):
         return built[0]
 
 
-class Pages(Sequence[Card]):
+class Pages(_BuiltOnDemand):
     """Parts of a reply (sequences of cards) as one run of numbered pages, each numbered when it
     is asked for; a reply of one card stays as it is (as ``number_pages``)."""
 
@@ -261,14 +272,7 @@ class Pages(Sequence[Card]):
     def __len__(self) -> int:
         return self._ends[-1] if self._ends else 0
 
-    @overload
-    def __getitem__(self, index: int) -> Card: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Card, ...]: ...
-    def __getitem__(self, index: int | slice) -> Card | tuple[Card, ...]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self))))
-        position = range(len(self))[index]
+    def _card(self, position: int) -> Card:
         start = 0
         for part, end in zip(self._parts, self._ends):
             if position < end:
@@ -285,7 +289,7 @@ class Pages(Sequence[Card]):
         return (self[i] for i in range(len(self)))
 
 
-class Skip(Sequence[Card]):
+class Skip(_BuiltOnDemand):
     """A sequence of cards without its first ``count``, without building the ones skipped."""
 
     def __init__(self, cards: Sequence[Card], count: int) -> None:
@@ -294,11 +298,5 @@ class Skip(Sequence[Card]):
     def __len__(self) -> int:
         return max(0, len(self._cards) - self._count)
 
-    @overload
-    def __getitem__(self, index: int) -> Card: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Card, ...]: ...
-    def __getitem__(self, index: int | slice) -> Card | tuple[Card, ...]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self))))
-        return self._cards[self._count + range(len(self))[index]]
+    def _card(self, position: int) -> Card:
+        return self._cards[self._count + position]
