@@ -47,7 +47,7 @@ def _sentence(rng: random.Random, published: date) -> str:
         f"Według agencji w Kazachstanie jest {qualifier}{number} żołnierzy z państw ODKB.",
         f"Władze przeznaczą dodatkowe {rng.randrange(2, 999)} mln dolarów na obronność.",
         f"{actor} podkreślił, że sytuacja w {place} jest pod kontrolą, a {topic} nie zagrażają państwu.",
-        f"Obserwatorzy oceniają, że pretekstem do niepokojów była podwyżka cen paliw, m.in. gazu LPG.",
+        "Obserwatorzy oceniają, że pretekstem do niepokojów była podwyżka cen paliw, m.in. gazu LPG.",
         f"W ciągu ostatnich siedmiu dni siły porządkowe zatrzymały {number} osób, w tym obcokrajowców.",
     )
     return rng.choice(patterns)
