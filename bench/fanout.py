@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parent.parent
-TOKEN = "123456789:AAFakeTokenForTheFanOutBenchmark_000"
+TOKEN = "fan-out-benchmark-not-a-real-token"  # for the loopback fake server only
 ZONE = "Europe/Warsaw"
 #: 6 January has anniversaries in the bundled content, so every chat gets a digest.
 MOMENT = datetime(2027, 1, 6, 9, 0, tzinfo=ZoneInfo(ZONE))
