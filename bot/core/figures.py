@@ -10,13 +10,12 @@ Written by hand: no maintained library reads Polish numerals with their qualifie
 
 from __future__ import annotations
 
-import functools
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -205,7 +204,13 @@ def find_figures(sentence: str, quantities: tuple[QuantityMatcher, ...] = (),
                  skip: list[tuple[int, int]] | None = None) -> list[Figure]:
     """The figures in a sentence; spans in ``skip`` (its dates) are not figures."""
     found: list[Figure] = []
-    sentence_keys = functools.cache(lambda: lemmas.keys(sentence))  # for context words, once
+    computed: list[list[str]] = []
+
+    def sentence_keys() -> list[str]:  # for context words: at most once a sentence, often never
+        if not computed:
+            computed.append(lemmas.keys(sentence))
+        return computed[0]
+
     for match in _NUMBER.finditer(sentence):
         number_start = match.start("digits") if match.group("digits") else match.start(
             "adjective" if match.group("adjective") else "word")

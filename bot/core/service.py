@@ -32,9 +32,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _build(content_dir: Path, store: FactStore, known: dict[str, tuple[Article, tuple[str, ...]]],
+def _build(content_dir: Path, store: FactStore, known: dict[str, tuple[Article, tuple[str, ...]]] | None = None,
            previous: Knowledge | None = None) -> tuple[Content, SyncResult, Knowledge]:
-    with no_gc():
+    """Content, store and knowledge; ``known`` defaults to the articles the store holds."""
+    with no_gc():  # for all of it: the store's objects, read first, would be walked again and again
+        if known is None:
+            known = store.parsed_articles()  # files unchanged since the last build are not read again
         content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS), known=known)
         sync = store.sync(content)
         facts: Sequence[Fact] = sync.facts
@@ -76,9 +79,7 @@ class Briefing:
         """
         store = FactStore(data_dir)
         signature = content_signature(content_dir)
-        with no_gc():  # for all of it: the store's objects, read first, would be walked again and again
-            # Files unchanged since the last build are not read again: the store has them.
-            content, sync, knowledge = _build(content_dir, store, store.parsed_articles())
+        content, sync, knowledge = _build(content_dir, store)
         return cls(content, sync, knowledge, zone, language, clock, content_dir, store, signature)
 
     def reload(self) -> bool:
