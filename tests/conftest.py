@@ -9,12 +9,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.core.service import Briefing
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_CONTENT = REPO / "content"
 WARSAW = ZoneInfo("Europe/Warsaw")
+
+# Property-based suites assert behaviour, not seconds: no per-example deadline. Each suite sets its
+# own max_examples so that CI stays bounded; the example database stays out of the repository.
+settings.register_profile("briefing", deadline=None, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile("briefing")
 
 
 def fixed_clock(moment: datetime) -> Callable[[], datetime]:
