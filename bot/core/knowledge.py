@@ -112,18 +112,13 @@ class Knowledge:
         """
         found: defaultdict[str, list[int]] = defaultdict(list)
         if self.deferred is None:
-            for index, fact in enumerate(self.facts):
-                for key in fact.keys:
-                    found[key].append(index)
-            return found
-        position = {f.id: i for i, f in enumerate(self.facts)}
-        for fact_id, keys in self.deferred.search_keys():
-            at = position.get(fact_id)
-            if at is not None:
-                for key in keys:
-                    found[key].append(at)
-        for positions in found.values():
-            positions.sort()  # read shard after shard, not in date order
+            keys_of = {f.id: f.keys for f in self.facts}
+        else:
+            keys_of = dict(self.deferred.search_keys())
+        # In date order, so that each key's positions come sorted.
+        for index, fact in enumerate(self.facts):
+            for key in keys_of.get(fact.id, ()):
+                found[key].append(index)
         return found
 
     def warm_up(self) -> None:
