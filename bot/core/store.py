@@ -40,6 +40,7 @@ from typing import Any
 from tinydb import TinyDB
 
 from bot.core.content import Article, Content
+from bot.core.dates import DateValue
 from bot.core.errors import StoreError
 from bot.core.extraction_pool import extract_all
 from bot.core.facts import EXTRACTOR_VERSION, FACT_ORDER, DateValues, Fact, fact_id, facts_from_records
@@ -228,7 +229,8 @@ class FactStore:
 
     def figures(self) -> list[SourcedFigure]:
         """Every stored figure, read from disk now."""
-        return [SourcedFigure.from_record(document) for document in self._side_documents("figures")]
+        values: dict[tuple[Any, ...], DateValue] = {}
+        return [SourcedFigure.from_record(document, values) for document in self._side_documents("figures")]
 
     def varying_quantities(self) -> set[str]:
         """The quantities whose figures give more than one value, over the whole store, from the
