@@ -39,8 +39,8 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
                         help="data folder for the stores (default: ./data)")
     parser.add_argument("--config", type=Path, metavar="FILE", default=default,
                         help="config file (default: ./config.toml when present)")
-    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS if suppress else False,
-                        help="log more")
+    parser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS if suppress else 0,
+                        help="log more; -vv logs everything, every library's debug lines too (tokens redacted)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,11 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(args.verbose)
     try:
         settings = load_settings(args.config, args.content, args.data)
         logs.add_secrets(s.get_secret_value() for s in (settings.telegram.token, settings.discord.token) if s)
@@ -124,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"{fact.id}  {fact.value.start}  {fact.value.precision:<5}  {fact.article}: {fact.text}")
             return 0
     except BriefingError as error:
-        print(f"briefing-bot: {error}", file=sys.stderr)
+        print(f"briefing-bot: {logs.redact(str(error))}", file=sys.stderr)  # it may quote a URL
         return 2
     except KeyboardInterrupt:
         return 130

@@ -1,12 +1,16 @@
 """Settings: loaded and validated once, from a TOML file, the environment and CLI options.
 
 Tokens come from ``BRIEFING_TELEGRAM_TOKEN`` / ``BRIEFING_DISCORD_TOKEN`` or the untracked
-config file, are kept as ``SecretStr`` and never appear in messages or logs.
+config file, are kept as ``SecretStr`` and never appear in messages or logs. A config file that
+holds a token and that other users of the machine can read gets a warning at start-up.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import shlex
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +26,8 @@ from pydantic import (
 )
 
 from bot.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = Path("config.toml")
 DEFAULT_CONTENT = Path("content")
@@ -82,6 +88,23 @@ def _read_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
 
 
+def readable_by_others(path: Path, values: dict[str, Any]) -> str | None:
+    """A warning when the config file holds a token and its mode lets group or others read it."""
+    if os.name != "posix":
+        return None
+    if not any(isinstance(values.get(section), dict) and values[section].get("token")
+               for section in ("telegram", "discord")):
+        return None
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if not mode & (stat.S_IRGRP | stat.S_IROTH):
+        return None
+    return (f"{path} holds a bot token and other users of this machine can read it "
+            f"({stat.filemode(mode)}); restrict it with: chmod 600 {shlex.quote(str(path))}")
+
+
 def _describe(error: ValidationError, source: str) -> str:
     lines = []
     for item in error.errors():
@@ -102,6 +125,9 @@ def load_settings(config: Path | None = None, content: Path | None = None, data:
     path = config if config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
     if path is not None:
         values = _read_config(path)
+        warning = readable_by_others(path, values)
+        if warning:
+            log.warning("%s", warning)
         for key in ("content", "data"):
             if isinstance(values.get(key), str):
                 values[key] = path.parent / values[key]

@@ -1,34 +1,64 @@
 """Logging set-up that keeps secrets out of every log line.
 
-Libraries log URLs that contain the bot token (python-telegram-bot logs its API URL, httpx
-each request URL), so every record is redacted when it is created, before any handler (a
-file, the console, pytest's capture) sees it.
+Libraries log URLs that contain the bot token (python-telegram-bot logs its API URL at DEBUG,
+httpx each request URL at INFO), so every record is redacted when it is created, before any
+handler (a file, the console, pytest's capture) sees it: its message with its arguments, and its
+traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Iterable
+from urllib.parse import quote
 
 REDACTED = "[redacted]"
+#: A token's parts shorter than this are not secret on their own (a bot id, a user id in base64).
+_MIN_PART = 16
 
-_secrets: set[str] = set()
+_secrets: list[str] = []  # longest first
 _lock = threading.Lock()
 _installed = False
 
 
+def configure(verbosity: int = 0) -> None:
+    """Log to stderr: warnings, with ``-v`` also info, with ``-vv`` everything (every library's
+    debug lines too, tokens redacted)."""
+    level = logging.DEBUG if verbosity >= 2 else logging.INFO if verbosity == 1 else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # httpx logs every request at INFO, a long poll every few seconds: noise below -vv.
+    logging.getLogger("httpx").setLevel(logging.NOTSET if verbosity >= 2 else logging.WARNING)
+
+
 def redact(text: str) -> str:
     for secret in _secrets:
-        text = text.replace(secret, REDACTED)
+        if secret in text:
+            text = text.replace(secret, REDACTED)
     return text
+
+
+def _forms(token: str) -> set[str]:
+    """The token as it may appear: whole, URL-encoded, and its secret part alone (Telegram's
+    after the colon, Discord's last dot-separated part), which a URL or a header may split off."""
+    forms = {token, quote(token, safe=""), quote(token)}
+    for separator in (":", "."):
+        part = token.rpartition(separator)[2]
+        if separator in token and len(part) >= _MIN_PART:
+            forms.add(part)
+    return {form for form in forms if form}
 
 
 def add_secrets(secrets: Iterable[str]) -> None:
     """Redact these strings from every log record from now on."""
     global _installed
     with _lock:
-        _secrets.update(s for s in secrets if s)
+        found = set(_secrets)
+        for secret in secrets:
+            if secret:
+                found |= _forms(secret)
+        _secrets[:] = sorted(found, key=len, reverse=True)
         if _installed:
             return
         _installed = True
@@ -37,13 +67,19 @@ def add_secrets(secrets: Iterable[str]) -> None:
         def redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
             record = factory(*args, **kwargs)  # type: ignore[arg-type]
             if _secrets:
-                record.msg = redact(record.getMessage())
-                record.args = ()
-                if record.exc_info and record.exc_info[1] is not None:
-                    record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+                _redact_record(record)
             return record
 
         logging.setLogRecordFactory(redacting_factory)
-    # httpx logs every request URL at INFO, token included: keep it to warnings.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
+
+def _redact_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed call: logging reports it later; never raise into the caller
+        message = f"{record.msg!s} {record.args!r}"
+    record.msg, record.args = redact(message), ()
+    if record.exc_info and record.exc_info[1] is not None:
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
