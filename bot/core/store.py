@@ -12,9 +12,11 @@ three TinyDB files (``PickleStorage``):
 Start-up reads only the first kind. The search keys are most of a store's bytes and reading
 time and only ``/search`` needs them; the figures only ``/figures`` and topic cards. Those are
 read on first use, which a running bot does in the background right after start
-(``Briefing.warm_up``). All three files of a shard carry the same ``generation``: the side files
-are written first, so a crash between the writes leaves side files that the old shard does not
-accept, and that shard is rebuilt.
+(``Briefing.warm_up``). A shard is written by removing its main file, writing the side files, then
+the main file, so a crash between the writes leaves a shard without a main file, which the next
+start rebuilds. (Were the old main file still there, it would be taken for current when the
+content changed back before the restart, beside side files of the interrupted build.) All three
+files carry the same ``generation``, so side files of another build are still told apart.
 
 Rebuilds. The store is brought in line with content at every start, one article at a time: an
 article whose file did not change keeps its parsed front matter and its facts (and their ids)
@@ -348,15 +350,16 @@ class FactStore:
                 del reusable[article_id]
 
     def _write_shard(self, index: int, shard: _Shard) -> None:
-        """The side files first, then the main file (see the module docstring)."""
+        """The old main file out, the side files, then the main file (see the module docstring)."""
         entries = sorted(shard.entries.items())
         meta = {"content_key": shard.content_key, "format": FORMAT, "extractor": EXTRACTOR_VERSION,
                 "topic_ids": shard.topic_ids, "generation": shard.generation, "figure_values": shard.figure_values}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            self.path(index).unlink(missing_ok=True)
             if not entries:
-                for part in ("", "keys", "figures"):
-                    self.path(index, part).unlink(missing_ok=True)
+                self.path(index, "keys").unlink(missing_ok=True)
+                self.path(index, "figures").unlink(missing_ok=True)
                 return
             _write(self.path(index, "keys"), {"meta": [meta], "keys": (
                 {"id": f.id, "keys": k} for _, e in entries for f, k in zip(e.facts, e.keys or ()))})
