@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait
 
 from bot.core import lemmas
 from bot.core.content import Article, Topic
@@ -34,7 +36,26 @@ def _matchers(topics: Sequence[Topic], quantities: Sequence[Quantity]) -> _Match
 
 def _start_worker(topics: Sequence[Topic], quantities: Sequence[Quantity]) -> None:
     global _WORKER_MATCHERS
+    _end_with_parent()
     _WORKER_MATCHERS = _matchers(topics, quantities)
+
+
+def _end_with_parent() -> None:
+    """End this worker when the process that started it ends, however it ends.
+
+    A worker holds both ends of its task queue, so when the bot is killed (SIGKILL, the OOM
+    killer) no end-of-file ever reaches it: it would wait for work forever, holding its memory
+    and the bot's stdout and stderr.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def _extract_chunk(articles: list[Article]) -> list[Extraction]:
