@@ -24,6 +24,7 @@ from tinydb.storages import Storage
 from bot.core.digests import Subscription
 from bot.core.errors import StoreError
 from bot.core.i18n import LANGUAGES, Language
+from bot.core.storage import remove_stale_temporaries, temporary_path
 
 STATE_FILE = "state.json"
 
@@ -61,7 +62,7 @@ class AtomicJSONStorage(Storage):
         The text comes in pieces so that a large file is not first copied into one string.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        temporary = temporary_path(self.path)
         try:
             with open(temporary, "w", encoding="utf-8") as handle:
                 handle.writelines(pieces)
@@ -98,6 +99,8 @@ class StateStore:
         self._storage = AtomicJSONStorage(self.path)
         self._lock = threading.RLock()
         self._depth = 0
+        if data_dir.is_dir():
+            remove_stale_temporaries(data_dir)
         db = TinyDB(self.path, storage=AtomicJSONStorage)
         tables = {name: db.table(name, cache_size=0) for name in db.tables()}
         empty: list[Any] = []

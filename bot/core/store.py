@@ -47,7 +47,7 @@ from bot.core.errors import StoreError
 from bot.core.extraction_pool import extract_all
 from bot.core.facts import EXTRACTOR_VERSION, FACT_ORDER, DateValues, Fact, fact_id, facts_from_records
 from bot.core.figures import SourcedFigure
-from bot.core.storage import PickleStorage
+from bot.core.storage import PickleStorage, remove_stale_temporaries
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,8 @@ class FactStore:
     def _stored(self) -> dict[int, _Shard | None]:
         """Every shard's main file as stored (None where missing or unreadable); read once."""
         if self._shards is None:
+            if self.folder.is_dir():
+                remove_stale_temporaries(self.folder)
             values: DateValues = {}  # one DateValue per date for the whole store
             with no_gc():
                 self._shards = {i: self._read_shard(i, values) for i in range(SHARDS)}
