@@ -7,6 +7,11 @@ chat that blocked the bot, and 429 with ``parameters.retry_after`` when told to:
 method, or for a random share of ``sendMessage`` calls (``flood_share``), after which that chat
 gets 429 again until its ``retry_after`` has passed, as Telegram's flood control does. It
 records every call, and hands out updates to ``getUpdates`` as the real long polling does.
+
+Faults are queued for a method (``failures``) or for the calls that name a chat
+(``chat_failures``), and answered in order, one a call: an ``ApiError`` (429 with retry_after,
+5xx, 403...), a ``Slow`` answer (the client times out) or a ``Reset`` (the connection is closed
+without an answer).
 """
 
 from __future__ import annotations
@@ -89,13 +94,36 @@ class ApiError(Exception):
         super().__init__(description)
         self.code, self.description, self.retry_after = code, description, retry_after
 
+    def __repr__(self) -> str:
+        return f"ApiError({self.code})"
+
+
+@dataclass(frozen=True)
+class Slow:
+    """Hold the call this long, then answer it, if the client is still waiting.
+
+    A call the client gave up on is dropped unprocessed, as when it never got past Telegram's
+    front end: had Telegram processed it, no client could tell, and any client that retries a
+    timeout (there is no idempotency key in the Bot API) would send it twice."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Close the connection without an answer (the call is not processed)."""
+
+
+Fault = ApiError | Slow | Reset
+
 
 @dataclass
 class FakeBotApi:
     token: str
     calls: list[Call] = field(default_factory=list)
     blocked_chats: set[int] = field(default_factory=set)
-    failures: dict[str, list[ApiError]] = field(default_factory=dict)  # method → errors to answer next
+    failures: dict[str, list[Fault]] = field(default_factory=dict)  # method → faults to answer next
+    chat_failures: dict[int, list[Fault]] = field(default_factory=dict)  # chat id → faults for calls naming it
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat id → its administrators' user ids
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)  # "@username" → chat, for getChat
@@ -113,6 +141,7 @@ class FakeBotApi:
         self._random = random.Random(self.seed)
         self._flooded: dict[int, float] = {}  # chat id → when (monotonic) it may send again
         self.floods = 0  # how many 429s were answered
+        self.faults: list[tuple[str, Fault]] = []  # the queued faults answered, in order
         self.accepted_at: list[float] = []  # time.monotonic() of each sendMessage answered ok
         self.base_url = ""
 
@@ -188,9 +217,17 @@ class FakeBotApi:
             self.calls.append(Call(method, params))
             async with self._sent:
                 self._sent.notify_all()
-        queued = self.failures.get(method)
-        if queued:
-            return self._error(queued.pop(0))
+        fault = self._fault(method, params)
+        if isinstance(fault, ApiError):
+            return self._error(fault)
+        if isinstance(fault, Reset):
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response()  # never written: the connection is gone
+        if isinstance(fault, Slow):
+            await asyncio.sleep(fault.seconds)
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=504)  # nobody is listening any more; the call is dropped
         if method == "sendMessage" and (self.flood_share or self._flooded):
             flood = self._flood(int(params["chat_id"]))
             if flood is not None:
@@ -203,6 +240,23 @@ class FakeBotApi:
         if method == "sendMessage":
             self.accepted_at.append(time.monotonic())
         return web.json_response({"ok": True, "result": result})
+
+    def _fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        """The next fault queued for this method, else for the chat the call names."""
+        queued = self.failures.get(method)
+        if queued:
+            fault = queued.pop(0)
+        else:
+            try:
+                chat = int(params.get("chat_id", 0))
+            except (TypeError, ValueError):
+                return None
+            queued = self.chat_failures.get(chat)
+            if not queued:
+                return None
+            fault = queued.pop(0)
+        self.faults.append((method, fault))
+        return fault
 
     def _flood(self, chat_id: int) -> ApiError | None:
         """A 429 for a chat still waiting out its retry_after, or for a random share of calls."""
