@@ -2,16 +2,20 @@
 
 Subscriptions are the source of truth; jobs are rebuilt from them at start-up and whenever they
 change. There is one job per slot (a local time in a time zone) rather than per chat, so that
-every chat due at the same minute goes out in one fan-out with batched bookkeeping.
+every chat due at the same minute goes out in one fan-out with batched bookkeeping. When a fan-out
+leaves digests that failed in passing (a platform's flood limit, outage or lost connection), one
+more job sends them again ``RETRY_SECONDS`` later, and again after that while any are left, until
+their chat's local day ends.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 
 from bot.core.delivery import Digests, Outcome, Sender
 from bot.core.digests import Subscription
@@ -21,6 +25,9 @@ log = logging.getLogger(__name__)
 #: A job that fires this late (the process was busy or asleep) still runs; later, it is dropped
 #: and the start-up catch-up takes over.
 MISFIRE_GRACE = 15 * 60
+#: How long after a fan-out its digests that failed in passing are sent again.
+RETRY_SECONDS = 5 * 60
+RETRY_JOB = "retry"
 
 
 def trigger(subscription: Subscription) -> CronTrigger:
@@ -46,7 +53,7 @@ class DigestScheduler:
 
     async def start(self) -> list[Outcome]:
         """Catch up on today's missed digests, then schedule every slot."""
-        outcomes = await self.digests.deliver(self._live(self.digests.recover(self.digests.clock())), self.send)
+        outcomes = await self._deliver(self._live(self.digests.recover(self.digests.clock())))
         self.reschedule()
         self.scheduler.start()
         return outcomes
@@ -59,7 +66,7 @@ class DigestScheduler:
         """Make the jobs match the subscriptions: one per slot in use."""
         wanted = {slot_id(s): s for s in self.digests.state.subscriptions() if not s.paused}
         for job in self.scheduler.get_jobs():
-            if job.id not in wanted:
+            if job.id not in wanted and job.id != RETRY_JOB:
                 job.remove()
         for job_id, subscription in wanted.items():
             if self.scheduler.get_job(job_id) is None:
@@ -74,7 +81,27 @@ class DigestScheduler:
 
     async def fire(self, time_of_day: str, zone: str) -> list[Outcome]:
         items = self._live(self.digests.due_in_slot(time_of_day, zone, self.digests.clock()))
-        outcomes = await self.digests.deliver(items, self.send)
-        sent = sum(1 for outcome in outcomes if outcome.state == "sent")
-        log.info("digest slot %s %s: %d sent of %d", time_of_day, zone, sent, len(outcomes))
+        outcomes = await self._deliver(items)
+        log.info("digest slot %s %s: %s", time_of_day, zone, _summary(outcomes))
         return outcomes
+
+    async def retry(self) -> list[Outcome]:
+        """Send again today's digests that failed in passing."""
+        outcomes = await self._deliver(self._live(self.digests.retries(self.digests.clock())))
+        if outcomes:
+            log.info("digest retries: %s", _summary(outcomes))
+        return outcomes
+
+    async def _deliver(self, items: list[tuple[Subscription, date]]) -> list[Outcome]:
+        outcomes = await self.digests.deliver(items, self.send)
+        if any(outcome.state == "retry" for outcome in outcomes) and self.scheduler.get_job(RETRY_JOB) is None:
+            # One pending job retries every chat that needs it; the wall clock, as APScheduler's.
+            when = datetime.now(UTC) + timedelta(seconds=RETRY_SECONDS)
+            self.scheduler.add_job(self.retry, DateTrigger(when), id=RETRY_JOB)
+        return outcomes
+
+
+def _summary(outcomes: list[Outcome]) -> str:
+    sent = sum(1 for outcome in outcomes if outcome.state == "sent")
+    retry = sum(1 for outcome in outcomes if outcome.state == "retry")
+    return f"{sent} sent of {len(outcomes)}" + (f", {retry} to retry" if retry else "")

@@ -11,6 +11,12 @@ Outcomes wait for a batch (or ten seconds) before they are written: a crash in b
 costs no exactly-once, since the claims are already on disk; those chats are only shown as
 "interrupted" instead of "sent". Each write rewrites the state file, so fewer writes is what
 keeps the bookkeeping a small part of a fan-out (``bench/fanout.py``).
+
+A failure in passing (a flood limit still hit, a server error, a timeout, a lost connection, each
+already retried by the adapter) is recorded as "retry": the digest was not sent, so it may be
+claimed again, by the scheduler's next retry or a restart, until the chat's local day ends; it
+does not count toward pausing the chat. A chat that blocked or removed the bot is "failed": not
+tried again that day, and paused after ``PAUSE_AFTER`` such days in a row.
 """
 
 from __future__ import annotations
@@ -59,19 +65,29 @@ KEEP_DAYS = 7
 
 
 class DeliveryFailed(BriefingError):
-    """An adapter could not deliver; ``permanent`` when the chat blocked or removed the bot."""
+    """An adapter could not deliver.
 
-    def __init__(self, reason: str, permanent: bool) -> None:
+    ``permanent`` when the chat blocked or removed the bot (it counts toward pausing the chat);
+    ``retry`` when the failure was in passing and the digest is worth sending again later."""
+
+    def __init__(self, reason: str, permanent: bool, retry: bool = False) -> None:
+        if permanent and retry:
+            raise ValueError("a permanent failure is not retried")
         super().__init__(reason)
-        self.reason, self.permanent = reason, permanent
+        self.reason, self.permanent, self.retry = reason, permanent, retry
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     target: Target
     day: date
-    state: str  # sent | empty | failed | skipped (already handled) | paused
+    state: str  # sent | empty | failed | retry (to be sent later) | skipped (already handled)
     detail: str = ""
+
+
+def _open(record: dict[str, Any] | None) -> bool:
+    """Whether a chat's digest of a day may still be claimed: never tried, or failed in passing."""
+    return record is None or record["state"] == "retry"
 
 
 class Digests:
@@ -190,12 +206,13 @@ class Digests:
             {**record, "state": "interrupted", "detail": "", "at": stamp}
             for record in self.state.deliveries() if record["state"] == "claimed"
         ]
+        records += self._given_up(now, stamp, everything=True)
         due: list[tuple[Subscription, date]] = []
         for subscription in self.state.subscriptions():
             if subscription.paused:
                 continue
             today = subscription.local_day(now)
-            if subscription.due_at(today) <= now and self.state.delivery(subscription.target.key, today) is None:
+            if subscription.due_at(today) <= now and _open(self.state.delivery(subscription.target.key, today)):
                 due.append((subscription, today))
             yesterday = today - timedelta(days=1)
             if self.state.delivery(subscription.target.key, yesterday) is None and \
@@ -205,6 +222,41 @@ class Digests:
         self.state.record_deliveries(records)
         self.state.prune_deliveries(now.date() - timedelta(days=KEEP_DAYS))
         return due
+
+    def retries(self, now: datetime) -> list[tuple[Subscription, date]]:
+        """Today's digests that failed in passing, to send again; yesterday's are given up."""
+        stamp = now.astimezone(UTC).isoformat(timespec="seconds")
+        self.state.record_deliveries(self._given_up(now, stamp))
+        due = []
+        for subscription in self.state.subscriptions():
+            today = subscription.local_day(now)
+            record = self.state.delivery(subscription.target.key, today)
+            if not subscription.paused and record is not None and record["state"] == "retry":
+                due.append((subscription, today))
+        return due
+
+    def _given_up(self, now: datetime, stamp: str, everything: bool = False) -> list[dict[str, Any]]:
+        """"retry" records of a day that has ended where their chat is: now plain failures.
+
+        Yesterday's of every subscription; with ``everything`` (at start-up, after any downtime),
+        every day's of every chat."""
+        subscriptions = {s.target.key: s for s in self.state.subscriptions()}
+        if everything:
+            candidates = [r for r in self.state.deliveries() if r["state"] == "retry"]
+        else:
+            candidates = []
+            for subscription in subscriptions.values():
+                yesterday = subscription.local_day(now) - timedelta(days=1)
+                record = self.state.delivery(subscription.target.key, yesterday)
+                if record is not None and record["state"] == "retry":
+                    candidates.append(record)
+        gone = []
+        for record in candidates:
+            subscription = subscriptions.get(record["key"])
+            today = subscription.local_day(now) if subscription else now.astimezone(UTC).date()
+            if record["date"] < today.isoformat():
+                gone.append({**record, "state": "failed", "at": stamp})
+        return gone
 
     def due_in_slot(self, time_of_day: str, zone: str, now: datetime) -> list[tuple[Subscription, date]]:
         """The subscriptions of one scheduler slot (a local time in a zone), for today there."""
@@ -223,7 +275,7 @@ class Digests:
             raise BriefingError(f"the delivery log keeps {KEEP_DAYS} days: the digests of {day} may have been "
                                 f"sent already, so they are not sent again (the oldest day possible is {oldest})")
         return [(s, day) for s in self.state.subscriptions()
-                if not s.paused and self.state.delivery(s.target.key, day) is None]
+                if not s.paused and _open(self.state.delivery(s.target.key, day))]
 
     # --- delivery -------------------------------------------------------------------------------
 
@@ -241,7 +293,7 @@ class Digests:
             claims = []
             for subscription, day in items:
                 key = subscription.target.key
-                if self.state.delivery(key, day) is not None:
+                if not _open(self.state.delivery(key, day)):
                     outcomes.append(Outcome(subscription.target, day, "skipped"))
                     continue
                 settings = (day, subscription.language, subscription.topics, subscription.empty)
@@ -274,7 +326,8 @@ class Digests:
                     await send(subscription.target, card)
                     outcome = Outcome(subscription.target, day, "sent")
                 except DeliveryFailed as error:
-                    outcome = Outcome(subscription.target, day, "failed", error.reason[:200])
+                    outcome = Outcome(subscription.target, day, "retry" if error.retry else "failed",
+                                      error.reason[:200])
                 except Exception as error:  # an adapter bug must not lose the other chats' digests
                     log.exception("digest to %s failed unexpectedly", subscription.target.key)
                     outcome = Outcome(subscription.target, day, "failed", type(error).__name__)
@@ -306,6 +359,8 @@ class Digests:
                     if current.failures:
                         updated.append(replace(current, failures=0))
                     continue
+                if outcome.state == "retry":
+                    continue  # a failure in passing says nothing about the chat
                 failures = current.failures + 1
                 paused = failures >= PAUSE_AFTER
                 if paused and not current.paused:

@@ -28,8 +28,8 @@ from bot.core.storage import remove_stale_temporaries, temporary_path
 
 STATE_FILE = "state.json"
 
-#: Delivery states: claimed before sending, then one of the others.
-DELIVERY_STATES = ("claimed", "sent", "empty", "failed", "interrupted", "missed")
+#: Delivery states: claimed before sending, then one of the others ("retry": failed in passing, may be claimed again).
+DELIVERY_STATES = ("claimed", "sent", "empty", "failed", "retry", "interrupted", "missed")
 
 
 class AtomicJSONStorage(Storage):
