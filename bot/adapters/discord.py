@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -192,7 +193,9 @@ class BriefingBot(commands.Bot):
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def deliver(self, target: Target, card: Card) -> None:
-        """Post a digest; a channel that is gone or closed to the bot fails permanently."""
+        """Post a digest; a channel that is gone or closed to the bot fails permanently, and a
+        rate limit, a server error, a timeout or a lost connection (what discord.py's own retries
+        did not get past) is worth retrying later."""
         language = self.language(int(target.chat))
         try:
             channel = self.get_channel(int(target.chat)) or await self.fetch_channel(int(target.chat))
@@ -200,7 +203,10 @@ class BriefingBot(commands.Bot):
         except (discord.Forbidden, discord.NotFound) as error:
             raise DeliveryFailed(f"{type(error).__name__}: {error.text or error.status}", permanent=True) from None
         except discord.HTTPException as error:
-            raise DeliveryFailed(f"HTTP {error.status}: {error.text}", permanent=False) from None
+            passing = error.status == 429 or error.status >= 500
+            raise DeliveryFailed(f"HTTP {error.status}: {error.text}", permanent=False, retry=passing) from None
+        except (discord.RateLimited, aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise DeliveryFailed(f"{type(error).__name__}: {error}", permanent=False, retry=True) from None
 
     async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         language = self.language(interaction.channel_id)
