@@ -3,6 +3,9 @@
 It holds no business logic: it parses an update, asks the core, renders, and sends. Paged
 replies get previous/next buttons whose callback data carries the request, so they keep working
 after a restart; anything a user could forge there is only a request they could type anyway.
+
+Updates are handled concurrently: a reply held up by a flood limit, a slow answer or a retry
+holds up no other chat.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from telegram.ext import (
 )
 
 from bot import logs
-from bot.adapters.telegram_http import AiohttpRequest
+from bot.adapters.telegram_http import READ_TIMEOUT, AiohttpRequest
 from bot.adapters.telegram_limits import MESSAGES_PER_SECOND, FloodLimiter
 from bot.core.briefings import notice
 from bot.core.cards import Card, Reply
@@ -93,22 +96,25 @@ class PageRequests:
 class TelegramAdapter:
     def __init__(self, briefing: Briefing, state: StateStore, token: str,
                  base_url: str = "https://api.telegram.org/bot", max_retries: int = 3,
-                 digests: Digests | None = None, max_rate: float = MESSAGES_PER_SECOND) -> None:
+                 digests: Digests | None = None, max_rate: float = MESSAGES_PER_SECOND,
+                 read_timeout: float = READ_TIMEOUT, retry_delay: float = 0.5) -> None:
         logs.add_secrets([token])
         self.briefing = briefing
         self.state = state
         self.digests = digests
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
         self.max_retries = max_retries
+        self.retry_delay = retry_delay  # the first backoff after a network error; it doubles
         self.pages = PageRequests()
         self._rendered: tuple[Card | None, str] = (None, "")
         self.application: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(token)
             .base_url(base_url)
-            .request(AiohttpRequest())
-            .get_updates_request(AiohttpRequest(connection_pool_size=1))
+            .request(AiohttpRequest(read_timeout=read_timeout))
+            .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=read_timeout))
             .rate_limiter(FloodLimiter(max_rate, max_retries=max_retries))
+            .concurrent_updates(True)
             .build()
         )
         updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
@@ -187,7 +193,7 @@ class TelegramAdapter:
         if channel and message.chat.type == ChatType.PRIVATE and message.from_user is not None:
             words.remove(channel)
             try:
-                chat = await context.bot.get_chat(channel)
+                chat = await self._retrying(lambda: context.bot.get_chat(channel))
                 allowed = await self._is_admin(chat.id, message.from_user.id)
             except TelegramError as error:
                 log.info("cannot check %s for /digest: %s", channel, error)
@@ -220,7 +226,7 @@ class TelegramAdapter:
         cached = self._admins.get((chat_id, user_id))
         if cached and cached[0] > now:
             return cached[1]
-        member = await self.application.bot.get_chat_member(chat_id, user_id)
+        member = await self._retrying(lambda: self.application.bot.get_chat_member(chat_id, user_id))
         allowed = member.status in ADMIN_STATUSES
         self._admins[(chat_id, user_id)] = (now + ADMIN_CACHE_SECONDS, allowed)
         return allowed
@@ -292,7 +298,9 @@ class TelegramAdapter:
         ))
 
     async def deliver(self, target: Target, card: Card) -> None:
-        """Send a digest; failures become DeliveryFailed, permanent when the chat is gone for us."""
+        """Send a digest; failures become DeliveryFailed: permanent when the chat is gone for us,
+        to retry later when they were in passing (still flood-limited, or the network or Telegram
+        failing after this adapter's own retries)."""
         try:
             await self.send_card(int(target.chat), card, int(target.thread) if target.thread else None)
         except Forbidden as error:
@@ -300,12 +308,14 @@ class TelegramAdapter:
         except BadRequest as error:
             gone = any(word in str(error).lower() for word in ("chat not found", "thread not found"))
             raise DeliveryFailed(str(error), permanent=gone) from None
+        except (RetryAfter, NetworkError) as error:  # TimedOut too; BadRequest is caught above
+            raise DeliveryFailed(str(error) or type(error).__name__, permanent=False, retry=True) from None
         except TelegramError as error:
             raise DeliveryFailed(str(error), permanent=False) from None
 
     async def _retrying(self, send: Callable[[], Awaitable[T]]) -> T:
         """Retry network failures with backoff (flood limits are the rate limiter's job)."""
-        delay = 0.5
+        delay = self.retry_delay
         for attempt in range(self.max_retries + 1):
             try:
                 return await send()

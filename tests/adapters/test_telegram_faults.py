@@ -1,0 +1,272 @@
+"""Faults on the Bot API during commands and digests: 429 with retry_after, 5xx, slow answers (the
+client times out), connections closed without an answer, and 403.
+
+What must hold: a fault in one chat holds up no other chat; what can succeed later (429, 5xx,
+timeouts, resets) is retried, what cannot (403, chat not found) is not, and is recorded; and
+once the faults clear, every reachable chat has had each day's digest exactly once, as the state
+file says after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.adapters.telegram import TelegramAdapter
+from bot.core.delivery import Digests
+from bot.core.digests import PAUSE_AFTER, Subscription, Target
+from bot.core.service import Briefing
+from bot.core.state import StateStore
+from bot.scheduler import DigestScheduler
+from tests.adapters.fake_telegram import ApiError, FakeBotApi, Fault, Reset, Slow
+from tests.adapters.test_telegram import ALA, GROUP, OLA, OTHER_PRIVATE, PRIVATE, TOKEN, ask, visible
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+#: Short enough to keep the suite quick, long enough for a loaded machine to answer in time.
+READ_TIMEOUT = 0.3
+
+
+def flood(seconds: float = 1) -> ApiError:
+    return ApiError(429, f"Too Many Requests: retry after {seconds:g}", retry_after=seconds)
+
+
+def server_error(code: int) -> ApiError:
+    return ApiError(code, {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+                           504: "Gateway Timeout"}[code])
+
+
+BLOCKED = ApiError(403, "Forbidden: bot was blocked by the user")
+KICKED = ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
+GONE = ApiError(400, "Bad Request: chat not found")
+
+
+def adapter_for(briefing: Briefing, state: StateStore, api: FakeBotApi, digests: Digests | None = None,
+                **options: object) -> TelegramAdapter:
+    settings: dict[str, object] = {"read_timeout": READ_TIMEOUT, "retry_delay": 0.02, **options}
+    return TelegramAdapter(briefing, state, TOKEN, api.base_url, digests=digests, **settings)  # type: ignore[arg-type]
+
+
+def calls_to(api: FakeBotApi, chat: int, method: str = "sendMessage") -> int:
+    return sum(1 for call in api.sent(method) if call.get("chat_id") == chat)
+
+
+async def idle(adapter: TelegramAdapter, timeout: float = 15) -> None:
+    """Until the bot has finished handling every update it has taken (retries included)."""
+    async def drained() -> None:
+        while adapter.application.update_processor.current_concurrent_updates:
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(drained(), timeout)
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+COMMAND_FAULTS = {
+    "429": [flood(1)],
+    "5xx": [server_error(502), server_error(500)],
+    "timeout": [Slow(1.0)],
+    "reset": [Reset(), Reset()],
+    "all-at-once": [flood(1), Slow(1.0), server_error(503)],
+    "403": [BLOCKED],
+}
+
+
+@pytest.mark.parametrize("kind", list(COMMAND_FAULTS))
+def test_a_fault_in_one_chat_holds_up_no_other(bundled: Briefing, tmp_path: Path, kind: str) -> None:
+    """Ala's reply meets the fault; Ola, asking just after, is answered first. Ala's reply is then
+    delivered exactly once, or, blocked, tried once and never again."""
+    faults = COMMAND_FAULTS[kind]
+
+    async def main() -> None:
+        async with FakeBotApi(TOKEN) as api:
+            api.chat_failures[PRIVATE["id"]] = list(faults)
+            # A backoff long enough that the retried reply comes well after Ola's.
+            adapter = adapter_for(bundled, StateStore(tmp_path), api, retry_delay=0.5)
+            await adapter.start(poll_timeout=1)
+            try:
+                api.user_message("/csto", PRIVATE, ALA)
+                await api.wait_until(lambda: calls_to(api, PRIVATE["id"]) >= 1)  # the first fault is answered
+                other = await ask(api, "/onthisday 01-06", chat=OTHER_PRIVATE, user=OLA)
+                assert visible(other).startswith("Tego dnia")
+                assert api.received()[PRIVATE["id"]] == 0  # Ala's reply is still on its way
+                await idle(adapter)
+                if kind == "403":
+                    assert calls_to(api, PRIVATE["id"]) == 1  # a blocked chat is not asked again
+                    return
+                assert calls_to(api, PRIVATE["id"]) == len(faults) + 1  # one call per fault, then it got through
+                assert api.received()[PRIVATE["id"]] == 1
+                assert [m["text"].startswith("ODKB") for (c, _), m in api.messages.items() if c == PRIVATE["id"]] \
+                    == [True]
+            finally:
+                await adapter.stop()
+
+    asyncio.run(main())
+
+
+def test_polling_and_admin_checks_ride_out_faults(bundled: Briefing, tmp_path: Path) -> None:
+    """getUpdates and getChatMember meet faults too: polling goes on, an admin check is retried
+    (a passing fault must not refuse an admin), and a 403 on it refuses without retrying."""
+
+    async def main() -> None:
+        async with FakeBotApi(TOKEN) as api:
+            api.admins[GROUP["id"]] = {ALA["id"], OLA["id"]}
+            state = StateStore(tmp_path)
+            digests = Digests(bundled, state, "Europe/Warsaw", lambda: datetime(2027, 1, 6, 7, tzinfo=WARSAW))
+            adapter = adapter_for(bundled, state, api, digests)
+            await adapter.start(poll_timeout=1)
+            try:
+                api.failures["getUpdates"] = [server_error(502), Reset()]
+                assert visible(await ask(api, "/start")).startswith("Cześć")
+                assert not api.failures["getUpdates"]  # both were answered, and polling went on
+
+                api.failures["getChatMember"] = [Reset(), server_error(503), Slow(1.0)]
+                accepted = await ask(api, "/digest on 08:00", chat=GROUP, user=ALA)
+                assert "Włączono codzienny przegląd" in visible(accepted)
+                assert len(api.sent("getChatMember")) == 4
+
+                api.failures["getChatMember"] = [ApiError(403, "Forbidden: bot is not a member of the supergroup chat")]
+                refused = await ask(api, "/digest off", chat=GROUP, user=OLA)
+                assert "tylko administratorzy" in visible(refused)
+                assert len(api.sent("getChatMember")) == 5  # asked once, not again
+                assert [s.target for s in state.subscriptions()] == [Target("telegram", str(GROUP["id"]))]
+            finally:
+                await adapter.stop()
+
+    asyncio.run(main())
+
+
+# --- digests -------------------------------------------------------------------------------------
+
+TRANSIENT: list[Fault] = [flood(0.2), server_error(500), server_error(502), server_error(503), server_error(504),
+                          Slow(2 * READ_TIMEOUT), Reset()]
+PERMANENT: list[Fault] = [BLOCKED, KICKED, GONE]
+SEED = 20270106
+DAYS = 4
+CHATS = 100
+
+
+def schedule(rng: random.Random, chats: list[int], unreachable: set[int]) -> dict[int, list[Fault]]:
+    """Each reachable chat: up to six passing faults before its digest gets through (more than
+    one send's retries, so some wait for the scheduler's retry); each unreachable chat: refused."""
+    plan: dict[int, list[Fault]] = {}
+    for chat in chats:
+        if chat in unreachable:
+            plan[chat] = [rng.choice(PERMANENT)] * 50
+        else:
+            plan[chat] = [rng.choice(TRANSIENT) for _ in range(rng.choice([0, 0, 1, 2, 3, 4, 6]))]
+    return plan
+
+
+def test_random_faults_over_many_digests_lose_none_and_repeat_none(bundled: Briefing, tmp_path: Path) -> None:
+    """Four days of a 09:00 fan-out to 40 chats (channels, groups, forum topics, private chats) under
+    a seeded random fault schedule, with a restart in the middle of each day."""
+    rng = random.Random(SEED)
+    channels = [-1001000000 - n for n in range(CHATS // 2)]
+    privates = [7000 + n for n in range(CHATS // 2)]
+    chats = channels + privates
+    unreachable = set(rng.sample(chats, CHATS // 10))
+    topic = {chat: "3" for chat in channels[:4]}  # forum topics: the thread goes with each send
+    targets = {chat: Target("telegram", str(chat), topic.get(chat)) for chat in chats}
+    tally: Counter[str] = Counter()
+    rounds_per_day: list[int] = []
+
+    async def one_day(day: date) -> None:
+        moment = datetime.combine(day, datetime.min.time(), WARSAW).replace(hour=9)
+        async with FakeBotApi(TOKEN) as api:
+            plan = schedule(rng, chats, unreachable)
+            api.chat_failures = {chat: list(faults) for chat, faults in plan.items()}
+            tally.update(type(f).__name__ if not isinstance(f, ApiError) else str(f.code)
+                         for chat, faults in plan.items() if chat not in unreachable for f in faults)
+
+            def bot(state: StateStore, clock_moment: datetime) -> tuple[Digests, TelegramAdapter, DigestScheduler]:
+                digests = Digests(bundled, state, "Europe/Warsaw", lambda: clock_moment)
+                # max_rate 0: pacing is not under test here, and would make this suite slow.
+                adapter = adapter_for(bundled, state, api, digests, max_retries=1, max_rate=0)
+                return digests, adapter, DigestScheduler(digests, adapter.deliver)
+
+            digests, adapter, scheduler = bot(StateStore(tmp_path), moment)
+            if day == FIRST:
+                # "nearest": a day without anniversaries still has a digest to send.
+                digests.state.put_subscriptions([Subscription(targets[chat], empty="nearest") for chat in chats])
+            await adapter.application.initialize()
+            try:
+                outcomes = await scheduler.fire("09:00", "Europe/Warsaw")
+            finally:
+                await adapter.application.shutdown()
+            first = Counter(o.state for o in outcomes)
+            assert first["failed"] == len(unreachable - paused_before(day))
+            pending = {o.target for o in outcomes if o.state == "retry"}
+
+            # A restart: today's passing failures are caught up on at start-up ...
+            digests, adapter, scheduler = bot(StateStore(tmp_path), moment + timedelta(minutes=3))
+            await adapter.application.initialize()
+            rounds = 1
+            try:
+                outcomes = await scheduler.start()
+                scheduler.shutdown()  # no wall-clock job: the retries below are fired by hand
+                assert {o.target for o in outcomes} == pending and pending  # exactly those, and some
+                assert all(o.state in ("sent", "retry") for o in outcomes)
+                # ... and the rest by the scheduler's retries, until none is left.
+                while any(o.state == "retry" for o in outcomes):
+                    rounds += 1
+                    assert rounds <= 8, "faults that clear must not need more rounds than they are long"
+                    outcomes = await scheduler.retry()
+                # A double trigger of the slot sends nothing more.
+                calls = len(api.sent())
+                assert {o.state for o in await scheduler.fire("09:00", "Europe/Warsaw")} <= {"skipped"}
+                assert len(api.sent()) == calls
+            finally:
+                await adapter.application.shutdown()
+            rounds_per_day.append(rounds)
+
+            received = api.received()
+            for chat in chats:
+                if chat in unreachable:
+                    assert received[chat] == 0
+                    expected = 0 if chat in paused_before(day) else 1
+                    assert calls_to(api, chat) == expected, chat  # refused once, never retried
+                else:
+                    assert received[chat] == 1, (chat, plan[chat])
+                    assert calls_to(api, chat) == len(plan[chat]) + 1, (chat, plan[chat])
+            threads = {c["chat_id"]: c.get("message_thread_id") for c in api.sent()}
+            assert all(threads[chat] == 3 for chat in topic if chat in threads)
+
+        # What the state file says, read afresh as after a restart.
+        state = StateStore(tmp_path)
+        for chat in chats:
+            key, subscription = targets[chat].key, state.subscription(targets[chat].key)
+            assert subscription is not None
+            record = state.delivery(key, day)
+            if chat in unreachable:
+                if chat in paused_before(day):
+                    assert record is None and subscription.paused
+                    continue
+                assert record is not None and record["state"] == "failed"
+                assert any(why in record["detail"].lower() for why in ("blocked", "kicked", "chat not found"))
+                days = (day - FIRST).days + 1
+                assert subscription.failures == days and subscription.paused == (days >= PAUSE_AFTER)
+            else:
+                assert record is not None and record["state"] == "sent", (chat, record)
+                assert subscription.failures == 0 and not subscription.paused
+
+    def paused_before(day: date) -> set[int]:
+        return unreachable if (day - FIRST).days >= PAUSE_AFTER else set()
+
+    FIRST = date(2027, 1, 6)
+
+    async def main() -> None:
+        for offset in range(DAYS):
+            await one_day(FIRST + timedelta(days=offset))
+
+    asyncio.run(main())
+    state = StateStore(tmp_path)
+    sent = [r for r in state.deliveries() if r["state"] == "sent"]
+    assert len(sent) == (CHATS - len(unreachable)) * DAYS
+    assert not [r for r in state.deliveries() if r["state"] in ("retry", "claimed")]
+    print(f"\n{DAYS} days x {CHATS} chats ({len(unreachable)} unreachable): {len(sent)} digests sent once each, "
+          f"passing faults {dict(tally)}, rounds a day {rounds_per_day}")
