@@ -2,7 +2,9 @@
 
 It holds no business logic: it parses an update, asks the core, renders, and sends. Paged
 replies get previous/next buttons whose callback data carries the request, so they keep working
-after a restart; anything a user could forge there is only a request they could type anyway.
+after a restart; anything a user could forge there is only a request they could type anyway, and
+it goes to the core's read-only commands (a button never reaches ``/digest``, whose settings
+need an admin).
 
 Updates are handled concurrently: a reply held up by a flood limit, a slow answer or a retry
 holds up no other chat.
@@ -62,7 +64,8 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 CALLBACK_LIMIT = 64  # bytes of callback_data Telegram accepts
-ADMIN_CACHE_SECONDS = 60  # how long a getChatMember answer is trusted
+ADMIN_CACHE_SECONDS = 60  # how long a getChatMember refusal is remembered (an admin is asked every time)
+ADMIN_CACHE_SIZE = 10_000  # refusals remembered before the expired ones are dropped
 ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s|$)")
 _WORDS = {
@@ -97,12 +100,14 @@ class TelegramAdapter:
     def __init__(self, briefing: Briefing, state: StateStore, token: str,
                  base_url: str = "https://api.telegram.org/bot", max_retries: int = 3,
                  digests: Digests | None = None, max_rate: float = MESSAGES_PER_SECOND,
-                 read_timeout: float = READ_TIMEOUT, retry_delay: float = 0.5) -> None:
+                 read_timeout: float = READ_TIMEOUT, retry_delay: float = 0.5,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         logs.add_secrets([token])
         self.briefing = briefing
         self.state = state
         self.digests = digests
-        self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
+        self._refused: dict[tuple[int, int], float] = {}  # (chat, user) → until when a refusal stands
+        self._clock = clock
         self.max_retries = max_retries
         self.retry_delay = retry_delay  # the first backoff after a network error; it doubles
         self.pages = PageRequests()
@@ -221,15 +226,23 @@ class TelegramAdapter:
             return False
 
     async def _is_admin(self, chat_id: int, user_id: int) -> bool:
-        """Whether the user administers the chat, asked from the Bot API and cached briefly."""
-        now = time.monotonic()
-        cached = self._admins.get((chat_id, user_id))
-        if cached and cached[0] > now:
-            return cached[1]
+        """Whether the user administers the chat, asked from the Bot API.
+
+        Only a refusal is remembered (ADMIN_CACHE_SECONDS), so that a member repeating /digest
+        costs one getChatMember a minute: an admin is asked about every time, and one who has
+        been demoted has lost the power at once. (Telegram's chat_member updates would tell only
+        when the bot is an admin of the chat, and bring every join and leave of a large group.)"""
+        key, now = (chat_id, user_id), self._clock()
+        if self._refused.get(key, now) > now:
+            return False
         member = await self._retrying(lambda: self.application.bot.get_chat_member(chat_id, user_id))
-        allowed = member.status in ADMIN_STATUSES
-        self._admins[(chat_id, user_id)] = (now + ADMIN_CACHE_SECONDS, allowed)
-        return allowed
+        if member.status in ADMIN_STATUSES:
+            self._refused.pop(key, None)
+            return True
+        if len(self._refused) >= ADMIN_CACHE_SIZE:
+            self._refused = {k: until for k, until in self._refused.items() if until > now}
+        self._refused[key] = now + ADMIN_CACHE_SECONDS
+        return False
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
