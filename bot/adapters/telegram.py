@@ -170,13 +170,15 @@ class TelegramAdapter:
         if message is None or not message.text:
             return
         match = _COMMAND.match(message.text)
+        private = message.chat.type == ChatType.PRIVATE
         if match is None:
+            if private:  # "/<b>", "/ą": no command Telegram knows, but said to the bot, which says how to ask
+                await self._on_text(update, context)
             return
         addressed = match.group("bot")
         if addressed and addressed.lower() != (context.bot.username or "").lower():
             return  # a command for another bot in the same group
         known = {name for name, _ in self.briefing.menu()}
-        private = message.chat.type == ChatType.PRIVATE
         if match.group("name").lower() not in known and not private and not addressed:
             return  # in a group, an unknown bare command may be another bot's
         language = self._language(message.chat_id)
