@@ -236,7 +236,7 @@ class Digests:
         return due
 
     def _given_up(self, now: datetime, stamp: str, everything: bool = False) -> list[dict[str, Any]]:
-        """"retry" records of a day that has ended where their chat is: now plain failures.
+        """The "retry" records of a day that has ended where their chat is, as plain failures.
 
         Yesterday's of every subscription; with ``everything`` (at start-up, after any downtime),
         every day's of every chat."""
@@ -252,8 +252,8 @@ class Digests:
                     candidates.append(record)
         gone = []
         for record in candidates:
-            subscription = subscriptions.get(record["key"])
-            today = subscription.local_day(now) if subscription else now.astimezone(UTC).date()
+            owner = subscriptions.get(record["key"])
+            today = owner.local_day(now) if owner else now.astimezone(UTC).date()
             if record["date"] < today.isoformat():
                 gone.append({**record, "state": "failed", "at": stamp})
         return gone
