@@ -85,10 +85,10 @@ def test_sigkill_during_state_writes_never_corrupts_or_loses_acknowledged_record
 
 #: Kills at a random moment, and kills right after a random one of the store's file writes (the
 #: moments between two writes, which random timing rarely hits).
-TIMED_KILLS = 6
-WRITE_KILLS = 8
+TIMED_KILLS = 5
+WRITE_KILLS = 7
 #: The longest a writer runs before a timed kill: long enough to reach a full rebuild's writes.
-STORE_WINDOW = 2.5
+STORE_WINDOW = 2.0
 
 
 def _content_key(content: Path) -> str:
