@@ -176,8 +176,15 @@ def test_a_debug_run_never_shows_the_token(tmp_path: Path, content_dir: Path, bu
                               ApiError(401, "Unauthorized")):
                     api.failures["sendMessage"] = [error]
                     await _exchange(api, "/timeline csto", GROUP, OLA)
-                api.failures["getUpdates"] = [ApiError(502, "Bad Gateway"), ApiError(401, "Unauthorized")]
                 await _exchange(api, "/help", PRIVATE)
+                # Last, since polling ends at a 401: the token revoked while the bot runs.
+                api.failures["getUpdates"] = [ApiError(502, "Bad Gateway"), ApiError(401, "Unauthorized")]
+                api.user_message("/help", PRIVATE, ALA)
+                for _ in range(300):
+                    if not api.failures["getUpdates"]:
+                        break
+                    await asyncio.sleep(0.1)
+                assert not api.failures["getUpdates"]
             finally:
                 process.send_signal(signal.SIGTERM)
                 out, err = await asyncio.wait_for(process.communicate(), 60)
@@ -192,6 +199,7 @@ def test_a_debug_run_never_shows_the_token(tmp_path: Path, content_dir: Path, bu
                      stderr, re.M)
     assert "Calling Bot API endpoint `sendMessage` with parameters" in stderr  # every request, logged
     assert "error while handling an update" in stderr  # the 401 in a handler was logged with its traceback
+    assert "Exception happened while polling for updates" in stderr  # and the 401 that ended polling
     print(f"{lines} log lines from {len(loggers)} loggers and {len(api.calls)} API calls searched")
 
 
