@@ -12,6 +12,7 @@ import logging
 import sys
 import threading
 from collections.abc import Iterable
+from types import TracebackType
 from urllib.parse import quote
 
 REDACTED = "[redacted]"
@@ -30,6 +31,22 @@ def configure(verbosity: int = 0) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     # httpx logs every request at INFO, a long poll every few seconds: noise below -vv.
     logging.getLogger("httpx").setLevel(logging.NOTSET if verbosity >= 2 else logging.WARNING)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+
+
+def _log_uncaught(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+    """An error nobody caught goes through logging, and so through redaction, rather than being
+    printed raw by Python (a library's exception may quote a request URL, token included)."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, trace)
+        return
+    logging.getLogger("bot").critical("uncaught error", exc_info=(kind, error, trace))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None and not issubclass(args.exc_type, SystemExit):
+        _log_uncaught(args.exc_type, args.exc_value, args.exc_traceback)
 
 
 def redact(text: str) -> str:

@@ -23,6 +23,7 @@ from bot.config import load_settings, readable_by_others
 from tests.adapters.fake_telegram import ApiError, FakeBotApi
 
 TOKEN = "123456789:AAsecretHalfOfTheTokenThatMustNeverLeak"
+ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 SECRET = TOKEN.split(":")[1]
 FORMS = (TOKEN, SECRET, quote(TOKEN, safe=""))
 ALA = {"id": 501, "is_bot": False, "first_name": "Ala", "language_code": "pl"}
@@ -252,3 +253,19 @@ def test_every_form_of_the_token_is_redacted_from_log_records(caplog: pytest.Log
     assert len(caplog.records) == 5
     assert not leaks(caplog.text)
     assert caplog.text.count(logs.REDACTED) >= 5
+
+
+@pytest.mark.parametrize("where", ["main", "thread"])
+def test_an_uncaught_error_is_logged_without_the_token(where: str) -> None:
+    """Python prints an uncaught error itself, past logging: the command's hooks send it through."""
+    import subprocess
+
+    fail = f"raise RuntimeError('request to http://127.0.0.1:1/bot{TOKEN}/getMe failed')"
+    code = ("from bot import logs\nlogs.configure()\n"
+            f"logs.add_secrets([{TOKEN!r}])\n"
+            + (f"{fail}\n" if where == "main" else
+               f"import threading\ndef f():\n    {fail}\nt = threading.Thread(target=f)\nt.start()\nt.join()\n"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=60)
+    assert done.returncode == (1 if where == "main" else 0)
+    assert "RuntimeError: request to http://127.0.0.1:1/bot[redacted]/getMe failed" in done.stderr
+    assert not leaks(done.stdout + done.stderr)
