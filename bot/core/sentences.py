@@ -111,27 +111,42 @@ def _continues(previous: str, line: str, width: int) -> bool:
     return last_word in _JOINING_WORDS or line.lstrip()[:1].islower() or len(previous) >= 0.6 * width
 
 
+def _blocks(body: str) -> list[tuple[int, list[str]]]:
+    """Paragraphs: runs of lines that are not blank, each with the offset of its first line.
+
+    A loop over lines rather than one regular expression: ``(?:[^\\n]*\\S[^\\n]*\\n)+`` backtracks
+    quadratically over a line of white space (1 MB of spaces never finished).
+    """
+    blocks: list[tuple[int, list[str]]] = []
+    offset, previous_blank = 0, True
+    for line in body.split("\n"):
+        blank = not line.strip()
+        if not blank:
+            if previous_blank:
+                blocks.append((offset, []))
+            blocks[-1][1].append(line)
+        offset += len(line) + 1
+        previous_blank = blank
+    return blocks
+
+
 def split_sentences(body: str) -> list[Sentence]:
     """The sentences of an article body in order."""
     units: list[tuple[int, int]] = []  # spans of running text
-    for block in re.finditer(r"(?:[^\n]*\S[^\n]*(?:\n|$))+", body):
-        lines = block.group(0).split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
+    for offset, lines in _blocks(body):
         width = max(len(line.rstrip()) for line in lines)
-        offset = block.start()
         for index, line in enumerate(lines):
-            if line.strip():
-                if index and _continues(lines[index - 1], line, width):
-                    units[-1] = (units[-1][0], offset + len(line))
-                else:
-                    units.append((offset, offset + len(line)))
+            if index and _continues(lines[index - 1], line, width):
+                units[-1] = (units[-1][0], offset + len(line))
+            else:
+                units.append((offset, offset + len(line)))
             offset += len(line) + 1
     sentences: list[Sentence] = []
+    line_number, counted = 1, 0  # lines counted up to offset ``counted``: once through the body, not per sentence
     for unit_start, unit_end in units:
         for start, end in _split_block(body[unit_start:unit_end], unit_start):
+            line_number += body.count("\n", counted, start)
+            counted = start
             raw = body[start:end]
-            sentences.append(
-                Sentence(raw=raw, text=normalise_space(raw), offset=start, line=body.count("\n", 0, start) + 1)
-            )
+            sentences.append(Sentence(raw=raw, text=normalise_space(raw), offset=start, line=line_number))
     return sentences
