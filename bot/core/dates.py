@@ -8,6 +8,7 @@ listed in one place, and measured against hand-annotated articles in the tests.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from collections.abc import Iterable
@@ -360,6 +361,39 @@ def _resolve(
     raise AssertionError(f"unhandled date pattern {name}")
 
 
+def _resolve_in_calendar(
+    name: str, match: re.Match[str], published: date, published_is_day: bool
+) -> tuple[MentionKind, DateValue] | None:
+    """``_resolve``, or None when the date falls outside the years 1-9999 that ``date`` holds
+    ("jutro" in an article published on 9999-12-31, "w ubiegłym roku" in one of the year 1)."""
+    try:
+        return _resolve(name, match, published, published_is_day)
+    except (ValueError, OverflowError):
+        return None
+
+
+class _Spans:
+    """Disjoint spans of a text, in order: whether a new one overlaps any is a binary search.
+
+    (A scan of every span taken so far made a text full of dates quadratic: 1 MB of
+    "6 stycznia 2022 r." never finished.)
+    """
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def take(self, start: int, end: int) -> bool:
+        """Add ``start..end`` unless it overlaps a span already taken; whether it was added."""
+        index = bisect.bisect_left(self._starts, end)
+        if index and self._ends[index - 1] > start:  # the last span starting before ``end``
+            return False
+        index = bisect.bisect_left(self._starts, start)
+        self._starts.insert(index, start)
+        self._ends.insert(index, end)
+        return True
+
+
 def find_dates(text: str, published: date, published_is_day: bool = True) -> list[Mention]:
     """Every date expression in ``text``, resolved against the publication date.
 
@@ -371,14 +405,13 @@ def find_dates(text: str, published: date, published_is_day: bool = True) -> lis
         for match in pattern.finditer(text):
             candidates.append((match.start(), -(match.end() - match.start()), priority, name, match))
     candidates.sort(key=lambda c: (c[1], c[0], c[2]))  # longest first, then leftmost
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
     mentions: list[Mention] = []
     for start, negative_length, _, name, match in candidates:
         end = start - negative_length
-        if any(start < t_end and t_start < end for t_start, t_end in taken):
+        if not taken.take(start, end):  # an impossible "31 lutego 2022" still hides "lutego 2022"
             continue
-        taken.append((start, end))  # an impossible "31 lutego 2022" still hides "lutego 2022"
-        resolved = _resolve(name, match, published, published_is_day)
+        resolved = _resolve_in_calendar(name, match, published, published_is_day)
         if resolved is None:
             continue
         kind, value = resolved
