@@ -6,10 +6,10 @@ skipped, and the others still load. The file format is a contract: see README "C
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.core import tomlfile
 from bot.core.dates import DateValue
 from bot.core.errors import Problem
 from bot.core.figures import QUANTITIES_FILE, Quantity, load_quantities
@@ -231,49 +232,65 @@ def _split_front_matter(text: str) -> tuple[str, str, int]:
 def _parse_toml(text: str, first_line: int) -> dict[str, Any]:
     """TOML with errors as file lines; ``first_line`` is the file line of the TOML's line 1."""
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        if found:
-            line = first_line + int(found.group(1)) - 1
-        else:  # "at end of document": the last line of the TOML
-            line = first_line + len(text.rstrip("\n").split("\n")) - 1
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        message = re.sub(r"\s*\(at end of document\)", "", message)
-        source_line = text.split("\n")[line - first_line] if 0 <= line - first_line < len(text.split("\n")) else ""
-        if re.search(r"=\s*\d{4}-\d{1,2}-\d{1,2}", source_line):
-            message += " (is the date on this line a real day, written YYYY-MM-DD?)"
-        raise _FileProblem(line, f"invalid TOML: {message}") from None
+        return tomlfile.parse(text)
+    except tomlfile.TomlProblem as problem:
+        raise _FileProblem(first_line + problem.line - 1, problem.message) from None
 
 
-def _key_line(toml_text: str, first_line: int, location: tuple[int | str, ...]) -> int:
-    """The file line of a key (``('facts', 1, 'date')``), else of its table, else the start."""
-    lines = toml_text.split("\n")
-    start, stop = 0, len(lines)
-    if len(location) >= 2 and isinstance(location[1], int):
-        headers = [i for i, line in enumerate(lines) if line.strip() == f"[[{location[0]}]]"]
-        if location[1] < len(headers):
-            start = headers[location[1]]
-            later = [i for i, line in enumerate(lines) if i > start and line.strip().startswith("[")]
-            stop = later[0] if later else len(lines)
-            key = location[2] if len(location) > 2 else None
+class _KeyLines:
+    """Where a TOML text's keys and tables stand, indexed once for all the problems of a file
+    (searching the whole text again for each problem was quadratic: a front matter with
+    thousands of bad facts took minutes)."""
+
+    def __init__(self, toml_text: str, first_line: int) -> None:
+        self.lines = toml_text.split("\n")
+        self.first_line = first_line  # the file line of the TOML's line 1
+        self.tables = [i for i, line in enumerate(self.lines) if line.strip().startswith("[")]
+        self.arrays: dict[str, list[int]] = {}  # "[[name]]" header lines by name
+        for index in self.tables:
+            header = self.lines[index].strip()
+            if header.startswith("[[") and header.endswith("]]"):
+                self.arrays.setdefault(header[2:-2], []).append(index)
+        self.keys: dict[str, list[int]] = {}  # lines "key = ..." by key
+        for index, line in enumerate(self.lines):
+            key, equals, _ = line.lstrip().partition("=")
+            if equals:
+                self.keys.setdefault(key.rstrip(), []).append(index)
+
+    def line(self, location: tuple[int | str, ...]) -> int:
+        """The file line of a key (``('facts', 1, 'date')``), else of its table, else the start."""
+        start, stop = 0, len(self.lines)
+        if len(location) >= 2 and isinstance(location[1], int):
+            headers = self.arrays.get(str(location[0]), [])
+            if location[1] < len(headers):
+                start = headers[location[1]]
+                later = bisect.bisect_right(self.tables, start)
+                stop = self.tables[later] if later < len(self.tables) else len(self.lines)
+                key = location[2] if len(location) > 2 else None
+            else:
+                key = str(location[0])
         else:
-            key = str(location[0])
-    else:
-        key = location[0] if location else None
-        later = [i for i, line in enumerate(lines) if line.strip().startswith("[")]
-        stop = later[0] if later else len(lines)
-    if isinstance(key, str):
-        for index in range(start, stop):
-            if re.match(rf"\s*{re.escape(key)}\s*=", lines[index]):
-                return first_line + index
-    # No such key: its table's header, else the line before the TOML (the opening fence of an
-    # article's front matter; line 1 of a topic file).
-    return first_line + start if start else max(1, first_line - 1)
+            key = location[0] if location else None
+            stop = self.tables[0] if self.tables else len(self.lines)
+        if isinstance(key, str):
+            found = self._key_in(key, start, stop)
+            if found is not None:
+                return self.first_line + found
+        # No such key: its table's header, else the line before the TOML (the opening fence of an
+        # article's front matter; line 1 of a topic file).
+        return self.first_line + start if start else max(1, self.first_line - 1)
+
+    def _key_in(self, key: str, start: int, stop: int) -> int | None:
+        """The first line from ``start`` to before ``stop`` that assigns ``key``."""
+        if "=" in key or key != key.strip():  # not as the index reads lines: search them
+            pattern = re.compile(rf"\s*{re.escape(key)}\s*=")
+            return next((i for i in range(start, stop) if pattern.match(self.lines[i])), None)
+        rows = self.keys.get(key, [])
+        index = bisect.bisect_left(rows, start)
+        return rows[index] if index < len(rows) and rows[index] < stop else None
 
 
-def _validation_problems(error: ValidationError, toml_text: str, first_line: int) -> list[tuple[int, str]]:
+def _validation_problems(error: ValidationError, key_lines: _KeyLines) -> list[tuple[int, str]]:
     found = []
     for item in error.errors():
         location = tuple(item["loc"])
@@ -283,7 +300,7 @@ def _validation_problems(error: ValidationError, toml_text: str, first_line: int
             if kind in ("date_type", "datetime_type"):
                 kind = "published_type"
         name = ".".join(str(part) if not isinstance(part, int) else f"[{part + 1}]" for part in location)
-        name = name.replace(".[", "[")
+        name = tomlfile.shown(name.replace(".[", "["))
         if kind == "missing":
             message = f"missing required key '{name}'"
         elif kind == "extra_forbidden":
@@ -293,12 +310,19 @@ def _validation_problems(error: ValidationError, toml_text: str, first_line: int
         elif kind == "published_type":
             message = f"'{name}' must be a TOML date (2022-01-06) or a date-time with an offset (2022-01-06T09:30:00+01:00)"
         elif kind == "string_pattern_mismatch":
-            message = f"'{name}' has an invalid value {item['input']!r} (expected: {_PATTERN_HINTS.get(str(location[-1]), 'see README')})"
+            hint = _PATTERN_HINTS.get(str(location[-1]), "see README")
+            message = f"'{name}' has an invalid value {tomlfile.shown(repr(item['input']))} (expected: {hint})"
         else:
             text = item["msg"].removeprefix("Value error, ")
             message = f"'{name}': {text}" if name else text
-        found.append((_key_line(toml_text, first_line, location), message))
+        found.append((key_lines.line(location), message))
     return found
+
+
+def _listed(names: list[str], limit: int = 5) -> str:
+    """At most ``limit`` names, each shortened, and how many more there are."""
+    shown = ", ".join(tomlfile.shown(name) for name in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 _PATTERN_HINTS = {
@@ -313,7 +337,7 @@ def _check_model(model: type[BaseModel], data: dict[str, Any], toml_text: str, f
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = _validation_problems(error, toml_text, first_line)
+        problems = _validation_problems(error, _KeyLines(toml_text, first_line))
         unique = list(dict.fromkeys(problems))
         raise _MultiProblem(unique) from None
 
@@ -343,15 +367,16 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
         raise _FileProblem(body_line, "the article has no text after the front matter")
     known = ", ".join(sorted(topic_ids)) or "none"
     unknown_topics = [
-        (_key_line(toml_text, 2, location), missing)
+        (location, missing)
         for location, names in [(("topics",), spec.topics)]
         + [(("facts", i, "topics"), fact.topics) for i, fact in enumerate(spec.facts)]
         if (missing := [name for name in names if name not in topic_ids])
     ]
     if unknown_topics:
+        key_lines = _KeyLines(toml_text, 2)
         raise _MultiProblem([
-            (line, f"unknown topic {', '.join(repr(name) for name in missing)} (topics: {known})")
-            for line, missing in unknown_topics
+            (key_lines.line(location), f"unknown topic {_listed([repr(name) for name in missing])} (topics: {known})")
+            for location, missing in unknown_topics
         ])
     folded_body = " ".join(body.split())
     errata_lines = [i + 2 for i, line in enumerate(toml_text.split("\n")) if line.strip() == "[[errata]]"]
@@ -359,7 +384,8 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
     unfound = [(errata_lines[i] if i < len(errata_lines) else 1, e.quote) for i, e in enumerate(errata)
                if e.quote not in folded_body]
     if unfound:
-        raise _MultiProblem([(line, f"erratum quote {quote!r} is not in the article's text") for line, quote in unfound])
+        raise _MultiProblem([(line, f"erratum quote {tomlfile.shown(repr(quote))} is not in the article's text")
+                             for line, quote in unfound])
     published, published_at = _local_date(spec.published)
     fact_lines = [i + 2 for i, line in enumerate(toml_text.split("\n")) if line.strip() == "[[facts]]"]
     facts = tuple(
@@ -432,9 +458,18 @@ def _problems_of(path: Path, error: Exception) -> list[Problem]:
     raise error
 
 
+def _unreadable(path: Path, error: OSError) -> Problem:
+    """A file listed but not readable: a dangling link, no permission, or removed meanwhile (an
+    editor that saves by renaming, while a running bot reloads)."""
+    return Problem(path, 1, f"cannot be read: {error.strerror or type(error).__name__}")
+
+
 def _line_of(path: Path, key: str, before_line: int | None = None) -> int:
     """The line of a top-level ``key = ...`` in a file already known to be valid, else 1."""
-    lines = path.read_text(encoding="utf-8").split("\n")
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):  # changed or removed since it was read
+        return 1
     if before_line is not None:
         lines = lines[: before_line - 1]
     found = next((i for i, line in enumerate(lines) if re.match(rf"\s*{re.escape(key)}\s*=", line)), None)
@@ -508,6 +543,9 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
         except (_FileProblem, _MultiProblem) as error:
             problems += _problems_of(path, error)
             continue
+        except OSError as error:
+            problems.append(_unreadable(path, error))
+            continue
         clash = next((t for t in topics if t.id == topic.id or t.command == topic.command), None)
         if clash is not None:
             problems.append(Problem(path, _line_of(path, "command"),
@@ -540,6 +578,9 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
         except (_FileProblem, _MultiProblem) as error:
             problems += _problems_of(path, error)
             continue
+        except OSError as error:
+            problems.append(_unreadable(path, error))
+            continue
         if article.id in seen:
             problems.append(Problem(path, _line_of(path, "id", article.body_line),
                                     f"article id {article.id!r} is already used by {seen[article.id]}"))
@@ -552,6 +593,6 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
         missing = [s for s in topic.sources if s not in known_articles]
         if missing:
             line = _line_of(topic.path, "sources")
-            problems.append(Problem(topic.path, line, f"'sources' names unknown articles: {', '.join(missing)}"))
+            problems.append(Problem(topic.path, line, f"'sources' names unknown articles: {_listed(missing)}"))
     files = len(topic_paths) + len(article_paths) + len(extra) + len(extra_articles) + (1 if quantities_sha else 0)
     return Content(tuple(articles), tuple(topics), tuple(problems), files, quantities, quantities_sha)
