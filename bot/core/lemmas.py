@@ -52,6 +52,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def word_spans(text: str) -> list[tuple[int, str]]:
+    """The words of ``text`` (as ``words``) with their offsets."""
+    return [(match.start(), match.group(0)) for match in _WORD.finditer(text)]
+
+
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     """The folded lemma of one word."""
