@@ -274,7 +274,8 @@ class Knowledge:
         if query in self.articles:
             return Lookup(self.articles[query])
         ids = list(self.articles)
-        if query.isdigit() and 1 <= int(query) <= len(ids):
+        # isdecimal, not isdigit: "²" and "①" are digits that int() refuses.
+        if query.isdecimal() and 1 <= int(query) <= len(ids):
             return Lookup(self.articles[ids[int(query) - 1]])
         folded = lemmas.fold(query)
         prefixed = [i for i in ids if lemmas.fold(i).startswith(folded)]
