@@ -107,15 +107,24 @@ class Subscription:
         )
 
 
+#: What an IANA time zone's name looks like ("America/Argentina/Buenos_Aires", "Etc/GMT+1"),
+#: checked before ZoneInfo looks one up: it opens whatever file under the zoneinfo folder a name
+#: points to ("zone.tab"), and for a name not found there imports one package per "/" of it, so
+#: that a few hundred of them raise RecursionError.
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]{1,40}(?:/[A-Za-z0-9_+-]{1,40}){0,3}")
+
+
 def parse_time(text: str) -> str | None:
     """``HH:MM`` (also ``H:MM`` and ``HH.MM``) as ``HH:MM``, or None."""
     match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text.strip())
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         return None
-    return f"{int(match.group(1)):02d}:{match.group(2)}"
+    return f"{int(match.group(1)):02d}:{int(match.group(2)):02d}"  # digits of any script written as 0-9
 
 
 def parse_zone(text: str) -> str | None:
+    if not _ZONE_NAME.fullmatch(text):
+        return None
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
