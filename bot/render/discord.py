@@ -6,8 +6,10 @@ footer 2,048, and 6,000 characters across the whole embed.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 import discord
-from discord.utils import escape_markdown, escape_mentions
 
 from bot.core.cards import TITLE_LIMIT, Card, shorten
 
@@ -21,14 +23,34 @@ EMBED_TOTAL_MAX = 6000
 COLOUR = discord.Colour(0x2B6CB0)
 
 
+#: What Discord's Markdown reads anywhere in a line: emphasis, code, spoilers, a link ("[" opens
+#: one), a mention, emoji or timestamp ("<" opens one), a quote, and the escape itself...
+_INLINE = re.compile(r"([\\*_~|`\[<>])")
+#: ... and at the start of a line: headings, subtext, lists.
+_LINE_START = re.compile(r"^(\s*)(?:([#+-])|(\d+)\.)", re.MULTILINE)
+_EVERYONE = re.compile(r"@(?=everyone|here)")
+_URL_END = re.compile(r"[()<>\s\\]")
+
+
 def esc(text: str) -> str:
-    return escape_mentions(escape_markdown(text))
+    """Text that Discord shows as typed and that pings no one.
+
+    Every character its Markdown could read is escaped with a backslash, wherever it stands:
+    discord.py's ``escape_markdown`` escapes only the first of several links ("[a](x) [b](y)"
+    left [b](y) a live link) and line starts only at the very start, and its ``escape_mentions``
+    only ids of 17 to 20 digits. "@everyone" and "@here" get a zero-width space after the "@".
+    """
+    text = _INLINE.sub(r"\\\1", text)
+    text = _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(2) else f"{m.group(1)}{m.group(3)}\\.",
+                           text)
+    return _EVERYONE.sub("@\u200b", text)
 
 
 def _link(text: str, url: str | None) -> str:
     if not url:
         return esc(text)
-    return f"[{esc(text)}]({url.replace(')', '%29').replace(' ', '%20')})"
+    # Discord ends a link's URL at ")", ">", whitespace or a backslash: those are percent-encoded.
+    return f"[{esc(text)}]({_URL_END.sub(lambda m: quote(m.group()), url)})"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -80,8 +102,8 @@ def render_embed(card: Card, sources_label: str = "Źródła") -> discord.Embed:
         embed.add_field(name=_clip(name, FIELD_NAME_MAX), value=_clip(value or "–", FIELD_VALUE_MAX), inline=False)
     outlets = ", ".join(dict.fromkeys(source.outlet for source in card.sources))
     footer = " · ".join(part for part in (card.footer, outlets) if part)
-    if footer:
-        embed.set_footer(text=_clip(footer, FOOTER_MAX))
+    if footer:  # shown as plain text, Markdown and all: only "@everyone" is broken up
+        embed.set_footer(text=_clip(_EVERYONE.sub("@\u200b", footer), FOOTER_MAX))
     while len(embed) > EMBED_TOTAL_MAX and embed.fields:
         embed.remove_field(len(embed.fields) - 1)
     if len(embed) > EMBED_TOTAL_MAX and embed.description:
