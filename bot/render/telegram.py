@@ -14,6 +14,8 @@ from dataclasses import replace
 from bot.core.cards import TITLE_LIMIT, Card, shorten
 
 MESSAGE_LIMIT = 4096
+#: A title or footer is shortened past this (a few lines).
+HEADER_LIMIT = 256
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -58,12 +60,28 @@ def _render(card: Card) -> str:
 
 
 def render_html(card: Card, limit: int = MESSAGE_LIMIT) -> str:
-    """A card as Telegram HTML whose visible text fits ``limit``."""
+    """A card as Telegram HTML whose visible text fits ``limit``.
+
+    Lines go first, from the end (the footer then ends with "…"); then the body is shortened;
+    then fields and sources go, from the end. A title or footer longer than a few lines is
+    shortened first: only content beyond any screen makes one (a title of a thousand words).
+    """
+    card = replace(card, title=shorten(card.title, HEADER_LIMIT),
+                   footer=shorten(card.footer, HEADER_LIMIT) if card.footer else None)
     markup = _render(card)
+    if visible_length(markup) <= limit:
+        return markup
+    more = f"{card.footer or ''} …".strip()
     while visible_length(markup) > limit and card.lines:
-        card = replace(card, lines=card.lines[:-1], footer=f"{card.footer or ''} …".strip())
+        card = replace(card, lines=card.lines[:-1], footer=more)
         markup = _render(card)
-    if visible_length(markup) > limit:  # no lines left to drop: shorten the body
-        card = replace(card, body=shorten(card.body or "", max(limit // 2, 1)))
+    if visible_length(markup) > limit and card.body:  # no lines left to drop: shorten the body
+        card = replace(card, body=shorten(card.body, max(limit // 2, 1)))
+        markup = _render(card)
+    while visible_length(markup) > limit and (card.fields or card.sources):
+        if card.fields:
+            card = replace(card, fields=card.fields[:-1], footer=more)
+        else:
+            card = replace(card, sources=card.sources[:-1], footer=more)
         markup = _render(card)
     return markup
