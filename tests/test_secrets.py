@@ -127,8 +127,8 @@ async def _start(tmp_path: Path, api: FakeBotApi, env: dict[str, str]) -> asynci
 
 
 async def _exchange(api: FakeBotApi, text: str, chat: dict, user: dict | None = ALA, **extra: object) -> None:
-    """Send one update, then a /start from Ala's private chat; the bot handles updates in order,
-    so once that is answered, the first one has been handled (whatever came of it)."""
+    """Send one update, then a /start from Ala's private chat, and wait for the answer to that:
+    a pace that lets each update (and the fault queued before it) be handled before the next."""
     before = len([c for c in api.sent() if c["chat_id"] == PRIVATE["id"]])
     api.user_message(text, chat, user, **extra)
     api.user_message("/start", PRIVATE, ALA)
