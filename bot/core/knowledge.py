@@ -111,6 +111,7 @@ class Knowledge:
         is the costliest index (about 1.5 s at 250,000 facts); ``warm_up`` builds it in advance.
         """
         found: defaultdict[str, list[int]] = defaultdict(list)
+        keys_of: dict[str, Sequence[str]]
         if self.deferred is None:
             keys_of = {f.id: f.keys for f in self.facts}
         else:
