@@ -156,7 +156,7 @@ def test_a_debug_run_never_shows_the_token(tmp_path: Path, content_dir: Path, bu
     with every library logging at DEBUG: no log line, reply or stored file holds the token."""
     shutil.copytree(bundled_data, tmp_path / "data")
 
-    async def main() -> tuple[str, str, FakeBotApi]:
+    async def main() -> tuple[int | None, str, str, FakeBotApi]:
         async with FakeBotApi(TOKEN) as api:
             (tmp_path / "config.toml").write_text(f'[telegram]\nbase_url = "{api.base_url}"\n', encoding="utf-8")
             process = await _start(tmp_path, api, {"BRIEFING_TELEGRAM_TOKEN": TOKEN})
@@ -189,9 +189,11 @@ def test_a_debug_run_never_shows_the_token(tmp_path: Path, content_dir: Path, bu
             finally:
                 process.send_signal(signal.SIGTERM)
                 out, err = await asyncio.wait_for(process.communicate(), 60)
-            return out.decode(), err.decode(), api
+            return process.returncode, out.decode(), err.decode(), api
 
-    stdout, stderr, api = asyncio.run(main())
+    returncode, stdout, stderr, api = asyncio.run(main())
+    assert returncode == 0, stderr[-2000:]  # stopped cleanly, though polling had ended at the 401
+    assert "Telegram polling had stopped" in stderr
     lines = _scan(stdout, stderr, api, tmp_path / "data")
     # The run did log what could have leaked: every library's debug lines, the API URLs among them.
     loggers = set(re.findall(r"^\S+ \S+ DEBUG ([\w.]+):", stderr, re.M))

@@ -34,6 +34,7 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -145,7 +146,10 @@ class TelegramAdapter:
 
     async def stop(self) -> None:
         if self.application.updater and self.application.updater.running:
-            await self.application.updater.stop()
+            try:
+                await self.application.updater.stop()
+            except TelegramError as error:  # polling had ended with it, e.g. the token was revoked
+                log.error("Telegram polling had stopped: %s", error)
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -323,7 +327,8 @@ class TelegramAdapter:
         except BadRequest as error:
             gone = any(word in str(error).lower() for word in ("chat not found", "thread not found"))
             raise DeliveryFailed(str(error), permanent=gone) from None
-        except (RetryAfter, NetworkError) as error:  # TimedOut too; BadRequest is caught above
+        except (RetryAfter, NetworkError, InvalidToken) as error:  # TimedOut too; BadRequest is caught above
+            # A revoked token is the bot's trouble, not the chat's: sent once the token is fixed.
             raise DeliveryFailed(str(error) or type(error).__name__, permanent=False, retry=True) from None
         except TelegramError as error:
             raise DeliveryFailed(str(error), permanent=False) from None

@@ -270,3 +270,31 @@ def test_random_faults_over_many_digests_lose_none_and_repeat_none(bundled: Brie
     assert not [r for r in state.deliveries() if r["state"] in ("retry", "claimed")]
     print(f"\n{DAYS} days x {CHATS} chats ({len(unreachable)} unreachable): {len(sent)} digests sent once each, "
           f"passing faults {dict(tally)}, rounds a day {rounds_per_day}")
+
+
+def test_a_revoked_token_keeps_the_digest_for_later(bundled: Briefing, tmp_path: Path) -> None:
+    """A 401 (the token was revoked) is the bot's trouble, not the chat's: the digest stays due for a
+    retry, the chat is not counted as failing, and it goes out once the server takes the token."""
+    moment = datetime(2027, 1, 6, 9, 0, tzinfo=WARSAW)
+    target = Target("telegram", str(PRIVATE["id"]))
+
+    async def main() -> tuple[list[str], list[str]]:
+        async with FakeBotApi(TOKEN) as api:
+            state = StateStore(tmp_path)
+            state.put_subscriptions([Subscription(target, empty="nearest")])
+            digests = Digests(bundled, state, "Europe/Warsaw", lambda: moment)
+            adapter = adapter_for(bundled, state, api, digests, max_rate=0)
+            scheduler = DigestScheduler(digests, adapter.deliver)
+            api.failures["sendMessage"] = [ApiError(401, "Unauthorized")]
+            await adapter.application.initialize()
+            try:
+                first = [o.state for o in await scheduler.fire("09:00", "Europe/Warsaw")]
+                subscription = state.subscription(target.key)
+                assert subscription is not None and subscription.failures == 0
+                then = [o.state for o in await scheduler.retry()]
+            finally:
+                await adapter.application.shutdown()
+            assert api.received()[PRIVATE["id"]] == 1
+            return first, then
+
+    assert asyncio.run(main()) == (["retry"], ["sent"])
