@@ -6,9 +6,13 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+from filelock import FileLock, Timeout
 
 from bot.adapters.console import run_console
 from bot.config import Settings
@@ -27,17 +31,43 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: In the data folder: held by the one process that may write its state (see ``holding``).
+LOCK_FILE = "briefing-bot.lock"
+
 
 def load_briefing(settings: Settings, clock: Clock = utc_now) -> Briefing:
     return Briefing.load(settings.content, settings.data, settings.zone, settings.language, clock)
 
 
+@contextmanager
+def holding(data: Path) -> Iterator[None]:
+    """The data folder for this process alone, while it sends digests or changes settings.
+
+    The state store keeps its data in memory and rewrites the file whole, so a second writer (a
+    second bot, or ``digest run`` beside a running bot) would overwrite the first one's
+    subscriptions and deliveries, and two bots would both send every digest. The console writes
+    nothing and needs no lock. The lock is the operating system's: a killed process lets go.
+    """
+    data.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(data / LOCK_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise BriefingError(f"{data} is in use by another briefing-bot process (a running bot or a digest run): "
+                            "stop it first, or give this one its own --data") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def run(settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     """Start every adapter that has a token, and the digest scheduler; with none, the console."""
-    briefing = load_briefing(settings)
     if settings.telegram.token is None and settings.discord.token is None:
-        return run_console(briefing, stdin, stdout)
-    asyncio.run(_serve(settings, briefing, StateStore(settings.data)))
+        return run_console(load_briefing(settings), stdin, stdout)
+    with holding(settings.data):
+        briefing = load_briefing(settings)
+        asyncio.run(_serve(settings, briefing, StateStore(settings.data)))
     return 0
 
 
@@ -174,17 +204,19 @@ def list_digests(settings: Settings, out: TextIO) -> int:
 def run_digests(settings: Settings, day: date, dry_run: bool, out: TextIO) -> int:
     """Deliver the digest of ``day`` now to every subscription that has not had it."""
     briefing = load_briefing(settings)
-    state = StateStore(settings.data)
-    digests = Digests(briefing, state, settings.timezone)
-    items = digests.due_on(day)
     if dry_run:
+        digests = Digests(briefing, StateStore(settings.data), settings.timezone)
+        items = digests.due_on(day)
         for subscription, when in items:
             card = digests.digest_for(subscription, when)
             print(f"== {subscription.target.key}", file=out)
             print(render_card(card) if card else "(no anniversaries: nothing would be sent)", file=out)
         print(f"{len(items)} subscription(s) would get the digest of {day}", file=sys.stderr)
         return 0
-    return asyncio.run(_deliver_now(settings, briefing, state, digests, items, out))
+    with holding(settings.data):
+        state = StateStore(settings.data)
+        digests = Digests(briefing, state, settings.timezone)
+        return asyncio.run(_deliver_now(settings, briefing, state, digests, digests.due_on(day), out))
 
 
 async def _deliver_now(settings: Settings, briefing: Briefing, state: StateStore, digests: Digests,

@@ -219,3 +219,39 @@ def test_content_check_explain_of_a_broken_file(workdir: Path) -> None:
     result = run_cli("content", "check", "--explain", str(broken), cwd=workdir)
     assert result.returncode == 1
     assert result.stdout.startswith(f"{Path('content') / 'articles' / 'zepsuty.md'}:1: missing required key 'outlet'")
+
+
+HOLD = """
+import sys
+from pathlib import Path
+from bot.app import holding
+with holding(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_one_process_at_a_time_writes_a_data_folder(workdir: Path) -> None:
+    """A digest run beside a running bot, or a second bot, would overwrite the other's state and
+    send digests twice: it is refused with a message, and goes ahead once the other has stopped,
+    even when that one was killed."""
+    _subscribe(workdir / "data", "telegram:-100:")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(workdir / "data")], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        refused = run_cli("digest", "run", "--date", "2027-01-06", cwd=workdir)
+        assert refused.returncode == 2
+        assert "in use by another briefing-bot process" in refused.stderr
+        env = {**os.environ, "BRIEFING_TELEGRAM_TOKEN": "123456789:AAFakeTokenForTheLoopbackServer_0123"}
+        second_bot = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True,
+                                    cwd=workdir, env=env, timeout=120)
+        assert second_bot.returncode == 2 and "in use by another briefing-bot process" in second_bot.stderr
+        assert run_cli("digest", "run", "--date", "2027-01-06", "--dry-run", cwd=workdir).returncode == 0  # reads
+        assert run_cli("digest", "list", cwd=workdir).returncode == 0
+    finally:
+        holder.kill()
+        holder.wait()
+    after = run_cli("digest", "run", "--date", "2027-01-06", cwd=workdir)
+    assert after.returncode == 0, after.stderr
+    assert "skipped telegram:-100: (no telegram token)" in after.stderr
