@@ -26,7 +26,10 @@ Origin = Literal["extracted", "curated"]
 EXTRACTOR_VERSION = 3
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though a value never changed once made: a frozen dataclass sets each field through
+# object.__setattr__, which made reading 250,000 facts at start-up 0.3 s (40%) slower. Hashed by
+# its fields all the same; never assign to one (``dataclasses.replace`` makes a changed copy).
+@dataclass(slots=True, unsafe_hash=True)
 class Fact:
     """A dated statement with the sentence it came from and its article."""
 
