@@ -190,9 +190,12 @@ class TelegramAdapter:
             reply = await self._digest(message, message.text[match.end():].strip(), language, context)
         else:
             reply = await asyncio.to_thread(self.briefing.ask, message.text, language)
-        if reply.language:
-            self.state.set_language(PLATFORM, message.chat_id, reply.language)  # type: ignore[arg-type]
-            language = reply.language  # type: ignore[assignment]
+        if reply.language:  # /lang: a setting of the whole chat, so a group's admins' to change
+            if await self._sender_is_admin(message):
+                self.state.set_language(PLATFORM, message.chat_id, reply.language)  # type: ignore[arg-type]
+                language = reply.language  # type: ignore[assignment]
+            else:
+                reply = notice(t(language, "lang.admins_only"))
         await self._send_reply(message, reply, message.text, language)
 
     async def _digest(self, message: Message, arguments: str, language: Language,

@@ -252,3 +252,21 @@ def test_a_refusal_is_remembered_for_a_minute_then_asked_again(bundled: Briefing
         assert len(api.sent("getChatMember")) == 4
 
     run(bundled, tmp_path, scenario)
+
+
+def test_only_admins_change_a_groups_reply_language(bundled: Briefing, tmp_path: Path) -> None:
+    """/lang is a setting of the whole chat: in a group, every non-admin way of sending is refused
+    and nothing is stored; the group's admin changes it; in a private chat the user does."""
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter, state: StateStore, clock: Clock) -> None:
+        for case, chat, fields in SENDERS:
+            reply = await ask(api, "/lang en", chat=chat, user=None, **fields)
+            assert "tylko jego administratorzy" in visible(reply), case
+            assert state.language("telegram", chat["id"]) is None, case
+        assert visible(await ask(api, "/lang en", chat=SUPERGROUP, user=ALA)).endswith("Reply language: English.")
+        assert state.language("telegram", SUPERGROUP["id"]) == "en"
+        refused = await ask(api, "/lang pl", chat=SUPERGROUP, user=OLA)
+        assert "Only this chat's admins" in visible(refused)  # in the group's language, which stays
+        assert state.language("telegram", SUPERGROUP["id"]) == "en"
+        assert visible(await ask(api, "/lang en", chat=OLA_PRIVATE, user=OLA)).endswith("Reply language: English.")
+
+    run(bundled, tmp_path, scenario)
