@@ -33,6 +33,7 @@ from telegram import (
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import (
     BadRequest,
+    ChatMigrated,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -54,7 +55,7 @@ from bot.adapters.telegram_http import READ_TIMEOUT, AiohttpRequest
 from bot.adapters.telegram_limits import MESSAGES_PER_SECOND, FloodLimiter
 from bot.core.briefings import notice
 from bot.core.cards import Card, Reply
-from bot.core.delivery import DeliveryFailed, Digests
+from bot.core.delivery import ChatMoved, DeliveryFailed, Digests
 from bot.core.digests import Target
 from bot.core.i18n import Language, t
 from bot.core.service import Briefing
@@ -325,6 +326,8 @@ class TelegramAdapter:
         failing after this adapter's own retries)."""
         try:
             await self.send_card(int(target.chat), card, int(target.thread) if target.thread else None)
+        except ChatMigrated as error:  # a group upgraded to a supergroup: the same chat, a new id
+            raise ChatMoved(Target(PLATFORM, str(error.new_chat_id), target.thread)) from None
         except Forbidden as error:
             raise DeliveryFailed(str(error), permanent=True) from None
         except BadRequest as error:

@@ -77,6 +77,15 @@ class DeliveryFailed(BriefingError):
         self.reason, self.permanent, self.retry = reason, permanent, retry
 
 
+class ChatMoved(DeliveryFailed):
+    """The chat lives on under a new id (a Telegram group upgraded to a supergroup): its
+    subscription and language move there, and the digest goes there."""
+
+    def __init__(self, target: Target) -> None:
+        super().__init__(f"the chat moved to {target.chat}", permanent=False, retry=True)
+        self.target = target
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     target: Target
@@ -322,17 +331,11 @@ class Digests:
             # to create before the first send, and CPU to park on a semaphore.
             nonlocal written
             for subscription, day, card in queue:
-                try:
-                    await send(subscription.target, card)
-                    outcome = Outcome(subscription.target, day, "sent")
-                except DeliveryFailed as error:
-                    outcome = Outcome(subscription.target, day, "retry" if error.retry else "failed",
-                                      error.reason[:200])
-                except Exception as error:  # an adapter bug must not lose the other chats' digests
-                    log.exception("digest to %s failed unexpectedly", subscription.target.key)
-                    outcome = Outcome(subscription.target, day, "failed", type(error).__name__)
-                finished.append((subscription, outcome))
+                subscription, outcome = await self._send(subscription, day, card, send)
                 outcomes.append(outcome)
+                if outcome.state == "skipped":
+                    continue  # a chat that moved where today's digest was already handled
+                finished.append((subscription, outcome))
                 if len(finished) >= batch or time.monotonic() - written >= self.flush_seconds:
                     self._record(finished[:])
                     finished.clear()
@@ -341,6 +344,51 @@ class Digests:
         await asyncio.gather(*(worker() for _ in range(min(CONCURRENCY, len(to_send)))))
         self._record(finished)
         return outcomes
+
+    async def _send(self, subscription: Subscription, day: date, card: Card,
+                    send: Sender) -> tuple[Subscription, Outcome]:
+        """One digest, and the subscription it was for: a chat that has moved gets it at its new
+        id, where its subscription now is."""
+        outcome = Outcome(subscription.target, day, "retry", "moved more than once")
+        for _ in range(2):
+            try:
+                await send(subscription.target, card)
+                return subscription, Outcome(subscription.target, day, "sent")
+            except ChatMoved as moved:
+                subscription, still_due = self._move(subscription, moved.target, day)
+                if not still_due:
+                    return subscription, Outcome(subscription.target, day, "skipped")
+            except DeliveryFailed as error:
+                return subscription, Outcome(subscription.target, day, "retry" if error.retry else "failed",
+                                             error.reason[:200])
+            except Exception as error:  # an adapter bug must not lose the other chats' digests
+                log.exception("digest to %s failed unexpectedly", subscription.target.key)
+                return subscription, Outcome(subscription.target, day, "failed", type(error).__name__)
+        return subscription, outcome
+
+    def _move(self, subscription: Subscription, target: Target, day: date) -> tuple[Subscription, bool]:
+        """Move a subscription and its chat's language to the chat's new id, in one write, and
+        claim the day's digest there; the new id's own subscription stands if it has one. Returns
+        the subscription at the new id and whether the day's digest is still to be sent there."""
+        old = subscription.target
+        log.warning("chat %s moved to %s; its digest subscription moves with it", old.key, target.key)
+        stamp = self._stamp()
+        with self.state.transaction():
+            self.state.remove_subscription(old.key)
+            self.state.record_deliveries([{"key": old.key, "date": day.isoformat(), "state": "failed",
+                                           "detail": f"moved to {target.chat}", "at": stamp}])
+            moved = self.state.subscription(target.key)
+            if moved is None:
+                moved = replace(subscription, target=target)
+                self.state.put_subscriptions([moved])
+                language = self.state.language(old.platform, old.chat)
+                if language is not None and self.state.language(target.platform, target.chat) is None:
+                    self.state.set_language(target.platform, target.chat, language)
+            if not _open(self.state.delivery(target.key, day)):
+                return moved, False
+            self.state.record_deliveries([{"key": target.key, "date": day.isoformat(), "state": "claimed",
+                                           "detail": "", "at": stamp}])
+        return moved, True
 
     def _record(self, finished: list[tuple[Subscription, Outcome]]) -> None:
         """Write outcomes and failure counts; pause chats that keep failing."""

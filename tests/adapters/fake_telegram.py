@@ -90,9 +90,11 @@ class Call:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: float | None = None) -> None:
+    def __init__(self, code: int, description: str, retry_after: float | None = None,
+                 migrate_to_chat_id: int | None = None) -> None:
         super().__init__(description)
         self.code, self.description, self.retry_after = code, description, retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def __repr__(self) -> str:
         return f"ApiError({self.code})"
@@ -127,6 +129,7 @@ class FakeBotApi:
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat id → its administrators' user ids
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)  # "@username" → chat, for getChat
+    migrated: dict[int, int] = field(default_factory=dict)  # a group upgraded to a supergroup → its new id
     flood_share: float = 0.0  # this share of sendMessage calls, at random, gets 429
     flood_retry_after: float = 1  # seconds; Telegram says a whole number, at least 1
     seed: int = 0
@@ -217,7 +220,7 @@ class FakeBotApi:
             self.calls.append(Call(method, params))
             async with self._sent:
                 self._sent.notify_all()
-        fault = self._fault(method, params)
+        fault = self._fault(method, params) or self._migrated(params)
         if isinstance(fault, ApiError):
             return self._error(fault)
         if isinstance(fault, Reset):
@@ -258,6 +261,16 @@ class FakeBotApi:
         self.faults.append((method, fault))
         return fault
 
+    def _migrated(self, params: dict[str, Any]) -> ApiError | None:
+        """What Telegram answers every call naming a group that was upgraded to a supergroup."""
+        try:
+            new_id = self.migrated.get(int(params.get("chat_id", 0)))
+        except (TypeError, ValueError):
+            return None
+        if new_id is None:
+            return None
+        return ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=new_id)
+
     def _flood(self, chat_id: int) -> ApiError | None:
         """A 429 for a chat still waiting out its retry_after, or for a random share of calls."""
         now = time.monotonic()
@@ -293,6 +306,8 @@ class FakeBotApi:
         body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
         if error.retry_after is not None:
             body["parameters"] = {"retry_after": error.retry_after}
+        if error.migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": error.migrate_to_chat_id}
         return web.json_response(body, status=error.code)
 
     async def _answer(self, method: str, params: dict[str, Any]) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -298,3 +299,69 @@ def test_a_revoked_token_keeps_the_digest_for_later(bundled: Briefing, tmp_path:
             return first, then
 
     assert asyncio.run(main()) == (["retry"], ["sent"])
+
+
+OLD_GROUP, SUPERGROUP_ID = -4321, -1004321
+
+
+def migration(bundled: Briefing, tmp_path: Path, setup: Callable[[StateStore], None]) -> tuple[list, list, Counter]:
+    """Fire the 09:00 slot twice with OLD_GROUP upgraded to SUPERGROUP_ID on the fake Bot API."""
+    moment = datetime(2027, 1, 6, 9, 0, tzinfo=WARSAW)
+
+    async def main() -> tuple[list, list, Counter]:
+        async with FakeBotApi(TOKEN) as api:
+            api.migrated[OLD_GROUP] = SUPERGROUP_ID
+            state = StateStore(tmp_path)
+            setup(state)
+            digests = Digests(bundled, state, "Europe/Warsaw", lambda: moment)
+            adapter = adapter_for(bundled, state, api, digests, max_rate=0)
+            scheduler = DigestScheduler(digests, adapter.deliver)
+            await adapter.application.initialize()
+            try:
+                first = [(o.target.chat, o.state) for o in await scheduler.fire("09:00", "Europe/Warsaw")]
+                again = [(o.target.chat, o.state) for o in await scheduler.fire("09:00", "Europe/Warsaw")]
+            finally:
+                await adapter.application.shutdown()
+            return first, again, api.received()
+
+    return asyncio.run(main())
+
+
+def test_a_group_upgraded_to_a_supergroup_keeps_its_digest(bundled: Briefing, tmp_path: Path) -> None:
+    """Telegram answers a basic group's old id with "upgraded to a supergroup" and the new id: the
+    subscription and the chat's language move there, and the digest goes there, once."""
+    def setup(state: StateStore) -> None:
+        state.put_subscriptions([Subscription(Target("telegram", str(OLD_GROUP)), "09:00", empty="nearest",
+                                              topics=("csto",))])
+        state.set_language("telegram", OLD_GROUP, "en")
+
+    first, again, received = migration(bundled, tmp_path, setup)
+    assert first == [(str(SUPERGROUP_ID), "sent")]
+    assert again == [(str(SUPERGROUP_ID), "skipped")]
+    assert received == {SUPERGROUP_ID: 1}
+    state = StateStore(tmp_path)  # as a restart finds it
+    new, old = Target("telegram", str(SUPERGROUP_ID)), Target("telegram", str(OLD_GROUP))
+    assert state.subscription(old.key) is None
+    moved = state.subscription(new.key)
+    assert moved is not None and moved.topics == ("csto",) and moved.time == "09:00"
+    assert state.language("telegram", SUPERGROUP_ID) == "en"
+    record = state.delivery(new.key, date(2027, 1, 6))
+    assert record is not None and record["state"] == "sent"
+
+
+def test_an_upgraded_group_with_a_digest_of_its_own_gets_one_digest(bundled: Briefing, tmp_path: Path) -> None:
+    """The new id already has a subscription, whose digest went out today: it stands, the old one
+    goes, and nothing more is sent."""
+    def setup(state: StateStore) -> None:
+        new = Subscription(Target("telegram", str(SUPERGROUP_ID)), "08:00", topics=("csto",))
+        state.put_subscriptions([Subscription(Target("telegram", str(OLD_GROUP)), "09:00", empty="nearest"), new])
+        state.record_deliveries([{"key": new.target.key, "date": "2027-01-06", "state": "sent", "detail": "",
+                                  "at": "2027-01-06T07:00:00+00:00"}])
+
+    first, again, received = migration(bundled, tmp_path, setup)
+    assert first == [(str(SUPERGROUP_ID), "skipped")]
+    assert again == []
+    assert not received
+    state = StateStore(tmp_path)
+    assert [s.target.chat for s in state.subscriptions()] == [str(SUPERGROUP_ID)]
+    assert state.subscriptions()[0].time == "08:00"
