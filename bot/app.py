@@ -48,13 +48,15 @@ def holding(data: Path) -> Iterator[None]:
     subscriptions and deliveries, and two bots would both send every digest. The console writes
     nothing and needs no lock. The lock is the operating system's: a killed process lets go.
     """
-    data.mkdir(parents=True, exist_ok=True)
     lock = FileLock(data / LOCK_FILE)
     try:
+        data.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
     except Timeout:
         raise BriefingError(f"{data} is in use by another briefing-bot process (a running bot or a digest run): "
                             "stop it first, or give this one its own --data") from None
+    except OSError as error:
+        raise BriefingError(f"cannot use the data folder {data}: {error.strerror or error}") from None
     try:
         yield
     finally:

@@ -255,3 +255,13 @@ def test_one_process_at_a_time_writes_a_data_folder(workdir: Path) -> None:
     after = run_cli("digest", "run", "--date", "2027-01-06", cwd=workdir)
     assert after.returncode == 0, after.stderr
     assert "skipped telegram:-100: (no telegram token)" in after.stderr
+
+
+def test_a_data_folder_that_cannot_be_made_is_an_error_not_a_traceback(workdir: Path) -> None:
+    """The bot takes the data folder's lock first: a folder it cannot make is a message."""
+    (workdir / "not-a-folder").write_text("", encoding="utf-8")
+    env = {**os.environ, "BRIEFING_TELEGRAM_TOKEN": "123456789:AAFakeTokenForTheLoopbackServer_0123"}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "--data", str(workdir / "not-a-folder" / "data"), "run"],
+                          capture_output=True, text=True, cwd=workdir, env=env, timeout=120)
+    assert done.returncode == 2
+    assert "cannot use the data folder" in done.stderr and "Traceback" not in done.stderr
