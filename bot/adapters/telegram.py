@@ -52,7 +52,7 @@ from telegram.ext import (
 
 from bot import logs
 from bot.adapters.telegram_http import READ_TIMEOUT, AiohttpRequest
-from bot.adapters.telegram_limits import MESSAGES_PER_SECOND, FloodLimiter
+from bot.adapters.telegram_limits import MESSAGES_PER_SECOND, FloodLimiter, SenderQuota
 from bot.core.briefings import notice
 from bot.core.cards import Card, Reply
 from bot.core.delivery import ChatMoved, DeliveryFailed, Digests
@@ -103,8 +103,9 @@ class TelegramAdapter:
                  base_url: str = "https://api.telegram.org/bot", max_retries: int = 3,
                  digests: Digests | None = None, max_rate: float = MESSAGES_PER_SECOND,
                  read_timeout: float = READ_TIMEOUT, retry_delay: float = 0.5,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, quota: SenderQuota | None = None) -> None:
         logs.add_secrets([token])
+        self.quota = quota or SenderQuota()
         self.briefing = briefing
         self.state = state
         self.digests = digests
@@ -186,6 +187,8 @@ class TelegramAdapter:
         known = {name for name, _ in self.briefing.menu()}
         if match.group("name").lower() not in known and not private and not addressed:
             return  # in a group, an unknown bare command may be another bot's
+        if not await self._admitted(message):
+            return
         language = self._language(message.chat_id)
         if match.group("name").lower() == "digest" and self.digests is not None:
             reply = await self._digest(message, message.text[match.end():].strip(), language, context)
@@ -256,11 +259,26 @@ class TelegramAdapter:
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        if message is None or not message.text:
+        if message is None or not message.text or not await self._admitted(message):
             return
         language = self._language(message.chat_id)
         reply = await asyncio.to_thread(self.briefing.ask, message.text, language)
         await self._send_reply(message, reply, message.text, language)
+
+    async def _admitted(self, message: Message) -> bool:
+        """Whether the sender is within their quota in this group; the first request over it is
+        told so, the rest are ignored until the quota has refilled. Only groups have a quota: the
+        bot's replies there share Telegram's 20 a minute, in a private chat they are the user's own."""
+        if message.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+            return True
+        sender = message.from_user or message.sender_chat
+        verdict = await self.quota.admit(message.chat_id, sender.id if sender else 0)
+        if verdict == "refuse":
+            log.info("chat %s: sender over the quota of %g requests in %g s", message.chat_id, self.quota.rate,
+                     self.quota.period)
+            await self._send_reply(message, notice(t(self._language(message.chat_id), "quota")), "",
+                                   self._language(message.chat_id))
+        return verdict == "answer"
 
     async def _on_page(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

@@ -24,7 +24,7 @@ import logging
 import warnings
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
@@ -125,3 +125,44 @@ def _seconds(error: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+#: Requests one member may make in one group per minute. A group's replies share Telegram's 20 a
+#: minute, so without this one member's flood of commands would hold up everyone's answers there.
+REQUESTS_PER_MINUTE = 10
+
+Admission = Literal["answer", "refuse", "ignore"]
+
+
+class SenderQuota:
+    """At most ``rate`` requests per ``period`` seconds from one sender in one chat.
+
+    The first request over the quota is told so ("refuse"); the rest of that burst are ignored,
+    so that the refusals do not become a flood of their own.
+    """
+
+    def __init__(self, rate: float = REQUESTS_PER_MINUTE, period: float = 60) -> None:
+        if rate <= 0 or period <= 0:
+            raise ValueError("the quota must be positive")
+        self.rate, self.period = rate, period
+        self._limiters: dict[tuple[int, int], AsyncLimiter] = {}
+        self._told: set[tuple[int, int]] = set()  # senders refused since they last had an answer
+        self._sweep_at = 1024
+
+    async def admit(self, chat: int, sender: int) -> Admission:
+        key = (chat, sender)
+        limiter = self._limiters.get(key)
+        if limiter is None:
+            if len(self._limiters) >= self._sweep_at:  # forget the senders whose quota is whole again
+                self._limiters = {k: v for k, v in self._limiters.items() if not v.has_capacity(v.max_rate)}
+                self._told &= self._limiters.keys()
+                self._sweep_at = max(1024, 2 * len(self._limiters))
+            limiter = self._limiters[key] = AsyncLimiter(self.rate, self.period)
+        if not limiter.has_capacity():
+            if key in self._told:
+                return "ignore"
+            self._told.add(key)
+            return "refuse"
+        await limiter.acquire()  # at once: there is capacity
+        self._told.discard(key)
+        return "answer"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram_limits import SenderQuota
 from bot.core.service import Briefing
 from bot.core.state import StateStore
 from tests.adapters.fake_telegram import ApiError, FakeBotApi, check_html
@@ -25,10 +26,11 @@ CHANNEL = {"id": -1005678, "type": "channel", "title": "Kanał"}
 Scenario = Callable[[FakeBotApi, TelegramAdapter], Awaitable[None]]
 
 
-def run(briefing: Briefing, data: Path, scenario: Scenario, api: FakeBotApi | None = None) -> FakeBotApi:
+def run(briefing: Briefing, data: Path, scenario: Scenario, api: FakeBotApi | None = None,
+        quota: SenderQuota | None = None) -> FakeBotApi:
     async def main() -> FakeBotApi:
         async with (api or FakeBotApi(TOKEN)) as server:
-            adapter = TelegramAdapter(briefing, StateStore(data), TOKEN, server.base_url, max_retries=2)
+            adapter = TelegramAdapter(briefing, StateStore(data), TOKEN, server.base_url, max_retries=2, quota=quota)
             await adapter.start(poll_timeout=1)
             try:
                 await scenario(server, adapter)
@@ -99,7 +101,7 @@ def test_every_command(bundled: Briefing, tmp_path: Path, chat: dict, suffix: st
             assert check_html(reply["text"]) is None
             assert len(visible(reply)) <= 4096
 
-    run(bundled, tmp_path, scenario)
+    run(bundled, tmp_path, scenario, quota=SenderQuota(100))  # more commands than one member may give a minute
 
 
 def test_the_january_timeline_has_dates_sources_and_links(bundled: Briefing, tmp_path: Path) -> None:
@@ -332,3 +334,34 @@ def test_briefing_bot_run_with_a_rejected_token(tmp_path: Path, content_dir: Pat
     assert code == 2
     assert "Telegram rejected the token" in stderr
     assert TOKEN not in stderr
+
+
+def test_a_member_flooding_a_group_is_told_once_then_ignored(bundled: Briefing, tmp_path: Path) -> None:
+    """A group's replies share Telegram's 20 a minute: past their quota a member gets one notice and
+    then no answers, while others in the group, and the same person in a private chat, still do."""
+    async def scenario(server: FakeBotApi, adapter: TelegramAdapter) -> None:
+        for _ in range(5):
+            server.user_message("/start", GROUP, ALA)
+        server.user_message("/help", GROUP, OLA)
+        await server.wait_for("sendMessage", 5)  # 3 answers and a notice for Ala, an answer for Ola
+        await asyncio.sleep(0.5)  # time for a reply that should not come
+        texts = [visible(call) for call in server.sent() if call["chat_id"] == GROUP["id"]]
+        assert len(texts) == 5, texts
+        assert sum(text.startswith("Cześć") for text in texts) == 3
+        assert sum(text.startswith("Komendy") for text in texts) == 1
+        assert sum("Za dużo pytań naraz" in text for text in texts) == 1
+        for _ in range(4):
+            assert visible(await ask(server, "/start", PRIVATE, ALA)).startswith("Cześć")  # no quota there
+
+    run(bundled, tmp_path, scenario, quota=SenderQuota(3, 60))
+
+
+def test_a_senders_quota_refills() -> None:
+    async def main() -> list[str]:
+        quota = SenderQuota(1, 0.2)
+        verdicts = [await quota.admit(-1, 7) for _ in range(3)]
+        verdicts.append(await quota.admit(-1, 8))  # another member
+        await asyncio.sleep(0.3)
+        return [*verdicts, await quota.admit(-1, 7)]
+
+    assert asyncio.run(main()) == ["answer", "refuse", "ignore", "answer", "answer"]
