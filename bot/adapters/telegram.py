@@ -276,8 +276,8 @@ class TelegramAdapter:
         if verdict == "refuse":
             log.info("chat %s: sender over the quota of %g requests in %g s", message.chat_id, self.quota.rate,
                      self.quota.period)
-            await self._send_reply(message, notice(t(self._language(message.chat_id), "quota")), "",
-                                   self._language(message.chat_id))
+            language = self._language(message.chat_id)
+            await self._send_reply(message, notice(t(language, "quota")), "", language)
         return verdict == "answer"
 
     async def _on_page(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

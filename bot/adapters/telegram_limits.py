@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Hashable
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -46,6 +46,32 @@ _EVERYONE = object()  # the pause key of a 429 that named no chat
 Callback = Callable[..., Coroutine[Any, Any, Any]]
 
 
+class LimiterPool:
+    """One ``AsyncLimiter(rate, period)`` per key (a group, a member of a group), made on first use.
+
+    Limiters that have leaked back to empty are dropped only when their number has doubled since
+    the last sweep: amortised O(1) a call, where sweeping on every call (as PTB's ``AIORateLimiter``
+    does past 512 groups) costs O(N²) over a fan-out to N chats.
+    """
+
+    def __init__(self, rate: float, period: float, sweep_from: int = 512) -> None:
+        self.rate, self.period = rate, period
+        self._limiters: dict[Hashable, AsyncLimiter] = {}
+        self._sweep_from = self._sweep_at = sweep_from
+
+    def __getitem__(self, key: Hashable) -> AsyncLimiter:
+        limiter = self._limiters.get(key)
+        if limiter is None:
+            if len(self._limiters) >= self._sweep_at:
+                self._limiters = {k: v for k, v in self._limiters.items() if not v.has_capacity(v.max_rate)}
+                self._sweep_at = max(self._sweep_from, 2 * len(self._limiters))
+            limiter = self._limiters[key] = AsyncLimiter(self.rate, self.period)
+        return limiter
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._limiters
+
+
 class FloodLimiter(BaseRateLimiter[int]):
     """A PTB rate limiter; ``max_rate`` 0 sends chat messages unpaced (group limits still hold)."""
 
@@ -59,8 +85,7 @@ class FloodLimiter(BaseRateLimiter[int]):
             burst = max(1.0, max_rate * BURST_SECONDS)
             self._overall = AsyncLimiter(burst, burst / max_rate)
         self._group_per_minute = group_per_minute
-        self._groups: dict[int | str, AsyncLimiter] = {}
-        self._sweep_at = 512
+        self._groups = LimiterPool(group_per_minute, 60)
         self._max_retries = max_retries
         self._paused: dict[object, float] = {}  # chat id (or _EVERYONE) → loop time it may send again
 
@@ -109,14 +134,7 @@ class FloodLimiter(BaseRateLimiter[int]):
     def _group(self, group: int | str | None) -> contextlib.AbstractAsyncContextManager[Any]:
         if group is None or not self._group_per_minute:
             return contextlib.nullcontext()
-        limiter = self._groups.get(group)
-        if limiter is None:
-            if len(self._groups) >= self._sweep_at:
-                # Drop the limiters that have leaked back to empty; amortised O(1) a call.
-                self._groups = {k: v for k, v in self._groups.items() if not v.has_capacity(v.max_rate)}
-                self._sweep_at = max(512, 2 * len(self._groups))
-            limiter = self._groups[group] = AsyncLimiter(self._group_per_minute, 60)
-        return limiter
+        return self._groups[group]
 
 
 def _seconds(error: RetryAfter) -> float:
@@ -145,22 +163,17 @@ class SenderQuota:
         if rate <= 0 or period <= 0:
             raise ValueError("the quota must be positive")
         self.rate, self.period = rate, period
-        self._limiters: dict[tuple[int, int], AsyncLimiter] = {}
+        self._limiters = LimiterPool(rate, period)
         self._told: set[tuple[int, int]] = set()  # senders refused since they last had an answer
-        self._sweep_at = 1024
 
     async def admit(self, chat: int, sender: int) -> Admission:
         key = (chat, sender)
-        limiter = self._limiters.get(key)
-        if limiter is None:
-            if len(self._limiters) >= self._sweep_at:  # forget the senders whose quota is whole again
-                self._limiters = {k: v for k, v in self._limiters.items() if not v.has_capacity(v.max_rate)}
-                self._told &= self._limiters.keys()
-                self._sweep_at = max(1024, 2 * len(self._limiters))
-            limiter = self._limiters[key] = AsyncLimiter(self.rate, self.period)
+        limiter = self._limiters[key]
         if not limiter.has_capacity():
             if key in self._told:
                 return "ignore"
+            if len(self._told) >= 1024:  # keep only senders the pool still remembers
+                self._told = {k for k in self._told if k in self._limiters}
             self._told.add(key)
             return "refuse"
         await limiter.acquire()  # at once: there is capacity
