@@ -457,7 +457,7 @@ def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbe
         while len(planned) > 1:
             text, article, new = planned.pop()
             used -= len(text) + 2 + (source_size(make(article, cited[article])) if new else 0)
-            if used + len(f"… (+{len(group.entries) - len(planned)})") + 2 <= room:
+            if used + len(f"… (+{group.count - len(planned)})") + 2 <= room:
                 break
     parts = []
     for text, article, new in planned:
@@ -465,8 +465,8 @@ def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbe
             numbers[article] = len(numbers) + 1
             sources.append(make(article, numbers[article]))
         parts.append(text)
-    if len(planned) < len(group.entries):
-        parts.append(f"… (+{len(group.entries) - len(planned)})")
+    if len(planned) < group.count:
+        parts.append(f"… (+{group.count - len(planned)})")
     return CardField(name, "; ".join(parts))
 
 

@@ -14,7 +14,7 @@ import bisect
 import itertools
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -378,19 +378,23 @@ def compatible(a: Figure, b: Figure) -> bool:
     return max(low_a, low_b) <= min(high_a, high_b)
 
 
+#: The figures a group keeps, earliest first. A card shows those that fit in ``cards.CARD_BUDGET``
+#: characters (900), each taking at least 16 of them, and counts the rest ("… (+N)"), so more
+#: would never be shown; a large corpus has tens of thousands of one quantity.
+KEPT_ENTRIES = 128
+
+
 @dataclass(frozen=True, slots=True)
 class FigureGroup:
-    """Every source's figure for one quantity, in the order of their as-of dates."""
+    """The sources' figures for one quantity, in the order of their as-of dates."""
 
     quantity: Quantity
-    entries: tuple[SourcedFigure, ...]
+    entries: tuple[SourcedFigure, ...]  # the first ``KEPT_ENTRIES`` of them
     verdict: str  # "single", "agree", "dates" (values differ with the date) or "differ" (they contradict)
-    #: Whether the sources give more than one value (compatible or not); counted once, since
-    #: topic cards ask it of groups with thousands of entries on every request.
-    varies: bool = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "varies", len({(e.figure.value, e.figure.qualifier) for e in self.entries}) > 1)
+    count: int  # of all the figures
+    #: Whether the sources give more than one value (compatible or not).
+    varies: bool
+    topics: frozenset[str]  # of all the figures
 
 
 def group_figures(figures: list[SourcedFigure], quantities: tuple[Quantity, ...]) -> list[FigureGroup]:
@@ -409,7 +413,9 @@ def group_figures(figures: list[SourcedFigure], quantities: tuple[Quantity, ...]
         if not entries:
             continue
         verdict = "single" if len(entries) == 1 else _verdict(entries, quantity.cumulative)
-        groups.append(FigureGroup(quantity, tuple(entries), verdict))
+        varies = len({(e.figure.value, e.figure.qualifier) for e in entries}) > 1
+        topics = frozenset(topic for e in entries for topic in e.topics)
+        groups.append(FigureGroup(quantity, tuple(entries[:KEPT_ENTRIES]), verdict, len(entries), varies, topics))
     return groups
 
 

@@ -249,7 +249,7 @@ class Knowledge:
         if topic is None:
             return self._figure_groups
         return self.memo(("figure_groups", topic), lambda: [
-            g for g in self._figure_groups if g.quantity.topic == topic or any(topic in e.topics for e in g.entries)])
+            g for g in self._figure_groups if g.quantity.topic == topic or topic in g.topics])
 
     @cached_property
     def varying_quantities(self) -> dict[str, str]:

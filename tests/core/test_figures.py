@@ -157,3 +157,26 @@ def test_an_erratum_whose_quote_is_not_in_the_text_is_reported(content_dir: Path
                 "05.01.2020" in text.split("\n")[n])
     assert [p.line for p in problems] == [line]
     assert "is not in the article's text" in problems[0].message
+
+
+@pytest.mark.parametrize("language", ["pl", "en"])
+def test_a_group_keeps_more_figures_than_a_card_can_show(bundled: Briefing, language: str) -> None:
+    """A group keeps only its first KEPT_ENTRIES figures; a card shows the same as with all of them."""
+    from dataclasses import replace
+
+    from bot.core.briefings import _figure_field
+    from bot.core.cards import CARD_BUDGET
+    from bot.core.figures import KEPT_ENTRIES
+
+    articles = list(bundled.knowledge.articles)
+    quantity = Quantity("troops", "żołnierze", "troops", ("żołnierz",), (), "csto")
+    # The shortest entries a card can get: one-digit figures of one source, as of a year.
+    figures = [SourcedFigure(Figure(n % 10, None, None, "troops", str(n % 10), None, 0, 1), articles[n % 2], "…", n,
+                             DateValue(date(1995, 1, 1), "year"), ()) for n in range(3 * KEPT_ENTRIES)]
+    (group,) = group_figures(figures, (quantity,))
+    assert len(group.entries) == KEPT_ENTRIES and group.count == 3 * KEPT_ENTRIES
+    whole = replace(group, entries=tuple(sorted(figures, key=lambda f: (f.as_of.last_day, f.article, f.line))))
+    fields = [_figure_field(bundled.knowledge, g, language, {}, [], CARD_BUDGET) for g in (group, whole)]
+    assert fields[0] == fields[1]
+    shown = fields[0].value.count(";")  # "; " between entries, the last before "… (+N)"
+    assert fields[0].value.endswith(f"… (+{3 * KEPT_ENTRIES - shown})") and shown < KEPT_ENTRIES
