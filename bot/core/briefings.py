@@ -130,11 +130,6 @@ def warm_up(knowledge: Knowledge, languages: Sequence[str] = LANGUAGES) -> None:
         _line_costs(knowledge, range(len(knowledge.facts)), language)
 
 
-def _topic_positions(knowledge: Knowledge, topic_id: str) -> list[int]:
-    return knowledge.memo(("briefings.topic_positions", topic_id),
-                          lambda: knowledge.positions(knowledge.topic_facts(topic_id)))
-
-
 def _page_label(language: str) -> Callable[[int, int], str]:
     return lambda page, pages: t(language, "page", page=page, pages=pages)
 
@@ -268,7 +263,7 @@ def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
             positions, what = knowledge.timeline_positions(wanted), format_date(wanted, language)
         else:
             assert topic is not None
-            positions, what, plan_as = _topic_positions(knowledge, topic.id), topic.title, ("topic", topic.id)
+            positions, what, plan_as = knowledge.topic_positions(topic.id), topic.title, ("topic", topic.id)
     title = t(language, "timeline.title_for", what=what) if what else t(language, "timeline.title")
     if not positions:
         return notice(t(language, "timeline.empty", what=what or "–"), title=title)
@@ -402,7 +397,7 @@ def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
 def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_id: str) -> Reply:
     language = request.language
     topic: Topic = knowledge.topics[topic_id]
-    positions = _topic_positions(knowledge, topic.id)
+    positions = knowledge.topic_positions(topic.id)
     articles = knowledge.topic_articles(topic)
     summary, _ = cut_at_sentence([s.text for s in split_sentences(topic.summary)], LEAD_BUDGET)
     fields = [

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import hashlib
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cached_property
+from operator import itemgetter
 from typing import Any, Protocol, TypeVar
 
 from bot.core import lemmas
@@ -29,6 +32,31 @@ class Deferred(Protocol):
     def figures(self) -> list[SourcedFigure]: ...
 
     def varying_quantities(self) -> set[str]: ...
+
+    def saved_views(self) -> dict[str, Any] | None: ...
+
+    def save_views(self, views: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SavedViews:
+    """What ``warm_up`` and the topic cards derive at a cost of seconds at 10,000 articles, saved
+    with the fact store so that the next start on the same store does not derive it again for
+    its first search or topic card."""
+
+    facts: int  # how many facts the positions are of
+    #: ``facts`` as positions in ``given``, for a ``given`` of this ``given_digest``: a restart gets
+    #: its facts from the store in the same order, so sorting them is a lookup.
+    order: array[int]
+    given_digest: bytes
+    search: dict[str, array[int]]  # ``_by_key``
+    figure_groups: list[FigureGroup]
+    list_flags: dict[str, list[ListFlag]]  # of every topic
+
+
+def _digest(facts: Sequence[Fact]) -> bytes:
+    """Of the facts' ids in their order."""
+    return hashlib.blake2b("\n".join([f.id for f in facts]).encode(), digest_size=16).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +97,11 @@ class Knowledge:
     @cached_property
     def facts(self) -> list[Fact]:
         """Every fact in date order (``FACT_ORDER``). Sorted on first use: a store gives its facts
-        shard after shard, and sorting 250,000 of them (about 0.3 s) need not delay the start."""
+        shard after shard, and sorting 250,000 of them (about 0.3 s) need not delay the start;
+        the order saved with the store by an earlier run takes a tenth of that."""
+        saved = self._saved
+        if saved is not None and len(saved.order) > 1 and saved.given_digest == _digest(self.given):
+            return list(itemgetter(*saved.order)(self.given))
         return sorted(self.given, key=FACT_ORDER)
 
     @cached_property
@@ -89,11 +121,12 @@ class Knowledge:
         return found
 
     @cached_property
-    def _by_topic(self) -> dict[str, list[Fact]]:
-        found: defaultdict[str, list[Fact]] = defaultdict(list)
-        for fact in self.facts:
+    def _by_topic(self) -> dict[str, list[int]]:
+        """Positions in ``facts`` by topic."""
+        found: defaultdict[str, list[int]] = defaultdict(list)
+        for index, fact in enumerate(self.facts):
             for topic in fact.topics:
-                found[topic].append(fact)
+                found[topic].append(index)
         return found
 
     @cached_property
@@ -104,12 +137,25 @@ class Knowledge:
         return found
 
     @cached_property
-    def _by_key(self) -> dict[str, list[int]]:
+    def _saved(self) -> SavedViews | None:
+        """The views saved with the store by an earlier run, when they are of these facts."""
+        stored = self.deferred.saved_views() if self.deferred is not None else None
+        try:  # saved as a dict: views of another version's layout are not taken for these
+            views = SavedViews(**stored) if isinstance(stored, dict) else None
+        except TypeError:
+            return None
+        return views if views is not None and views.facts == len(self.given) else None
+
+    @cached_property
+    def _by_key(self) -> Mapping[str, Sequence[int]]:
         """Positions in ``facts`` by search key.
 
         Built on the first search, not at start-up: with an entry for every word of every fact it
-        is the costliest index (about 1.5 s at 250,000 facts); ``warm_up`` builds it in advance.
+        is the costliest index (about 1.5 s at 250,000 facts); ``warm_up`` builds it in advance,
+        and ``save_views`` saves it for the next start.
         """
+        if self._saved is not None:
+            return self._saved.search
         found: defaultdict[str, list[int]] = defaultdict(list)
         keyed: Iterable[Sequence[str]]
         if self.deferred is None:
@@ -121,13 +167,25 @@ class Knowledge:
         for index, keys in enumerate(keyed):
             for key in keys:
                 found[key].append(index)
-        return found
+        return dict(found)
 
     def warm_up(self) -> None:
         """Build the indexes that are otherwise built on first use."""
         for name in ("facts", "by_id", "_starts", "_by_month_day", "_by_topic", "_by_article", "_by_key",
                      "_figure_groups"):
             getattr(self, name)
+
+    def save_views(self) -> None:
+        """Save the costly views (built now if need be) with the fact store, for the next start;
+        nothing when they were read from it or there is no store."""
+        if self.deferred is None or self._saved is not None:
+            return
+        search = {key: array("I", positions) for key, positions in self._by_key.items()}
+        flags = {topic: self.list_flags(topic) for topic in self.topics}
+        given = {id(fact): index for index, fact in enumerate(self.given)}
+        order = array("I", (given[id(fact)] for fact in self.facts))
+        views = SavedViews(len(self.given), order, _digest(self.given), search, self._figure_groups, flags)
+        self.deferred.save_views({f.name: getattr(views, f.name) for f in fields(views)})
 
     # --- facts ---------------------------------------------------------------------------------
 
@@ -147,8 +205,7 @@ class Knowledge:
     def timeline(self, period: DateValue | None = None, topic: str | None = None) -> list[Fact]:
         """Facts in date order: starting within a period and no longer than it, and/or of a topic."""
         if period is None:
-            candidates = self._by_topic.get(topic, []) if topic else self.facts
-            return list(candidates)
+            return [self.facts[i] for i in self._by_topic.get(topic, [])] if topic else list(self.facts)
         return [self.facts[i] for i in self.timeline_positions(period, topic)]
 
     def timeline_positions(self, period: DateValue, topic: str | None = None) -> list[int]:
@@ -179,17 +236,17 @@ class Knowledge:
             found += self._by_month_day.get((2, 29), [])
         return sorted((f for f in found if f.value.start < before), key=lambda f: f.value.start)
 
-    def topic_facts(self, topic_id: str) -> Sequence[Fact]:
-        """A topic's facts in date order, not copied (``timeline(topic=...)`` copies): read only."""
+    def topic_positions(self, topic_id: str) -> Sequence[int]:
+        """``timeline(topic=...)`` as positions in ``facts``, not copied: read only."""
         return self._by_topic.get(topic_id, [])
 
     def topic_period(self, topic_id: str) -> tuple[date, date] | None:
         """The first and last day a topic's facts cover."""
         def compute() -> tuple[date, date] | None:
-            facts = self._by_topic.get(topic_id)
-            if not facts:
+            positions = self._by_topic.get(topic_id)
+            if not positions:
                 return None
-            return facts[0].value.start, max(f.value.last_day for f in facts)
+            return self.facts[positions[0]].value.start, max(self.facts[i].value.last_day for i in positions)
         return self.memo(("topic_period", topic_id), compute)
 
     def of_article(self, article_id: str) -> list[Fact]:
@@ -241,6 +298,8 @@ class Knowledge:
 
     @cached_property
     def _figure_groups(self) -> list[FigureGroup]:
+        if self._saved is not None:
+            return self._saved.figure_groups
         figures = self.deferred.figures() if self.deferred is not None else self.figures
         return group_figures(figures, self.quantities)
 
@@ -264,8 +323,12 @@ class Knowledge:
     def list_flags(self, topic_id: str) -> list[ListFlag]:
         """Lists in the topic's articles that contradict the topic's reference lists."""
         if topic_id not in self._flags:
+            saved = self._saved.list_flags if self._saved is not None else {}
             topic = self.topics[topic_id]
-            self._flags[topic_id] = check_lists(topic, self.topic_articles(topic)) if topic.references else []
+            if topic_id in saved:
+                self._flags[topic_id] = saved[topic_id]
+            else:
+                self._flags[topic_id] = check_lists(topic, self.topic_articles(topic)) if topic.references else []
         return self._flags[topic_id]
 
     # --- articles and topics -------------------------------------------------------------------
@@ -300,7 +363,7 @@ class Knowledge:
     def topic_articles(self, topic: Topic) -> list[Article]:
         """The articles behind a topic: its curated sources and those with facts of it."""
         def compute() -> list[Article]:
-            ids = set(topic.sources) | {f.article for f in self._by_topic.get(topic.id, [])}
+            ids = set(topic.sources) | {self.facts[i].article for i in self._by_topic.get(topic.id, [])}
             return [a for a in self.articles.values() if a.id in ids]
         return list(self.memo(("topic_articles", topic.id, topic.sources), compute))
 

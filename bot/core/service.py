@@ -49,7 +49,7 @@ def _build(content_dir: Path, store: FactStore, known: dict[str, tuple[Article, 
             if len(merged) == len(sync.facts):  # else the previous knowledge was not of this store
                 facts = merged
         knowledge = Knowledge.build(content.articles, content.topics, facts, (), content.quantities,
-                                    deferred=store)
+                                    deferred=store.view())
         # What was just loaded lives as long as the process: keep the cycle collector off it.
         gc.freeze()
     for problem in content.problems:
@@ -108,7 +108,8 @@ class Briefing:
     def warm_up(self) -> threading.Thread:
         """Build in the background what is otherwise built on first use (the lemmatiser, the
         indexes, every fact's line cost, each topic card), so that a long-running bot answers
-        its first /search or topic command at once."""
+        its first /search or topic command at once; then save the costliest of those views with
+        the fact store, so that the next start on unchanged content answers them soon too."""
         knowledge = self.knowledge  # the one loaded now, even if a reload replaces it meanwhile
 
         def warm() -> None:
@@ -117,6 +118,7 @@ class Briefing:
             briefings.warm_up(knowledge)
             for topic in knowledge.topics.values():
                 handle(knowledge, Request(f"/{topic.command}", self.today(), self.language))
+            knowledge.save_views()  # for the next start: its first search or topic card then need not wait
 
         thread = threading.Thread(target=warm, name="warm-up", daemon=True)
         thread.start()

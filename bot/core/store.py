@@ -18,6 +18,13 @@ start rebuilds. (Were the old main file still there, it would be taken for curre
 content changed back before the restart, beside side files of the interrupted build.) All three
 files carry the same ``generation``, so side files of another build are still told apart.
 
+Saved views. ``views.db`` holds what a running bot derived from the store in the background
+(the search index, the figure groups, the reference-list flags: seconds of work at 10,000
+articles), stamped with the generations of the 16 shards it was derived from, so that the next
+start on the same store answers its first search or topic card without deriving them again. A
+stamp that does not match the shards (content changed since) makes them derived again on first
+use, and saved again.
+
 Rebuilds. The store is brought in line with content at every start, one article at a time: an
 article whose file did not change keeps its parsed front matter and its facts (and their ids)
 without being read again, and only shards that hold a changed, new or removed article are
@@ -56,6 +63,9 @@ STORE_DIR = "facts"
 SHARDS = 16
 #: Bump when the layout of the documents changes.
 FORMAT = 10
+VIEWS_FILE = "views.db"
+#: Bump when what the saved views hold, or how any of them is derived, changes.
+VIEWS_FORMAT = 1
 _UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, StopIteration,
                EOFError, pickle.UnpicklingError)
 
@@ -246,6 +256,49 @@ class FactStore:
                     values.setdefault(quantity, set()).update(found)
         return {quantity for quantity, found in values.items() if len(found) > 1}
 
+    def generations(self) -> tuple[str, ...]:
+        """Each shard's generation ("" for one without articles, which is never written): changes
+        whenever any shard is written."""
+        return tuple(shard.generation if shard is not None and shard.entries else ""
+                     for shard in self._stored().values())
+
+    def view(self) -> StoreView:
+        """The store as it is now, for a ``Knowledge`` of the facts just synced."""
+        return StoreView(self, self.generations())
+
+    # --- saved views -----------------------------------------------------------------------------
+
+    def read_views(self, generations: tuple[str, ...]) -> dict[str, Any] | None:
+        """The views saved for a store of these generations; None if there are none or they are
+        of other generations (or unreadable)."""
+        path = self.folder / VIEWS_FILE
+        if not path.is_file():
+            return None
+        try:
+            with no_gc():
+                tables = _tables(path)
+            meta = _meta(tables)
+            if meta.get("format") != VIEWS_FORMAT or tuple(meta.get("generations", ())) != generations:
+                return None
+            views = next(iter(tables["views"].values()))
+            return views if isinstance(views, dict) else None
+        except _UNREADABLE as error:
+            log.warning("fact store file %s is unreadable (%s); deriving its views again", path, error)
+            return None
+
+    def write_views(self, generations: tuple[str, ...], views: dict[str, Any]) -> None:
+        """Save views derived from a store of these generations (unless it has changed since)."""
+        path = self.folder / VIEWS_FILE
+        with self._lock:
+            if self.generations() != generations:
+                return  # content changed meanwhile: these views are already out of date
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                _write(path, {"meta": [{"format": VIEWS_FORMAT, "generations": generations}],
+                              "views": [views]})
+            except OSError as error:  # they can be derived again: a full disk must not stop the bot
+                log.warning("cannot save the fact store's views to %s: %s", path, error.strerror or error)
+
     # --- syncing ---------------------------------------------------------------------------------
 
     def sync(self, content: Content) -> SyncResult:
@@ -375,6 +428,31 @@ class FactStore:
             })
         except OSError as error:
             raise StoreError(f"cannot write the fact store {self.path(index)}: {error.strerror or error}") from error
+
+
+@dataclass(frozen=True)
+class StoreView:
+    """A fact store as one sync left it: what ``Knowledge`` reads from it on first use, and the
+    views it saves for the next start, stamped with these generations (those of the facts it
+    holds, even if the store changes meanwhile)."""
+
+    store: FactStore
+    generations: tuple[str, ...]
+
+    def search_keys(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        return self.store.search_keys()
+
+    def figures(self) -> list[SourcedFigure]:
+        return self.store.figures()
+
+    def varying_quantities(self) -> set[str]:
+        return self.store.varying_quantities()
+
+    def saved_views(self) -> dict[str, Any] | None:
+        return self.store.read_views(self.generations)
+
+    def save_views(self, views: dict[str, Any]) -> None:
+        self.store.write_views(self.generations, views)
 
 
 def _write(path: Path, tables: dict[str, Iterable[dict[str, Any]]]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from bot.core import facts
 from bot.core.content import load_content
 from bot.core.service import Briefing
-from bot.core.store import FactStore
+from bot.core.store import VIEWS_FILE, FactStore
 from bot.render.text import render_reply
 from tests.conftest import WARSAW
 
@@ -137,6 +137,9 @@ def test_fact_ids_stay_unique_and_put_across_reloads(content_dir: Path, data_dir
 def test_warm_up_reads_what_is_otherwise_read_on_first_use(content_dir: Path, data_dir: Path) -> None:
     cold, warm = _load(content_dir, data_dir), _load(content_dir, data_dir)
     warm.warm_up().join()
+    views = FactStore(data_dir).folder / VIEWS_FILE
+    assert views.is_file()  # saved by the warm-up, for the next start
+    views.unlink()
     for part in ("keys", "figures"):  # as if the side files went missing after start-up
         for path in FactStore(data_dir).folder.glob(f"*.{part}.db"):
             path.unlink()

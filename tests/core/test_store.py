@@ -229,7 +229,7 @@ def test_the_shards_summaries_tell_which_quantities_vary(content_dir: Path, data
     content = load_content(content_dir)
     store = FactStore(data_dir)
     facts = store.sync(content).facts
-    from_store = Knowledge.build(content.articles, content.topics, facts, (), content.quantities, deferred=store)
+    from_store = Knowledge.build(content.articles, content.topics, facts, (), content.quantities, deferred=store.view())
     from_figures = Knowledge.build(content.articles, content.topics, facts, store.figures(), content.quantities)
     assert from_store.varying_quantities == from_figures.varying_quantities != {}
     # A restart reads the summaries back; a shard written again computes its own anew.
