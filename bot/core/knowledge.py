@@ -171,8 +171,8 @@ class Knowledge:
 
     def warm_up(self) -> None:
         """Build the indexes that are otherwise built on first use."""
-        for name in ("facts", "by_id", "_starts", "_by_month_day", "_by_topic", "_by_article", "_by_key",
-                     "_figure_groups"):
+        for name in ("facts", "by_id", "_position_by_id", "_starts", "_by_month_day", "_by_topic", "_by_article",
+                     "_by_key", "_figure_groups"):
             getattr(self, name)
 
     def save_views(self) -> None:
@@ -222,8 +222,11 @@ class Knowledge:
 
     def positions(self, facts: Sequence[Fact]) -> list[int]:
         """Where facts of this knowledge stand in ``facts`` (date order)."""
-        where = self.memo(("positions",), lambda: {f.id: i for i, f in enumerate(self.facts)})
-        return [where[f.id] for f in facts]
+        return [self._position_by_id[f.id] for f in facts]
+
+    @cached_property
+    def _position_by_id(self) -> dict[str, int]:
+        return {f.id: i for i, f in enumerate(self.facts)}
 
     def on_this_day(self, month: int, day: int, before: date) -> list[Fact]:
         """Day-precise facts of this month and day from years before ``before``'s date.
