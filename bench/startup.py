@@ -4,9 +4,8 @@
 
 Builds the store once and leaves it as a running bot does, its warm-up thread having saved the
 views it derived (``data/facts/views.db``; not timed), then for each command starts a fresh
-console chat
-(``briefing-bot chat``, the command on its standard input) and stops the clock when the answer
-to that command reaches standard output: interpreter start, imports, content check, store read,
+console chat (``briefing-bot chat``, the command on its standard input) and stops the clock when
+the answer to that command reaches standard output: interpreter start, imports, content check, store read,
 indexes, the greeting the console shows first, and the answer itself (its first page, as a chat
 shows it; ``briefing-bot ask`` would render every page of a long reply). Prints one line per
 command: the best and the worst of the runs, and when the greeting arrived. With ``--no-views``

@@ -19,8 +19,8 @@ content changed back before the restart, beside side files of the interrupted bu
 files carry the same ``generation``, so side files of another build are still told apart.
 
 Saved views. ``views.db`` holds what a running bot derived from the store in the background
-(the search index, the figure groups, the reference-list flags: seconds of work at 10,000
-articles), stamped with the generations of the 16 shards it was derived from, so that the next
+(the date order, the search index, the figure groups, the reference-list flags: seconds of work
+at 10,000 articles; see ``knowledge.SavedViews``), stamped with the generations of the 16 shards it was derived from, so that the next
 start on the same store answers its first search or topic card without deriving them again. A
 stamp that does not match the shards (content changed since) makes them derived again on first
 use, and saved again.
