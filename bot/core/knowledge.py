@@ -44,9 +44,9 @@ class SavedViews:
     with the fact store so that the next start on the same store does not derive it again for
     its first search or topic card."""
 
-    facts: int  # how many facts the positions are of
-    #: ``facts`` as positions in ``given``, for a ``given`` of this ``given_digest``: a restart gets
-    #: its facts from the store in the same order, so sorting them is a lookup.
+    #: ``facts`` as positions in ``given`` (so also how many facts the positions are of), for a
+    #: ``given`` of this ``given_digest``: a restart gets its facts from the store in the same
+    #: order, so sorting them is a lookup.
     order: array[int]
     given_digest: bytes
     search: dict[str, array[int]]  # ``_by_key``
@@ -144,7 +144,7 @@ class Knowledge:
             views = SavedViews(**stored) if isinstance(stored, dict) else None
         except TypeError:
             return None
-        return views if views is not None and views.facts == len(self.given) else None
+        return views if views is not None and len(views.order) == len(self.given) else None
 
     @cached_property
     def _by_key(self) -> Mapping[str, Sequence[int]]:
@@ -184,7 +184,7 @@ class Knowledge:
         flags = {topic: self.list_flags(topic) for topic in self.topics}
         given = {id(fact): index for index, fact in enumerate(self.given)}
         order = array("I", (given[id(fact)] for fact in self.facts))
-        views = SavedViews(len(self.given), order, _digest(self.given), search, self._figure_groups, flags)
+        views = SavedViews(order, _digest(self.given), search, self._figure_groups, flags)
         self.deferred.save_views({f.name: getattr(views, f.name) for f in fields(views)})
 
     # --- facts ---------------------------------------------------------------------------------

@@ -8,12 +8,14 @@ import logging
 import pickle
 import random
 from dataclasses import fields
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bench.corpus import write_corpus
+from bot.core.commands import Request, handle
 from bot.core.knowledge import Knowledge, SavedViews
 from bot.core.service import Briefing
 from bot.core.store import VIEWS_FILE, FactStore
@@ -31,16 +33,14 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load(content: Path, data: Path) -> Briefing:
-    from datetime import UTC, datetime
-
     return Briefing.load(content, data, ZONE, "pl", fixed_clock(datetime(2026, 1, 6, 12, tzinfo=UTC)))
 
 
 def derived(briefing: Briefing) -> Knowledge:
     """The same knowledge with nothing saved: every view derived from the facts and the store."""
     knowledge = briefing.knowledge
-    store = FactStore(briefing.store.folder.parent) if briefing.store else None
-    assert store is not None
+    assert briefing.store is not None
+    store = FactStore(briefing.store.folder.parent)
     fresh = Knowledge.build(list(knowledge.articles.values()), list(knowledge.topics.values()), knowledge.given, (),
                             knowledge.quantities, deferred=store.view())
     store.folder.joinpath(VIEWS_FILE).rename(store.folder / "views.aside")
@@ -85,8 +85,6 @@ def test_a_restart_answers_from_the_saved_views_as_from_derived_ones(corpus: Pat
         assert restarted.knowledge.figure_groups(topic) == fresh.figure_groups(topic)
     for command in requests(fresh, random.Random(3)):
         for language in ("pl", "en"):
-            from bot.core.commands import Request, handle
-
             request = Request(command, restarted.today(), language)
             assert render_reply(handle(restarted.knowledge, request)) == render_reply(handle(fresh, request)), command
 
