@@ -14,7 +14,7 @@ import stat
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from bot.core.errors import ConfigError
+from bot.core.zones import known_zone
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,8 @@ class Settings(_Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use a name such as 'Europe/Warsaw')") from None
+        if not known_zone(value):
+            raise ValueError(f"unknown time zone {value!r} (use a name such as 'Europe/Warsaw')")
         return value
 
     @property

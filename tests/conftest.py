@@ -16,6 +16,8 @@ from bot.core.service import Briefing
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_CONTENT = REPO / "content"
 WARSAW = ZoneInfo("Europe/Warsaw")
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+"""The tests' "now": no test reads the real clock, so the suite passes on any day."""
 
 # Property-based suites assert behaviour, not seconds: no per-example deadline. Each suite sets its
 # own max_examples so that CI stays bounded; the example database stays out of the repository.
@@ -52,5 +54,4 @@ def bundled_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def bundled(bundled_data: Path) -> Briefing:
     """The bundled content; today is 22 November 2026 in Warsaw."""
-    moment = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-    return Briefing.load(BUNDLED_CONTENT, bundled_data, WARSAW, "pl", fixed_clock(moment))
+    return Briefing.load(BUNDLED_CONTENT, bundled_data, WARSAW, "pl", fixed_clock(NOW))

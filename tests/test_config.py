@@ -52,6 +52,8 @@ def test_environment_token_is_secret(tmp_path: Path, monkeypatch: pytest.MonkeyP
     ("text", "expected"),
     [
         ('timezone = "Mars/Olympus"', "timezone: unknown time zone 'Mars/Olympus'"),
+        ('timezone = "America"', "timezone: unknown time zone 'America'"),  # a folder of zones
+        ('timezone = "zone.tab"', "timezone: unknown time zone 'zone.tab'"),
         ('langauge = "en"', "langauge: unknown key"),
         ('[telegram]\nbase_url = "ftp://x"', "telegram.base_url:"),
         ("[telegram]\nmax_rate = 0", "telegram.max_rate: Input should be greater than 0"),

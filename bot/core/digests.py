@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.core.briefings import fact_text, source_maker
 from bot.core.cards import Card, CardField, Item, paginate
@@ -26,6 +26,7 @@ from bot.core.i18n import (
     years_ago,
 )
 from bot.core.knowledge import Knowledge
+from bot.core.zones import known_zone
 
 EmptyPolicy = Literal["skip", "nearest"]
 EMPTY_POLICIES: tuple[EmptyPolicy, ...] = ("skip", "nearest")
@@ -107,13 +108,6 @@ class Subscription:
         )
 
 
-#: What an IANA time zone's name looks like ("America/Argentina/Buenos_Aires", "Etc/GMT+1"),
-#: checked before ZoneInfo looks one up: it opens whatever file under the zoneinfo folder a name
-#: points to ("zone.tab"), and for a name not found there imports one package per "/" of it, so
-#: that a few hundred of them raise RecursionError.
-_ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]{1,40}(?:/[A-Za-z0-9_+-]{1,40}){0,3}")
-
-
 def parse_time(text: str) -> str | None:
     """``HH:MM`` (also ``H:MM`` and ``HH.MM``) as ``HH:MM``, or None."""
     match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text.strip())
@@ -123,13 +117,8 @@ def parse_time(text: str) -> str | None:
 
 
 def parse_zone(text: str) -> str | None:
-    if not _ZONE_NAME.fullmatch(text):
-        return None
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return text
+    """An IANA time zone's name as given, or None when no such zone exists."""
+    return text if known_zone(text) else None
 
 
 def _is_round(years: int) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.adapters.console import ConsoleSession, run_console
 from bot.core.service import Briefing
-from tests.conftest import WARSAW
+from tests.conftest import NOW, WARSAW, fixed_clock
 
 
 def test_paging_through_a_long_reply(bundled: Briefing) -> None:
@@ -48,7 +48,7 @@ def test_run_console_until_quit(bundled: Briefing) -> None:
 
 
 def test_an_article_added_during_the_chat_is_answered(content_dir: Path, data_dir: Path) -> None:
-    session = ConsoleSession(Briefing.load(content_dir, data_dir, WARSAW))
+    session = ConsoleSession(Briefing.load(content_dir, data_dir, WARSAW, "pl", fixed_clock(NOW)))
     assert "Testowa Gazeta" not in session.answer("/sources")
     (content_dir / "articles" / "lotnisko.md").write_text(
         '+++\ntitle = "Lotnisko"\noutlet = "Testowa Gazeta"\npublished = 2022-01-20\n+++\n'

@@ -15,7 +15,8 @@ import pytest
 from bot.adapters.discord import PAGE_TIMEOUT, create_bot
 from bot.config import load_settings
 from bot.render.discord import EMBED_TOTAL_MAX
-from tests.conftest import BUNDLED_CONTENT
+from bot.core.service import Briefing
+from tests.conftest import BUNDLED_CONTENT, NOW, fixed_clock
 
 
 @pytest.fixture
@@ -29,7 +30,9 @@ def simcord_bot(tmp_path: Path, bundled_data: Path, content: Path) -> discord.Cl
     data = tmp_path / "data"
     if content == BUNDLED_CONTENT:
         shutil.copytree(bundled_data, data)  # a store that matches: no extraction needed
-    return create_bot(load_settings(content=content, data=data))
+    settings = load_settings(content=content, data=data)
+    briefing = Briefing.load(content, data, settings.zone, settings.language, fixed_clock(NOW))
+    return create_bot(settings, briefing)
 
 
 def world(env):  # type: ignore[no-untyped-def]

@@ -43,7 +43,7 @@ from bot.render.discord import esc, render_embed
 from bot.render.telegram import render_html
 from bot.render.text import render_card, render_reply
 from tests.adapters.fake_telegram import FakeBotApi
-from tests.conftest import BUNDLED_CONTENT
+from tests.conftest import BUNDLED_CONTENT, NOW, fixed_clock
 from tests.hostile_input import (
     ADVERSARIAL,
     ARGUMENT_ALPHABET,
@@ -210,7 +210,8 @@ def test_mentions_of_any_length_are_escaped() -> None:
 def simcord_bot(tmp_path: Path, bundled_data: Path) -> discord.Client:
     data = tmp_path / "data"
     shutil.copytree(bundled_data, data)
-    return create_bot(load_settings(content=BUNDLED_CONTENT, data=data))
+    settings = load_settings(content=BUNDLED_CONTENT, data=data)
+    return create_bot(settings, Briefing.load(BUNDLED_CONTENT, data, settings.zone, settings.language, fixed_clock(NOW)))
 
 
 #: Slash commands and their free-text option, within the lengths the adapter declares.

@@ -200,7 +200,8 @@ def test_any_digest_command_is_answered_and_only_an_admin_changes_anything(
 def test_a_digest_time_zone_that_is_a_path_is_refused(digests: Digests) -> None:
     """"a/a/a/…" made ZoneInfo import one package per "/" (the tzdata fallback): RecursionError."""
     target = Target("discord", "42")
-    for zone in ("../../etc/localtime", "/etc/passwd", "zone.tab", "Europe", "Europe/../Europe/Warsaw", "a\x00b",
+    for zone in ("../../etc/localtime", "/etc/passwd", "zone.tab", "Europe", "America", "Etc", "Europe/",
+                 "Europe/../Europe/Warsaw", "a\x00b", "posixrules", "Factory/x",
                  "a/" * 400 + "x", "</a>" * 1000):
         [card] = digests.handle(f"on 08:00 {zone}", target, "en", True).cards
         assert "time zone" in (card.body or ""), zone[:40]

@@ -14,7 +14,7 @@ from bot.core.content import load_content
 from bot.core.service import Briefing
 from bot.core.store import VIEWS_FILE, FactStore
 from bot.render.text import render_reply
-from tests.conftest import WARSAW
+from tests.conftest import NOW, WARSAW, fixed_clock
 
 NEW_ARTICLE = """+++
 title = "Nowe doniesienia z Ałmaty"
@@ -31,7 +31,7 @@ def _answer(briefing: Briefing, text: str) -> str:
 
 
 def _load(content_dir: Path, data_dir: Path) -> Briefing:
-    return Briefing.load(content_dir, data_dir, WARSAW)
+    return Briefing.load(content_dir, data_dir, WARSAW, "pl", fixed_clock(NOW))
 
 
 def test_nothing_changed_nothing_reloaded(content_dir: Path, data_dir: Path) -> None:
