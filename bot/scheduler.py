@@ -1,4 +1,4 @@
-"""The one scheduler of the process: APScheduler cron jobs that fire the core's digest delivery.
+"""The one scheduler of the process: APScheduler daily jobs that fire the core's digest delivery.
 
 Subscriptions are the source of truth; jobs are rebuilt from them at start-up and whenever they
 change. There is one job per slot (a local time in a time zone) rather than per chat, so that
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bot.core.delivery import Digests, Outcome, Sender
@@ -30,10 +31,40 @@ RETRY_SECONDS = 5 * 60
 RETRY_JOB = "retry"
 
 
-def trigger(subscription: Subscription) -> CronTrigger:
-    """Daily at the subscription's local time, following its zone's daylight-saving changes."""
-    hour, minute = subscription.time.split(":")
-    return CronTrigger(hour=int(hour), minute=int(minute), timezone=subscription.zone)
+class DailyTrigger(BaseTrigger):
+    """Once per local day at a subscription's time, by the rule of ``Subscription.next_run``.
+
+    Not a CronTrigger: counting on from its previous fire across a daylight-saving change, it skips
+    the next day after a fire shortly before the change, and fires twice in an hour that repeats.
+    Only the subscription's time and zone matter, which every subscription of a slot shares.
+    """
+
+    __slots__ = ("subscription",)
+
+    def __init__(self, subscription: Subscription) -> None:
+        self.subscription = subscription
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return self.subscription.zone
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime:
+        """The next due moment after the previous fire; with none, the first at or after ``now``."""
+        if previous_fire_time is not None:
+            return self.subscription.next_run(previous_fire_time)
+        # In UTC: arithmetic on a local time is wall-clock arithmetic, wrong across a change.
+        return self.subscription.next_run(now.astimezone(UTC) - timedelta(microseconds=1))
+
+    def __str__(self) -> str:
+        return f"daily[{self.subscription.time} {self.subscription.timezone}]"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} ({self.subscription.time} {self.subscription.timezone})>"
+
+
+def trigger(subscription: Subscription) -> DailyTrigger:
+    """The one trigger of a slot's job: daily at the subscription's local time in its zone."""
+    return DailyTrigger(subscription)
 
 
 def slot_id(subscription: Subscription) -> str:

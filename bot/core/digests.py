@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -79,13 +79,20 @@ class Subscription:
         return moment.astimezone(self.zone).date()
 
     def due_at(self, day: date) -> datetime:
-        """The moment of this subscription's digest on a local day (DST-aware)."""
-        return datetime.combine(day, self.local_time, tzinfo=self.zone)
+        """The moment of this subscription's digest on a local day, in UTC.
+
+        A time the clocks skip that day counts as if they had not changed yet (02:30 is 03:30 when
+        they go from 02:00 to 03:00); a time that occurs twice is its first occurrence. In UTC, so
+        that comparing it compares instants: two datetimes in the same zone compare by wall time.
+        """
+        return datetime.combine(day, self.local_time, tzinfo=self.zone).astimezone(UTC)
 
     def next_run(self, now: datetime) -> datetime:
+        """The first due moment strictly after ``now``: the scheduler's rule, and what status shows."""
         today = self.local_day(now)
-        moment = self.due_at(today)
-        return moment if moment > now else self.due_at(today + timedelta(days=1))
+        # Yesterday's too: a time skipped just before midnight falls on the next local date.
+        days = (today + timedelta(days=n) for n in (-1, 0, 1, 2))
+        return next(moment for moment in map(self.due_at, days) if moment > now)
 
     def to_record(self) -> dict[str, object]:
         return {
