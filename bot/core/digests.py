@@ -18,6 +18,7 @@ from bot.core.briefings import fact_text, source_maker
 from bot.core.cards import Card, CardField, Item, paginate
 from bot.core.facts import Fact
 from bot.core.i18n import (
+    LANGUAGES,
     Language,
     format_date,
     format_day,
@@ -103,16 +104,31 @@ class Subscription:
 
     @classmethod
     def from_record(cls, record: dict[str, object]) -> Subscription:
-        return cls(
-            target=Target.from_key(str(record["key"])),
-            time=str(record["time"]),
-            timezone=str(record["timezone"]),
-            empty=record["empty"],  # type: ignore[arg-type]
-            topics=tuple(record.get("topics") or ()),  # type: ignore[arg-type]
-            language=record.get("language", "pl"),  # type: ignore[arg-type]
-            failures=int(record.get("failures", 0)),  # type: ignore[call-overload]
-            paused=bool(record.get("paused", False)),
-        )
+        """A stored subscription; ValueError, saying what is wrong, for a record that is not one."""
+        try:
+            key, at, zone = str(record["key"]), record["time"], record["timezone"]
+        except KeyError as missing:
+            raise ValueError(f"it has no {missing}") from None
+        if key.count(":") < 2:
+            raise ValueError(f"its key {key[:80]!r} is not platform:chat:thread")
+        if not isinstance(at, str) or parse_time(at) != at:
+            raise ValueError(f"its time {str(at)[:40]!r} is not HH:MM")
+        if not isinstance(zone, str) or not known_zone(zone):
+            raise ValueError(f"its time zone {str(zone)[:60]!r} does not exist")
+        empty = record.get("empty", "skip")
+        if empty not in EMPTY_POLICIES:
+            raise ValueError(f"its empty-day policy {str(empty)[:40]!r} is not one of {', '.join(EMPTY_POLICIES)}")
+        topics = record.get("topics") or []
+        if not isinstance(topics, list) or not all(isinstance(topic, str) for topic in topics):
+            raise ValueError("its topics are not a list of topic ids")
+        language = record.get("language", "pl")
+        if language not in LANGUAGES:
+            raise ValueError(f"its language {str(language)[:20]!r} is not one of {', '.join(LANGUAGES)}")
+        failures = record.get("failures", 0)
+        if not isinstance(failures, int) or failures < 0:
+            raise ValueError(f"its failure count {str(failures)[:20]!r} is not a whole number")
+        return cls(Target.from_key(key), at, zone, empty, tuple(topics), language,  # type: ignore[arg-type]
+                   failures, bool(record.get("paused", False)))
 
 
 def parse_time(text: str) -> str | None:

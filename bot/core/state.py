@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from bot.core.digests import Subscription
 from bot.core.errors import StoreError
 from bot.core.i18n import LANGUAGES, Language
 from bot.core.storage import remove_stale_temporaries, temporary_path
+
+log = logging.getLogger(__name__)
 
 STATE_FILE = "state.json"
 
@@ -44,6 +47,11 @@ class AtomicJSONStorage(Storage):
                 text = handle.read()
         except FileNotFoundError:
             return None
+        except UnicodeDecodeError as error:
+            raise StoreError(f"{self.path}: the state file is not UTF-8 text (byte {error.start}); "
+                             "restore it from a backup or move it away") from None
+        except OSError as error:
+            raise StoreError(f"{self.path}: cannot read the state file: {error.strerror or error}") from None
         if not text.strip():
             return None
         try:
@@ -108,13 +116,26 @@ class StateStore:
             (doc["platform"], doc["chat"]): doc["language"]
             for doc in (tables["chats"].all() if "chats" in tables else empty) if doc.get("language") in LANGUAGES
         }
-        self._subs: dict[str, Subscription] = {
-            doc["key"]: Subscription.from_record(doc)
-            for doc in (tables["subscriptions"].all() if "subscriptions" in tables else empty)
-        }
+        self._subs: dict[str, Subscription] = {}
+        #: Stored subscriptions that cannot be read (a hand edit, a bug): reported, skipped, and
+        #: written back as they were, so that nothing is lost.
+        self.unreadable: list[dict[str, Any]] = []
+        self.problems: list[str] = []
+        for doc in tables["subscriptions"].all() if "subscriptions" in tables else empty:
+            try:
+                subscription = Subscription.from_record(doc)
+            except ValueError as error:
+                self.unreadable.append(dict(doc))
+                self.problems.append(f"{self.path}: subscription {str(doc.get('key'))[:80]!r} skipped: {error}")
+                continue
+            self._subs[subscription.target.key] = subscription
         self._log: dict[tuple[str, str], dict[str, Any]] = {}
         self._ids: dict[tuple[str, str], int] = {}  # a delivery record's document id in the file
         for doc in tables["deliveries"].all() if "deliveries" in tables else empty:
+            if not _readable_delivery(doc):
+                self.problems.append(f"{self.path}: delivery record {doc.doc_id} dropped: it is not "
+                                     "{key, date, state, detail, at}")
+                continue
             index = (doc["key"], doc["date"])
             self._log[index], self._ids[index] = dict(doc), doc.doc_id
         self._next_id = max(self._ids.values(), default=0) + 1
@@ -132,6 +153,9 @@ class StateStore:
         self._hot: dict[str, dict[tuple[str, str], str]] = {}  # recent days → each record's JSON member
         self._dirty: set[str] = set(_TABLES)
         self._changed: dict[str, set[tuple[str, str]] | None] = dict.fromkeys(self._days)  # None: all of it
+        self._undo: list[Callable[[], object]] = []  # how to take back the open transaction's changes
+        for problem in self.problems:
+            log.warning("%s", problem)
 
     def _index_latest(self) -> None:
         self._latest = {}
@@ -140,16 +164,47 @@ class StateStore:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group changes into one atomic write; nested transactions join the outer one."""
+        """Group changes into one atomic write; nested transactions join the outer one.
+
+        All or nothing, in memory as on disk: when the write fails (a full disk) or the block
+        raises, every change of the transaction is taken back before the error goes on, so that
+        a later write cannot save what the caller was told had failed."""
         with self._lock:
             depth = self._depth
+            mark = len(self._undo)
             self._depth = depth + 1
             try:
                 yield
+                if depth == 0:
+                    self._write()
+            except BaseException:
+                self._roll_back(mark)
+                raise
             finally:
                 self._depth = depth
-            if depth == 0:
-                self._write()
+                if depth == 0:
+                    self._undo.clear()
+
+    def _roll_back(self, mark: int) -> None:
+        """Undo the changes made since the undo log was ``mark`` entries long, newest first."""
+        while len(self._undo) > mark:
+            self._undo.pop()()
+
+    def _remember(self, table: dict[Any, Any], key: Any) -> None:
+        """Log how to restore ``table[key]`` (or its absence) should the transaction fail."""
+        old = table.get(key, _ABSENT)
+        if old is _ABSENT:
+            self._undo.append(lambda: table.pop(key, None))
+        else:
+            self._undo.append(lambda: table.__setitem__(key, old))
+
+    def _stale(self, name: str, day: str | None = None) -> None:
+        """After an undo: the table (and the day of the delivery log) is encoded again at the next
+        write, since the failed write may have encoded the changes that were taken back."""
+        self._dirty.add(name)
+        if day is not None:
+            self._changed[day] = None
+            self._hot.pop(day, None)
 
     def _write(self) -> None:
         """Encode what changed since the last write, then replace the file (atomically)."""
@@ -159,7 +214,7 @@ class StateStore:
             self._encoded["chats"] = _table({"platform": p, "chat": c, "language": lang}
                                             for (p, c), lang in self._languages.items())
         if "subscriptions" in self._dirty:
-            self._encoded["subscriptions"] = _table(s.to_record() for s in self._subs.values())
+            self._encoded["subscriptions"] = _table([*(s.to_record() for s in self._subs.values()), *self.unreadable])
         if "deliveries" in self._dirty:
             self._encode_deliveries()
         pieces: list[str] = []
@@ -207,6 +262,8 @@ class StateStore:
 
     def set_language(self, platform: str, chat: str | int, language: Language) -> None:
         with self.transaction():
+            self._undo.append(lambda: self._stale("chats"))
+            self._remember(self._languages, (platform, str(chat)))
             self._languages[(platform, str(chat))] = language
             self._dirty.add("chats")
 
@@ -220,14 +277,19 @@ class StateStore:
 
     def put_subscriptions(self, subscriptions: Iterable[Subscription]) -> None:
         with self.transaction():
+            self._undo.append(lambda: self._stale("subscriptions"))
             for subscription in subscriptions:
+                self._remember(self._subs, subscription.target.key)
                 self._subs[subscription.target.key] = subscription
                 self._dirty.add("subscriptions")
 
     def remove_subscription(self, key: str) -> bool:
         with self.transaction():
-            if self._subs.pop(key, None) is None:
+            if key not in self._subs:
                 return False
+            self._undo.append(lambda: self._stale("subscriptions"))
+            self._remember(self._subs, key)
+            del self._subs[key]
             self._dirty.add("subscriptions")
             return True
 
@@ -251,7 +313,11 @@ class StateStore:
                 assert record["state"] in DELIVERY_STATES, record["state"]
                 key, day = record["key"], record["date"]
                 index = (key, day)
+                self._undo.append(lambda day=day: self._stale("deliveries", day))
+                self._remember(self._log, index)
+                self._remember(self._latest, key)
                 if index not in self._ids:
+                    self._undo.append(lambda index=index, next_id=self._next_id: self._forget(index, next_id))
                     self._ids[index] = self._next_id
                     self._next_id += 1
                     self._days.setdefault(day, set()).add(index)
@@ -261,6 +327,16 @@ class StateStore:
                 changed = self._changed.setdefault(day, set())
                 if changed is not None:
                     changed.add(index)
+
+    def _forget(self, index: tuple[str, str], next_id: int) -> None:
+        """Undo a new delivery record's id and its place in its day."""
+        del self._ids[index]
+        self._next_id = next_id
+        records = self._days.get(index[1])
+        if records is not None:
+            records.discard(index)
+            if not records:
+                del self._days[index[1]]
 
     def prune_deliveries(self, before: date) -> int:
         """Forget delivery records older than ``before``, but each chat's latest (its status)."""
@@ -272,7 +348,11 @@ class StateStore:
                 gone = {index for index in indexes if self._latest.get(index[0]) != day}
                 if not gone:
                     continue
+                self._undo.append(lambda day=day: self._stale("deliveries", day))
+                self._undo.append(lambda day=day, indexes=set(indexes): self._days.__setitem__(day, indexes))
                 for index in gone:
+                    self._remember(self._log, index)
+                    self._remember(self._ids, index)
                     del self._log[index], self._ids[index]
                 indexes -= gone
                 if not indexes:
@@ -283,7 +363,16 @@ class StateStore:
         return count
 
 
+def _readable_delivery(doc: dict[str, Any]) -> bool:
+    try:
+        date.fromisoformat(doc["date"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return isinstance(doc.get("key"), str) and doc.get("state") in DELIVERY_STATES
+
+
 _TABLES = ("chats", "subscriptions", "deliveries")
+_ABSENT = object()
 #: How many of the latest days being written keep each record's JSON (today, and a late yesterday).
 HOT_DAYS = 2
 
