@@ -22,6 +22,7 @@ tried again that day, and paused after ``PAUSE_AFTER`` such days in a row.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -42,7 +43,7 @@ from bot.core.digests import (
     parse_zone,
     status_fields,
 )
-from bot.core.errors import BriefingError
+from bot.core.errors import BriefingError, StoreError
 from bot.core.i18n import Language, format_day, t
 from bot.core.service import Briefing, Clock
 from bot.core.state import StateStore
@@ -58,6 +59,9 @@ BATCH = 2000
 WRITES_PER_FAN_OUT = 5
 #: ... or when this many seconds have passed since the last write, when sends are slow.
 FLUSH_SECONDS = 10.0
+#: Chats claimed in one write just before their sends: what a crash mid-fan-out can cost at most
+#: (with the sends then in flight), since a claimed digest is never sent again.
+CLAIM_BATCH = 256
 #: Delivery records older than this many days are pruned (each chat's latest is kept for its
 #: status): at start-up and before each fan-out, since the state file is rewritten whole on every
 #: write and 60 days of 10,000 chats made each write take over half a second.
@@ -101,19 +105,31 @@ def _open(record: dict[str, Any] | None) -> bool:
 
 class Digests:
     def __init__(self, briefing: Briefing, state: StateStore, default_timezone: str, clock: Clock | None = None,
-                 batch: int = BATCH, flush_seconds: float = FLUSH_SECONDS) -> None:
+                 batch: int = BATCH, flush_seconds: float = FLUSH_SECONDS, claim_batch: int = CLAIM_BATCH) -> None:
         self.briefing = briefing
         self.batch, self.flush_seconds = batch, flush_seconds
         self.state = state
         self.default_timezone = default_timezone
         self.clock = clock or briefing.clock
         self.listeners: list[Callable[[], None]] = []  # told when subscriptions change
+        self.claim_batch = claim_batch
         self._claiming = asyncio.Lock()
+        #: Digests due but not claimed because the state could not be written: tried again by the
+        #: next retry run while their day lasts.
+        self._unwritten: dict[str, tuple[Subscription, date]] = {}
 
     # --- /digest -------------------------------------------------------------------------------
 
     def handle(self, arguments: str, target: Target, language: Language, is_admin: bool) -> Reply:
-        """Answer ``/digest ...`` for a chat; only admins change or see anything."""
+        """Answer ``/digest ...`` for a chat; only admins change or see anything. A change that
+        could not be saved is not made, and the reply says so."""
+        try:
+            return self._handle(arguments, target, language, is_admin)
+        except StoreError as error:
+            log.error("/digest in %s not saved: %s", target.key, error)
+            return notice(t(language, "not_saved"), t(language, "digest.title"))
+
+    def _handle(self, arguments: str, target: Target, language: Language, is_admin: bool) -> Reply:
         if not is_admin:
             return notice(t(language, "digest.admins_only"))
         words = arguments.split()
@@ -233,7 +249,8 @@ class Digests:
         return due
 
     def retries(self, now: datetime) -> list[tuple[Subscription, date]]:
-        """Today's digests that failed in passing, to send again; yesterday's are given up."""
+        """Today's digests that failed in passing or could not be claimed, to send again;
+        yesterday's are given up."""
         stamp = now.astimezone(UTC).isoformat(timespec="seconds")
         self.state.record_deliveries(self._given_up(now, stamp))
         due = []
@@ -242,6 +259,12 @@ class Digests:
             record = self.state.delivery(subscription.target.key, today)
             if not subscription.paused and record is not None and record["state"] == "retry":
                 due.append((subscription, today))
+        for key, (subscription, day) in list(self._unwritten.items()):  # their claims could not be written
+            current = self.state.subscription(key)
+            if current is None or current.paused or current.local_day(now) != day:
+                del self._unwritten[key]
+            elif _open(self.state.delivery(key, day)) and (current, day) not in due:
+                due.append((current, day))
         return due
 
     def _given_up(self, now: datetime, stamp: str, everything: bool = False) -> list[dict[str, Any]]:
@@ -293,57 +316,116 @@ class Digests:
                             subscription.empty)
 
     async def deliver(self, items: list[tuple[Subscription, date]], send: Sender) -> list[Outcome]:
-        """Send each subscription its digest of the given day, at most once ever."""
-        stamp = self._stamp()
+        """Send each subscription its digest of the given day, at most once ever.
+
+        Chats are claimed in batches of ``claim_batch``, each written just before its sends start
+        (with the outcomes finished so far), so that a crash costs at most the chats claimed and
+        not yet sent, never the rest of the fan-out: those have no record and are delivered by the
+        next run or the restart's catch-up."""
         outcomes: list[Outcome] = []
-        to_send: list[tuple[Subscription, date, Card]] = []
-        cards: dict[tuple[object, ...], Card | None] = {}  # chats with the same settings share a card
-        async with self._claiming:  # claims are checked and written as one step
-            claims = []
-            for subscription, day in items:
-                key = subscription.target.key
-                if not _open(self.state.delivery(key, day)):
-                    outcomes.append(Outcome(subscription.target, day, "skipped"))
-                    continue
-                settings = (day, subscription.language, subscription.topics, subscription.empty)
-                if settings not in cards:
-                    cards[settings] = self.digest_for(subscription, day)
-                card = cards[settings]
-                state = "claimed" if card is not None else "empty"
-                claims.append({"key": key, "date": day.isoformat(), "state": state, "detail": "", "at": stamp})
-                if card is None:
-                    outcomes.append(Outcome(subscription.target, day, "empty"))
-                else:
-                    to_send.append((subscription, day, card))
-            with self.state.transaction():  # one write: the claims, and old records pruned (once a day)
-                self.state.record_deliveries(claims)
-                # Never a day being delivered now (`digest run --date` may deliver an old one).
-                oldest = min((day for _, day in items), default=None)
-                cutoff = self.clock().date() - timedelta(days=KEEP_DAYS)
-                self.state.prune_deliveries(min(cutoff, oldest) if oldest else cutoff)
         finished: list[tuple[Subscription, Outcome]] = []
+        pending = iter(items)
+        claimed: list[tuple[Subscription, date, Card]] = []
+        cards: dict[tuple[object, ...], Card | None] = {}  # chats with the same settings share a card
+        first = True
         written = time.monotonic()  # a stopwatch for the write cadence, not the business clock
-        queue = iter(to_send)  # shared by the workers: each entry is taken once
-        batch = max(self.batch, len(to_send) // WRITES_PER_FAN_OUT)
+        batch = max(self.batch, len(items) // WRITES_PER_FAN_OUT)
+        refill = asyncio.Lock()  # one worker claims the next batch while the others send
+        oldest = min((day for _, day in items), default=None)
+
+        async def claim_next() -> None:
+            nonlocal first, written
+            chunk = list(itertools.islice(pending, self.claim_batch))
+            if not chunk:
+                return
+            done = finished[:]
+            finished.clear()
+            try:
+                async with self._claiming:  # claims are checked and written as one step
+                    sends, records = self._claims(chunk, cards, outcomes)
+                    await asyncio.to_thread(self._write_claims, records, done, oldest if first else None)
+            except StoreError as error:
+                finished[:0] = done  # to be written with the end of the fan-out, if the disk recovers
+                rest = chunk + list(pending)
+                log.error("digest claims not saved, %d chats to retry: %s", len(rest), error)
+                for subscription, day in rest:
+                    self._unwritten[subscription.target.key] = (subscription, day)
+                    outcomes.append(Outcome(subscription.target, day, "retry", "not saved"))
+                return
+            first, written = False, time.monotonic()
+            claimed.extend(sends)
+            claimed.reverse()  # popped from the end: in the order given
 
         async def worker() -> None:
             # A few workers rather than a task per chat: 10,000 tasks cost a tenth of a second
             # to create before the first send, and CPU to park on a semaphore.
             nonlocal written
-            for subscription, day, card in queue:
+            while True:
+                if not claimed:
+                    async with refill:
+                        if not claimed:
+                            await claim_next()
+                    if not claimed:
+                        return
+                subscription, day, card = claimed.pop()
                 subscription, outcome = await self._send(subscription, day, card, send)
                 outcomes.append(outcome)
                 if outcome.state == "skipped":
                     continue  # a chat that moved where today's digest was already handled
                 finished.append((subscription, outcome))
-                if len(finished) >= batch or time.monotonic() - written >= self.flush_seconds:
-                    self._record(finished[:])
+                due = len(finished) >= batch or time.monotonic() - written >= self.flush_seconds
+                if due and not refill.locked() and self._flush(finished):  # else the next claim writes them
                     finished.clear()
                     written = time.monotonic()
 
-        await asyncio.gather(*(worker() for _ in range(min(CONCURRENCY, len(to_send)))))
-        self._record(finished)
+        await asyncio.gather(*(worker() for _ in range(max(1, min(CONCURRENCY, len(items))))))
+        self._flush(finished)
         return outcomes
+
+    def _flush(self, finished: list[tuple[Subscription, Outcome]]) -> bool:
+        """Write outcomes; when the write fails they stay claimed (shown as interrupted after a
+        restart: never sent twice), and the caller may try again with the next batch."""
+        try:
+            self._record(finished)
+        except StoreError as error:
+            log.error("%d digest outcomes not saved: %s", len(finished), error)
+            return False
+        return True
+
+    def _claims(self, chunk: list[tuple[Subscription, date]], cards: dict[tuple[object, ...], Card | None],
+                outcomes: list[Outcome]) -> tuple[list[tuple[Subscription, date, Card]], list[dict[str, Any]]]:
+        """Which chats of a batch are still open, their cards, and the records that claim them
+        (an empty day is recorded as such, nothing to send)."""
+        stamp = self._stamp()
+        sends, records = [], []
+        for subscription, day in chunk:
+            key = subscription.target.key
+            self._unwritten.pop(key, None)
+            if not _open(self.state.delivery(key, day)):
+                outcomes.append(Outcome(subscription.target, day, "skipped"))
+                continue
+            settings = (day, subscription.language, subscription.topics, subscription.empty)
+            if settings not in cards:
+                cards[settings] = self.digest_for(subscription, day)
+            card = cards[settings]
+            records.append({"key": key, "date": day.isoformat(), "state": "claimed" if card else "empty",
+                            "detail": "", "at": stamp})
+            if card is None:
+                outcomes.append(Outcome(subscription.target, day, "empty"))
+            else:
+                sends.append((subscription, day, card))
+        return sends, records
+
+    def _write_claims(self, claims: list[dict[str, Any]], done: list[tuple[Subscription, Outcome]],
+                      prune_before: date | None) -> None:
+        """One write: a batch's claims, the outcomes finished since the last write, and (with the
+        first batch) old records pruned, never those of a day being delivered now (`digest run
+        --date` may deliver an old one)."""
+        with self.state.transaction():
+            self._record(done)
+            self.state.record_deliveries(claims)
+            if prune_before is not None:
+                self.state.prune_deliveries(min(self.clock().date() - timedelta(days=KEEP_DAYS), prune_before))
 
     async def _send(self, subscription: Subscription, day: date, card: Card,
                     send: Sender) -> tuple[Subscription, Outcome]:

@@ -105,6 +105,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.usage": "Użycie: /digest on [HH:MM] [strefa, np. Europe/Warsaw] | off | status | preview [MM-DD] | empty skip|nearest | topics all|TEMAT,TEMAT",
         "digest.not_here": "Przeglądy „Tego dnia” ustawia się w czacie Telegram lub na kanale Discord (administratorzy). Podgląd dzisiejszego: /onthisday",
         "digest.admins_only": "Przeglądem zarządzają tylko administratorzy tego czatu.",
+        "not_saved": "Nie zapisano zmiany: bot nie może teraz zapisać swoich danych. Nic się nie zmieniło; "
+                     "spróbuj ponownie później.",
         "digest.no_channel": "Nie mogę sprawdzić kanału {channel}: dodaj do niego bota jako administratora i spróbuj jeszcze raz.",
         "digest.on": "Włączono codzienny przegląd: {time} ({zone}). Następny: {next}.",
         "digest.off": "Wyłączono codzienny przegląd w tym czacie.",
@@ -214,6 +216,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.usage": "Usage: /digest on [HH:MM] [time zone, e.g. Europe/Warsaw] | off | status | preview [MM-DD] | empty skip|nearest | topics all|TOPIC,TOPIC",
         "digest.not_here": "\"On this day\" digests are set up in a Telegram chat or a Discord channel (by admins). Today's: /onthisday",
         "digest.admins_only": "Only this chat's admins manage its digest.",
+        "not_saved": "The change was not saved: the bot cannot write its data right now. Nothing has changed; "
+                     "please try again later.",
         "digest.no_channel": "I cannot check the channel {channel}: add the bot to it as an admin and try again.",
         "digest.on": "Daily digest on: {time} ({zone}). Next: {next}.",
         "digest.off": "Daily digest off in this chat.",

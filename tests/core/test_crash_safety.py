@@ -19,19 +19,23 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.core import extraction_pool
+from bot.core.delivery import CONCURRENCY
 from bot.core.service import Briefing
 from bot.core.state import STATE_FILE, StateStore
 from tests.conftest import WARSAW
+from tests.core.fanout_writer import CLAIM_BATCH, targets
 from tests.core.state_writer import Model, transaction
 from tests.core.store_writer import FLIPS, flip, make_corpus
 
@@ -189,3 +193,60 @@ def test_a_restart_removes_the_temporary_files_of_dead_writers_only(tmp_path: Pa
     Briefing.load(tmp_path / "no-content", tmp_path, WARSAW)
     assert [p for p in left if p.exists()] == []
     assert [p for p in writing if p.exists()] == writing
+
+
+# --- a digest fan-out --------------------------------------------------------------------------------
+
+FANOUT_CHATS = 600
+FANOUT_KILLS = 8
+
+
+def test_sigkill_mid_fan_out_loses_at_most_the_claimed_batch_and_never_sends_twice(
+        tmp_path: Path, bundled_data: Path) -> None:
+    """Kill a fan-out at random moments, restart it each time, then let it finish: no chat gets its
+    digest twice, and each kill costs at most the chats claimed and not yet sent (one claim batch
+    and the sends in flight); every other chat gets its digest from a later run."""
+    rng = random.Random(20261206)
+    data, sends = tmp_path / "data", tmp_path / "sends.log"
+    shutil.copytree(bundled_data, data)
+    lost_per_kill: list[int] = []
+    for _ in range(FANOUT_KILLS + 1):
+        before = set(_sent(sends))
+        interrupted_before = _interrupted(data)
+        writer = subprocess.Popen([sys.executable, "-m", "tests.core.fanout_writer", str(data), str(sends),
+                                   str(FANOUT_CHATS)], stdout=subprocess.PIPE, text=True, cwd=REPO, env=ENV)
+        assert writer.stdout is not None
+        said = writer.stdout.readline()
+        assert said.startswith("delivering"), said
+        if len(lost_per_kill) < FANOUT_KILLS and int(said.split()[1]) > 0:
+            time.sleep(rng.uniform(0.02, 0.25))
+            os.kill(writer.pid, signal.SIGKILL)
+            writer.wait(timeout=30)
+            # A restart settles the dead run's claims; those never sent are what the kill cost.
+            subprocess.run([sys.executable, "-m", "tests.core.fanout_writer", str(data), str(sends),
+                            str(FANOUT_CHATS), "--recover-only"], cwd=REPO, env=ENV, check=True, capture_output=True)
+            newly_interrupted = _interrupted(data) - interrupted_before
+            lost_per_kill.append(len(newly_interrupted - set(_sent(sends))))
+            assert not (newly_interrupted & before)
+        else:
+            rest = writer.stdout.read()  # not communicate(timeout=…): it would skip what readline buffered
+            assert writer.wait(timeout=60) == 0 and rest.startswith("done"), rest
+    counts = Counter(_sent(sends))
+    duplicated = [key for key, count in counts.items() if count > 1]
+    interrupted = _interrupted(data)
+    never = [t.key for t in targets(FANOUT_CHATS) if t.key not in counts]
+    print(f"fan-out kill loop: {FANOUT_KILLS} kills of a fan-out to {FANOUT_CHATS} chats "
+          f"(claim batch {CLAIM_BATCH}, {CONCURRENCY} sends in flight): chats lost per kill {lost_per_kill}, {len(duplicated)} duplicated, "
+          f"{len(counts)} delivered")
+    assert duplicated == []
+    assert max(lost_per_kill) <= CLAIM_BATCH + CONCURRENCY  # the batch claimed, and the sends in flight
+    assert sorted(never) == sorted(interrupted - set(counts))  # only the claimed-and-unsent were lost
+    assert len(never) == sum(lost_per_kill)
+
+
+def _sent(sends: Path) -> list[str]:
+    return sends.read_text().split() if sends.exists() else []
+
+
+def _interrupted(data: Path) -> set[str]:
+    return {r["key"] for r in StateStore(data).deliveries() if r["state"] == "interrupted"}

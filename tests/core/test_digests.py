@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import resource
+import signal
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -342,3 +346,68 @@ def test_a_day_older_than_the_delivery_log_is_not_sent_again(bundled: Briefing, 
     assert digests.due_on(date(2027, 1, 13)) == []  # within the log (no subscriptions here): answered
     with pytest.raises(BriefingError, match="keeps 7 days"):
         digests.due_on(date(2027, 1, 6))
+
+
+@contextlib.contextmanager
+def full_disk() -> Iterator[None]:
+    """Every file write of this process past its first byte fails with a real OSError (EFBIG), in
+    every thread, as on a full disk."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the kernel kills the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+def test_a_refused_digest_change_is_not_made_and_the_reply_says_so(bundled: Briefing, tmp_path: Path) -> None:
+    digests, _ = digests_at(bundled, tmp_path, local(2026, 11, 22, 8))
+    digests.handle("on 08:00", CHAT, "pl", True)
+    with full_disk():
+        replies = [digests.handle(arguments, CHAT, "en", True).cards[0].body
+                   for arguments in ("on 10:00", "off", "topics csto", "empty nearest")]
+    assert replies == ["The change was not saved: the bot cannot write its data right now. Nothing has "
+                       "changed; please try again later."] * 4
+    assert [(s.time, s.topics, s.empty) for s in digests.state.subscriptions()] == [("08:00", (), "skip")]
+    digests.handle("on 09:30", CHAT, "pl", True)  # the next write saves this change, and only this one
+    assert [(s.time, s.topics) for s in StateStore(tmp_path).subscriptions()] == [("09:30", ())]
+
+
+def test_a_slot_whose_claims_could_not_be_written_is_sent_by_the_retry(bundled: Briefing, tmp_path: Path) -> None:
+    digests, clock = digests_at(bundled, tmp_path, local(2027, 1, 6, 9))
+    targets = [Target("telegram", str(-n)) for n in range(1, 6)]
+    digests.state.put_subscriptions([Subscription(target) for target in targets])
+    send = Recorder()
+    with full_disk():
+        outcomes = asyncio.run(digests.deliver(digests.due_in_slot("09:00", "Europe/Warsaw", clock()), send))
+    assert send.sent == [] and {o.state for o in outcomes} == {"retry"}
+    assert digests.state.deliveries() == []  # no claim stayed behind in memory to be saved later
+    clock.moment = local(2027, 1, 6, 9, 5)
+    outcomes = asyncio.run(digests.deliver(digests.retries(clock()), send))
+    assert sorted(t.chat for t, _ in send.sent) == sorted(t.chat for t in targets)
+    assert {r["state"] for r in StateStore(tmp_path).deliveries()} == {"sent"}
+    assert digests.retries(clock()) == []
+
+
+def test_claims_are_written_in_batches_just_before_their_sends(bundled: Briefing, tmp_path: Path) -> None:
+    """What a crash mid-fan-out can cost: the chats claimed but not sent, at most a batch plus the
+    sends in flight; the others have no record and are sent by the next run."""
+    clock = Clock(local(2027, 1, 6, 9))
+    digests = Digests(bundled, StateStore(tmp_path), "Europe/Warsaw", clock, claim_batch=4)
+    targets = [Target("telegram", str(-n)) for n in range(1, 30)]
+    digests.state.put_subscriptions([Subscription(target) for target in targets])
+    started: set[str] = set()
+    unstarted_claims: list[int] = []
+
+    async def send(target: Target, card: Card) -> None:
+        started.add(target.key)
+        on_disk = {r["key"]: r["state"] for r in StateStore(tmp_path).deliveries()}
+        unstarted_claims.append(sum(1 for key, state in on_disk.items() if state == "claimed" and key not in started))
+        await recorder(target, card)
+
+    recorder = Recorder()
+    asyncio.run(digests.deliver(digests.due_on(date(2027, 1, 6)), send))
+    assert len(recorder.sent) == len(targets)
+    assert max(unstarted_claims) < 4  # never more claimed and waiting than the rest of one batch
