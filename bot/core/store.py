@@ -205,7 +205,7 @@ class FactStore:
         """A side file's documents; None if missing, unreadable or not of the shard's write."""
         path = self.path(index, part)
         if not path.is_file():
-            log.warning("fact store file %s is missing", path)
+            log.warning("fact store file %s is %s", path, "not a file" if path.exists() else "missing")
             return None
         try:
             tables = _tables(path)
@@ -411,23 +411,23 @@ class FactStore:
                 "topic_ids": shard.topic_ids, "generation": shard.generation, "figure_values": shard.figure_values}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self.path(index).unlink(missing_ok=True)
-            if not entries:
-                self.path(index, "keys").unlink(missing_ok=True)
-                self.path(index, "figures").unlink(missing_ok=True)
-                return
-            _write(self.path(index, "keys"), {"meta": [meta], "keys": (
-                {"id": f.id, "keys": k} for _, e in entries for f, k in zip(e.facts, e.keys or ()))})
-            _write(self.path(index, "figures"), {"meta": [meta], "figures": (
-                f.to_record() for _, e in entries for f in e.figures or ())})
-            _write(self.path(index), {
-                "meta": [meta],
-                "articles": ({"id": i, "file": e.article.path.name, "sha256": e.sha256, "parsed": e.article}
-                             for i, e in entries),
-                "facts": (f.to_record() for f in shard.ordered),
-            })
         except OSError as error:
-            raise StoreError(f"cannot write the fact store {self.path(index)}: {error.strerror or error}") from error
+            raise StoreError(f"cannot create the fact store folder {self.folder}: {error.strerror or error}") from error
+        _put(self.path(index), None)
+        if not entries:
+            _put(self.path(index, "keys"), None)
+            _put(self.path(index, "figures"), None)
+            return
+        _put(self.path(index, "keys"), {"meta": [meta], "keys": (
+            {"id": f.id, "keys": k} for _, e in entries for f, k in zip(e.facts, e.keys or ()))})
+        _put(self.path(index, "figures"), {"meta": [meta], "figures": (
+            f.to_record() for _, e in entries for f in e.figures or ())})
+        _put(self.path(index), {
+            "meta": [meta],
+            "articles": ({"id": i, "file": e.article.path.name, "sha256": e.sha256, "parsed": e.article}
+                         for i, e in entries),
+            "facts": (f.to_record() for f in shard.ordered),
+        })
 
 
 @dataclass(frozen=True)
@@ -453,6 +453,17 @@ class StoreView:
 
     def save_views(self, views: dict[str, Any]) -> None:
         self.store.write_views(self.generations, views)
+
+
+def _put(path: Path, tables: dict[str, Iterable[dict[str, Any]]] | None) -> None:
+    """Write one file of a shard whole, or remove it (``None``); a failure names that file."""
+    try:
+        if tables is None:
+            path.unlink(missing_ok=True)
+        else:
+            _write(path, tables)
+    except OSError as error:
+        raise StoreError(f"cannot write the fact store file {path}: {error.strerror or error}") from error
 
 
 def _write(path: Path, tables: dict[str, Iterable[dict[str, Any]]]) -> None:

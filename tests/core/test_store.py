@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from tinydb import Query, TinyDB
 
+from bot.cli import main
 from bot.core import extraction_pool
 from bot.core import store as store_module
 from bot.core.content import load_content
+from bot.core.errors import StoreError
 from bot.core.facts import TopicMatcher, extract
 from bot.core.knowledge import Knowledge
 from bot.core.storage import PickleStorage
@@ -234,3 +236,28 @@ def test_the_shards_summaries_tell_which_quantities_vary(content_dir: Path, data
     assert from_store.varying_quantities == from_figures.varying_quantities != {}
     # A restart reads the summaries back; a shard written again computes its own anew.
     assert FactStore(data_dir).varying_quantities() == set(from_figures.varying_quantities)
+
+
+@pytest.mark.parametrize("part", ["keys", "figures", ""])
+def test_a_directory_in_place_of_a_shard_file_is_reported_by_its_own_name(
+        content_dir: Path, data_dir: Path, tmp_path: Path, part: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    first = _sync(content_dir, data_dir)
+    store = FactStore(data_dir)
+    index = shard_of("odmowa-udzialu-w-wojnie")  # shard 06
+    path = store.path(index, part)
+    path.unlink()
+    path.mkdir()  # nothing the bot would remove on its own: it may hold someone's files
+    with pytest.raises(StoreError) as raised:
+        _sync(content_dir, data_dir)
+    assert f" {path}: " in str(raised.value)  # the file that is wrong, not its shard's main file
+    # What a user sees: that message, no traceback.
+    monkeypatch.chdir(tmp_path)
+    assert main(["facts", "--content", str(content_dir), "--data", str(data_dir)]) == 2
+    error = capsys.readouterr().err
+    assert error == f"briefing-bot: {raised.value}\n"
+    # Moved out of the way, the shard is rebuilt.
+    path.rmdir()
+    result = _sync(content_dir, data_dir)
+    assert result.written_shards == 1 and {f.id for f in result.facts} == {f.id for f in first.facts}
+    assert set(dict(FactStore(data_dir).search_keys())) == {f.id for f in first.facts}
