@@ -432,7 +432,7 @@ def parse_topic(path: Path, raw: bytes) -> Topic:
     topic_id = spec.id or path.stem
     if not re.fullmatch(ID_PATTERN, topic_id):
         raise _FileProblem(1, f"the file name gives the topic id {topic_id!r}; set a valid 'id'")
-    command = spec.command or topic_id.lower().replace("-", "_")
+    command = spec.command or _default_command(topic_id)
     if not re.fullmatch(COMMAND_PATTERN, command):
         raise _FileProblem(1, f"the topic id {topic_id!r} is not a valid command name; set 'command'")
     return Topic(
@@ -448,6 +448,48 @@ def parse_topic(path: Path, raw: bytes) -> Topic:
         references=tuple(Reference(r.name, tuple(r.members), tuple(r.others), tuple(r.synonyms.items()), r.source)
                          for r in spec.reference),
     )
+
+
+def _default_command(topic_id: str) -> str:
+    return topic_id.lower().replace("-", "_")
+
+
+def _names(topic: Topic) -> list[str]:
+    """What a topic answers to: its command, and its id with case ignored (``/timeline CSTO``
+    finds the topic ``csto``). Two topics may not share one."""
+    return list(dict.fromkeys((topic.command, topic.id.lower())))
+
+
+def _without_clashes(candidates: list[Topic], loaded_before: set[str]) -> tuple[list[Topic], list[Problem]]:
+    """The topics to load, in file-name order, and a problem for each one that claims a name (see
+    ``_names``) with a weaker claim than another's.
+
+    The strongest claim is a topic that loaded before (its id is in ``loaded_before``), then a
+    file named for its id and command (``csto.toml`` for ``/csto``), then the first in file-name
+    order. So a file added to a running bot never takes a name from a topic that was loading, and
+    the articles tagged with that topic keep loading.
+    """
+    def claim(index: int) -> tuple[bool, bool, int]:
+        topic = candidates[index]
+        named_for_it = topic.path.stem == topic.id == topic.id.lower() and topic.command == _default_command(topic.id)
+        return topic.id not in loaded_before, not named_for_it, index
+
+    holders: dict[str, Topic] = {}
+    kept: list[int] = []
+    clashes: list[tuple[int, Problem]] = []
+    for index in sorted(range(len(candidates)), key=claim):
+        topic = candidates[index]
+        name = next((name for name in _names(topic) if name in holders), None)
+        if name is None:
+            holders.update(dict.fromkeys(_names(topic), topic))
+            kept.append(index)
+            continue
+        # The key that gave the name (a command may come from the id), else line 1: the file name.
+        keys = ("command", "id") if name == topic.command else ("id",)
+        line = next((line for key in keys if (line := _key_line(topic.path, key)) is not None), 1)
+        clashes.append((index, Problem(topic.path, line,
+                                       f"topic id or command {name!r} is already used by {holders[name].path}")))
+    return [candidates[i] for i in sorted(kept)], [problem for _, problem in sorted(clashes, key=lambda c: c[0])]
 
 
 def _problems_of(path: Path, error: Exception) -> list[Problem]:
@@ -466,14 +508,19 @@ def _unreadable(path: Path, error: OSError) -> Problem:
 
 def _line_of(path: Path, key: str, before_line: int | None = None) -> int:
     """The line of a top-level ``key = ...`` in a file already known to be valid, else 1."""
+    return _key_line(path, key, before_line) or 1
+
+
+def _key_line(path: Path, key: str, before_line: int | None = None) -> int | None:
+    """The line of a top-level ``key = ...`` in a file already known to be valid, if it has one."""
     try:
         lines = path.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):  # changed or removed since it was read
-        return 1
+        return None
     if before_line is not None:
         lines = lines[: before_line - 1]
     found = next((i for i, line in enumerate(lines) if re.match(rf"\s*{re.escape(key)}\s*=", line)), None)
-    return found + 1 if found is not None else 1
+    return found + 1 if found is not None else None
 
 
 def _files(folder: Path, suffix: str) -> tuple[list[Path], list[Problem]]:
@@ -521,7 +568,8 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     articles parsed before (by a running bot, or stored with the facts), by file name, with the
     topic ids they were checked against. For the same topics, a file that still has the size and
     modification time it had then is not read again, and one whose bytes did not change is not
-    parsed again.
+    parsed again. Those topic ids are also the topics loaded before, which keep their names
+    against a topic file that claims one of them.
     """
     known = known or {}
     problems: list[Problem] = []
@@ -536,7 +584,7 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     article_paths, extra_articles = _files(content_dir / "articles", ".md")
     problems += extra + extra_articles
 
-    topics: list[Topic] = []
+    candidates: list[Topic] = []
     for path in topic_paths:
         try:
             topic = parse_topic(path, path.read_bytes())
@@ -546,15 +594,14 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
         except OSError as error:
             problems.append(_unreadable(path, error))
             continue
-        clash = next((t for t in topics if t.id == topic.id or t.command == topic.command), None)
-        if clash is not None:
-            problems.append(Problem(path, _line_of(path, "command"),
-                                    f"topic id or command {topic.command!r} is already used by {clash.path}"))
-        elif topic.command in reserved_commands:
+        if topic.command in reserved_commands:
             problems.append(Problem(path, _line_of(path, "command"),
                                     f"the command /{topic.command} is one of the bot's own; set another 'command'"))
         else:
-            topics.append(topic)
+            candidates.append(topic)
+    loaded_before = {topic_id for _, checked_against in known.values() for topic_id in checked_against}
+    topics, clashes = _without_clashes(candidates, loaded_before)
+    problems += clashes
 
     topic_ids = {t.id for t in topics}
     known_topics = tuple(sorted(topic_ids))

@@ -276,6 +276,55 @@ def test_reserved_command_key_points_at_its_line(tmp_path: Path) -> None:
     assert "/help" in problem.message and problem.line == 4, str(problem)
 
 
+# --- topic clashes: the newcomer is reported, what it claims keeps loading ---------------------
+
+OTHER = 'title = "Inne"\naliases = ["inne"]\nsummary = "Inne."\n'
+CLASHES = [  # a file that sorts before protesty.toml and claims its id or command; the line reported
+    ("a-nowy.toml", OTHER + 'command = "protesty"\n', 4),
+    ("a-nowy.toml", OTHER + 'id = "Protesty"\n', 4),
+    ("PROTESTY.toml", OTHER, 1),
+    ("Protesty.toml", OTHER + 'command = "inne"\n', 1),
+    ("zz.toml", OTHER + 'command = "protesty"\n', 4),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "line"), CLASHES, ids=[f"{c[0]}:{c[2]}" for c in CLASHES])
+def test_a_topic_claiming_another_topics_name_is_reported_and_the_other_kept(
+    tmp_path: Path, name: str, text: str, line: int
+) -> None:
+    """Topics were taken in file-name order, the first winning: a-nowy.toml with command "protesty"
+    (or PROTESTY.toml) replaced protesty.toml, and every article tagged "protesty" was skipped."""
+    folder = make_content(tmp_path, {"good.md": GOOD}, {name: text})
+    content = load_content(folder)
+    problem = only_problem(content, folder / "topics" / name)
+    assert problem.line == line, str(problem)
+    assert "already used by" in problem.message and str(folder / "topics" / "protesty.toml") in problem.message
+    assert [(t.id, t.path.name) for t in content.topics] == [("protesty", "protesty.toml")]
+    assert [a.id for a in content.articles] == ["good"]
+
+
+ODKB = 'title = "ODKB"\naliases = ["ODKB"]\nsummary = "ODKB."\ncommand = "csto"\n'
+ODKB_ARTICLE = article(TITLE, OUTLET, PUBLISHED, 'topics = ["odkb"]')
+
+
+def test_a_topic_loaded_before_keeps_its_name_against_a_file_named_for_it(tmp_path: Path) -> None:
+    """odkb.toml takes the command /csto; a later csto.toml, whose file name is that command, sorts
+    first and wins a fresh start, but not against a topic the articles were checked against."""
+    folder = make_content(tmp_path, {"a.md": ODKB_ARTICLE}, {"odkb.toml": ODKB})
+    first = load_content(folder)
+    assert [t.id for t in first.topics] == ["odkb", "protesty"] and first.problems == ()
+    (folder / "topics" / "csto.toml").write_text(OTHER, encoding="utf-8")
+    known = {a.path.name: (a, tuple(sorted(t.id for t in first.topics))) for a in first.articles}
+    content = load_content(folder, known=known)
+    problem = only_problem(content, folder / "topics" / "csto.toml")
+    assert problem.line == 1 and str(folder / "topics" / "odkb.toml") in problem.message
+    assert [t.id for t in content.topics] == ["odkb", "protesty"]
+    assert [a.id for a in content.articles] == ["a"]
+    fresh = load_content(folder)  # nothing loaded before: the file named for the command wins
+    assert [t.id for t in fresh.topics] == ["csto", "protesty"]
+    assert {p.path.name for p in fresh.problems} == {"odkb.toml", "a.md"}
+
+
 def test_topic_sources_naming_an_unknown_article(tmp_path: Path) -> None:
     topic = 'title = "Wojna"\naliases = ["wojna"]\nsummary = "Wojna."\nsources = ["good", "brak"]\n'
     folder = make_content(tmp_path, {"good.md": GOOD}, {"wojna.toml": topic})

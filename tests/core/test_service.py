@@ -155,3 +155,49 @@ def test_a_content_folder_moved_away_keeps_what_was_loaded(content_dir: Path, da
     content_dir.rename(tmp_path / "elsewhere")
     assert briefing.reload() is False
     assert len(briefing.knowledge.facts) == facts and "Oś czasu" in _answer(briefing, "/timeline 2022-01")
+
+
+def test_a_topic_file_claiming_the_csto_command_is_reported_and_csto_kept(content_dir: Path, data_dir: Path) -> None:
+    """a-new.toml with command "csto" (sorting before csto.toml), or a file CSTO.toml, replaced the
+    csto topic, and every article tagged csto was skipped: 16 facts became 1."""
+    briefing = _load(content_dir, data_dir)
+    facts, articles = len(briefing.knowledge.facts), set(briefing.knowledge.articles)
+    topic = (content_dir / "topics" / "protesty.toml").read_text(encoding="utf-8")
+    (content_dir / "topics" / "a-new.toml").write_text(topic.replace('command = "protesty"', 'command = "csto"'),
+                                                      encoding="utf-8")
+    (content_dir / "topics" / "CSTO.toml").write_text(topic.replace('command = "protesty"\n', ""), encoding="utf-8")
+    assert briefing.reload() is True
+    assert briefing.knowledge.topics["csto"].path == content_dir / "topics" / "csto.toml"
+    assert len(briefing.knowledge.facts) == facts and set(briefing.knowledge.articles) == articles
+    assert sorted((p.path.name, p.line) for p in briefing.content.problems) == [("CSTO.toml", 1), ("a-new.toml", 3)]
+    assert "/csto" in _answer(briefing, "/help") and "ODKB" in _answer(briefing, "/csto")
+
+
+ODKB_TOPIC = 'title = "ODKB"\naliases = ["ODKB"]\nsummary = "Misja ODKB."\ncommand = "csto"\n'
+ODKB_ARTICLE = """+++
+title = "ODKB w Kazachstanie"
+outlet = "Testowa Gazeta"
+published = 2022-01-09
+topics = ["odkb"]
++++
+W czwartek 6 stycznia 2022 r. ODKB wysłała wojska do Kazachstanu.
+"""
+
+
+def test_a_new_topic_file_never_displaces_a_loaded_topic(tmp_path: Path, data_dir: Path) -> None:
+    """odkb.toml has the command /csto; a csto.toml added later sorts first and, at a fresh start
+    without a fact store, would win; in a running bot, and at its next start, odkb keeps it."""
+    content = tmp_path / "content"
+    (content / "topics").mkdir(parents=True)
+    (content / "articles").mkdir()
+    (content / "topics" / "odkb.toml").write_text(ODKB_TOPIC, encoding="utf-8")
+    (content / "articles" / "odkb.md").write_text(ODKB_ARTICLE, encoding="utf-8")
+    briefing = _load(content, data_dir)
+    assert list(briefing.knowledge.topics) == ["odkb"] and len(briefing.knowledge.facts) == 1
+    (content / "topics" / "csto.toml").write_text(ODKB_TOPIC.replace('command = "csto"\n', ""), encoding="utf-8")
+    assert briefing.reload() is True
+    restarted = _load(content, data_dir)
+    for running in (briefing, restarted):
+        assert list(running.knowledge.topics) == ["odkb"] and len(running.knowledge.facts) == 1
+        ((path, line, message),) = [(p.path, p.line, p.message) for p in running.content.problems]
+        assert (path.name, line) == ("csto.toml", 1) and str(content / "topics" / "odkb.toml") in message
