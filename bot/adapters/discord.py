@@ -3,7 +3,8 @@
 ``create_bot(settings)`` builds the discord.py bot without connecting (for ``run``, the tests and
 other tools). Every core command is a slash command with typed, described options; descriptions
 are English with Polish localisations; topic and article options autocomplete. It needs no
-privileged intents: slash commands bring their own text.
+privileged intents: slash commands bring their own text. A member has a quota of requests in
+each channel (``bot.adapters.quota``), as on Telegram.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.quota import SenderQuota
 from bot.config import Settings
 from bot.core.cards import Card, Reply
 from bot.core.commands import BUILTIN
 from bot.core.delivery import DeliveryFailed, Digests
 from bot.core.digests import Target
-from bot.core.i18n import Language
+from bot.core.i18n import Language, t
 from bot.core.knowledge import Knowledge
 from bot.core.lemmas import fold
 from bot.core.service import Briefing
@@ -138,13 +140,14 @@ class Pager(discord.ui.View):
 
 class BriefingBot(commands.Bot):
     def __init__(self, briefing: Briefing, state: StateStore, guild_ids: Sequence[int] = (),
-                 digests: Digests | None = None) -> None:
+                 digests: Digests | None = None, quota: SenderQuota | None = None) -> None:
         intents = discord.Intents.default()
         intents.message_content = False  # privileged, and slash commands do not need it
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
                          allowed_mentions=NO_MENTIONS)
         self.briefing, self.state, self.guild_ids = briefing, state, list(guild_ids)
         self.digests = digests
+        self.quota = quota if quota is not None else SenderQuota()
         _register_commands(self)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
 
@@ -167,6 +170,8 @@ class BriefingBot(commands.Bot):
 
     async def answer(self, interaction: discord.Interaction, request: str) -> None:
         """Ask the core and reply with the first card, and paging buttons when there are more."""
+        if not await self._admitted(interaction):
+            return
         language = self.language(interaction.channel_id)
         reply = await asyncio.to_thread(self.briefing.ask, request, language)
         if reply.language:
@@ -182,6 +187,8 @@ class BriefingBot(commands.Bot):
 
     async def digest(self, interaction: discord.Interaction, arguments: str) -> None:
         """/digest for this channel (or thread): managers of the server, or anyone in a DM."""
+        if not await self._admitted(interaction):
+            return
         language = self.language(interaction.channel_id)
         if self.digests is None:
             reply = await asyncio.to_thread(self.briefing.ask, "/digest", language)
@@ -191,6 +198,21 @@ class BriefingBot(commands.Bot):
                                             _may_change_settings(interaction))
         embed = self.embed(reply.cards[0], language)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def _admitted(self, interaction: discord.Interaction) -> bool:
+        """Whether the user is within their quota in this channel. Each request over it is answered
+        with the quota notice, ephemeral (only the asker sees it): Discord shows an interaction
+        left unanswered as failed, so silence, as on Telegram after the first notice, is not an
+        option; and answers to interactions do not count against the bot's rate limit."""
+        verdict = self.quota.admit((interaction.channel_id, interaction.user.id))
+        if verdict == "answer":
+            return True
+        if verdict == "refuse":
+            log.info("channel %s: user over the quota of %g requests in %g s", interaction.channel_id,
+                     self.quota.rate, self.quota.period)
+        text = t(self.language(interaction.channel_id), "quota")
+        await interaction.response.send_message(text, ephemeral=True)
+        return False
 
     async def deliver(self, target: Target, card: Card) -> None:
         """Post a digest; a channel that is gone or closed to the bot fails permanently, and a

@@ -51,8 +51,9 @@ from telegram.ext import (
 )
 
 from bot import logs
+from bot.adapters.quota import SenderQuota
 from bot.adapters.telegram_http import READ_TIMEOUT, AiohttpRequest
-from bot.adapters.telegram_limits import MESSAGES_PER_SECOND, FloodLimiter, SenderQuota
+from bot.adapters.telegram_limits import MESSAGES_PER_SECOND, FloodLimiter
 from bot.core.briefings import notice
 from bot.core.cards import Card, Reply
 from bot.core.delivery import ChatMoved, DeliveryFailed, Digests
@@ -105,7 +106,7 @@ class TelegramAdapter:
                  read_timeout: float = READ_TIMEOUT, retry_delay: float = 0.5,
                  clock: Callable[[], float] = time.monotonic, quota: SenderQuota | None = None) -> None:
         logs.add_secrets([token])
-        self.quota = quota or SenderQuota()
+        self.quota = quota if quota is not None else SenderQuota(clock=clock)
         self.briefing = briefing
         self.state = state
         self.digests = digests
@@ -266,13 +267,14 @@ class TelegramAdapter:
         await self._send_reply(message, reply, message.text, language)
 
     async def _admitted(self, message: Message) -> bool:
-        """Whether the sender is within their quota in this group; the first request over it is
-        told so, the rest are ignored until the quota has refilled. Only groups have a quota: the
-        bot's replies there share Telegram's 20 a minute, in a private chat they are the user's own."""
-        if message.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        """Whether the sender is within their quota in this chat; the first request over it is
+        told so, the rest are ignored until the quota has refilled. Groups and private chats have
+        one (a group's replies share Telegram's 20 a minute, and every chat's share the bot's 30 a
+        second); a channel's posts come from its admins."""
+        if message.chat.type == ChatType.CHANNEL:
             return True
         sender = message.from_user or message.sender_chat
-        verdict = await self.quota.admit(message.chat_id, sender.id if sender else 0)
+        verdict = self.quota.admit((message.chat_id, sender.id if sender else 0))
         if verdict == "refuse":
             log.info("chat %s: sender over the quota of %g requests in %g s", message.chat_id, self.quota.rate,
                      self.quota.period)

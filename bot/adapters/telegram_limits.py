@@ -13,7 +13,9 @@ ceiling):
   ``retry_after`` plus a margin; a 429 on a call that names no chat holds back everything.
 
 Its bucket also holds only a tenth of a second of sends, so a fan-out starts at the set rate
-instead of with a whole second's burst.
+instead of with a whole second's burst. And the overall rate is shared fairly: a chat holds at
+most one place in its queue at a time, so one chat's backlog (a flood of commands) delays
+another chat's reply by at most one send of each waiting chat, not by the whole backlog.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ import asyncio
 import contextlib
 import logging
 import warnings
-from collections.abc import Callable, Coroutine, Hashable
+from collections.abc import AsyncIterator, Callable, Coroutine, Hashable
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
@@ -47,7 +49,7 @@ Callback = Callable[..., Coroutine[Any, Any, Any]]
 
 
 class LimiterPool:
-    """One ``AsyncLimiter(rate, period)`` per key (a group, a member of a group), made on first use.
+    """One ``AsyncLimiter(rate, period)`` per key (a group), made on first use.
 
     Limiters that have leaked back to empty are dropped only when their number has doubled since
     the last sweep: amortised O(1) a call, where sweeping on every call (as PTB's ``AIORateLimiter``
@@ -72,6 +74,32 @@ class LimiterPool:
         return key in self._limiters
 
 
+class Turns:
+    """One place at a time per key (a chat) in a queue that serves its waiters in order.
+
+    The overall limiter wakes its waiters first come, first served; if each of a chat's queued
+    sends waited there, a chat with 200 replies due would be ahead of every chat that asks after
+    it. Waiting for its turn first, a chat holds one place, so the queue goes round the chats.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}  # key → its lock, and how many hold or want it
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, key: Hashable) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 class FloodLimiter(BaseRateLimiter[int]):
     """A PTB rate limiter; ``max_rate`` 0 sends chat messages unpaced (group limits still hold)."""
 
@@ -81,6 +109,7 @@ class FloodLimiter(BaseRateLimiter[int]):
             raise ValueError("rates must not be negative")
         self.max_rate = max_rate
         self._overall: AsyncLimiter | None = None
+        self._turns = Turns()
         if max_rate:
             burst = max(1.0, max_rate * BURST_SECONDS)
             self._overall = AsyncLimiter(burst, burst / max_rate)
@@ -103,10 +132,12 @@ class FloodLimiter(BaseRateLimiter[int]):
             chat = int(chat)  # type: ignore[arg-type]
         # Negative ids and @usernames are groups and channels (PTB cannot tell them apart either).
         group = chat if (isinstance(chat, int) and chat < 0) or isinstance(chat, str) else None
-        overall = self._overall if chat is not None and self._overall else contextlib.nullcontext()
         for attempt in range(retries + 1):
             await self._wait_out(chat)
-            async with self._group(group), overall:
+            async with self._group(group):
+                if chat is not None and self._overall is not None:
+                    async with self._turns(chat):
+                        await self._overall.acquire()
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as error:
@@ -143,39 +174,3 @@ def _seconds(error: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-#: Requests one member may make in one group per minute. A group's replies share Telegram's 20 a
-#: minute, so without this one member's flood of commands would hold up everyone's answers there.
-REQUESTS_PER_MINUTE = 10
-
-Admission = Literal["answer", "refuse", "ignore"]
-
-
-class SenderQuota:
-    """At most ``rate`` requests per ``period`` seconds from one sender in one chat.
-
-    The first request over the quota is told so ("refuse"); the rest of that burst are ignored,
-    so that the refusals do not become a flood of their own.
-    """
-
-    def __init__(self, rate: float = REQUESTS_PER_MINUTE, period: float = 60) -> None:
-        if rate <= 0 or period <= 0:
-            raise ValueError("the quota must be positive")
-        self.rate, self.period = rate, period
-        self._limiters = LimiterPool(rate, period)
-        self._told: set[tuple[int, int]] = set()  # senders refused since they last had an answer
-
-    async def admit(self, chat: int, sender: int) -> Admission:
-        key = (chat, sender)
-        limiter = self._limiters[key]
-        if not limiter.has_capacity():
-            if key in self._told:
-                return "ignore"
-            if len(self._told) >= 1024:  # keep only senders the pool still remembers
-                self._told = {k for k in self._told if k in self._limiters}
-            self._told.add(key)
-            return "refuse"
-        await limiter.acquire()  # at once: there is capacity
-        self._told.discard(key)
-        return "answer"

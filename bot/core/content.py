@@ -10,6 +10,7 @@ import bisect
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -33,6 +34,10 @@ from bot.core.figures import QUANTITIES_FILE, Quantity, load_quantities
 FRONT_MATTER_FENCE = "+++"
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 COMMAND_PATTERN = r"[a-z0-9_]{1,32}"  # what Telegram and Discord both accept
+#: The most bytes read from an article, and from a topic file or quantities.toml: anything larger
+#: is reported, not read.
+ARTICLE_MAX_BYTES = 5_000_000
+TOPIC_MAX_BYTES = 1_000_000
 
 
 # --- validated front matter -------------------------------------------------------------------
@@ -216,6 +221,37 @@ class _FileProblem(Exception):
         super().__init__(message)
         self.line = line
         self.message = message
+
+
+_SPECIAL_FILES = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                  (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def _check_kind_and_size(info: os.stat_result, limit: int) -> None:
+    """``_FileProblem`` unless ``info`` is a regular file's of at most ``limit`` bytes."""
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _SPECIAL_FILES if test(info.st_mode)), "a special file")
+        raise _FileProblem(1, f"not a regular file ({kind}); content files must be regular files")
+    if info.st_size > limit:
+        raise _FileProblem(1, f"larger than {limit // 1_000_000} MB; not read")
+
+
+def _read_content_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file (or of a link to one) of at most ``limit`` bytes.
+
+    Anything else is a ``_FileProblem`` on line 1 and is not read: a FIFO blocks its reader until
+    someone writes to it, and a device such as /dev/zero never ends. OSError when the file cannot
+    be read at all.
+    """
+    _check_kind_and_size(os.stat(path), limit)
+    # Opened without blocking and checked again: a FIFO put in the file's place meanwhile must not
+    # block the open, and is refused by the second check.
+    with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:
+        _check_kind_and_size(os.fstat(handle.fileno()), limit)
+        raw = handle.read(limit + 1)
+    if len(raw) > limit:  # it grew since
+        raise _FileProblem(1, f"larger than {limit // 1_000_000} MB; not read")
+    return raw
 
 
 def _split_front_matter(text: str) -> tuple[str, str, int]:
@@ -514,8 +550,8 @@ def _line_of(path: Path, key: str, before_line: int | None = None) -> int:
 def _key_line(path: Path, key: str, before_line: int | None = None) -> int | None:
     """The line of a top-level ``key = ...`` in a file already known to be valid, if it has one."""
     try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):  # changed or removed since it was read
+        lines = _read_content_file(path, ARTICLE_MAX_BYTES).decode("utf-8").split("\n")
+    except (_FileProblem, OSError, UnicodeDecodeError):  # changed or removed since it was read
         return None
     if before_line is not None:
         lines = lines[: before_line - 1]
@@ -541,23 +577,47 @@ def _files(folder: Path, suffix: str) -> tuple[list[Path], list[Problem]]:
     return wanted, problems
 
 
-#: Every content file's name, size and modification time: what changes when a file does.
+#: Every content file's name, size and modification time: what changes when a file does. A file
+#: that is not a regular one has the size -1, one that cannot be looked at (a dangling link) -1, -1.
 ContentSignature = tuple[tuple[str, int, int], ...]
 
 
 def content_signature(content_dir: Path) -> ContentSignature:
-    """A cheap look at the content folder (no file is read), to tell whether anything changed."""
+    """A cheap look at the content folder, to tell whether anything changed: ``stat`` only, no
+    file is opened (a FIFO would block). A FIFO or a link to a device counts too, so that it
+    gets reported when it appears."""
     found = []
     for folder in (content_dir / "topics", content_dir / "articles", content_dir):
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
-                    if entry.is_file():
+                    if entry.is_dir():
+                        continue
+                    try:
                         info = entry.stat()
-                        found.append((entry.path, info.st_size, info.st_mtime_ns))
+                    except OSError:
+                        found.append((entry.path, -1, -1))
+                        continue
+                    size = info.st_size if stat.S_ISREG(info.st_mode) else -1
+                    found.append((entry.path, size, info.st_mtime_ns))
         except OSError:
             continue  # a missing folder is reported by load_content
     return tuple(sorted(found))
+
+
+def _load_quantities(content_dir: Path) -> tuple[tuple[Quantity, ...], str, list[Problem]]:
+    """``quantities.toml``'s quantities, the sha256 of its bytes ("" when there is none), problems."""
+    path = content_dir / QUANTITIES_FILE
+    try:
+        raw = _read_content_file(path, TOPIC_MAX_BYTES)
+    except _FileProblem as error:
+        return (), "", _problems_of(path, error)
+    except FileNotFoundError as error:  # none: no quantities; a dangling link is reported
+        return (), "", [_unreadable(path, error)] if path.is_symlink() else []
+    except OSError as error:
+        return (), "", [_unreadable(path, error)]
+    quantities, problems = load_quantities(content_dir)  # reads it again, if it still is a regular file
+    return quantities, hashlib.sha256(raw).hexdigest(), problems
 
 
 def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozenset(),
@@ -572,14 +632,9 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     against a topic file that claims one of them.
     """
     known = known or {}
-    problems: list[Problem] = []
-    quantities, quantity_problems = load_quantities(content_dir)
-    problems += quantity_problems
-    quantities_path = content_dir / QUANTITIES_FILE
-    quantities_sha = hashlib.sha256(quantities_path.read_bytes()).hexdigest() if quantities_path.is_file() else ""
     if not content_dir.is_dir():
-        problems.append(Problem(content_dir, 1, "the content folder does not exist"))
-        return Content((), (), tuple(problems), 0)
+        return Content((), (), (Problem(content_dir, 1, "the content folder does not exist"),), 0)
+    quantities, quantities_sha, problems = _load_quantities(content_dir)
     topic_paths, extra = _files(content_dir / "topics", ".toml")
     article_paths, extra_articles = _files(content_dir / "articles", ".md")
     problems += extra + extra_articles
@@ -587,7 +642,7 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     candidates: list[Topic] = []
     for path in topic_paths:
         try:
-            topic = parse_topic(path, path.read_bytes())
+            topic = parse_topic(path, _read_content_file(path, TOPIC_MAX_BYTES))
         except (_FileProblem, _MultiProblem) as error:
             problems += _problems_of(path, error)
             continue
@@ -613,10 +668,11 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
             previous = None  # checked against other topics: check it again
         try:
             info = path.stat()
+            _check_kind_and_size(info, ARTICLE_MAX_BYTES)
             if previous is not None and (previous.size, previous.mtime_ns) == (info.st_size, info.st_mtime_ns):
                 article = previous if previous.path == path else replace(previous, path=path)
             else:
-                raw = path.read_bytes()
+                raw = _read_content_file(path, ARTICLE_MAX_BYTES)
                 if previous is not None and previous.sha256 == hashlib.sha256(raw).hexdigest():
                     article = replace(previous, path=path, size=info.st_size, mtime_ns=info.st_mtime_ns)
                 else:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.adapters.quota import SenderQuota
 from bot.adapters.telegram import ADMIN_CACHE_SECONDS, TelegramAdapter
 from bot.core.delivery import Digests
 from bot.core.digests import Subscription, Target
@@ -66,8 +67,9 @@ def run(bundled: Briefing, data: Path, scenario: Scenario) -> None:
             api.admins[ELSEWHERE["id"]] = {OLA["id"]}
             state, clock = StateStore(data), Clock()
             digests = Digests(bundled, state, "Europe/Warsaw", lambda: datetime(2027, 1, 6, 7, tzinfo=WARSAW))
+            # A quota larger than the commands one member gives here: what is under test is who may.
             adapter = TelegramAdapter(bundled, state, TOKEN, api.base_url, max_retries=1, digests=digests,
-                                      clock=clock)
+                                      clock=clock, quota=SenderQuota(100, clock=clock))
             await adapter.start(poll_timeout=1)
             try:
                 await scenario(api, adapter, state, clock)

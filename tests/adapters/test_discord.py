@@ -13,6 +13,7 @@ import discord
 import pytest
 
 from bot.adapters.discord import PAGE_TIMEOUT, create_bot
+from bot.adapters.quota import SenderQuota
 from bot.config import load_settings
 from bot.render.discord import EMBED_TOTAL_MAX
 from bot.core.service import Briefing
@@ -82,6 +83,7 @@ async def test_every_command_in_a_guild_channel(simcord_env, name: str, options:
 
 
 async def test_every_command_in_a_direct_message(simcord_env) -> None:  # type: ignore[no-untyped-def]
+    simcord_env.bot.quota = SenderQuota(100)  # more commands than one member may give a minute
     bob = simcord_env.create_user("bob")
     for name, options, expected in GUILD_COMMANDS:
         result = await bob.slash(name, **options)
@@ -89,6 +91,35 @@ async def test_every_command_in_a_direct_message(simcord_env) -> None:  # type: 
     lang = await bob.slash("lang", language="en")  # in a DM a user is their own admin
     assert description(lang) == "Reply language: English."
     assert title(await bob.slash("onthisday", day="01-06")) == "On this day: 6 January"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_member_over_the_quota_is_told_so_and_only_they_see_it(simcord_env) -> None:  # type: ignore[no-untyped-def]
+    """Past their quota in a channel (here 3 a minute) a member's commands get the quota notice,
+    ephemeral, and no answer; other members, and the member in a DM, are answered meanwhile."""
+    guild, channel, alice = world(simcord_env)
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    clock = Clock()
+    simcord_env.bot.quota = SenderQuota(3, 60, clock)
+    for _ in range(3):
+        assert title(await alice.slash(channel, "start")).startswith("Cześć")
+    for name, options in [("start", {}), ("timeline", {"period": "2022-01"}), ("search", {"words": "Kazachstanu"})]:
+        refused = await alice.slash(channel, name, **options)
+        assert refused.ephemeral and refused.response.content == "Za dużo pytań naraz: odpowiem znowu za chwilę."
+    seen_by_bob = channel.history(viewer=bob)
+    assert len(seen_by_bob) == 3 and all(message.embeds for message in seen_by_bob)  # the refusals were Alice's alone
+    assert title(await bob.slash(channel, "start")).startswith("Cześć")
+    assert title(await alice.user.slash("start")).startswith("Cześć")  # a DM is a chat of its own
+    clock.now += 20  # a third of a minute: room for one more
+    assert title(await alice.slash(channel, "onthisday", day="01-06")) == "Tego dnia: 6 stycznia"
+    assert (await alice.slash(channel, "start")).ephemeral
 
 
 async def test_a_timeline_embed_cites_its_sources(simcord_env) -> None:  # type: ignore[no-untyped-def]

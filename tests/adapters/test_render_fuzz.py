@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from bot.adapters.console import ConsoleSession
 from bot.adapters.discord import NO_MENTIONS, create_bot
+from bot.adapters.quota import SenderQuota
 from bot.adapters.telegram import TelegramAdapter
 from bot.config import load_settings
 from bot.core.cards import Card, CardField, Line, SourceRef
@@ -268,8 +269,9 @@ class Running:
 async def telegram(bundled: Briefing, tmp_path: Path) -> AsyncIterator[Running]:
     async with FakeBotApi(TOKEN) as api:
         state = StateStore(tmp_path / "state")
+        # One member sends every example: a quota larger than all of them.
         adapter = TelegramAdapter(bundled, state, TOKEN, api.base_url, max_retries=1,
-                                  digests=Digests(bundled, state, "Europe/Warsaw"))
+                                  digests=Digests(bundled, state, "Europe/Warsaw"), quota=SenderQuota(10_000))
         await adapter.start(poll_timeout=1)
         try:
             yield Running(api, bundled)

@@ -7,8 +7,14 @@ k-th front matter line (from 0) is file line k + 2, then the closing '+++', then
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +23,8 @@ from bot.core.dates import DateValue
 from bot.core.errors import Problem
 from bot.core.service import RESERVED_COMMANDS
 
-BUNDLED_CONTENT = Path(__file__).resolve().parents[2] / "content"
+REPO = Path(__file__).resolve().parents[2]
+BUNDLED_CONTENT = REPO / "content"
 
 TOPIC = 'title = "Protesty"\naliases = ["protesty", "zamieszki"]\nsummary = "Protesty w Kazachstanie."\n'
 TITLE, OUTLET, PUBLISHED = 'title = "Tytuł"', 'outlet = "Gazeta.pl"', "published = 2022-01-06"
@@ -341,6 +348,71 @@ def test_missing_content_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None
     content = load_content(missing)
     assert (content.articles, content.topics, content.files) == ((), (), 0)
     assert [p.path for p in content.problems] == [missing] and "not exist" in content.problems[0].message
+
+
+# --- files that are not regular files, or too large ------------------------------------------------
+
+LOAD_IN_CHILD = """
+import json, sys
+from pathlib import Path
+from bot.core.content import load_content
+content = load_content(Path(sys.argv[1]))
+print(json.dumps({"problems": sorted([p.path.name, p.line, p.message] for p in content.problems),
+                  "articles": [a.id for a in content.articles], "topics": [t.id for t in content.topics]}))
+"""
+
+
+def _one_gigabyte() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def load_in_child(folder: Path, timeout: float = 60.0) -> dict[str, Any]:
+    """``load_content(folder)`` in a child process with 1 GB of address space and a timeout, so
+    that a read that blocks, or never ends, fails the test instead of the suite or the machine."""
+    try:
+        result = subprocess.run([sys.executable, "-c", LOAD_IN_CHILD, str(folder)], capture_output=True, text=True,
+                                timeout=timeout, preexec_fn=_one_gigabyte, cwd=REPO)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"loading {folder} did not finish within {timeout:.0f} s")
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded: dict[str, Any] = json.loads(result.stdout)
+    return loaded
+
+
+def test_fifos_and_devices_are_reported_not_read(tmp_path: Path) -> None:
+    """A FIFO hung the loader (content check, ask, start-up, and a running bot's reload) until
+    someone wrote to it; a link to /dev/zero filled the memory (2.6 GB, then MemoryError)."""
+    (tmp_path / "elsewhere.md").write_text(GOOD, encoding="utf-8")
+    folder = make_content(tmp_path, {"good.md": GOOD})
+    os.mkfifo(folder / "articles" / "fifo.md")
+    os.mkfifo(folder / "topics" / "fifo.toml")
+    os.mkfifo(folder / "quantities.toml")
+    (folder / "articles" / "zero.md").symlink_to("/dev/zero")
+    (folder / "topics" / "zero.toml").symlink_to("/dev/zero")
+    (folder / "articles" / "link.md").symlink_to(tmp_path / "elsewhere.md")  # a link to a regular file is fine
+    loaded = load_in_child(folder)
+    fifo, device = "not a regular file (a FIFO)", "not a regular file (a character device)"
+    assert [(name, line, message.split(";")[0]) for name, line, message in loaded["problems"]] == [
+        ("fifo.md", 1, fifo), ("fifo.toml", 1, fifo), ("quantities.toml", 1, fifo),
+        ("zero.md", 1, device), ("zero.toml", 1, device),
+    ]
+    assert loaded["articles"] == ["good", "link"] and loaded["topics"] == ["protesty"]
+
+
+def test_files_over_the_size_limits_are_reported_unread(tmp_path: Path) -> None:
+    """Articles are read up to 5 MB, topic files and quantities.toml up to 1 MB each."""
+    big_article = article(TITLE, OUTLET, PUBLISHED, body="Tekst.\n" * (5_000_000 // 7 + 1))
+    folder = make_content(tmp_path, {"good.md": GOOD, "big.md": big_article},
+                          {"big.toml": TOPIC.replace("Protesty w", "Protesty" + " w" * 500_000)})
+    (folder / "quantities.toml").write_text("# " + "x" * 1_000_000 + "\n", encoding="utf-8")
+    content = load_content(folder)
+    assert sorted((p.path.name, p.line, p.message.split(";")[0]) for p in content.problems) == [
+        ("big.md", 1, "larger than 5 MB"), ("big.toml", 1, "larger than 1 MB"), ("quantities.toml", 1, "larger than 1 MB"),
+    ]
+    assert [a.id for a in content.articles] == ["good"] and [t.id for t in content.topics] == ["protesty"]
+    under = article(TITLE, OUTLET, PUBLISHED, body="Tekst.\n" * (4_900_000 // 7))
+    (folder / "articles" / "big.md").write_text(under, encoding="utf-8")
+    assert sorted(a.id for a in load_content(folder).articles) == ["big", "good"]
 
 
 def test_problem_str_is_path_line_message(tmp_path: Path) -> None:

@@ -531,31 +531,42 @@ def test_huge_names_and_values_make_one_line_messages(worker: ContentWorker, fol
         assert line == line_of_key and len(message) < MAX_MESSAGE, message[:MAX_MESSAGE]
 
 
-TEN_MEGABYTES = 10 * MEGABYTE
+ARTICLE_LIMIT = 5 * MEGABYTE  # bytes read from an article at most (content.ARTICLE_MAX_BYTES)
+NEAR_THE_LIMIT = 4_500_000  # characters: some of the prose's Polish letters take two bytes
 PROSE = "\n".join(data.decode().split("+++\n", 2)[2] for data in ARTICLES.values())
 HUGE_BODIES = {
-    "Polish prose": (PROSE * (TEN_MEGABYTES // len(PROSE) + 1))[:TEN_MEGABYTES],
-    "one line of dates": "6 stycznia 2022 r. " * (TEN_MEGABYTES // 19),
-    "spaces": " " * TEN_MEGABYTES,
-    "newlines": "\n" * TEN_MEGABYTES,
-    "NUL bytes": "\x00" * TEN_MEGABYTES,
+    "Polish prose": (PROSE * (NEAR_THE_LIMIT // len(PROSE) + 1))[:NEAR_THE_LIMIT],
+    "one line of dates": "6 stycznia 2022 r. " * (NEAR_THE_LIMIT // 19),
+    "spaces": " " * NEAR_THE_LIMIT,
+    "newlines": "\n" * NEAR_THE_LIMIT,
+    "NUL bytes": "\x00" * NEAR_THE_LIMIT,
 }
 
 
 @pytest.mark.parametrize("name", sorted(HUGE_BODIES))
-def test_ten_megabyte_bodies_load_or_are_reported(worker: ContentWorker, folder: Path, name: str) -> None:
-    """One case each: an article whose body is 10 MB loads (extraction, linear in the body, is
-    tried at 1 MB below: 10 MB of prose takes some 6 s)."""
-    loaded = try_file(worker, folder, "articles", article_bytes(body=HUGE_BODIES[name]), timeout=60, extract=False)
+def test_bodies_near_the_size_limit_load_or_are_reported(worker: ContentWorker, folder: Path, name: str) -> None:
+    """One case each: an article of almost 5 MB, the most that is read, loads (extraction, linear
+    in the body, is tried at 1 MB below)."""
+    data = article_bytes(body=HUGE_BODIES[name])
+    assert len(data) <= ARTICLE_LIMIT
+    loaded = try_file(worker, folder, "articles", data, timeout=60, extract=False)
     blank = not HUGE_BODIES[name].strip()
     assert [message for _, _, message in loaded.problems] == (["the article has no text after the front matter"]
                                                                if blank else [])
 
 
-def test_ten_megabyte_body_with_a_bad_byte_at_its_end(worker: ContentWorker, folder: Path) -> None:
-    data = article_bytes(body="Tekst.\n" * (TEN_MEGABYTES // 7)) + b"\xff\n"
+def test_a_body_near_the_size_limit_with_a_bad_byte_at_its_end(worker: ContentWorker, folder: Path) -> None:
+    data = article_bytes(body="Tekst.\n" * (NEAR_THE_LIMIT // 7)) + b"\xff\n"
     ((_, line, message),) = try_file(worker, folder, "articles", data, extract=False).problems
     assert line == data.count(b"\n") and "UTF-8" in message
+
+
+def test_an_article_over_the_size_limit_is_reported_unread(worker: ContentWorker, folder: Path) -> None:
+    """A byte more than 5 MB, and the file is reported on its first line without being read."""
+    front = article_bytes(body="")
+    data = front + b"x" * (ARTICLE_LIMIT + 1 - len(front))
+    ((_, line, message),) = try_file(worker, folder, "articles", data, extract=False).problems
+    assert line == 1 and message.startswith("larger than 5 MB")
 
 
 def test_unreadable_files_are_reported(folder: Path, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,37 @@ def test_a_new_topic_file_never_displaces_a_loaded_topic(tmp_path: Path, data_di
         assert list(running.knowledge.topics) == ["odkb"] and len(running.knowledge.facts) == 1
         ((path, line, message),) = [(p.path, p.line, p.message) for p in running.content.problems]
         assert (path.name, line) == ("csto.toml", 1) and str(content / "topics" / "odkb.toml") in message
+
+
+def _reload_within(briefing: Briefing, fifo: Path, seconds: float = 30.0) -> bool:
+    """``briefing.reload()``, failing the test if it takes ``seconds``; a reader blocked on ``fifo``
+    is then let go (opening it for writing and closing it gives the reader an end of file)."""
+    result: list[bool] = []
+    thread = threading.Thread(target=lambda: result.append(briefing.reload()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(seconds)
+        pytest.fail(f"the reload did not finish within {seconds:.0f} s: it blocked on {fifo.name}")
+    return result[0]
+
+
+def test_a_fifo_among_the_articles_does_not_freeze_a_reload(content_dir: Path, data_dir: Path) -> None:
+    """A FIFO blocked the reload that read it (and SIGTERM, which waits for the reload) for good."""
+    briefing = _load(content_dir, data_dir)
+    os.mkfifo(content_dir / "articles" / "zz-fifo.md")
+    (content_dir / "articles" / "lotnisko.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    assert _reload_within(briefing, content_dir / "articles" / "zz-fifo.md") is True
+    assert [(p.path.name, p.line) for p in briefing.content.problems] == [("zz-fifo.md", 1)]
+    assert "lotnisko" in briefing.knowledge.articles and len(briefing.knowledge.articles) == 6
+
+
+def test_a_fifo_alone_is_a_change_that_gets_reported(content_dir: Path, data_dir: Path) -> None:
+    """The change detection looked at regular files only: a FIFO added to a running bot went
+    unreported until some other file changed. It is noticed by its kind, never opened."""
+    briefing = _load(content_dir, data_dir)
+    os.mkfifo(content_dir / "topics" / "zz-fifo.toml")
+    assert _reload_within(briefing, content_dir / "topics" / "zz-fifo.toml") is True
+    assert [(p.path.name, p.line) for p in briefing.content.problems] == [("zz-fifo.toml", 1)]
+    assert briefing.reload() is False
