@@ -399,6 +399,9 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
     toml_text, body, body_line = _split_front_matter(text)
     data = _parse_toml(toml_text, 2)
     spec: FrontMatter = _check_model(FrontMatter, data, toml_text, 2)
+    if spec.id is None and not re.fullmatch(ID_PATTERN, path.stem):
+        raise _FileProblem(1, f"the file name gives an invalid article id {tomlfile.shown(repr(path.stem))} "
+                              f"(expected: {_PATTERN_HINTS['id']}); rename the file or set 'id'")
     if not body.strip():
         raise _FileProblem(body_line, "the article has no text after the front matter")
     known = ", ".join(sorted(topic_ids)) or "none"
@@ -664,8 +667,8 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     seen: dict[str, Path] = {}
     for path in article_paths:
         previous, checked_against = known.get(path.name, (None, ()))
-        if checked_against != known_topics:
-            previous = None  # checked against other topics: check it again
+        if checked_against != known_topics or (previous is not None and not re.fullmatch(ID_PATTERN, previous.id)):
+            previous = None  # checked against other topics, or before file names were checked as ids
         try:
             info = path.stat()
             _check_kind_and_size(info, ARTICLE_MAX_BYTES)

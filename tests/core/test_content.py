@@ -12,6 +12,7 @@ import os
 import resource
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -232,6 +233,36 @@ def test_duplicate_article_id_is_reported_and_the_first_kept(tmp_path: Path) -> 
 def test_duplicate_article_id_points_at_the_id_key(tmp_path: Path) -> None:
     folder = make_content(tmp_path, DUPLICATE)
     assert only_problem(load_content(folder), folder / "articles" / "beta.md").line == 5
+
+
+BAD_FILE_NAMES = ["a\nb.md", "a b.md", "żółw.md", "-a.md", "a.b.md", "a" * 65 + ".md", "a\x1b[31m.md"]
+
+
+@pytest.mark.parametrize("name", BAD_FILE_NAMES, ids=[repr(name) for name in BAD_FILE_NAMES])
+def test_a_file_name_that_is_no_article_id_is_reported(tmp_path: Path, name: str) -> None:
+    """The id from the file name was not checked as the 'id' key is: "a\\nb.md" loaded as 'a\\nb'."""
+    folder = make_content(tmp_path, {"good.md": GOOD, name: GOOD})
+    content = load_content(folder)
+    problem = only_problem(content, folder / "articles" / name)
+    assert problem.line == 1 and "'id'" in problem.message and problem.message.isprintable(), str(problem)
+    assert [a.id for a in content.articles] == ["good"]
+
+
+def test_an_article_known_under_an_id_that_is_none_is_checked_again(tmp_path: Path) -> None:
+    """A fact store built before ids were checked holds "a\\nb.md" as parsed then: not taken as is."""
+    folder = make_content(tmp_path, {"a\nb.md": GOOD})
+    path = folder / "articles" / "a\nb.md"
+    (good,) = load_content(make_content(tmp_path / "other", {"good.md": GOOD})).articles
+    info = path.stat()
+    stored = replace(good, id="a\nb", path=path, size=info.st_size, mtime_ns=info.st_mtime_ns)
+    content = load_content(folder, known={path.name: (stored, ("protesty",))})
+    assert only_problem(content, path).line == 1 and content.articles == ()
+
+
+def test_an_id_key_names_an_article_whose_file_name_is_no_id(tmp_path: Path) -> None:
+    folder = make_content(tmp_path, {"a b.md": article(TITLE, OUTLET, PUBLISHED, 'id = "a-b"')})
+    content = load_content(folder)
+    assert content.problems == () and [a.id for a in content.articles] == ["a-b"]
 
 
 def test_other_file_types_are_reported(tmp_path: Path) -> None:
