@@ -3,8 +3,8 @@
 It holds no business logic: it parses an update, asks the core, renders, and sends. Paged
 replies get previous/next buttons whose callback data carries the request, so they keep working
 after a restart; anything a user could forge there is only a request they could type anyway, and
-it goes to the core's read-only commands (a button never reaches ``/digest``, whose settings
-need an admin).
+a button repeats only what the core marks read-only (never ``/lang`` or ``/digest``, whose
+settings need an admin).
 
 Updates are handled concurrently: a reply held up by a flood limit, a slow answer or a retry
 holds up no other chat.
@@ -56,6 +56,7 @@ from bot.adapters.telegram_http import READ_TIMEOUT, AiohttpRequest
 from bot.adapters.telegram_limits import MESSAGES_PER_SECOND, FloodLimiter
 from bot.core.briefings import notice
 from bot.core.cards import Card, Reply
+from bot.core.commands import read_only
 from bot.core.delivery import ChatMoved, DeliveryFailed, Digests
 from bot.core.digests import Target
 from bot.core.i18n import Language, t
@@ -294,8 +295,11 @@ class TelegramAdapter:
             await self._quietly(query.answer(_WORDS[language]["stale"]))
             return
         page, request = parsed
+        if not read_only(self.briefing.knowledge, request):  # forged: no paged reply stands for it
+            await self._quietly(query.answer(_WORDS[language]["stale"]))
+            return
         reply = await asyncio.to_thread(self.briefing.ask, request, language)
-        if not 0 <= page < len(reply.cards):
+        if reply.language or not 0 <= page < len(reply.cards):
             await self._quietly(query.answer(_WORDS[language]["stale"]))
             return
         await self._quietly(query.answer())

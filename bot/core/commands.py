@@ -39,6 +39,9 @@ class CommandSpec:
     arguments: str  # as shown in usage lines, e.g. "[MM-DD]"
     summary: dict[str, str]  # one line per language
     handler: Handler
+    #: Only shows something. False for a command that changes a setting (``/lang``, ``/digest``):
+    #: a paging button, whose request anyone can forge, may repeat only read-only commands.
+    read_only: bool = True
 
     def usage(self) -> str:
         return f"/{self.name} {self.arguments}".rstrip()
@@ -78,11 +81,11 @@ BUILTIN: tuple[CommandSpec, ...] = (
                                         "en": "the sources' figures side by side, with dates"},
                 briefings.figures),
     CommandSpec("lang", "pl|en", {"pl": "język odpowiedzi bota", "en": "the bot's reply language"},
-                briefings.language),
+                briefings.language, read_only=False),
     CommandSpec("digest", "on [HH:MM] [strefa] | off | status | preview [MM-DD] | empty skip|nearest | topics …",
                 {"pl": "codzienny przegląd „Tego dnia” (administratorzy)",
                  "en": "daily \"on this day\" digest (admins)"},
-                briefings.digest_elsewhere),
+                briefings.digest_elsewhere, read_only=False),
 )
 BUILTIN_NAMES = frozenset(spec.name for spec in BUILTIN)
 
@@ -106,6 +109,16 @@ def menu(knowledge: Knowledge, language: str) -> list[tuple[str, str]]:
 
 
 _COMMAND = re.compile(r"/(?P<name>[A-Za-z0-9_]+)(?:@\w+)?(?:\s+(?P<args>.*))?", re.DOTALL)
+
+
+def read_only(knowledge: Knowledge, text: str) -> bool:
+    """Whether a request names a command that only shows something, so that repeating it (a
+    paging button does) changes nothing; unknown commands and anything else are not."""
+    match = _COMMAND.fullmatch(text.strip())
+    if not match:
+        return False
+    name = match.group("name").lower()
+    return any(spec.name == name and spec.read_only for spec in all_commands(knowledge))
 
 
 def handle(knowledge: Knowledge, request: Request) -> Reply:

@@ -167,6 +167,31 @@ def test_paging_buttons_edit_the_message_in_place(bundled: Briefing, tmp_path: P
     run(bundled, tmp_path, scenario)
 
 
+def test_a_button_repeats_only_read_only_commands(bundled: Briefing, tmp_path: Path) -> None:
+    """A forged button naming a command that changes a setting (/lang, /digest), or no command the
+    bot knows, is answered as an expired list and edits nothing: the message never says "Reply
+    language: English." while the language stays Polish."""
+    from tests.adapters.test_telegram_faults import idle
+
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        await ask(api, "/timeline")
+        message = api.messages[(PRIVATE["id"], max(k[1] for k in api.messages))]
+        forged = ["p:0:/lang en", "p:0:/LANG en", "p:0:/lang@BriefingBot en", f"k:0:{adapter.pages.key('/lang en')}",
+                  "p:0:/digest off", "p:0:/digest status", "p:0:/nieznana"]
+        for data in forged:
+            api.press(message, data, ALA)  # her own chat, her own message: still not a way to /lang
+        answers = await api.wait_for("answerCallbackQuery", len(forged))
+        api.press(message, "p:1:/timeline", ALA)  # a read-only command still pages
+        await api.wait_until(lambda: any("Strona 2/" in visible(e) for e in api.sent("editMessageText")))
+        await idle(adapter)
+        edits = [visible(e) for e in api.sent("editMessageText")]
+        assert len(edits) == 1 and "Reply language" not in edits[0], edits
+        assert [a.get("text") for a in answers] == ["Ta lista wygasła: zapytaj jeszcze raz."] * len(forged)
+        assert adapter.state.language("telegram", PRIVATE["id"]) is None
+
+    run(bundled, tmp_path, scenario)
+
+
 def test_long_requests_page_through_a_short_key(bundled: Briefing, tmp_path: Path) -> None:
     request = "/search Kazachstan Kazachstanu Kazachstanie Kazachstanem kazachstan"
     assert len(request) > 60 and len(bundled.ask(request).cards) > 1
