@@ -26,10 +26,11 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core import tomlfile
-from bot.core.dates import DateValue
+from bot.core import dates, tomlfile
+from bot.core.dates import DateValue, find_dates
 from bot.core.errors import Problem
 from bot.core.figures import QUANTITIES_FILE, Quantity, load_quantities
+from bot.core.sentences import paragraphs, split_sentences
 
 FRONT_MATTER_FENCE = "+++"
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
@@ -38,6 +39,9 @@ COMMAND_PATTERN = r"[a-z0-9_]{1,32}"  # what Telegram and Discord both accept
 #: is reported, not read.
 ARTICLE_MAX_BYTES = 5_000_000
 TOPIC_MAX_BYTES = 1_000_000
+#: The most dates read from one sentence (each becomes a fact); an article with a sentence that
+#: holds more is reported.
+MAX_DATES_PER_SENTENCE = 20
 
 
 # --- validated front matter -------------------------------------------------------------------
@@ -437,6 +441,12 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
         for i, fact in enumerate(spec.facts)
     )
     body, body_line = _trimmed(body, body_line)
+    if spec.language == "pl":  # dates are read from Polish text only
+        crowded = _crowded_sentences(body, published, spec.published_precision == "day")
+        if crowded:
+            raise _MultiProblem([(body_line + line - 1, f"a sentence with {count} dates: at most "
+                                  f"{MAX_DATES_PER_SENTENCE} are read from one sentence; split it")
+                                 for line, count in crowded])
     return Article(
         id=spec.id or path.stem,
         title=spec.title.strip(),
@@ -456,6 +466,41 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
     )
+
+
+# Every date expression holds a run of digits or one of these words (those of the date patterns
+# that need no digit), and no two expressions share one: counting both bounds the dates in a text.
+_DIGITS = re.compile(r"\d+")
+_DATE_WORDS = sorted({word for group, needs_digit in dates._TRIGGERS.values() if not needs_digit
+                      for word in dates._TRIGGER_WORDS[group]})
+
+
+def _could_hold_too_many_dates(text: str) -> bool:
+    folded = text.casefold()  # as the patterns' IGNORECASE matches
+    bound = len(_DIGITS.findall(text)) + sum(folded.count(word) for word in _DATE_WORDS)
+    return bound > MAX_DATES_PER_SENTENCE
+
+
+def _crowded_sentences(body: str, published: date, published_is_day: bool) -> list[tuple[int, int]]:
+    """(line in the body, dates) of each sentence with more than ``MAX_DATES_PER_SENTENCE`` dates.
+
+    Only the paragraphs that could hold such a sentence are split into sentences, and only such
+    sentences searched for dates: the others, nearly all, are passed over after a count.
+    """
+    crowded = []
+    first_line, counted = 1, 0  # the line at offset ``counted``: lines counted once through the body
+    for offset, lines in paragraphs(body):
+        paragraph = "\n".join(lines)
+        if not _could_hold_too_many_dates(paragraph):
+            continue
+        first_line += body.count("\n", counted, offset)
+        counted = offset
+        for sentence in split_sentences(paragraph):  # as in the whole body: a sentence stays in its paragraph
+            if _could_hold_too_many_dates(sentence.text):
+                count = len(find_dates(sentence.text, published, published_is_day))
+                if count > MAX_DATES_PER_SENTENCE:
+                    crowded.append((first_line + sentence.line - 1, count))
+    return crowded
 
 
 def _trimmed(body: str, body_line: int) -> tuple[str, int]:

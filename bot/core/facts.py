@@ -10,20 +10,24 @@ from operator import attrgetter
 from typing import Any, Literal
 
 from bot.core import lemmas
-from bot.core.content import Article, Erratum, Topic
-from bot.core.dates import DateValue, find_dates
+from bot.core.content import MAX_DATES_PER_SENTENCE, Article, Erratum, Topic
+from bot.core.dates import DateValue, Mention, find_dates
 from bot.core.figures import (
     Figure,
     QuantityMatcher,
     SourcedFigure,
     find_figures,
 )
-from bot.core.sentences import split_sentences
+from bot.core.sentences import excerpt, split_sentences
 
 Origin = Literal["extracted", "curated"]
 
 #: Bump when extraction changes, so that stores built by older code are rebuilt.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
+
+#: The most characters of its sentence a fact quotes, around its date: every fact of a sentence
+#: carries its quote, and a sentence may be a megabyte long.
+MAX_QUOTE = 1000
 
 
 # Not frozen, though a value never changed once made: a frozen dataclass sets each field through
@@ -36,7 +40,7 @@ class Fact:
     id: str
     value: DateValue
     text: str
-    quote: str  # the source sentence as written (white space folded)
+    quote: str  # the source sentence as written (white space folded; a long one cut, see MAX_QUOTE)
     article: str
     topics: tuple[str, ...]
     origin: Origin
@@ -181,8 +185,23 @@ def corrected(sentence: str, errata: tuple[Erratum, ...]) -> tuple[str, str | No
     return sentence, "; ".join(printed) or None
 
 
+def _quoted(sentence: str, text: str, mention: Mention) -> tuple[str, str]:
+    """A fact's quote (of ``sentence`` as printed) and text (of ``text``, the sentence corrected by
+    errata): each the whole sentence, or ``MAX_QUOTE`` characters of it around the date."""
+    cut = excerpt(text, mention.start, mention.end, MAX_QUOTE)
+    if sentence == text:
+        return cut, cut
+    # An erratum changed the text: the date stands about as far into the printed sentence.
+    start = min(mention.start, max(0, len(sentence) - len(mention.text)))
+    return excerpt(sentence, start, start + len(mention.text), MAX_QUOTE), cut
+
+
 def extract(article: Article, matcher: TopicMatcher, quantities: tuple[QuantityMatcher, ...] = ()) -> Extraction:
-    """The dated facts and figures of one article, in the order they appear, curated facts first."""
+    """The dated facts and figures of one article, in the order they appear, curated facts first.
+
+    At most ``MAX_DATES_PER_SENTENCE`` facts come from one sentence, the first dates in it (the
+    content loader reports a sentence with more); a fact quotes at most ``MAX_QUOTE`` characters.
+    """
     facts: list[Fact] = []
     figures: list[SourcedFigure] = []
     published = DateValue(article.published if article.published_precision == "day"
@@ -218,15 +237,16 @@ def extract(article: Article, matcher: TopicMatcher, quantities: tuple[QuantityM
         keys = tuple(sorted(lemmas.key_set(text)))
         sentence_figures = tuple(found)
         ids = _SentenceFactIds(article.id, sentence.text)
-        for mention in mentions:
+        for mention in mentions[:MAX_DATES_PER_SENTENCE]:
             occurrence = seen.get((sentence.text, mention.text), 0)
             seen[(sentence.text, mention.text)] = occurrence + 1
+            quote, fact_text = _quoted(sentence.text, text, mention)
             facts.append(
                 Fact(
                     id=ids.of(mention.text, occurrence),
                     value=mention.value,
-                    text=text,
-                    quote=sentence.text,
+                    text=fact_text,
+                    quote=quote,
                     article=article.id,
                     topics=topics,
                     origin="extracted",

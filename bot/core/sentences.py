@@ -111,8 +111,9 @@ def _continues(previous: str, line: str, width: int) -> bool:
     return last_word in _JOINING_WORDS or line.lstrip()[:1].islower() or len(previous) >= 0.6 * width
 
 
-def _blocks(body: str) -> list[tuple[int, list[str]]]:
-    """Paragraphs: runs of lines that are not blank, each with the offset of its first line.
+def paragraphs(body: str) -> list[tuple[int, list[str]]]:
+    """Paragraphs: runs of lines that are not blank, each with the offset of its first line. A
+    sentence never runs from one into the next.
 
     A loop over lines rather than one regular expression: ``(?:[^\\n]*\\S[^\\n]*\\n)+`` backtracks
     quadratically over a line of white space (1 MB of spaces never finished).
@@ -133,7 +134,7 @@ def _blocks(body: str) -> list[tuple[int, list[str]]]:
 def split_sentences(body: str) -> list[Sentence]:
     """The sentences of an article body in order."""
     units: list[tuple[int, int]] = []  # spans of running text
-    for offset, lines in _blocks(body):
+    for offset, lines in paragraphs(body):
         width = max(len(line.rstrip()) for line in lines)
         for index, line in enumerate(lines):
             if index and _continues(lines[index - 1], line, width):
@@ -150,3 +151,23 @@ def split_sentences(body: str) -> list[Sentence]:
             raw = body[start:end]
             sentences.append(Sentence(raw=raw, text=normalise_space(raw), offset=start, line=line_number))
     return sentences
+
+
+def excerpt(text: str, start: int, end: int, limit: int) -> str:
+    """At most ``limit`` characters of ``text`` around ``text[start:end]``, cut at spaces, with
+    "…" where text was left out; ``text`` itself when it is short enough."""
+    if len(text) <= limit:
+        return text
+    end = min(end, start + max(1, limit - 2))  # an expression longer than the limit is cut too
+    room = max(0, limit - 2 - (end - start))  # for the text on both sides, two "…" left out
+    before = min(start, room // 2)
+    after = min(len(text) - end, room - before)
+    before = min(start, room - after)  # what one side does not need, the other gets
+    low, high = start - before, end + after
+    if low > 0 and text[low - 1] != " ":
+        space = text.find(" ", low, start)
+        low = space + 1 if space != -1 else low
+    if high < len(text) and text[high] != " ":
+        space = text.rfind(" ", end, high)
+        high = space if space != -1 else high
+    return ("…" if low > 0 else "") + text[low:high].strip() + ("…" if high < len(text) else "")

@@ -195,6 +195,24 @@ def test_broken_article_is_reported_and_skipped(
 UNCLOSED = "+++\n" + TITLE + "\n" + OUTLET + "\n" + PUBLISHED + "\n\nTekst.\n"  # six lines, never closed
 
 
+def crowded(dates: int) -> str:
+    """An article whose third body line (file line 8) is a sentence of ``dates`` dates."""
+    days = ", ".join(f"{day} stycznia" for day in range(1, dates + 1))
+    return article(TITLE, OUTLET, PUBLISHED, body=f"Pierwsze zdanie.\n\nProtesty trwały {days}.\nKoniec.\n")
+
+
+def test_a_sentence_with_more_dates_than_are_read_is_reported(tmp_path: Path) -> None:
+    """Each date of a sentence made a fact carrying the whole sentence: 50,000 dates in one made
+    gigabytes of facts. At most 20 are read from one sentence; one with more is reported."""
+    problem = broken_problem(tmp_path / "21", crowded(21))
+    assert problem.line == 8 and "21 dates" in problem.message and "20" in problem.message, str(problem)
+    hostile = article(TITLE, OUTLET, PUBLISHED, body="6 stycznia 2022 r. " * 50_000)
+    problem = broken_problem(tmp_path / "50000", hostile)
+    assert problem.line == 6 and "50000 dates" in problem.message, str(problem)
+    folder = make_content(tmp_path / "20", {"a.md": crowded(20)})
+    assert load_content(folder).problems == ()
+
+
 def test_unclosed_front_matter_is_reported_and_skipped(tmp_path: Path) -> None:
     assert "not closed" in broken_problem(tmp_path, UNCLOSED).message
 

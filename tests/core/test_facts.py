@@ -1,0 +1,84 @@
+"""Extracted facts: how many one sentence yields, how long their quotes are, and their ids."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+from bot.core.content import Article, Content, Erratum, load_content
+from bot.core.facts import Fact, TopicMatcher, extract, fact_id
+from tests.conftest import BUNDLED_CONTENT
+
+MAX_DATES, MAX_QUOTE = 20, 1000  # dates read from one sentence; characters of a fact's quote and text
+
+
+@pytest.fixture(scope="module")
+def bundled() -> tuple[Content, TopicMatcher]:
+    content = load_content(BUNDLED_CONTENT)
+    return content, TopicMatcher(content.topics)
+
+
+def extracted(bundled: tuple[Content, TopicMatcher], body: str, errata: tuple[Erratum, ...] = ()) -> list[Fact]:
+    """The extracted facts of a bundled article given another body."""
+    content, matcher = bundled
+    article: Article = replace(content.articles[0], body=body, errata=errata)
+    return [f for f in extract(article, matcher).facts if f.origin == "extracted"]
+
+
+def is_cut_at_words(quote: str, sentence: str) -> bool:
+    """Whether ``quote`` is whole words of ``sentence``, with "…" where it was cut."""
+    inner = quote.removeprefix("…").removesuffix("…")
+    return (f" {inner} " in f" {sentence} " and quote.startswith("…") != sentence.startswith(inner)
+            and quote.endswith("…") != sentence.endswith(inner))
+
+
+def test_a_sentence_of_fifty_thousand_dates_yields_twenty_facts(bundled: tuple[Content, TopicMatcher]) -> None:
+    """Each date made a fact, each carrying the whole sentence as its quote and text: 50,000
+    dates in a sentence of 950 kB made `facts --json` print gigabytes."""
+    sentence = "6 stycznia 2022 r. " * 50_000
+    facts = extracted(bundled, sentence)
+    assert len(facts) == MAX_DATES
+    assert len({f.id for f in facts}) == MAX_DATES
+    for fact in facts:
+        assert len(fact.quote) <= MAX_QUOTE and fact.text == fact.quote and fact.mention in fact.quote
+        assert is_cut_at_words(fact.quote, sentence.strip())
+
+
+def test_a_long_sentence_is_quoted_around_its_date(bundled: tuple[Content, TopicMatcher]) -> None:
+    words = " ".join(f"słowo{i}" for i in range(600))
+    middle = f"Na początku {words} w czwartek 6 stycznia 2022 r. {words} na końcu."
+    early = f"W czwartek 6 stycznia 2022 r. {words} na końcu."
+    for sentence in (middle, early):
+        (fact,) = extracted(bundled, sentence)
+        assert fact.mention is not None and fact.mention.lower() == "w czwartek 6 stycznia 2022 r."
+        assert fact.mention in fact.quote
+        assert MAX_QUOTE - 20 <= len(fact.quote) <= MAX_QUOTE, len(fact.quote)  # the room is used, on either side
+        assert is_cut_at_words(fact.quote, sentence) and fact.text == fact.quote
+    (fact,) = extracted(bundled, early)
+    assert fact.quote.startswith("W czwartek") and fact.quote.endswith("…")
+
+
+def test_a_long_sentence_with_an_erratum_quotes_what_was_printed(bundled: tuple[Content, TopicMatcher]) -> None:
+    words = " ".join(f"słowo{i}" for i in range(600))
+    sentence = f"Na początku {words} dnia 06.01.2021 r. {words} na końcu."
+    erratum = Erratum("06.01.2021 r.", "06.01.2022 r.", None)
+    (fact,) = extracted(bundled, sentence, (erratum,))
+    assert "06.01.2021 r." in fact.quote and is_cut_at_words(fact.quote, sentence)
+    assert "06.01.2022 r." in fact.text and len(fact.text) <= MAX_QUOTE and len(fact.quote) <= MAX_QUOTE
+
+
+def test_the_bundled_facts_keep_their_sentences_and_ids(bundled: tuple[Content, TopicMatcher]) -> None:
+    """For sentences of usual length, a fact quotes its whole sentence and its id depends only on
+    the article, the sentence and the date expression (README: ids survive rebuilds)."""
+    content, matcher = bundled
+    facts = [f for a in content.articles for f in extract(a, matcher).facts if f.origin == "extracted"]
+    assert len(facts) == 12
+    seen: Counter[tuple[str, str, str | None]] = Counter()
+    for fact in facts:
+        assert fact.mention is not None and fact.mention in fact.text
+        occurrence = seen[fact.article, fact.quote, fact.mention]
+        seen[fact.article, fact.quote, fact.mention] += 1
+        assert fact.id == fact_id(fact.article, fact.quote, fact.mention, str(occurrence))
+        assert not fact.quote.startswith("…") and not fact.quote.endswith("…")
