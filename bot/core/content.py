@@ -29,7 +29,7 @@ from pydantic import (
 from bot.core import dates, tomlfile
 from bot.core.dates import DateValue, find_dates
 from bot.core.errors import Problem
-from bot.core.figures import QUANTITIES_FILE, Quantity, load_quantities
+from bot.core.figures import QUANTITIES_FILE, Quantity, parse_quantities
 from bot.core.sentences import paragraphs, split_sentences
 
 FRONT_MATTER_FENCE = "+++"
@@ -664,7 +664,7 @@ def _load_quantities(content_dir: Path) -> tuple[tuple[Quantity, ...], str, list
         return (), "", [_unreadable(path, error)] if path.is_symlink() else []
     except OSError as error:
         return (), "", [_unreadable(path, error)]
-    quantities, problems = load_quantities(content_dir)  # reads it again, if it still is a regular file
+    quantities, problems = parse_quantities(path, raw)
     return quantities, hashlib.sha256(raw).hexdigest(), problems
 
 

@@ -19,7 +19,13 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{_printable(str(self.path))}:{self.line}: {self.message}"
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters shown as escapes, so that a file name with a line break
+    in it stays on its one report line."""
+    return "".join(repr(c)[1:-1] if not c.isprintable() and c != " " else c for c in text)
 
 
 class ConfigError(BriefingError):

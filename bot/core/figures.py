@@ -145,13 +145,18 @@ def load_quantities(content_dir: Path) -> tuple[tuple[Quantity, ...], list[Probl
     path = content_dir / QUANTITIES_FILE
     if not path.is_file():
         return (), []
-    raw = b""
     try:
         raw = path.read_bytes()
-        text = raw.decode("utf-8")
-        data = tomlfile.parse(text)
     except OSError as error:
         return (), [Problem(path, 1, f"cannot be read: {error.strerror or type(error).__name__}")]
+    return parse_quantities(path, raw)
+
+
+def parse_quantities(path: Path, raw: bytes) -> tuple[tuple[Quantity, ...], list[Problem]]:
+    """The quantities in the bytes of a ``quantities.toml`` read from ``path``, and its problems."""
+    try:
+        text = raw.decode("utf-8")
+        data = tomlfile.parse(text)
     except UnicodeDecodeError as error:
         return (), [Problem(path, raw.count(b"\n", 0, error.start) + 1, "not UTF-8 text; save the file as UTF-8")]
     except tomlfile.TomlProblem as problem:

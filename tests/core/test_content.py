@@ -469,3 +469,8 @@ def test_problem_str_is_path_line_message(tmp_path: Path) -> None:
     folder = make_content(tmp_path, {"a.md": article(TITLE, OUTLET, PUBLISHED, 'autor = "x"')})
     problem = only_problem(load_content(folder), folder / "articles" / "a.md")
     assert str(problem) == f"{folder / 'articles' / 'a.md'}:5: {problem.message}"
+
+
+def test_a_problem_stays_on_its_one_line_whatever_the_file_name() -> None:
+    problem = Problem(Path("content/articles/zły\nplik\t.md"), 1, "not an article id")
+    assert str(problem) == "content/articles/zły\\nplik\\t.md:1: not an article id"
