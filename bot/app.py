@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: In the data folder: held by the one process that may write its state (see ``holding``).
 LOCK_FILE = "briefing-bot.lock"
+TELEGRAM_TOKEN_REFUSED = ("the Telegram token was refused ({status}): revoked? set a new one in "
+                          "BRIEFING_TELEGRAM_TOKEN (or [telegram] token)")
 
 
 def load_briefing(settings: Settings, clock: Clock = utc_now) -> Briefing:
@@ -105,6 +107,7 @@ async def _serve(settings: Settings, briefing: Briefing, state: StateStore) -> N
             telegram = await _start_telegram(settings, briefing, state, digests, polling=True)
             stoppers.append(telegram.stop)
             router.senders["telegram"] = telegram.deliver
+            waiters.append(asyncio.create_task(_until_refused(telegram)))
         if settings.discord.token is not None:
             client, connection = _start_discord(settings, briefing, state, digests)
             stoppers.append(client.close)
@@ -119,7 +122,7 @@ async def _serve(settings: Settings, briefing: Briefing, state: StateStore) -> N
         log.warning("running (%s); stop with Ctrl+C", ", ".join(router.senders))
         done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            task.result()  # a Discord connection that ended with an error raises it here
+            task.result()  # a Discord connection that ended with an error, or a refused token, raises it here
     finally:
         if scheduler is not None:
             scheduler.shutdown()
@@ -127,6 +130,13 @@ async def _serve(settings: Settings, briefing: Briefing, state: StateStore) -> N
             waiter.cancel()
         for stopper in reversed(stoppers):
             await stopper()
+
+
+async def _until_refused(telegram: TelegramAdapter) -> None:
+    """Raise once Telegram refuses the token while polling. The whole process stops (Discord
+    too, if it runs beside): a bot deaf on Telegram should say so and exit, not run on."""
+    status = await telegram.token_refused()
+    raise BriefingError(TELEGRAM_TOKEN_REFUSED.format(status=status))
 
 
 async def reload_content(briefing: Briefing, every: float) -> None:

@@ -19,7 +19,8 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from http import HTTPStatus
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -100,6 +101,37 @@ class PageRequests:
         return self._items.get(key)
 
 
+class _RefusedTokenWithoutTraceback(logging.Filter):
+    """PTB logs the 401 that ends its polling with a traceback; the bot then says what happened
+    and exits (see ``TelegramAdapter.token_refused``), so the line stays and the traceback goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+_REFUSED_TOKEN_FILTER = _RefusedTokenWithoutTraceback()
+
+
+class PollingRequest(AiohttpRequest):
+    """The getUpdates connection, which notes when Telegram refuses the token (401, or 404, which
+    PTB takes as an invalid token too): PTB's polling then ends for good, and the bot must not run
+    on, hearing nothing."""
+
+    def __init__(self, read_timeout: float | None = READ_TIMEOUT) -> None:
+        super().__init__(connection_pool_size=1, read_timeout=read_timeout)
+        self.refused = asyncio.Event()
+        self.refused_with = 0  # the status code that refused it
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        status, payload = await super().do_request(*args, **kwargs)
+        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND):
+            self.refused_with = status
+            self.refused.set()
+        return status, payload
+
+
 class TelegramAdapter:
     def __init__(self, briefing: Briefing, state: StateStore, token: str,
                  base_url: str = "https://api.telegram.org/bot", max_retries: int = 3,
@@ -117,12 +149,14 @@ class TelegramAdapter:
         self.retry_delay = retry_delay  # the first backoff after a network error; it doubles
         self.pages = PageRequests()
         self._rendered: tuple[Card | None, str] = (None, "")
+        self._polling = PollingRequest(read_timeout=read_timeout)
+        logging.getLogger("telegram.ext").addFilter(_REFUSED_TOKEN_FILTER)  # PTB's polling loop logs there
         self.application: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(token)
             .base_url(base_url)
             .request(AiohttpRequest(read_timeout=read_timeout))
-            .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=read_timeout))
+            .get_updates_request(self._polling)
             .rate_limiter(FloodLimiter(max_rate, max_retries=max_retries))
             .concurrent_updates(True)
             .build()
@@ -147,6 +181,12 @@ class TelegramAdapter:
             timeout=int(poll_timeout), poll_interval=0,
             allowed_updates=["message", "channel_post", "callback_query"],
         )
+
+    async def token_refused(self) -> int:
+        """Return, with the HTTP status, once Telegram has refused the token while polling:
+        polling has then ended, and only a restart with a new token brings the bot back."""
+        await self._polling.refused.wait()
+        return self._polling.refused_with
 
     async def stop(self) -> None:
         if self.application.updater and self.application.updater.running:
