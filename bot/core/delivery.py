@@ -170,11 +170,12 @@ class Digests:
                 return notice(t(language, "digest.bad_time", arg=word[:40]), t(language, "digest.title"))
             else:
                 return notice(t(language, "digest.bad_zone", arg=word[:60]), t(language, "digest.title"))
-        subscription = replace(current, time=at, timezone=zone, failures=0, paused=False, language=language) \
-            if current else Subscription(target, at, zone, language=language)
+        now = self.clock()
+        subscription = replace(current, time=at, timezone=zone, failures=0, paused=False, language=language, since=now) \
+            if current else Subscription(target, at, zone, language=language, since=now)
         self.state.put_subscriptions([subscription])
         self._changed()
-        next_run = subscription.next_run(self.clock()).astimezone(subscription.zone)
+        next_run = subscription.next_run(now).astimezone(subscription.zone)
         when = f"{format_day(next_run.date(), language)}, {next_run:%H:%M}"
         return notice(t(language, "digest.on", time=at, zone=zone, next=when), t(language, "digest.title"))
 
@@ -237,11 +238,12 @@ class Digests:
             if subscription.paused:
                 continue
             today = subscription.local_day(now)
-            if subscription.due_at(today) <= now and _open(self.state.delivery(subscription.target.key, today)):
+            if subscription.due_at(today) <= now and subscription.was_due(today) and \
+                    _open(self.state.delivery(subscription.target.key, today)):
                 due.append((subscription, today))
             yesterday = today - timedelta(days=1)
-            if self.state.delivery(subscription.target.key, yesterday) is None and \
-                    self.state.last_delivery(subscription.target.key) is not None:
+            if self.state.delivery(subscription.target.key, yesterday) is None and subscription.was_due(yesterday) \
+                    and self.state.last_delivery(subscription.target.key) is not None:
                 records.append({"key": subscription.target.key, "date": yesterday.isoformat(), "state": "missed",
                                 "detail": "", "at": stamp})
         self.state.record_deliveries(records)

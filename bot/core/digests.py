@@ -66,6 +66,7 @@ class Subscription:
     language: Language = "pl"
     failures: int = 0  # delivery failures in a row
     paused: bool = False
+    since: datetime | None = None  # when it was last turned on (None in records of older versions)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -95,12 +96,20 @@ class Subscription:
         days = (today + timedelta(days=n) for n in (-1, 0, 1, 2))
         return next(moment for moment in map(self.due_at, days) if moment > now)
 
+    def was_due(self, day: date) -> bool:
+        """Whether the digest of a local day fell due while this subscription was on: a day whose
+        time had passed before ``/digest on`` was never due, so never missed nor caught up."""
+        return self.since is None or self.due_at(day) >= self.since
+
     def to_record(self) -> dict[str, object]:
-        return {
+        record: dict[str, object] = {
             "key": self.target.key, "time": self.time, "timezone": self.timezone, "empty": self.empty,
             "topics": list(self.topics), "language": self.language, "failures": self.failures,
             "paused": self.paused,
         }
+        if self.since is not None:
+            record["since"] = self.since.astimezone(UTC).isoformat(timespec="seconds")
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, object]) -> Subscription:
@@ -127,8 +136,15 @@ class Subscription:
         failures = record.get("failures", 0)
         if not isinstance(failures, int) or failures < 0:
             raise ValueError(f"its failure count {str(failures)[:20]!r} is not a whole number")
+        since = record.get("since")
+        try:
+            when = datetime.fromisoformat(since) if isinstance(since, str) else None
+        except ValueError:
+            when = None
+        if since is not None and (when is None or when.tzinfo is None):
+            raise ValueError(f"its start {str(since)[:40]!r} is not an ISO date and time with its offset")
         return cls(Target.from_key(key), at, zone, empty, tuple(topics), language,  # type: ignore[arg-type]
-                   failures, bool(record.get("paused", False)))
+                   failures, bool(record.get("paused", False)), when)
 
 
 def parse_time(text: str) -> str | None:

@@ -411,3 +411,21 @@ def test_claims_are_written_in_batches_just_before_their_sends(bundled: Briefing
     asyncio.run(digests.deliver(digests.due_on(date(2027, 1, 6)), send))
     assert len(recorder.sent) == len(targets)
     assert max(unstarted_claims) < 4  # never more claimed and waiting than the rest of one batch
+
+
+def test_a_day_before_the_chat_subscribed_is_neither_missed_nor_caught_up(bundled: Briefing, tmp_path: Path) -> None:
+    digests, clock = digests_at(bundled, tmp_path, local(2027, 1, 5, 8))
+    digests.handle("on 09:00", CHAT, "pl", True)
+    clock.moment = local(2027, 1, 5, 9)
+    send = Recorder()
+    asyncio.run(digests.deliver(digests.due_in_slot("09:00", "Europe/Warsaw", clock()), send))
+    digests.handle("off", CHAT, "pl", True)
+    clock.moment = local(2027, 1, 7, 10)  # back on after 09:00: the first digest is tomorrow's
+    assert "8 stycznia 2027, 09:00" in (digests.handle("on 09:00", CHAT, "pl", True).cards[0].body or "")
+    restarted, clock = digests_at(bundled, tmp_path, local(2027, 1, 7, 11))
+    assert restarted.recover(clock()) == []  # not caught up: 7 January was never due
+    restarted, clock = digests_at(bundled, tmp_path, local(2027, 1, 8, 8))
+    assert restarted.recover(clock()) == []
+    assert restarted.state.delivery(CHAT.key, date(2027, 1, 7)) is None  # and not "missed"
+    status = {f.name: f.value for f in restarted.handle("status", CHAT, "pl", True).cards[0].fields}
+    assert status["Ostatnia próba"] == "5 stycznia 2027: wysłano"
