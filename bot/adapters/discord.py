@@ -20,10 +20,12 @@ from discord.ext import commands
 
 from bot.adapters.quota import SenderQuota
 from bot.config import Settings
+from bot.core.briefings import notice
 from bot.core.cards import Card, Reply
 from bot.core.commands import BUILTIN
 from bot.core.delivery import DeliveryFailed, Digests
 from bot.core.digests import Target
+from bot.core.errors import StoreError
 from bot.core.i18n import Language, t
 from bot.core.knowledge import Knowledge
 from bot.core.lemmas import fold
@@ -175,8 +177,12 @@ class BriefingBot(commands.Bot):
         language = self.language(interaction.channel_id)
         reply = await asyncio.to_thread(self.briefing.ask, request, language)
         if reply.language:
-            self.state.set_language(PLATFORM, interaction.channel_id or 0, reply.language)  # type: ignore[arg-type]
-            language = reply.language  # type: ignore[assignment]
+            try:
+                self.state.set_language(PLATFORM, interaction.channel_id or 0, reply.language)  # type: ignore[arg-type]
+                language = reply.language  # type: ignore[assignment]
+            except StoreError as error:  # nothing changed; the reply says so
+                log.error("/lang in %s not saved: %s", interaction.channel_id, error)
+                reply = notice(t(language, "not_saved"))
         embed = self.embed(reply.cards[0], language)
         if len(reply.cards) < 2:
             await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)

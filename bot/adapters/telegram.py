@@ -60,6 +60,7 @@ from bot.core.cards import Card, Reply
 from bot.core.commands import read_only
 from bot.core.delivery import ChatMoved, DeliveryFailed, Digests
 from bot.core.digests import Target
+from bot.core.errors import StoreError
 from bot.core.i18n import Language, t
 from bot.core.service import Briefing
 from bot.core.state import StateStore
@@ -238,8 +239,12 @@ class TelegramAdapter:
             reply = await asyncio.to_thread(self.briefing.ask, message.text, language)
         if reply.language:  # /lang: a setting of the whole chat, so a group's admins' to change
             if await self._sender_is_admin(message):
-                self.state.set_language(PLATFORM, message.chat_id, reply.language)  # type: ignore[arg-type]
-                language = reply.language  # type: ignore[assignment]
+                try:
+                    self.state.set_language(PLATFORM, message.chat_id, reply.language)  # type: ignore[arg-type]
+                    language = reply.language  # type: ignore[assignment]
+                except StoreError as error:  # nothing changed; the reply says so
+                    log.error("/lang in %s not saved: %s", message.chat_id, error)
+                    reply = notice(t(language, "not_saved"))
             else:
                 reply = notice(t(language, "lang.admins_only"))
         await self._send_reply(message, reply, message.text, language)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
-from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.quota import SenderQuota
+from bot.adapters.telegram import TelegramAdapter
 from bot.core.service import Briefing
-from bot.core.state import StateStore
+from bot.core.state import STATE_FILE, StateStore
 from tests.adapters.fake_telegram import ApiError, FakeBotApi, check_html
 
 TOKEN = "123456789:AAFakeTokenForTheLoopbackServer_0123"
@@ -380,3 +382,21 @@ def test_a_member_flooding_a_group_is_told_once_then_ignored(bundled: Briefing, 
             assert visible(await ask(server, "/start", PRIVATE, ALA)).startswith("Cześć")
 
     run(bundled, tmp_path, scenario, quota=SenderQuota(3, 60))
+
+
+def test_a_language_that_cannot_be_saved_is_not_changed_and_the_reply_says_so(bundled: Briefing,
+                                                                              tmp_path: Path) -> None:
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        # A full disk, as the state store meets it: the write's temporary file cannot be made.
+        blocker = tmp_path / f".{STATE_FILE}.{os.getpid()}.{threading.get_ident()}.tmp"
+        blocker.mkdir()
+        try:
+            assert visible(await ask(api, "/lang en")).endswith(
+                "Nie zapisano zmiany: bot nie może teraz zapisać swoich danych. Nic się nie zmieniło; "
+                "spróbuj ponownie później.")
+        finally:
+            blocker.rmdir()
+        assert visible(await ask(api, "/start")).startswith("Cześć!")  # still Polish, in memory too
+
+    run(bundled, tmp_path, scenario)
+    assert StateStore(tmp_path).language("telegram", PRIVATE["id"]) is None
