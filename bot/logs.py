@@ -13,13 +13,12 @@ import sys
 import threading
 from collections.abc import Iterable
 from types import TracebackType
-from urllib.parse import quote
 
-REDACTED = "[redacted]"
-#: A token's parts shorter than this are not secret on their own (a bot id, a user id in base64).
-_MIN_PART = 16
+from bot.core import secrets as secrets_
+from bot.core.secrets import REDACTED, redact
 
-_secrets: list[str] = []  # longest first
+__all__ = ["REDACTED", "add_secrets", "configure", "redact"]
+
 _lock = threading.Lock()
 _installed = False
 
@@ -49,33 +48,11 @@ def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
         _log_uncaught(args.exc_type, args.exc_value, args.exc_traceback)
 
 
-def redact(text: str) -> str:
-    for secret in _secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
-def _forms(token: str) -> set[str]:
-    """The token as it may appear: whole, URL-encoded, and its secret part alone (Telegram's
-    after the colon, Discord's last dot-separated part), which a URL or a header may split off."""
-    forms = {token, quote(token, safe=""), quote(token)}
-    for separator in (":", "."):
-        part = token.rpartition(separator)[2]
-        if separator in token and len(part) >= _MIN_PART:
-            forms.add(part)
-    return {form for form in forms if form}
-
-
 def add_secrets(secrets: Iterable[str]) -> None:
-    """Redact these strings from every log record from now on."""
+    """Redact these strings from every log record (and every text ``redact`` is given) from now on."""
     global _installed
     with _lock:
-        found = set(_secrets)
-        for secret in secrets:
-            if secret:
-                found |= _forms(secret)
-        _secrets[:] = sorted(found, key=len, reverse=True)
+        secrets_.add(secrets)
         if _installed:
             return
         _installed = True
@@ -83,7 +60,7 @@ def add_secrets(secrets: Iterable[str]) -> None:
 
         def redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
             record = factory(*args, **kwargs)  # type: ignore[arg-type]
-            if _secrets:
+            if secrets_.known():
                 _redact_record(record)
             return record
 

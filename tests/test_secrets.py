@@ -5,6 +5,7 @@ searched for the token."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import os
@@ -13,6 +14,7 @@ import shutil
 import signal
 import stat
 import sys
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,6 +22,11 @@ import pytest
 
 from bot import cli, logs
 from bot.config import load_settings, readable_by_others
+from bot.core.delivery import Digests
+from bot.core.digests import Subscription, Target
+from bot.core.service import Briefing
+from bot.core.state import StateStore
+from bot.render.text import render_reply
 from tests.adapters.fake_telegram import ApiError, FakeBotApi
 
 TOKEN = "123456789:AAsecretHalfOfTheTokenThatMustNeverLeak"
@@ -126,13 +133,22 @@ async def _start(tmp_path: Path, api: FakeBotApi, env: dict[str, str]) -> asynci
     )
 
 
+_PEOPLE = itertools.count(9001)
+
+
+def _someone() -> tuple[dict, dict]:
+    """A private chat and its user, new each time: a member gets 10 answers a minute in a chat."""
+    number = next(_PEOPLE)
+    return {"id": number, "type": "private", "first_name": "U"}, {"id": number, "is_bot": False, "first_name": "U"}
+
+
 async def _exchange(api: FakeBotApi, text: str, chat: dict, user: dict | None = ALA, **extra: object) -> None:
-    """Send one update, then a /start from Ala's private chat, and wait for the answer to that:
-    a pace that lets each update (and the fault queued before it) be handled before the next."""
-    before = len([c for c in api.sent() if c["chat_id"] == PRIVATE["id"]])
+    """Send one update, then a /start from a private chat of its own, and wait for the answer to
+    that: a pace that lets each update (and the fault queued before it) be handled before the next."""
+    pacer, person = _someone()
     api.user_message(text, chat, user, **extra)
-    api.user_message("/start", PRIVATE, ALA)
-    await api.wait_until(lambda: len([c for c in api.sent() if c["chat_id"] == PRIVATE["id"]]) > before, 30)
+    api.user_message("/start", pacer, person)
+    await api.wait_until(lambda: any(c["chat_id"] == pacer["id"] for c in api.sent()), 30)
 
 
 def _scan(stdout: str, stderr: str, api: FakeBotApi, data: Path) -> int:
@@ -164,7 +180,7 @@ def test_a_debug_run_never_shows_the_token(tmp_path: Path, content_dir: Path, bu
                 for text in ("/help", "/timeline 2022-01", "/search Kazachstanu", "/card ../../etc/passwd",
                              "/timeline 2022-02-30", "/sources zzzz", "/onthisday 13-45",
                              "/digest status", "/lang de", "/figures nieznany", "/" + "x" * 300):
-                    await _exchange(api, text, PRIVATE)
+                    await _exchange(api, text, *_someone())
                 await _exchange(api, "/digest on 08:00", GROUP, OLA)  # not an admin: refused
                 await _exchange(api, "/digest on 08:00", CHANNEL, None)
                 await _exchange(api, "/timeline 2022", PRIVATE, ALA, kind="edited_message")
@@ -178,21 +194,19 @@ def test_a_debug_run_never_shows_the_token(tmp_path: Path, content_dir: Path, bu
                     api.failures["sendMessage"] = [error]
                     await _exchange(api, "/timeline csto", GROUP, OLA)
                 await _exchange(api, "/help", PRIVATE)
-                # Last, since polling ends at a 401: the token revoked while the bot runs.
+                # Last, since polling ends at a 401 and the bot with it: the token revoked while it runs.
                 api.failures["getUpdates"] = [ApiError(502, "Bad Gateway"), ApiError(401, "Unauthorized")]
                 api.user_message("/help", PRIVATE, ALA)
-                for _ in range(300):
-                    if not api.failures["getUpdates"]:
-                        break
-                    await asyncio.sleep(0.1)
-                assert not api.failures["getUpdates"]
-            finally:
-                process.send_signal(signal.SIGTERM)
                 out, err = await asyncio.wait_for(process.communicate(), 60)
+            finally:
+                if process.returncode is None:
+                    process.send_signal(signal.SIGTERM)
+                    out, err = await asyncio.wait_for(process.communicate(), 60)
             return process.returncode, out.decode(), err.decode(), api
 
     returncode, stdout, stderr, api = asyncio.run(main())
-    assert returncode == 0, stderr[-2000:]  # stopped cleanly, though polling had ended at the 401
+    assert returncode == 2, stderr[-2000:]  # it stopped by itself at the 401, and said why
+    assert "briefing-bot: the Telegram token was refused (401)" in stderr
     assert "Telegram polling had stopped" in stderr
     lines = _scan(stdout, stderr, api, tmp_path / "data")
     # The run did log what could have leaked: every library's debug lines, the API URLs among them.
@@ -271,3 +285,36 @@ def test_an_uncaught_error_is_logged_without_the_token(where: str) -> None:
     assert done.returncode == (1 if where == "main" else 0)
     assert "RuntimeError: request to http://127.0.0.1:1/bot[redacted]/getMe failed" in done.stderr
     assert not leaks(done.stdout + done.stderr)
+
+
+def test_an_error_that_quotes_the_url_never_reaches_the_state_the_output_or_the_chat(
+        tmp_path: Path, content_dir: Path, bundled_data: Path, bundled: Briefing) -> None:
+    """A Bot API that answers sendMessage with redirects to itself: aiohttp's error quotes the
+    request URL, token included. ``digest run`` prints, stores and shows only a classified reason."""
+    shutil.copytree(bundled_data, tmp_path / "data")
+    target = Target("telegram", str(PRIVATE["id"]))
+    StateStore(tmp_path / "data").put_subscriptions([Subscription(target, empty="nearest")])
+    day = date.today()  # the CLI's own clock decides which days it may deliver: today always
+
+    async def main() -> tuple[int, str, str, FakeBotApi]:
+        async with FakeBotApi(TOKEN) as api:
+            api.redirecting.add("sendMessage")
+            (tmp_path / "config.toml").write_text(f'[telegram]\nbase_url = "{api.base_url}"\n', encoding="utf-8")
+            command = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
+            environment = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
+            process = await asyncio.create_subprocess_exec(
+                command, "digest", "run", "--date", day.isoformat(), cwd=tmp_path,
+                env=environment | {"BRIEFING_TELEGRAM_TOKEN": TOKEN},
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            out, err = await asyncio.wait_for(process.communicate(), 60)
+            return process.returncode or 0, out.decode(), err.decode(), api
+
+    code, stdout, stderr, api = asyncio.run(main())
+    assert f"{target.key}  interrupted (no answer in time)" in stdout, stdout + stderr
+    _scan(stdout, stderr, api, tmp_path / "data")
+    record = StateStore(tmp_path / "data").delivery(target.key, day)
+    assert record is not None and (record["state"], record["detail"]) == ("interrupted", "no answer in time")
+    digests = Digests(bundled, StateStore(tmp_path / "data"), "Europe/Warsaw")
+    status = render_reply(digests.handle("status", target, "en", True))
+    assert "the message may have arrived, so it was not repeated (no answer in time)" in status
+    assert not leaks(status)

@@ -10,6 +10,7 @@ each channel (``bot.adapters.quota``), as on Telegram.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Sequence
 
@@ -34,6 +35,10 @@ from bot.core.state import StateStore
 from bot.render.discord import render_embed
 
 log = logging.getLogger(__name__)
+
+#: How often a digest that went out unanswered is sent (at once, with the same nonce) before it is
+#: given up as interrupted: Discord enforces a nonce only for a few minutes.
+UNANSWERED_ATTEMPTS = 3
 
 PLATFORM = "discord"
 PAGE_TIMEOUT = 300.0  # seconds a paged reply keeps its buttons
@@ -221,20 +226,37 @@ class BriefingBot(commands.Bot):
         return False
 
     async def deliver(self, target: Target, card: Card) -> None:
-        """Post a digest; a channel that is gone or closed to the bot fails permanently, and a
-        rate limit, a server error, a timeout or a lost connection (what discord.py's own retries
-        did not get past) is worth retrying later."""
+        """Post a digest; failures become DeliveryFailed with a short, classified reason.
+
+        A channel that is gone or closed to the bot fails permanently; a rate limit, a server
+        error or a connection that could not be made is worth retrying later. A request that went
+        out and got no answer (a timeout, a dropped connection) may have been posted: it is sent
+        again at once, with the same nonce, which Discord enforces for a few minutes so that a
+        message already posted is not posted twice; after that it is not sent again."""
         language = self.language(int(target.chat))
-        try:
-            channel = self.get_channel(int(target.chat)) or await self.fetch_channel(int(target.chat))
-            await channel.send(embed=self.embed(card, language), allowed_mentions=NO_MENTIONS)  # type: ignore[union-attr]
-        except (discord.Forbidden, discord.NotFound) as error:
-            raise DeliveryFailed(f"{type(error).__name__}: {error.text or error.status}", permanent=True) from None
-        except discord.HTTPException as error:
-            passing = error.status == 429 or error.status >= 500
-            raise DeliveryFailed(f"HTTP {error.status}: {error.text}", permanent=False, retry=passing) from None
-        except (discord.RateLimited, aiohttp.ClientError, OSError, TimeoutError) as error:
-            raise DeliveryFailed(f"{type(error).__name__}: {error}", permanent=False, retry=True) from None
+        nonce = hashlib.blake2b(f"{target.key}|{card.title}|{card.date}".encode(), digest_size=8).hexdigest()
+        for attempt in range(UNANSWERED_ATTEMPTS):
+            try:
+                channel = self.get_channel(int(target.chat)) or await self.fetch_channel(int(target.chat))
+                await channel.send(embed=self.embed(card, language), allowed_mentions=NO_MENTIONS,  # type: ignore[union-attr]
+                                   nonce=nonce)
+                return
+            except (discord.Forbidden, discord.NotFound) as error:
+                raise DeliveryFailed(f"{type(error).__name__} ({error.status}): {error.text[:100]}",
+                                     permanent=True) from None
+            except discord.HTTPException as error:
+                passing = error.status == 429 or error.status >= 500
+                raise DeliveryFailed(f"HTTP {error.status}", permanent=False, retry=passing) from None
+            except discord.RateLimited as error:
+                raise DeliveryFailed(f"rate limited ({error.retry_after:.0f} s)", permanent=False, retry=True) from None
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:  # nothing was sent
+                raise DeliveryFailed(f"cannot connect ({type(error).__name__})", permanent=False, retry=True) from None
+            except (aiohttp.ClientError, OSError, TimeoutError) as error:  # not str(error): it may quote a URL
+                if attempt + 1 == UNANSWERED_ATTEMPTS:
+                    raise DeliveryFailed(f"no answer in time ({type(error).__name__})", permanent=False,
+                                         uncertain=True) from None
+                log.info("digest to %s unanswered (%s); sending again with its nonce", target.key,
+                         type(error).__name__)
 
     async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         language = self.language(interaction.channel_id)

@@ -53,7 +53,7 @@ from telegram.ext import (
 
 from bot import logs
 from bot.adapters.quota import SenderQuota
-from bot.adapters.telegram_http import READ_TIMEOUT, AiohttpRequest
+from bot.adapters.telegram_http import READ_TIMEOUT, AiohttpRequest, Unanswered
 from bot.adapters.telegram_limits import MESSAGES_PER_SECOND, FloodLimiter
 from bot.core.briefings import notice
 from bot.core.cards import Card, Reply
@@ -379,7 +379,8 @@ class TelegramAdapter:
         except Forbidden as error:
             log.warning("chat %s cannot be written to: %s", message.chat_id, error)
 
-    async def send_card(self, chat_id: int | str, card: Card, thread_id: int | None = None) -> None:
+    async def send_card(self, chat_id: int | str, card: Card, thread_id: int | None = None,
+                        resend_unanswered: bool = True) -> None:
         """Send one card to a chat (for digests): the adapter's whole outgoing interface."""
         if card is not self._rendered[0]:  # a fan-out sends one card object to many chats
             self._rendered = (card, render_html(card))
@@ -387,35 +388,48 @@ class TelegramAdapter:
         await self._retrying(lambda: self.application.bot.send_message(
             chat_id, text, parse_mode=ParseMode.HTML,
             link_preview_options=self._previews(card), message_thread_id=thread_id,
-        ))
+        ), resend_unanswered)
 
     async def deliver(self, target: Target, card: Card) -> None:
-        """Send a digest; failures become DeliveryFailed: permanent when the chat is gone for us,
-        to retry later when they were in passing (still flood-limited, or the network or Telegram
-        failing after this adapter's own retries)."""
+        """Send a digest; failures become DeliveryFailed with a short, classified reason (never a
+        library's message, which may quote the token): permanent when the chat is gone for us;
+        uncertain when the request went out and no answer came (never sent again: it may have been
+        posted); to retry when it certainly did not get through (still flood-limited, refused
+        connections, 5xx, a revoked token)."""
         try:
-            await self.send_card(int(target.chat), card, int(target.thread) if target.thread else None)
+            await self.send_card(int(target.chat), card, int(target.thread) if target.thread else None,
+                                 resend_unanswered=False)
         except ChatMigrated as error:  # a group upgraded to a supergroup: the same chat, a new id
             raise ChatMoved(Target(PLATFORM, str(error.new_chat_id), target.thread)) from None
         except Forbidden as error:
-            raise DeliveryFailed(str(error), permanent=True) from None
+            raise DeliveryFailed(f"403: {error.message[:100]}", permanent=True) from None
         except BadRequest as error:
-            gone = any(word in str(error).lower() for word in ("chat not found", "thread not found"))
-            raise DeliveryFailed(str(error), permanent=gone) from None
-        except (RetryAfter, NetworkError, InvalidToken) as error:  # TimedOut too; BadRequest is caught above
-            # A revoked token is the bot's trouble, not the chat's: sent once the token is fixed.
-            raise DeliveryFailed(str(error) or type(error).__name__, permanent=False, retry=True) from None
+            gone = any(word in error.message.lower() for word in ("chat not found", "thread not found"))
+            raise DeliveryFailed(f"400: {error.message[:100]}", permanent=gone) from None
+        except Unanswered:
+            raise DeliveryFailed("no answer in time", permanent=False, uncertain=True) from None
+        except RetryAfter as error:
+            raise DeliveryFailed(f"429: flood limit ({error.retry_after} s)", permanent=False, retry=True) from None
+        except InvalidToken:  # a revoked token is the bot's trouble, not the chat's: sent once it is fixed
+            raise DeliveryFailed("401: the token was refused", permanent=False, retry=True) from None
+        except TimedOut:
+            raise DeliveryFailed("timed out connecting", permanent=False, retry=True) from None
+        except NetworkError as error:  # BadRequest is caught above; the text is ours (telegram_http) or Telegram's
+            raise DeliveryFailed(f"network error ({error.message[:60]})", permanent=False, retry=True) from None
         except TelegramError as error:
-            raise DeliveryFailed(str(error), permanent=False) from None
+            raise DeliveryFailed(f"Telegram error ({type(error).__name__})", permanent=False) from None
 
-    async def _retrying(self, send: Callable[[], Awaitable[T]]) -> T:
-        """Retry network failures with backoff (flood limits are the rate limiter's job)."""
+    async def _retrying(self, send: Callable[[], Awaitable[T]], resend_unanswered: bool = True) -> T:
+        """Retry network failures with backoff (flood limits are the rate limiter's job); without
+        ``resend_unanswered``, not a request that went out unanswered (it may have been carried out)."""
         delay = self.retry_delay
         for attempt in range(self.max_retries + 1):
             try:
                 return await send()
             except (TimedOut, NetworkError) as error:
                 if isinstance(error, (BadRequest, Forbidden, RetryAfter)) or attempt == self.max_retries:
+                    raise
+                if isinstance(error, Unanswered) and not resend_unanswered:
                     raise
                 log.warning("network error, retrying in %.1fs: %s", delay, error)
                 await asyncio.sleep(delay)

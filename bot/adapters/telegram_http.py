@@ -5,13 +5,19 @@ about 1.3-1.9 ms of CPU a request here, most of it in httpcore's connection-pool
 one core cannot send more than ~500 messages a second; aiohttp (already installed for
 discord.py) costs ~0.35 ms, which is what lets a digest fan-out reach the configured rate (see
 ``bench/fanout.py``). Errors map as in PTB's own ``HTTPXRequest``: timeouts to ``TimedOut``,
-any other transport failure to ``NetworkError``.
+any other transport failure to ``NetworkError``; when the request had been sent before the failure
+(its headers written: a read timeout, a dropped connection, redirects), the error is also
+``Unanswered``, since the Bot API may have carried it out and it must not be sent again blindly.
+Error texts carry the aiohttp error's class, never its message, which quotes the request URL and
+so the token.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import partial
+from types import SimpleNamespace
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue  # the "not given" sentinel, as PTB's HTTPXRequest uses it
@@ -25,6 +31,37 @@ WRITE_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
 MEDIA_WRITE_TIMEOUT = 20.0
 _dumps = partial(json.dumps, ensure_ascii=False)
+
+
+class Unanswered(Exception):
+    """The request went out and no answer came: the Bot API may have carried it out."""
+
+
+class TimedOutUnanswered(TimedOut, Unanswered):
+    """No answer in time to a request that was sent."""
+
+
+class NetworkErrorUnanswered(NetworkError, Unanswered):
+    """The connection failed after the request was sent."""
+
+
+@dataclass
+class _Progress:
+    """How far one request got, as aiohttp's tracing reports it."""
+
+    sent: bool = False
+
+
+async def _headers_sent(session: aiohttp.ClientSession, context: SimpleNamespace, params: object) -> None:
+    progress = context.trace_request_ctx
+    if isinstance(progress, _Progress):
+        progress.sent = True
+
+
+def _tracing() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(_headers_sent)
+    return trace
 
 
 class AiohttpRequest(BaseRequest):
@@ -45,6 +82,7 @@ class AiohttpRequest(BaseRequest):
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
                 trust_env=True,  # HTTPS_PROXY and friends, as httpx honoured them
+                trace_configs=[_tracing()],
             )
 
     async def shutdown(self) -> None:
@@ -72,13 +110,19 @@ class AiohttpRequest(BaseRequest):
         # aiohttp has no separate write timeout: a request must be sent and answered within both.
         total = None if read is None or write is None else read + write
         timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+        progress = _Progress()
         try:
-            async with self._session.request(method, url, data=self._body(request_data), timeout=timeout) as response:
+            async with self._session.request(method, url, data=self._body(request_data), timeout=timeout,
+                                             trace_request_ctx=progress) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
-            raise TimedOut from error
+            raise (TimedOutUnanswered() if progress.sent else TimedOut()) from error
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            # Not str(error): aiohttp's messages quote the URL, and the token is in it.
+            reason = f"aiohttp.{type(error).__name__}"
+            if progress.sent or isinstance(error, aiohttp.TooManyRedirects):
+                raise NetworkErrorUnanswered(reason) from error
+            raise NetworkError(reason) from error
 
     @staticmethod
     def _body(request_data: RequestData | None) -> aiohttp.JsonPayload | aiohttp.FormData | None:

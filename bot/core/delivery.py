@@ -45,6 +45,7 @@ from bot.core.digests import (
 )
 from bot.core.errors import BriefingError, StoreError
 from bot.core.i18n import Language, format_day, t
+from bot.core.secrets import redact
 from bot.core.service import Briefing, Clock
 from bot.core.state import StateStore
 
@@ -69,16 +70,25 @@ KEEP_DAYS = 7
 
 
 class DeliveryFailed(BriefingError):
-    """An adapter could not deliver.
+    """An adapter could not deliver, or cannot tell whether it did.
 
-    ``permanent`` when the chat blocked or removed the bot (it counts toward pausing the chat);
-    ``retry`` when the failure was in passing and the digest is worth sending again later."""
+    ``reason`` is short and classified ("timed out", "403: bot was blocked by the user"), never a
+    library's message. ``permanent`` when the chat blocked or removed the bot (it counts toward
+    pausing the chat); ``retry`` when the digest certainly did not reach the platform and is worth
+    sending again later (refused connection, 429, a 5xx); ``uncertain`` when the request went out
+    and no answer came (a read timeout, a dropped connection): the platform may have posted it,
+    and there is no idempotency key, so it is not sent again."""
 
-    def __init__(self, reason: str, permanent: bool, retry: bool = False) -> None:
-        if permanent and retry:
-            raise ValueError("a permanent failure is not retried")
+    def __init__(self, reason: str, permanent: bool, retry: bool = False, uncertain: bool = False) -> None:
+        if permanent + retry + uncertain > 1:
+            raise ValueError("a failure is permanent, to retry, or uncertain: one of them")
         super().__init__(reason)
-        self.reason, self.permanent, self.retry = reason, permanent, retry
+        self.reason, self.permanent, self.retry, self.uncertain = reason, permanent, retry, uncertain
+
+    @property
+    def state(self) -> str:
+        """The delivery record's state for this failure."""
+        return "interrupted" if self.uncertain else "retry" if self.retry else "failed"
 
 
 class ChatMoved(DeliveryFailed):
@@ -94,7 +104,7 @@ class ChatMoved(DeliveryFailed):
 class Outcome:
     target: Target
     day: date
-    state: str  # sent | empty | failed | retry (to be sent later) | skipped (already handled)
+    state: str  # sent | empty | failed | retry (to be sent later) | interrupted (may have arrived) | skipped
     detail: str = ""
 
 
@@ -442,9 +452,8 @@ class Digests:
                 subscription, still_due = self._move(subscription, moved.target, day)
                 if not still_due:
                     return subscription, Outcome(subscription.target, day, "skipped")
-            except DeliveryFailed as error:
-                return subscription, Outcome(subscription.target, day, "retry" if error.retry else "failed",
-                                             error.reason[:200])
+            except DeliveryFailed as error:  # its reason is short and classified; redacted all the same
+                return subscription, Outcome(subscription.target, day, error.state, redact(error.reason)[:200])
             except Exception as error:  # an adapter bug must not lose the other chats' digests
                 log.exception("digest to %s failed unexpectedly", subscription.target.key)
                 return subscription, Outcome(subscription.target, day, "failed", type(error).__name__)
@@ -491,7 +500,7 @@ class Digests:
                     if current.failures:
                         updated.append(replace(current, failures=0))
                     continue
-                if outcome.state == "retry":
+                if outcome.state in ("retry", "interrupted"):
                     continue  # a failure in passing says nothing about the chat
                 failures = current.failures + 1
                 paused = failures >= PAUSE_AFTER

@@ -27,6 +27,7 @@ from bot.core.i18n import (
     years_ago,
 )
 from bot.core.knowledge import Knowledge
+from bot.core.secrets import redact
 from bot.core.zones import known_zone
 
 EmptyPolicy = Literal["skip", "nearest"]
@@ -238,8 +239,9 @@ def status_fields(subscription: Subscription, now: datetime, last: dict[str, str
     if last is None:
         fields.append(CardField(t(language, "digest.f.last"), t(language, "digest.never")))
     else:
-        outcome = t(language, f"digest.outcome.{last['state']}")
-        detail = f" ({last['detail']})" if last.get("detail") else ""
+        unanswered = last["state"] == "interrupted" and last.get("detail")  # not a restart: no answer came
+        outcome = t(language, "digest.outcome.unanswered" if unanswered else f"digest.outcome.{last['state']}")
+        detail = f" ({redact(str(last['detail']))[:200]})" if last.get("detail") else ""  # a record of an older version
         day = format_day(date.fromisoformat(last["date"]), language)
         fields.append(CardField(t(language, "digest.f.last"), f"{day}: {outcome}{detail}"))
     return tuple(fields)

@@ -137,6 +137,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.outcome.retry": "chwilowy błąd platformy; ponowię próbę",
         "digest.outcome.interrupted": "przerwane restartem w trakcie wysyłki; nie ponowiono, by nie wysłać dwa razy",
         "digest.outcome.missed": "pominięto: bot był wtedy wyłączony",
+        "digest.outcome.unanswered": "platforma nie odpowiedziała na czas; wiadomość mogła dotrzeć, więc nie ponowiono",
     },
     "en": {
         "start.title": "Hello! This is briefing-bot",
@@ -247,6 +248,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.outcome.failed": "platform error",
         "digest.outcome.retry": "passing platform error; will try again",
         "digest.outcome.interrupted": "interrupted by a restart while sending; not repeated, to never send twice",
+        "digest.outcome.unanswered": "the platform did not answer in time; the message may have arrived, so it was not repeated",
         "digest.outcome.missed": "skipped: the bot was down then",
     },
 }

@@ -10,8 +10,10 @@ records every call, and hands out updates to ``getUpdates`` as the real long pol
 
 Faults are queued for a method (``failures``) or for the calls that name a chat
 (``chat_failures``), and answered in order, one a call: an ``ApiError`` (429 with retry_after,
-5xx, 403...), a ``Slow`` answer (the client times out) or a ``Reset`` (the connection is closed
-without an answer).
+5xx, 403...), a ``Slow`` answer (the client times out, the call is dropped), a ``Late`` one (the
+call is carried out, the answer comes after the client timed out) or a ``Reset`` (the connection
+is closed without an answer). Methods in ``redirecting`` are answered with a redirect to their own
+URL, as a misconfigured proxy would.
 """
 
 from __future__ import annotations
@@ -112,11 +114,19 @@ class Slow:
 
 
 @dataclass(frozen=True)
+class Late:
+    """Carry the call out at once, then answer it this long after, as a server under load does: a
+    client that gave up waiting cannot tell that its message was posted."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Reset:
     """Close the connection without an answer (the call is not processed)."""
 
 
-Fault = ApiError | Slow | Reset
+Fault = ApiError | Slow | Late | Reset
 
 
 @dataclass
@@ -131,6 +141,7 @@ class FakeBotApi:
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)  # "@username" → chat, for getChat
     migrated: dict[int, int] = field(default_factory=dict)  # a group upgraded to a supergroup → its new id
     flood_share: float = 0.0  # this share of sendMessage calls, at random, gets 429
+    redirecting: set[str] = field(default_factory=set)  # methods answered with a redirect to themselves
     flood_retry_after: float = 1  # seconds; Telegram says a whole number, at least 1
     seed: int = 0
 
@@ -216,6 +227,8 @@ class FakeBotApi:
         params = await self._params(request)
         if request.match_info["token"] != self.token:
             return self._error(ApiError(401, "Unauthorized"))
+        if method in self.redirecting:  # a misconfigured proxy in front of the API: the URL, token and all
+            raise web.HTTPTemporaryRedirect(location=str(request.url))
         if method.lower() != "getupdates":
             self.calls.append(Call(method, params))
             async with self._sent:
@@ -242,6 +255,8 @@ class FakeBotApi:
             return self._error(error)
         if method == "sendMessage":
             self.accepted_at.append(time.monotonic())
+        if isinstance(fault, Late):
+            await asyncio.sleep(fault.seconds)  # done already; the client may have stopped waiting
         return web.json_response({"ok": True, "result": result})
 
     def _fault(self, method: str, params: dict[str, Any]) -> Fault | None:

@@ -1,10 +1,13 @@
 """Faults on the Bot API during commands and digests: 429 with retry_after, 5xx, slow answers (the
 client times out), connections closed without an answer, and 403.
 
-What must hold: a fault in one chat holds up no other chat; what can succeed later (429, 5xx,
-timeouts, resets) is retried, what cannot (403, chat not found) is not, and is recorded; and
-once the faults clear, every reachable chat has had each day's digest exactly once, as the state
-file says after a restart.
+What must hold: a fault in one chat holds up no other chat; a command's reply that can succeed
+later (429, 5xx, timeouts, resets) is retried; a digest is retried only when it certainly did not
+get through (429, 5xx, a refused connection), never when the request went out unanswered (a
+timeout, a reset, an answer that came late: it may have been posted, and is recorded as
+interrupted); what cannot succeed (403, chat not found) is not retried, and is recorded; and once
+the faults clear, every reachable chat has had each day's digest at most once, and exactly once
+unless an unanswered send interrupted it, as the state file says after a restart.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from bot.core.digests import PAUSE_AFTER, Subscription, Target
 from bot.core.service import Briefing
 from bot.core.state import StateStore
 from bot.scheduler import DigestScheduler
-from tests.adapters.fake_telegram import ApiError, FakeBotApi, Fault, Reset, Slow
+from tests.adapters.fake_telegram import ApiError, FakeBotApi, Fault, Late, Reset, Slow
 from tests.adapters.test_telegram import ALA, GROUP, OLA, OTHER_PRIVATE, PRIVATE, TOKEN, ask, visible
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -143,8 +146,9 @@ def test_polling_and_admin_checks_ride_out_faults(bundled: Briefing, tmp_path: P
 
 # --- digests -------------------------------------------------------------------------------------
 
-TRANSIENT: list[Fault] = [flood(0.2), server_error(500), server_error(502), server_error(503), server_error(504),
-                          Slow(2 * READ_TIMEOUT), Reset()]
+TRANSIENT: list[Fault] = [flood(0.2), server_error(500), server_error(502), server_error(503), server_error(504)]
+#: The request went out and no answer came in time: dropped, carried out and answered late, or cut off.
+UNANSWERED: list[Fault] = [Slow(2 * READ_TIMEOUT), Late(2 * READ_TIMEOUT), Reset()]
 PERMANENT: list[Fault] = [BLOCKED, KICKED, GONE]
 SEED = 20270106
 DAYS = 4
@@ -153,14 +157,22 @@ CHATS = 100
 
 def schedule(rng: random.Random, chats: list[int], unreachable: set[int]) -> dict[int, list[Fault]]:
     """Each reachable chat: up to six passing faults before its digest gets through (more than
-    one send's retries, so some wait for the scheduler's retry); each unreachable chat: refused."""
+    one send's retries, so some wait for the scheduler's retry), and for one in six, an unanswered
+    send after them; each unreachable chat: refused."""
     plan: dict[int, list[Fault]] = {}
     for chat in chats:
         if chat in unreachable:
             plan[chat] = [rng.choice(PERMANENT)] * 50
         else:
             plan[chat] = [rng.choice(TRANSIENT) for _ in range(rng.choice([0, 0, 1, 2, 3, 4, 6]))]
+            if rng.random() < 1 / 6:
+                plan[chat].append(rng.choice(UNANSWERED))
     return plan
+
+
+def unanswered(faults: list[Fault]) -> Fault | None:
+    """The fault that ends a chat's plan when its last send goes out unanswered."""
+    return faults[-1] if faults and isinstance(faults[-1], (Slow, Late, Reset)) else None
 
 
 def test_random_faults_over_many_digests_lose_none_and_repeat_none(bundled: Briefing, tmp_path: Path) -> None:
@@ -175,6 +187,7 @@ def test_random_faults_over_many_digests_lose_none_and_repeat_none(bundled: Brie
     targets = {chat: Target("telegram", str(chat), topic.get(chat)) for chat in chats}
     tally: Counter[str] = Counter()
     rounds_per_day: list[int] = []
+    interrupted: set[tuple[int, date]] = set()
 
     async def one_day(day: date) -> None:
         moment = datetime.combine(day, datetime.min.time(), WARSAW).replace(hour=9)
@@ -211,7 +224,7 @@ def test_random_faults_over_many_digests_lose_none_and_repeat_none(bundled: Brie
                 outcomes = await scheduler.start()
                 scheduler.shutdown()  # no wall-clock job: the retries below are fired by hand
                 assert {o.target for o in outcomes} == pending and pending  # exactly those, and some
-                assert all(o.state in ("sent", "retry") for o in outcomes)
+                assert all(o.state in ("sent", "retry", "interrupted") for o in outcomes)
                 # ... and the rest by the scheduler's retries, until none is left.
                 while any(o.state == "retry" for o in outcomes):
                     rounds += 1
@@ -231,6 +244,10 @@ def test_random_faults_over_many_digests_lose_none_and_repeat_none(bundled: Brie
                     assert received[chat] == 0
                     expected = 0 if chat in paused_before(day) else 1
                     assert calls_to(api, chat) == expected, chat  # refused once, never retried
+                elif unanswered(plan[chat]):  # sent once and never again; posted only if answered late
+                    assert received[chat] == isinstance(unanswered(plan[chat]), Late), (chat, plan[chat])
+                    assert calls_to(api, chat) == len(plan[chat]), (chat, plan[chat])
+                    interrupted.add((chat, day))
                 else:
                     assert received[chat] == 1, (chat, plan[chat])
                     assert calls_to(api, chat) == len(plan[chat]) + 1, (chat, plan[chat])
@@ -251,6 +268,9 @@ def test_random_faults_over_many_digests_lose_none_and_repeat_none(bundled: Brie
                 assert any(why in record["detail"].lower() for why in ("blocked", "kicked", "chat not found"))
                 days = (day - FIRST).days + 1
                 assert subscription.failures == days and subscription.paused == (days >= PAUSE_AFTER)
+            elif (chat, day) in interrupted:
+                assert record is not None and record["state"] == "interrupted", (chat, record)
+                assert record["detail"] == "no answer in time"
             else:
                 assert record is not None and record["state"] == "sent", (chat, record)
                 assert subscription.failures == 0 and not subscription.paused
@@ -267,10 +287,12 @@ def test_random_faults_over_many_digests_lose_none_and_repeat_none(bundled: Brie
     asyncio.run(main())
     state = StateStore(tmp_path)
     sent = [r for r in state.deliveries() if r["state"] == "sent"]
-    assert len(sent) == (CHATS - len(unreachable)) * DAYS
+    assert len(sent) == (CHATS - len(unreachable)) * DAYS - len(interrupted)
+    assert interrupted  # the seed gives some
     assert not [r for r in state.deliveries() if r["state"] in ("retry", "claimed")]
     print(f"\n{DAYS} days x {CHATS} chats ({len(unreachable)} unreachable): {len(sent)} digests sent once each, "
-          f"passing faults {dict(tally)}, rounds a day {rounds_per_day}")
+          f"{len(interrupted)} interrupted by an unanswered send, passing faults {dict(tally)}, "
+          f"rounds a day {rounds_per_day}")
 
 
 def test_a_revoked_token_keeps_the_digest_for_later(bundled: Briefing, tmp_path: Path) -> None:
@@ -365,3 +387,42 @@ def test_an_upgraded_group_with_a_digest_of_its_own_gets_one_digest(bundled: Bri
     state = StateStore(tmp_path)
     assert [s.target.chat for s in state.subscriptions()] == [str(SUPERGROUP_ID)]
     assert state.subscriptions()[0].time == "08:00"
+
+
+def test_a_send_that_went_out_unanswered_is_never_sent_again(bundled: Briefing, tmp_path: Path) -> None:
+    """A server that posts the message and answers after the client's timeout, one that drops the
+    call, one that cuts the connection: from the bot's side all three went out without an answer,
+    so each digest is sent once, recorded as interrupted, and neither the adapter's retries, the
+    scheduler's nor a restart send it again. A refused connection or a 5xx is still retried."""
+    moment = datetime(2027, 1, 6, 9, 0, tzinfo=WARSAW)
+    late, dropped, cut, refused = 7001, 7002, 7003, 7004
+    faults: dict[int, list[Fault]] = {late: [Late(2 * READ_TIMEOUT)], dropped: [Slow(2 * READ_TIMEOUT)],
+                                      cut: [Reset()], refused: [server_error(503)] * 5}
+
+    async def main() -> tuple[dict[int, str], Counter[int], dict[int, int]]:
+        async with FakeBotApi(TOKEN) as api:
+            api.chat_failures = {chat: list(queued) for chat, queued in faults.items()}
+            state = StateStore(tmp_path)
+            state.put_subscriptions([Subscription(Target("telegram", str(chat)), empty="nearest") for chat in faults])
+            for clock in (moment, moment + timedelta(minutes=5)):  # a run, then a restart
+                digests = Digests(bundled, StateStore(tmp_path), "Europe/Warsaw", lambda clock=clock: clock)
+                adapter = adapter_for(bundled, digests.state, api, digests, max_retries=3, max_rate=0)
+                scheduler = DigestScheduler(digests, adapter.deliver)
+                await adapter.application.initialize()
+                try:
+                    if clock == moment:
+                        await scheduler.fire("09:00", "Europe/Warsaw")
+                    else:
+                        await scheduler.start()
+                        scheduler.shutdown()
+                    await scheduler.retry()
+                finally:
+                    await adapter.application.shutdown()
+            states = {chat: StateStore(tmp_path).delivery(f"telegram:{chat}:", date(2027, 1, 6))["state"]  # type: ignore[index]
+                      for chat in faults}
+            return states, api.received(), {chat: calls_to(api, chat) for chat in faults}
+
+    states, received, calls = asyncio.run(main())
+    assert states == {late: "interrupted", dropped: "interrupted", cut: "interrupted", refused: "sent"}
+    assert calls == {late: 1, dropped: 1, cut: 1, refused: 6}
+    assert (received[late], received[dropped], received[cut], received[refused]) == (1, 0, 0, 1)
