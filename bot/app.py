@@ -210,7 +210,9 @@ def list_digests(settings: Settings, out: TextIO) -> int:
         print(f"{s.target.key}  {s.time} {s.timezone}  empty={s.empty}  topics={topics}  last={last_text}{paused}",
               file=out)
     print(f"{len(subscriptions)} subscription(s)", file=sys.stderr)
-    return 0
+    for problem in state.problems:  # records the bot cannot read: skipped, and kept in the file
+        print(problem, file=sys.stderr)
+    return 1 if state.problems else 0
 
 
 def run_digests(settings: Settings, day: date, dry_run: bool, out: TextIO) -> int:

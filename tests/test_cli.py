@@ -19,6 +19,16 @@ CONTRACT_KEYS = ["id", "date", "precision", "end", "text", "quote", "article", "
 FIGURE_KEYS = ["value", "qualifier", "unit", "quantity", "text"]
 
 
+def _next_6_january(today: date) -> date:
+    return date(today.year if (today.month, today.day) <= (1, 6) else today.year + 1, 1, 6)
+
+
+#: The one date these tests take from the real clock, because the command they run reads it:
+#: `digest run --date` refuses a day older than its delivery log's week. The next 6 January (the
+#: bundled anniversaries' day) is never that, whatever day the suite runs.
+DIGEST_DAY = _next_6_january(date.today())
+
+
 def run_cli(*args: str, cwd: Path | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
     executable = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
@@ -159,13 +169,28 @@ def test_digest_list_and_dry_run(workdir: Path) -> None:
         "discord:555:  09:00 Europe/Warsaw  empty=skip  topics=all  last=never",
         "telegram:-100:  09:00 Europe/Warsaw  empty=skip  topics=all  last=never",
     ]
-    dry = run_cli("digest", "run", "--date", "2027-01-06", "--dry-run", cwd=workdir)
+    dry = run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), "--dry-run", cwd=workdir)
     assert dry.returncode == 0
     assert dry.stdout.count("Tego dnia: 6 stycznia") == 2
-    assert "6 stycznia 2022 · 5 lat temu" in dry.stdout
-    empty = run_cli("digest", "run", "--date", "2027-11-22", "--dry-run", cwd=workdir)
+    assert "6 stycznia 2022 · " in dry.stdout and " lat temu" in dry.stdout
+    empty = run_cli("digest", "run", "--date", DIGEST_DAY.replace(month=11, day=22).isoformat(), "--dry-run",
+                    cwd=workdir)
     assert empty.stdout.count("(no anniversaries: nothing would be sent)") == 2
     assert run_cli("digest", "run", "--date", "2027-02-30", cwd=workdir).returncode == 2
+
+
+def test_digest_list_reports_a_subscription_it_cannot_read(workdir: Path) -> None:
+    _subscribe(workdir / "data", "telegram:-100:")
+    state = workdir / "data" / "state.json"
+    stored = json.loads(state.read_text(encoding="utf-8"))
+    stored["subscriptions"]["2"] = {**stored["subscriptions"]["1"], "key": "telegram:-200:", "time": "25:99"}
+    state.write_text(json.dumps(stored), encoding="utf-8")
+    listed = run_cli("digest", "list", cwd=workdir)
+    assert listed.returncode == 1
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["telegram:-100:"]
+    assert f"{Path('data') / 'state.json'}: subscription 'telegram:-200:' skipped: its time '25:99' is not HH:MM" \
+        in listed.stderr
+    assert "Traceback" not in listed.stderr
 
 
 def test_digest_run_delivers_once_through_telegram(workdir: Path) -> None:
@@ -185,7 +210,7 @@ def test_digest_run_delivers_once_through_telegram(workdir: Path) -> None:
             outputs = []
             for _ in range(2):
                 process = await asyncio.create_subprocess_exec(
-                    executable, "digest", "run", "--date", "2027-01-06", cwd=workdir, env=env,
+                    executable, "digest", "run", "--date", DIGEST_DAY.isoformat(), cwd=workdir, env=env,
                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
                 out, err = await asyncio.wait_for(process.communicate(), 60)
                 assert process.returncode == 0, err.decode()
@@ -240,19 +265,19 @@ def test_one_process_at_a_time_writes_a_data_folder(workdir: Path) -> None:
                               stdout=subprocess.PIPE, text=True, cwd=REPO)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        refused = run_cli("digest", "run", "--date", "2027-01-06", cwd=workdir)
+        refused = run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), cwd=workdir)
         assert refused.returncode == 2
         assert "in use by another briefing-bot process" in refused.stderr
         env = {**os.environ, "BRIEFING_TELEGRAM_TOKEN": "123456789:AAFakeTokenForTheLoopbackServer_0123"}
         second_bot = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True,
                                     cwd=workdir, env=env, timeout=120)
         assert second_bot.returncode == 2 and "in use by another briefing-bot process" in second_bot.stderr
-        assert run_cli("digest", "run", "--date", "2027-01-06", "--dry-run", cwd=workdir).returncode == 0  # reads
+        assert run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), "--dry-run", cwd=workdir).returncode == 0  # reads
         assert run_cli("digest", "list", cwd=workdir).returncode == 0
     finally:
         holder.kill()
         holder.wait()
-    after = run_cli("digest", "run", "--date", "2027-01-06", cwd=workdir)
+    after = run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), cwd=workdir)
     assert after.returncode == 0, after.stderr
     assert "skipped telegram:-100: (no telegram token)" in after.stderr
 
