@@ -26,7 +26,7 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 #: 6 January 2027, 09:30 in Warsaw: the digests of 09:00 are due, with the anniversaries of 2022.
 NOW = datetime(2027, 1, 6, 9, 30, tzinfo=WARSAW)
 CLAIM_BATCH = 16
-SEND_SECONDS = 0.004
+SEND_SECONDS = 0.002
 
 
 def targets(chats: int) -> list[Target]:
