@@ -16,6 +16,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -313,11 +314,11 @@ class StateStore:
                 assert record["state"] in DELIVERY_STATES, record["state"]
                 key, day = record["key"], record["date"]
                 index = (key, day)
-                self._undo.append(lambda day=day: self._stale("deliveries", day))
+                self._undo.append(partial(self._stale, "deliveries", day))
                 self._remember(self._log, index)
                 self._remember(self._latest, key)
                 if index not in self._ids:
-                    self._undo.append(lambda index=index, next_id=self._next_id: self._forget(index, next_id))
+                    self._undo.append(partial(self._forget, index, self._next_id))
                     self._ids[index] = self._next_id
                     self._next_id += 1
                     self._days.setdefault(day, set()).add(index)
@@ -348,8 +349,8 @@ class StateStore:
                 gone = {index for index in indexes if self._latest.get(index[0]) != day}
                 if not gone:
                     continue
-                self._undo.append(lambda day=day: self._stale("deliveries", day))
-                self._undo.append(lambda day=day, indexes=set(indexes): self._days.__setitem__(day, indexes))
+                self._undo.append(partial(self._stale, "deliveries", day))
+                self._undo.append(partial(self._days.__setitem__, day, set(indexes)))
                 for index in gone:
                     self._remember(self._log, index)
                     self._remember(self._ids, index)
