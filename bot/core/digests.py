@@ -241,7 +241,8 @@ def status_fields(subscription: Subscription, now: datetime, last: dict[str, str
     else:
         unanswered = last["state"] == "interrupted" and last.get("detail")  # not a restart: no answer came
         outcome = t(language, "digest.outcome.unanswered" if unanswered else f"digest.outcome.{last['state']}")
-        detail = f" ({redact(str(last['detail']))[:200]})" if last.get("detail") else ""  # a record of an older version
+        # The reason, redacted again for records of older versions; an unanswered send's says no more.
+        detail = f" ({redact(str(last['detail']))[:200]})" if last.get("detail") and not unanswered else ""
         day = format_day(date.fromisoformat(last["date"]), language)
         fields.append(CardField(t(language, "digest.f.last"), f"{day}: {outcome}{detail}"))
     return tuple(fields)
