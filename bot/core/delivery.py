@@ -354,7 +354,7 @@ class Digests:
             finished.clear()
             try:
                 async with self._claiming:  # claims are checked and written as one step
-                    sends, records = self._claims(chunk, cards, outcomes)
+                    sends, records, settled = self._claims(chunk, cards)
                     await asyncio.to_thread(self._write_claims, records, done, oldest if first else None)
             except StoreError as error:
                 finished[:0] = done  # to be written with the end of the fan-out, if the disk recovers
@@ -365,8 +365,8 @@ class Digests:
                     outcomes.append(Outcome(subscription.target, day, "retry", "not saved"))
                 return
             first, written = False, time.monotonic()
-            claimed.extend(sends)
-            claimed.reverse()  # popped from the end: in the order given
+            outcomes.extend(settled)
+            claimed.extend(reversed(sends))  # popped from the end: in the order given
 
         async def worker() -> None:
             # A few workers rather than a task per chat: 10,000 tasks cost a tenth of a second
@@ -404,17 +404,19 @@ class Digests:
             return False
         return True
 
-    def _claims(self, chunk: list[tuple[Subscription, date]], cards: dict[tuple[object, ...], Card | None],
-                outcomes: list[Outcome]) -> tuple[list[tuple[Subscription, date, Card]], list[dict[str, Any]]]:
-        """Which chats of a batch are still open, their cards, and the records that claim them
-        (an empty day is recorded as such, nothing to send)."""
+    def _claims(self, chunk: list[tuple[Subscription, date]], cards: dict[tuple[object, ...], Card | None]
+                ) -> tuple[list[tuple[Subscription, date, Card]], list[dict[str, Any]], list[Outcome]]:
+        """Which chats of a batch are still open, with their cards; the records that claim them
+        (an empty day is recorded as such, nothing to send); and the outcomes of the rest."""
         stamp = self._stamp()
-        sends, records = [], []
+        sends: list[tuple[Subscription, date, Card]] = []
+        records: list[dict[str, Any]] = []
+        settled: list[Outcome] = []
         for subscription, day in chunk:
             key = subscription.target.key
             self._unwritten.pop(key, None)
             if not _open(self.state.delivery(key, day)):
-                outcomes.append(Outcome(subscription.target, day, "skipped"))
+                settled.append(Outcome(subscription.target, day, "skipped"))
                 continue
             settings = (day, subscription.language, subscription.topics, subscription.empty)
             if settings not in cards:
@@ -423,10 +425,10 @@ class Digests:
             records.append({"key": key, "date": day.isoformat(), "state": "claimed" if card else "empty",
                             "detail": "", "at": stamp})
             if card is None:
-                outcomes.append(Outcome(subscription.target, day, "empty"))
+                settled.append(Outcome(subscription.target, day, "empty"))
             else:
                 sends.append((subscription, day, card))
-        return sends, records
+        return sends, records, settled
 
     def _write_claims(self, claims: list[dict[str, Any]], done: list[tuple[Subscription, Outcome]],
                       prune_before: date | None) -> None:
