@@ -264,7 +264,10 @@ class Digests:
         """Today's digests that failed in passing or could not be claimed, to send again;
         yesterday's are given up."""
         stamp = now.astimezone(UTC).isoformat(timespec="seconds")
-        self.state.record_deliveries(self._given_up(now, stamp))
+        try:
+            self.state.record_deliveries(self._given_up(now, stamp))
+        except StoreError as error:  # given up at the next run that can write; today's go on
+            log.error("yesterday's unsent digests not recorded as failed: %s", error)
         due = []
         for subscription in self.state.subscriptions():
             today = subscription.local_day(now)

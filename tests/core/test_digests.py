@@ -429,3 +429,16 @@ def test_a_day_before_the_chat_subscribed_is_neither_missed_nor_caught_up(bundle
     assert restarted.state.delivery(CHAT.key, date(2027, 1, 7)) is None  # and not "missed"
     status = {f.name: f.value for f in restarted.handle("status", CHAT, "pl", True).cards[0].fields}
     assert status["Ostatnia próba"] == "5 stycznia 2027: wysłano"
+
+
+def test_retries_go_on_while_the_state_cannot_be_written(bundled: Briefing, tmp_path: Path) -> None:
+    """Giving up yesterday's retries is a write; when it fails, today's retries are still found."""
+    digests, clock = digests_at(bundled, tmp_path, local(2027, 1, 6, 9))
+    digests.state.put_subscriptions([Subscription(CHAT), Subscription(OTHER)])
+    digests.state.record_deliveries([
+        {"key": CHAT.key, "date": "2027-01-05", "state": "retry", "detail": "HTTP 502", "at": "x"},
+        {"key": OTHER.key, "date": "2027-01-06", "state": "retry", "detail": "HTTP 502", "at": "x"}])
+    with full_disk():
+        due = digests.retries(clock())
+    assert [(s.target, d) for s, d in due] == [(OTHER, date(2027, 1, 6))]
+    assert digests.state.delivery(CHAT.key, date(2027, 1, 5))["state"] == "retry"  # type: ignore[index]
