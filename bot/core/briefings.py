@@ -17,19 +17,21 @@ from bot.core.cards import (
     CardField,
     Item,
     Line,
-    Pages,
     PagedItems,
+    PagePlan,
+    Pages,
     Reply,
-    Skip,
     SourceRef,
     cut_at_sentence,
     item_size,
+    paginate,
     plan_pages,
     shorten,
     source_size,
 )
 from bot.core.content import Article, Topic
 from bot.core.dates import DateValue, parse_month_day, parse_period, period
+from bot.core.events import Event
 from bot.core.facts import Fact
 from bot.core.figures import FigureGroup
 from bot.core.i18n import (
@@ -56,8 +58,12 @@ T = TypeVar("T")
 RECENT_PLANS = 256
 _RECENT_LOCK = threading.Lock()
 
+#: Room kept on every page of a list for its page label ("Strona 12/30").
+PAGE_LABEL = 24
+#: A quote in a list of quotes is shortened past this (``/sources <id>`` shows it whole).
+QUOTE_LIMIT = 300
 #: Room for a topic summary or an article lead on a card's first page.
-LEAD_BUDGET = 420
+LEAD_BUDGET = 240
 #: Example requests shown by /start.
 EXAMPLES = ("/timeline 2022-01", "/onthisday 01-06", "/search Tokajew", "/sources")
 
@@ -69,17 +75,19 @@ def notice(text: str, title: str = "briefing-bot") -> Reply:
     return Reply((Card(title=title, body=text),))
 
 
-def source_maker(knowledge: Knowledge, language: str) -> Callable[[str, int], SourceRef]:
-    """Numbered source references to articles, as cards cite them."""
+def source_maker(knowledge: Knowledge, language: str) -> Callable[[str], SourceRef]:
+    """Source references to articles, numbered as ``/sources`` numbers them, as cards cite them."""
+    numbers = knowledge.article_numbers
 
-    def make(article_id: str, number: int) -> SourceRef:
+    def make(article_id: str) -> SourceRef:
         article = knowledge.articles[article_id]
+        published = format_published(article.published, article.published_precision, language)
         return SourceRef(
-            number=number,
+            number=numbers[article_id],
             article_id=article.id,
             title=article.title,
             outlet=article.outlet,
-            published=format_published(article.published, article.published_precision, language),
+            published=published,
             url=article.url,
         )
 
@@ -90,7 +98,7 @@ def _source_sizes(knowledge: Knowledge, language: str) -> dict[str, int]:
     """What citing each article adds to a card's size, for every article, once per language."""
     def compute() -> dict[str, int]:
         make = source_maker(knowledge, language)
-        return {article_id: source_size(make(article_id, 1)) for article_id in knowledge.articles}
+        return {article_id: source_size(make(article_id)) for article_id in knowledge.articles}
 
     return knowledge.memo(("briefings.source_sizes", language), compute)
 
@@ -103,98 +111,104 @@ def _pick(values: Sequence[T], positions: Sequence[int]) -> Sequence[T]:
 
 
 def _line_costs(knowledge: Knowledge, positions: Sequence[int], language: str) -> list[int]:
-    """What each fact's line (date label) adds to a card that does not cite its article yet: its
-    ``item_size`` and its article's ``source_size``; kept per fact and language once known."""
-    known: list[int] = knowledge.memo(("briefings.line_costs", language), lambda: [0] * len(knowledge.facts))
+    """What each event's line (date label and headline) adds to a card, its sources aside; kept
+    per event and language once known."""
+    known: list[int] = knowledge.memo(("briefings.line_costs", language), lambda: [0] * len(knowledge.events))
     costs = list(_pick(known, positions))
     if 0 in costs:  # not known yet (no line is empty)
         varying = knowledge.varying_quantities
-        sources = _source_sizes(knowledge, language)
-        labels: dict[DateValue, str] = knowledge.memo(("briefings.date_labels", language), dict)  # facts share dates
+        labels: dict[DateValue, str] = knowledge.memo(("briefings.date_labels", language), dict)  # events share dates
         for index, position in enumerate(positions):
             if not costs[index]:
-                fact = knowledge.facts[position]
-                label = labels.get(fact.value)
+                event = knowledge.events[position]
+                label = labels.get(event.value)
                 if label is None:
-                    label = labels[fact.value] = format_date(fact.value, language)
-                costs[index] = known[position] = (item_size(_fact_item(fact, language, label, varying))
-                                                  + sources[fact.article])
+                    label = labels[event.value] = format_date(event.value, language)
+                costs[index] = known[position] = item_size(event_item(event, language, label, varying))
     return costs
 
 
 def warm_up(knowledge: Knowledge, languages: Sequence[str] = LANGUAGES) -> None:
-    """Work out the line cost of every fact in each language, which a reply otherwise works out
-    for the facts it finds that no reply has shown yet (a few microseconds a fact: tens of
+    """Work out the line cost of every event in each language, which a reply otherwise works out
+    for the events it finds that no reply has shown yet (a few microseconds an event: tens of
     milliseconds for a common word's first search at 100,000 facts). For a start-up thread."""
     for language in languages:
-        _line_costs(knowledge, range(len(knowledge.facts)), language)
+        _line_costs(knowledge, range(len(knowledge.events)), language)
 
 
 def _page_label(language: str) -> Callable[[int, int], str]:
     return lambda page, pages: t(language, "page", page=page, pages=pages)
 
 
-def fact_text(fact: Fact, language: str, limit: int = LINE_LIMIT) -> str:
-    """A fact's text for a card line, saying what the source printed where an erratum applies."""
-    printed = f" ({t(language, 'facts.printed', printed=fact.printed)})" if fact.printed else ""
-    return shorten(fact.text, limit - len(printed)) + printed
+def _fact_item(fact: Fact, language: str, label: str | None = None) -> Item:
+    """A fact as a line of quotes: its sentence as the source printed it, and its id."""
+    return Item(text=shorten(f"„{fact.quote}”", QUOTE_LIMIT), label=label or format_date(fact.value, language),
+                articles=(fact.article,), fact_id=fact.id)
 
 
-def _fact_item(fact: Fact, language: str, label: str | None, varying: dict[str, str]) -> Item:
-    """A fact as a card line; one whose figures the sources disagree on points to /figures."""
-    text = fact_text(fact, language)
-    if fact.figures:
-        topics = sorted({varying[f.quantity] for f in fact.figures if f.quantity in varying})
-        if topics:
-            text += f" ({t(language, 'figures.hint', topic=topics[0]).strip()})"
-    return Item(
-        text=text,
-        label=label or format_date(fact.value, language),
-        articles=(fact.article,),
-        fact_id=fact.id,
-    )
+def event_item(event: Event, language: str, label: str | None, varying: dict[str, str]) -> Item:
+    """An event as a card line: its date, headline and sources; one whose sources give different
+    figures points to /figures, and a date an erratum corrected says what the source printed."""
+    text = event.headline
+    printed = next((f.printed for f in event.facts if f.printed), None)
+    if printed:
+        text += f" ({t(language, 'facts.printed', printed=printed)})"
+    topics = sorted({varying[f.quantity] for fact in event.facts for f in fact.figures if f.quantity in varying})
+    if topics:
+        text += f" ({t(language, 'figures.hint', topic=topics[0]).strip()})"
+    return Item(text=text, label=label or format_date(event.value, language), articles=event.articles)
 
 
-def _fact_cards(knowledge: Knowledge, first: Card, positions: Sequence[int], language: str,
-                suffix: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None,
-                recent: bool = False) -> PagedItems:
-    """Facts (by position in ``knowledge.facts``) as card lines over cards of a screen, labelled
-    with their date and ``suffix``; the first card says where the full quotes are.
+def _quotes_hint(knowledge: Knowledge, positions: Sequence[int], language: str) -> str:
+    """Where a list's quotes are: /sources with the date of its first day-precise event."""
+    for position in positions[:50]:
+        value = knowledge.events[position].value
+        if value.precision == "day":
+            return t(language, "facts.quotes", example=value.start.isoformat())
+    return t(language, "facts.quotes", example=knowledge.events[positions[0]].id)
+
+
+def _event_cards(knowledge: Knowledge, first: Card, positions: Sequence[int], language: str,
+                 suffix: Callable[[Event], str] | None = None, plan_as: Hashable | None = None,
+                 recent: bool = False) -> PagedItems:
+    """Events (by position in ``knowledge.events``) as card lines over cards of a screen, labelled
+    with their date and ``suffix``; the first card says where the quotes are.
 
     A reply shows one page at a time, so only the shown page is built; the page count comes from
-    each line's size, kept per fact and language. ``plan_as`` names a list that never changes
+    each line's size, kept per event and language. ``plan_as`` names a list that never changes
     (a topic's timeline): its page plan is then worked out once; with ``recent``, it is kept
     among the last ``RECENT_PLANS`` only (lists named by what users type, such as searches).
     """
-    facts = knowledge.facts
+    events = knowledge.events
     varying = knowledge.varying_quantities
-    hint = t(language, "facts.quotes")
-    first = replace(first, footer=f"{first.footer} · {hint}" if first.footer else hint)
+    hint = _quotes_hint(knowledge, positions, language) if positions else None
+    first = replace(first, footer=" · ".join(p for p in (first.footer, hint) if p) or None)
 
     def item_at(index: int) -> Item:
-        fact = facts[positions[index]]
-        label = format_date(fact.value, language) + suffix(fact) if suffix else None
-        return _fact_item(fact, language, label, varying)
+        event = events[positions[index]]
+        label = format_date(event.value, language) + suffix(event) if suffix else None
+        return event_item(event, language, label, varying)
 
-    def plan() -> list[int]:
+    def plan() -> PagePlan:
         costs = _line_costs(knowledge, positions, language)
         if suffix:
-            costs = [cost + len(suffix(facts[p])) for cost, p in zip(costs, positions)]
-        articles = _pick(knowledge.memo(("briefings.fact_articles",), lambda: [f.article for f in facts]), positions)
-        return plan_pages(first, costs, articles, _source_sizes(knowledge, language))
+            costs = [cost + len(suffix(events[p])) for cost, p in zip(costs, positions)]
+        articles = _pick(knowledge.memo(("briefings.event_articles",), lambda: [e.articles for e in events]),
+                         positions)
+        return plan_pages(first, costs, articles, _source_sizes(knowledge, language), CARD_BUDGET - PAGE_LABEL)
 
     if plan_as is None:
-        starts = plan()
+        pages = plan()
     else:  # the same list under another first card pages differently: the card is in the key
-        key = ("briefings.fact_pages", plan_as, language, first.title, first.size,
+        key = ("briefings.event_pages", plan_as, language, first.title, first.size,
                tuple(s.article_id for s in first.sources), bool(first.body or first.fields or first.lines))
-        starts = _recent_plan(knowledge, key, plan) if recent else knowledge.memo(key, plan)
-    return PagedItems(first, len(positions), item_at, starts, source_maker(knowledge, language))
+        pages = _recent_plan(knowledge, key, plan) if recent else knowledge.memo(key, plan)
+    return PagedItems(first, len(positions), item_at, pages, source_maker(knowledge, language))
 
 
-def _recent_plan(knowledge: Knowledge, key: Hashable, plan: Callable[[], list[int]]) -> list[int]:
+def _recent_plan(knowledge: Knowledge, key: Hashable, plan: Callable[[], PagePlan]) -> PagePlan:
     """A page plan kept among the most recently asked ones."""
-    plans: OrderedDict[Hashable, list[int]] = knowledge.memo(("briefings.recent_plans",), OrderedDict)
+    plans: OrderedDict[Hashable, PagePlan] = knowledge.memo(("briefings.recent_plans",), OrderedDict)
     with _RECENT_LOCK:  # commands run in worker threads
         if key in plans:
             plans.move_to_end(key)
@@ -207,10 +221,10 @@ def _recent_plan(knowledge: Knowledge, key: Hashable, plan: Callable[[], list[in
     return starts
 
 
-def _fact_pages(knowledge: Knowledge, first: Card, positions: Sequence[int], language: str,
-                suffix: Callable[[Fact], str] | None = None, plan_as: Hashable | None = None,
-                recent: bool = False) -> Reply:
-    return Reply(_numbered([_fact_cards(knowledge, first, positions, language, suffix, plan_as, recent)], language))
+def _event_pages(knowledge: Knowledge, first: Card, positions: Sequence[int], language: str,
+                 suffix: Callable[[Event], str] | None = None, plan_as: Hashable | None = None,
+                 recent: bool = False) -> Reply:
+    return Reply(_numbered([_event_cards(knowledge, first, positions, language, suffix, plan_as, recent)], language))
 
 
 def _numbered(parts: Sequence[Sequence[Card]], language: str) -> Pages:
@@ -252,7 +266,7 @@ def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     positions: Sequence[int]
     plan_as: Hashable | None = None
     if not arguments:
-        positions, what, plan_as = range(len(knowledge.facts)), None, ("timeline",)
+        positions, what, plan_as = range(len(knowledge.events)), None, ("timeline",)
     else:
         wanted = parse_period(arguments)
         topic = None if wanted else knowledge.find_topic(arguments)
@@ -260,28 +274,53 @@ def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
             topics = ", ".join(tp.id for tp in knowledge.topics.values()) or "–"
             return notice(t(language, "timeline.bad", arg=shorten(arguments, 60), topics=topics))
         if wanted is not None:
-            positions, what = knowledge.timeline_positions(wanted), format_date(wanted, language)
+            positions = knowledge.event_positions(knowledge.timeline_positions(wanted))
+            what = format_date(wanted, language)
         else:
             assert topic is not None
-            positions, what, plan_as = knowledge.topic_positions(topic.id), topic.title, ("topic", topic.id)
+            positions, what, plan_as = knowledge.topic_events(topic.id), topic.title, ("topic", topic.id)
     title = t(language, "timeline.title_for", what=what) if what else t(language, "timeline.title")
     if not positions:
         return notice(t(language, "timeline.empty", what=what or "–"), title=title)
-    first = Card(title=title, date=knowledge.facts[positions[0]].value)
-    return _fact_pages(knowledge, first, positions, language, plan_as=plan_as)
+    first = Card(title=title, date=knowledge.events[positions[0]].value)
+    return _event_pages(knowledge, first, positions, language, plan_as=plan_as)
 
 
 def sources(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    """/sources: the articles; of a fact id, its source; of an event id or a day, the quotes."""
     language = request.language
     if not arguments:
         return Reply(_numbered([_article_list(knowledge, language)], language))
-    fact = knowledge.by_id.get(arguments.lower())
+    wanted = arguments.strip().lower()
+    fact = knowledge.by_id.get(wanted)
+    event = knowledge.event_by_id.get(wanted)
+    if event is not None and (fact is None or len(event.facts) > 1):
+        return _quotes(knowledge, [event], format_date(event.value, language), language)
     if fact is None:
-        found = knowledge.find_article(arguments)
-        if isinstance(found.found, Article):
-            return article_card(knowledge, found.found.id, request)
+        day = parse_period(arguments)
+        if day is not None and day.precision == "day":
+            found = [knowledge.events[p] for p in knowledge.event_positions(knowledge.timeline_positions(day))]
+            found = [e for e in found if e.value.precision == "day"]
+            if found:
+                return _quotes(knowledge, found, format_date(day, language), language)
+            return notice(t(language, "timeline.empty", what=format_date(day, language)))
+        found_article = knowledge.find_article(arguments)
+        if isinstance(found_article.found, Article):
+            return article_card(knowledge, found_article.found.id, request)
         return notice(t(language, "sources.unknown_fact", arg=shorten(arguments, 60)))
+    return _fact_source(knowledge, fact, language)
+
+
+def _quotes(knowledge: Knowledge, events: Sequence[Event], what: str, language: str) -> Reply:
+    """The quotes behind events: each fact's sentence, its source and its id."""
+    items = [_fact_item(fact, language) for event in events for fact in event.facts]
+    first = Card(title=t(language, "sources.quotes_title", what=what), footer=t(language, "sources.fact_hint"))
+    return Reply(_numbered([paginate(first, items, source_maker(knowledge, language))], language))
+
+
+def _fact_source(knowledge: Knowledge, fact: Fact, language: str) -> Reply:
     article = knowledge.articles[fact.article]
+    number = knowledge.article_numbers[article.id]
     when = format_date(fact.value, language)
     if fact.mention:
         when += f" („{fact.mention}”)" if language == "pl" else f" (\"{fact.mention}\")"
@@ -291,16 +330,20 @@ def sources(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
         CardField(t(language, "sources.date"), when),
         *([CardField(t(language, "sources.corrected"), f"{fact.text} ({t(language, 'facts.printed', printed=fact.printed)})")]
           if fact.printed else []),
-        CardField(t(language, "sources.article"), f"{article.title} [1] — /card {article.id}"),
+        CardField(t(language, "sources.article"), f"{article.title} [{number}] — /card {number}"),
         CardField(t(language, "sources.where"),
                   t(language, "sources.where_value", path=f"articles/{article.path.name}", line=fact.line)),
     )
+    event = knowledge.event_of(fact)
+    if len(event.facts) > 1:
+        fields += (CardField(t(language, "sources.event"), t(language, "sources.event_value", id=event.id,
+                                                             count=len(event.articles))),)
     body, _ = cut_at_sentence([f"„{fact.quote}”"], 700)
     card = Card(
         title=t(language, "sources.fact_title", id=fact.id),
         body=body,
         fields=fields,
-        sources=(source_maker(knowledge, language)(article.id, 1),),
+        sources=(source_maker(knowledge, language)(article.id),),
         date=fact.value,
     )
     return Reply((card,))
@@ -313,15 +356,14 @@ def _article_list(knowledge: Knowledge, language: str) -> PagedItems:
 
     def item_at(index: int) -> Item:
         article = articles[index]
-        return Item(text=f"{article.title} — /card {article.id}",
+        return Item(text=f"{article.title} — /card {index + 1}",
                     label=format_published(article.published, article.published_precision, language),
                     articles=(article.id,))
 
     sources = _source_sizes(knowledge, language)
-    starts = knowledge.memo(("briefings.article_pages", language), lambda: plan_pages(
-        first, [item_size(item_at(i)) + sources[a.id] for i, a in enumerate(articles)], [a.id for a in articles],
-        sources))
-    return PagedItems(first, len(articles), item_at, starts, source_maker(knowledge, language))
+    plan = knowledge.memo(("briefings.article_pages", language), lambda: plan_pages(
+        first, [item_size(item_at(i)) for i in range(len(articles))], [(a.id,) for a in articles], sources))
+    return PagedItems(first, len(articles), item_at, plan, source_maker(knowledge, language))
 
 
 def article_card(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
@@ -348,10 +390,11 @@ def article_card(knowledge: Knowledge, arguments: str, request: Request) -> Repl
         title=article.title,
         body=lead,
         fields=tuple(fields),
-        sources=(source_maker(knowledge, language)(article.id, 1),),
+        sources=(source_maker(knowledge, language)(article.id),),
         date=DateValue(article.published),
     )
-    return _fact_pages(knowledge, first, knowledge.positions(knowledge.of_article(article.id)), language)
+    positions = knowledge.event_positions(knowledge.positions(knowledge.of_article(article.id)))
+    return _event_pages(knowledge, first, positions, language)
 
 
 def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
@@ -370,13 +413,14 @@ def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply
         return notice(t(language, "onthisday.empty", day=label), title=title)
     ago: dict[int, str] = {}
 
-    def suffix(fact: Fact) -> str:  # after the date; the same few years for every fact
-        years = request.today.year - fact.value.start.year
+    def suffix(event: Event) -> str:  # after the date; the same few years for every event
+        years = request.today.year - event.value.start.year
         if years not in ago:
             ago[years] = f" · {years_ago(language, years)}"
         return ago[years]
 
-    return _fact_pages(knowledge, Card(title=title), knowledge.positions(facts), language, suffix)
+    positions = knowledge.event_positions(knowledge.positions(facts))
+    return _event_pages(knowledge, Card(title=title), positions, language, suffix)
 
 
 def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
@@ -384,20 +428,37 @@ def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     if not arguments:
         return notice(t(language, "search.missing"))
     query = shorten(arguments, 60)
-    positions = knowledge.search_positions(arguments)
+    positions = knowledge.event_positions(knowledge.search_positions(arguments))
     title = t(language, "search.title", query=query)
     if not positions:
         return notice(t(language, "search.empty", query=query), title=title)
     first = Card(title=title, body=t(language, "search.count", count=len(positions)))
     # Telegram asks again for every page turned: the plan of a search asked lately is kept.
-    return _fact_pages(knowledge, first, positions, language, plan_as=("search", tuple(lemmas.words(arguments))),
+    return _event_pages(knowledge, first, positions, language, plan_as=("search", tuple(lemmas.words(arguments))),
                        recent=True)
 
 
+#: A topic card shows at most this many of its topic's events: those most sources report.
+KEY_EVENTS = 5
+#: A key event's headline on a topic card is shortened past this (its timeline has it whole).
+KEY_EVENT_LIMIT = 110
+_PRECISION_RANK = {"day": 0, "range": 1, "month": 2, "year": 3}
+
+
+def key_events(knowledge: Knowledge, positions: Sequence[int], count: int = KEY_EVENTS) -> list[int]:
+    """The events a summary shows, in date order: those most articles report, then most facts,
+    then the most precise; earlier first among equals."""
+    events = knowledge.events
+    ranked = sorted(positions, key=lambda p: (-len(events[p].articles), -len(events[p].facts),
+                                             _PRECISION_RANK[events[p].value.precision], p))
+    return sorted(ranked[:count])
+
+
 def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_id: str) -> Reply:
+    """A topic's briefing: summary, period, key events, where the sources differ, sources."""
     language = request.language
     topic: Topic = knowledge.topics[topic_id]
-    positions = knowledge.topic_positions(topic.id)
+    positions = knowledge.topic_events(topic.id)
     articles = knowledge.topic_articles(topic)
     summary, _ = cut_at_sentence([s.text for s in split_sentences(topic.summary)], LEAD_BUDGET)
     fields = [
@@ -407,22 +468,36 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
     bounds = knowledge.topic_period(topic.id)
     if bounds:
         fields.append(CardField(t(language, "topic.period"), format_date(period(*bounds), language)))
+    card = Card(title=topic.title, body=summary, fields=tuple(fields),
+                footer=t(language, "topic.more", topic=topic.id))
+    varying = knowledge.varying_quantities
     make = source_maker(knowledge, language)
-    sources = [make(a.id, n) for n, a in enumerate(
-        [knowledge.articles[i] for i in topic.sources if i in knowledge.articles], start=1)]
-    first = Card(
-        title=topic.title,
-        body=summary,
-        fields=tuple(fields),
-        sources=tuple(sources),
-        footer=t(language, "topic.more", topic=topic.id),
-    )
-    # Where the sources give different figures, that comes right after the summary.
+    numbers: dict[str, int] = {}
+    sources: list[SourceRef] = []
+    lines: list[Line] = []
+    for position in key_events(knowledge, positions):
+        item = event_item(knowledge.events[position], language, None, varying)
+        for article in item.articles:
+            if article not in numbers:
+                sources.append(make(article))
+                numbers[article] = sources[-1].number
+        lines.append(Line(shorten(item.text, KEY_EVENT_LIMIT), item.label, tuple(numbers[a] for a in item.articles)))
+    # Where the sources differ: the quantities (their figures are on /figures) and the lists.
+    differ: list[CardField] = []
     groups = [g for g in knowledge.figure_groups(topic.id) if g.varies]
+    if groups:
+        labels = [g.quantity.label if language == "pl" else g.quantity.label_en for g in groups]
+        differ.append(CardField(t(language, "figures.differ_short"),
+                                t(language, "figures.differ_value", what=", ".join(labels), topic=topic.id)))
     flags = knowledge.list_flags(topic.id)
-    differ = _figure_cards(knowledge, groups, t(language, "figures.differ_title", what=topic.title), language, flags)
-    pages = _fact_cards(knowledge, first, positions, language, plan_as=("topic", topic.id))
-    return Reply(_numbered([(pages[0],), differ, Skip(pages, 1)], language))
+    differ += [_flag_field(knowledge, flag, language, numbers, sources) for flag in flags]
+    card = replace(card, lines=tuple(lines), fields=(*card.fields, *differ),
+                   sources=_by_number(sources))
+    while len(card.lines) > 3 and card.size > CARD_BUDGET:
+        card = replace(card, lines=card.lines[:-1])
+    cited = {n for line in card.lines for n in line.sources} | {numbers[flag.article] for flag in flags}
+    card = replace(card, sources=tuple(s for s in card.sources if s.number in cited))
+    return Reply((card,))
 
 
 def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbers: dict[str, int],
@@ -430,35 +505,37 @@ def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbe
     """One quantity's figures side by side: value, source number, as-of date.
 
     As many as fit in ``room`` (a card of their own); the rest are counted, "… (+N)": a large
-    corpus has thousands of figures of one quantity, and a card is one screen.
+    corpus has thousands of figures of one quantity, and a card is one screen. ``numbers`` holds
+    the sources already listed (with their numbers); those this field cites first join
+    ``sources``.
     """
     make = source_maker(knowledge, language)
+    article_numbers = knowledge.article_numbers
     label = group.quantity.label if language == "pl" else group.quantity.label_en
     name = f"{label} — {t(language, f'figures.verdict.{group.verdict}')}"
     used = len(name) + 3
     planned: list[tuple[str, str, bool]] = []  # (text, article, whether it is cited anew)
-    cited = dict(numbers)
+    cited = set(numbers)
     for entry in group.entries:
         new = entry.article not in cited
-        if new:
-            cited[entry.article] = len(cited) + 1
-        text = t(language, "figures.entry", text=entry.figure.text, n=cited[entry.article],
+        cited.add(entry.article)
+        text = t(language, "figures.entry", text=entry.figure.text, n=article_numbers[entry.article],
                  date=format_date(entry.as_of, language))
-        used += len(text) + 2 + (source_size(make(entry.article, cited[entry.article])) if new else 0)
+        used += len(text) + 2 + (source_size(make(entry.article)) if new else 0)
         planned.append((text, entry.article, new))
         if used > room:
             break
     if used > room and len(planned) > 1:  # drop entries until "… (+N)" fits too
         while len(planned) > 1:
             text, article, new = planned.pop()
-            used -= len(text) + 2 + (source_size(make(article, cited[article])) if new else 0)
+            used -= len(text) + 2 + (source_size(make(article)) if new else 0)
             if used + len(f"… (+{group.count - len(planned)})") + 2 <= room:
                 break
     parts = []
     for text, article, new in planned:
-        if new:
-            numbers[article] = len(numbers) + 1
-            sources.append(make(article, numbers[article]))
+        if new and article not in numbers:
+            sources.append(make(article))
+            numbers[article] = sources[-1].number
         parts.append(text)
     if len(planned) < group.count:
         parts.append(f"… (+{group.count - len(planned)})")
@@ -483,21 +560,27 @@ def _flag_field(knowledge: Knowledge, flag: ListFlag, language: str, numbers: di
                 sources: list[SourceRef]) -> CardField:
     """A list in an article that names states the topic's reference list does not."""
     if flag.article not in numbers:
-        numbers[flag.article] = len(numbers) + 1
-        sources.append(source_maker(knowledge, language)(flag.article, numbers[flag.article]))
+        sources.append(source_maker(knowledge, language)(flag.article))
+        numbers[flag.article] = sources[-1].number
     return CardField(t(language, "lists.title", name=flag.reference.name),
                      t(language, "lists.flag", n=numbers[flag.article], wrong=", ".join(flag.wrong),
                        source=flag.reference.source))
 
 
+def _by_number(sources: Sequence[SourceRef]) -> tuple[SourceRef, ...]:
+    return tuple(sorted(sources, key=lambda source: source.number))
+
+
 def _figure_cards(knowledge: Knowledge, groups: list[FigureGroup], title: str, language: str,
-                  flags: Sequence[ListFlag] = ()) -> list[Card]:
-    """Figure groups (and flagged lists) as fields on cards of a screen each."""
+                  flags: Sequence[ListFlag] = (), listed: dict[str, int] | None = None) -> list[Card]:
+    """Figure groups (and flagged lists) as fields on cards of a screen each; a source is listed
+    on the first card that cites it, unless ``listed`` (the reply's earlier cards) holds it."""
     entries: list[FigureGroup | ListFlag] = [*groups, *flags]
     if not entries:
         return []
+    numbers = dict(listed or {})
 
-    def field_of(entry: FigureGroup | ListFlag, numbers: dict[str, int], sources: list[SourceRef]) -> CardField:
+    def field_of(entry: FigureGroup | ListFlag, sources: list[SourceRef]) -> CardField:
         if isinstance(entry, FigureGroup):
             return _figure_field(knowledge, entry, language, numbers, sources, CARD_BUDGET - 2 * len(title))
         return _flag_field(knowledge, entry, language, numbers, sources)
@@ -505,15 +588,17 @@ def _figure_cards(knowledge: Knowledge, groups: list[FigureGroup], title: str, l
     cards: list[Card] = []
     current = Card(title=title)
     for entry in entries:
-        numbers = {source.article_id: source.number for source in current.sources}
+        before = dict(numbers)
         sources = list(current.sources)
-        field = field_of(entry, numbers, sources)
-        candidate = replace(current, fields=(*current.fields, field), sources=tuple(sources))
+        field = field_of(entry, sources)
+        candidate = replace(current, fields=(*current.fields, field), sources=_by_number(sources))
         if current.fields and candidate.size > CARD_BUDGET:
-            cards.append(current)  # this entry starts the next card, its sources numbered from 1
-            numbers, sources = {}, []
-            field = field_of(entry, numbers, sources)
-            candidate = Card(title=title, fields=(field,), sources=tuple(sources))
+            cards.append(current)  # this entry starts the next card
+            numbers.clear()
+            numbers.update(before)
+            sources = []
+            field = field_of(entry, sources)
+            candidate = Card(title=title, fields=(field,), sources=_by_number(sources))
         current = candidate
     cards.append(current)
     return cards

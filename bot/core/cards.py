@@ -9,22 +9,22 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import islice
 from typing import overload
 
 from bot.core.dates import DateValue
 
-#: Characters of content a card may hold: about one phone screen.
-CARD_BUDGET = 900
+#: Characters of content a card may hold: about one phone screen (5–8 event lines and their
+#: sources; see bench/README.md for the sizes of the bundled cards).
+CARD_BUDGET = 950
 #: A single line of a list is shortened past this, at a word, with "…".
 LINE_LIMIT = 220
 #: Source titles are shown up to this length.
-TITLE_LIMIT = 70
+TITLE_LIMIT = 40
 
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
-    """An article a card cites, numbered within the card."""
+    """An article a card cites, with its number in ``/sources`` (the same in every reply)."""
 
     number: int
     article_id: str
@@ -97,7 +97,7 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """A line before paging: its sources are article ids, numbered per page."""
+    """A line before paging: its sources are article ids, numbered when the line is built."""
 
     text: str
     label: str | None = None
@@ -130,41 +130,17 @@ def cut_at_sentence(sentences: Sequence[str], budget: int) -> tuple[str, bool]:
     return " ".join(taken), False
 
 
-def paginate(
-    first: Card,
-    items: Sequence[Item],
-    source_of: Callable[[str, int], SourceRef],
-    budget: int = CARD_BUDGET,
-) -> list[Card]:
+def paginate(first: Card, items: Sequence[Item], source_of: Callable[[str], SourceRef],
+             budget: int = CARD_BUDGET) -> list[Card]:
     """Spread ``items`` over cards of at most ``budget`` characters (not yet numbered).
 
     The first card keeps ``first``'s body, fields and sources; later cards carry the title and
-    the items only. Each card numbers its own sources from 1.
+    the items only. Sources keep their numbers on every page, and each is listed once: on the
+    page that cites it first.
     """
-    pages: list[Card] = []
-    current = first
-    numbers = {source.article_id: source.number for source in first.sources}
-
-    def with_item(card: Card, item: Item) -> tuple[Card, dict[str, int]]:
-        local = dict(numbers)
-        sources = list(card.sources)
-        for article_id in item.articles:
-            if article_id not in local:
-                local[article_id] = len(local) + 1
-                sources.append(source_of(article_id, local[article_id]))
-        line = Line(item.text, item.label, tuple(local[a] for a in item.articles), item.fact_id)
-        return replace(card, lines=(*card.lines, line), sources=tuple(sources)), local
-
-    for item in items:
-        candidate, local = with_item(current, item)
-        if candidate.size > budget and (current.lines or current.body or current.fields):
-            pages.append(current)
-            current = Card(title=first.title, date=first.date)
-            numbers = {}
-            candidate, local = with_item(current, item)
-        current, numbers = candidate, local
-    pages.append(current)
-    return pages
+    sizes = {a: source_size(source_of(a)) for item in items for a in item.articles}
+    plan = plan_pages(first, [item_size(item) for item in items], [item.articles for item in items], sizes, budget)
+    return list(PagedItems(first, len(items), items.__getitem__, plan, source_of))
 
 
 def number_pages(cards: Sequence[Card], label: Callable[[int, int], str]) -> tuple[Card, ...]:
@@ -184,37 +160,41 @@ def _join(*parts: str | None) -> str | None:
 
 # --- long replies: pages planned from sizes, built when shown -----------------------------------
 
-def plan_pages(first: Card, costs: Sequence[int], articles: Sequence[str], source_sizes: Mapping[str, int],
-               budget: int = CARD_BUDGET) -> list[int]:
-    """Where each page starts when ``paginate`` spreads items over cards: the same greedy split,
-    computed from sizes instead of built cards, so that a reply of 50,000 facts knows its page
-    count without building 10,000 cards. ``costs[i]`` is what item i adds to a card that does
-    not cite its one article yet (its ``item_size`` plus the article's ``source_size``); on a
-    card that does, the source is not counted again. A tight loop: it runs over every item.
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """Where each page of a long list starts, and which page lists each source it cites."""
+
+    starts: list[int]
+    listed_on: dict[str, int]
+
+
+def plan_pages(first: Card, costs: Sequence[int], articles: Sequence[Sequence[str]], source_sizes: Mapping[str, int],
+               budget: int = CARD_BUDGET) -> PagePlan:
+    """Pages for items of these sizes, worked out from sizes instead of built cards, so that a
+    reply of 50,000 facts knows its page count without building 10,000 cards. ``costs[i]`` is
+    what item i's line adds to a card (``item_size``); a source it cites adds its
+    ``source_sizes`` on the page that cites it first, where it is listed. Greedy: an item that
+    does not fit starts the next page, unless its page has nothing yet. A tight loop: it runs
+    over every item.
     """
     starts = [0]
     used = first.size
-    cited = {source.article_id for source in first.sources}
+    listed: dict[str, int] = {source.article_id: 0 for source in first.sources}
     blank = 2 * len(first.title)  # later pages: the title only
-    skip = 0
-    if not (first.lines or first.body or first.fields) and costs:
-        # paginate puts the first item on a card without lines, body or fields, whatever its size
-        used += costs[0] - (source_sizes[articles[0]] if articles[0] in cited else 0)
-        cited.add(articles[0])
-        skip = 1
-    index = skip - 1
-    for cost, article in zip(islice(costs, skip, None), islice(articles, skip, None)):
-        index += 1
-        used += cost
-        if article in cited:
-            used -= source_sizes[article]
-        if used <= budget:
-            cited.add(article)
-            continue
-        starts.append(index)  # it does not fit: it starts the next page
-        cited = {article}
-        used = blank + cost
-    return starts
+    filled = bool(first.lines or first.body or first.fields)  # whether this page holds anything yet
+    page = 0
+    for index, (cost, cited) in enumerate(zip(costs, articles)):
+        new = [a for a in cited if a not in listed]
+        adds = cost + sum(source_sizes[a] for a in new)
+        if filled and used + adds > budget:
+            starts.append(index)
+            page += 1
+            used = blank
+        for article in new:
+            listed[article] = page
+        used += adds
+        filled = True
+    return PagePlan(starts, listed)
 
 
 class _BuiltOnDemand(Sequence[Card]):
@@ -235,25 +215,38 @@ class _BuiltOnDemand(Sequence[Card]):
 
 
 class PagedItems(_BuiltOnDemand):
-    """Items over cards, page by page exactly as ``paginate`` splits them, but a page's items and
+    """Items over cards, page by page as ``plan_pages`` planned them, but a page's items and
     card are built only when that page is asked for (a reply shows one page at a time)."""
 
-    def __init__(self, first: Card, count: int, item_at: Callable[[int], Item], starts: Sequence[int],
-                 source_of: Callable[[str, int], SourceRef], budget: int = CARD_BUDGET) -> None:
+    def __init__(self, first: Card, count: int, item_at: Callable[[int], Item], plan: PagePlan,
+                 source_of: Callable[[str], SourceRef]) -> None:
         self._first, self._count, self._item_at = first, count, item_at
-        self._starts, self._source_of, self._budget = starts, source_of, budget
+        self._plan, self._source_of = plan, source_of
 
     def __len__(self) -> int:
-        return len(self._starts)
+        return len(self._plan.starts)
 
     def _card(self, page: int) -> Card:
-        low = self._starts[page]
-        high = self._starts[page + 1] if page + 1 < len(self._starts) else self._count
+        starts = self._plan.starts
+        low = starts[page]
+        high = starts[page + 1] if page + 1 < len(starts) else self._count
         card = self._first if page == 0 else Card(title=self._first.title, date=self._first.date)
-        built = paginate(card, [self._item_at(i) for i in range(low, high)], self._source_of, self._budget)
-        if len(built) != 1:
-            raise AssertionError(f"page {page + 1} was planned as one card and built as {len(built)}")
-        return built[0]
+        sources = list(card.sources)
+        shown = {source.article_id: source.number for source in sources}
+        lines = []
+        for index in range(low, high):
+            item = self._item_at(index)
+            numbers = []
+            for article in item.articles:
+                if article not in shown:
+                    source = self._source_of(article)
+                    shown[article] = source.number
+                    if self._plan.listed_on.get(article, page) == page:
+                        sources.append(source)
+                numbers.append(shown[article])
+            lines.append(Line(item.text, item.label, tuple(numbers), item.fact_id))
+        sources.sort(key=lambda source: source.number)
+        return replace(card, lines=(*card.lines, *lines), sources=tuple(sources))
 
 
 class Pages(_BuiltOnDemand):
@@ -287,16 +280,3 @@ class Pages(_BuiltOnDemand):
 
     def __iter__(self) -> Iterator[Card]:
         return (self[i] for i in range(len(self)))
-
-
-class Skip(_BuiltOnDemand):
-    """A sequence of cards without its first ``count``, without building the ones skipped."""
-
-    def __init__(self, cards: Sequence[Card], count: int) -> None:
-        self._cards, self._count = cards, count
-
-    def __len__(self) -> int:
-        return max(0, len(self._cards) - self._count)
-
-    def _card(self, position: int) -> Card:
-        return self._cards[self._count + position]

@@ -14,8 +14,8 @@ from datetime import time as time_of_day
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.core.briefings import fact_text, source_maker
-from bot.core.cards import Card, CardField, Item, paginate
+from bot.core.briefings import event_item, source_maker
+from bot.core.cards import Card, CardField, paginate
 from bot.core.facts import Fact
 from bot.core.i18n import (
     LANGUAGES,
@@ -207,13 +207,12 @@ def build_digest(knowledge: Knowledge, day: date, language: Language, topics: tu
                  days=ahead if language == "en" else _days_pl(ahead))
     if not facts:
         return None
-    shown = facts[:MAX_ITEMS]
-    items = [
-        Item(text=fact_text(f, language, 200), label=f"{format_date(f.value, language)} · "
-             f"{years_ago(language, when.year - f.value.start.year)}", articles=(f.article,), fact_id=f.id)
-        for f in shown
-    ]
-    footer = t(language, "digest.more", day=when.strftime("%m-%d")) if len(facts) > len(shown) else None
+    events = list({event.id: event for event in (knowledge.event_of(f) for f in facts)}.values())
+    shown = events[:MAX_ITEMS]
+    varying = knowledge.varying_quantities
+    items = [event_item(e, language, f"{format_date(e.value, language)} · "
+                        f"{years_ago(language, when.year - e.value.start.year)}", varying) for e in shown]
+    footer = t(language, "digest.more", day=when.strftime("%m-%d")) if len(events) > len(shown) else None
     first = Card(title=title, body=body, footer=footer)
     return paginate(first, items, source_maker(knowledge, language))[0]
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 from bot.core import lemmas
 from bot.core.content import Article, Topic
 from bot.core.dates import DateValue
+from bot.core.events import Event, build_events
 from bot.core.facts import FACT_ORDER, Fact
 from bot.core.figures import FigureGroup, Quantity, SourcedFigure, group_figures
 from bot.core.references import ListFlag, check_lists
@@ -172,7 +173,7 @@ class Knowledge:
     def warm_up(self) -> None:
         """Build the indexes that are otherwise built on first use."""
         for name in ("facts", "by_id", "_position_by_id", "_starts", "_by_month_day", "_by_topic", "_by_article",
-                     "_by_key", "_figure_groups"):
+                     "_by_key", "_figure_groups", "events", "_event_of"):
             getattr(self, name)
 
     def save_views(self) -> None:
@@ -296,6 +297,42 @@ class Knowledge:
                     found.add(vocabulary[index])
                 index += 1
         return found
+
+    # --- events ------------------------------------------------------------------------------
+
+    @cached_property
+    def events(self) -> list[Event]:
+        """The facts merged into events (``bot.core.events``), in date order. Of facts that say
+        the same thing, the one of the earliest published article leads (gives the headline)."""
+        return build_events(self.facts, self.article_numbers)
+
+    @cached_property
+    def _event_of(self) -> array[int]:
+        """For each position in ``facts``, the position of its event in ``events``."""
+        where = {id(fact): index for index, event in enumerate(self.events) for fact in event.facts}
+        return array("I", (where[id(fact)] for fact in self.facts))
+
+    @cached_property
+    def event_by_id(self) -> dict[str, Event]:
+        return {event.id: event for event in self.events}
+
+    def event_positions(self, fact_positions: Iterable[int]) -> list[int]:
+        """The events (positions in ``events``, in date order) that hold these facts."""
+        event_of = self._event_of
+        return sorted({event_of[p] for p in fact_positions})
+
+    def topic_events(self, topic_id: str) -> list[int]:
+        """The events holding a topic's facts (positions in ``events``): read only."""
+        return self.memo(("topic_events", topic_id), lambda: self.event_positions(self.topic_positions(topic_id)))
+
+    def event_of(self, fact: Fact) -> Event:
+        return self.events[self._event_of[self._position_by_id[fact.id]]]
+
+    @cached_property
+    def article_numbers(self) -> dict[str, int]:
+        """Each article's number: its place in ``/sources`` (publication order), from 1. Every
+        reply cites an article by this number, so ``/card 3`` is the [3] of any card."""
+        return {article_id: number for number, article_id in enumerate(self.articles, start=1)}
 
     # --- figures -------------------------------------------------------------------------------
 

@@ -73,6 +73,7 @@ def check_reply(reply: Reply, knowledge: Knowledge, request: str) -> list[Card]:
     assert reply.language in (None, *LANGUAGES)
     if reply.language is not None:
         assert request.strip().lower().startswith("/lang")
+    listed: set[int] = set()
     for number, card in enumerate(cards, start=1):
         assert isinstance(card, Card)
         assert card.title.strip(), request
@@ -81,10 +82,14 @@ def check_reply(reply: Reply, knowledge: Knowledge, request: str) -> list[Card]:
         if len(cards) > 1:
             assert (card.page, card.pages) == (number, len(cards))
         numbers = [source.number for source in card.sources]
-        assert numbers == list(range(1, len(numbers) + 1)), request
+        assert numbers == sorted(set(numbers)), request
         assert all(source.article_id in knowledge.articles for source in card.sources)
+        # A source has its /sources number in every reply, and a reply lists it once.
+        assert all(knowledge.article_numbers[s.article_id] == s.number for s in card.sources), request
+        assert not set(numbers) & listed, request
+        listed.update(numbers)
         for line in card.lines:
-            assert set(line.sources) <= set(numbers), request
+            assert set(line.sources) <= listed, request
             assert line.fact_id is None or line.fact_id in knowledge.by_id
     return cards
 

@@ -115,7 +115,7 @@ def test_at_most_a_handful_round_first_then_topics_mixed(bundled: Briefing) -> N
     knowledge = Knowledge.build(list(bundled.knowledge.articles.values()), [], facts)
     card = build_digest(knowledge, date(2026, 3, 1), "pl")
     assert card is not None and len(card.lines) == MAX_ITEMS
-    ids = [line.fact_id for line in card.lines]
+    ids = [line.text.removeprefix("Zdarzenie ").rstrip(".") for line in card.lines]  # the facts' own texts
     # Years back from 2026: a = 15 (round), 14, 13, 12; b = 14, 13, 12, 11. Only a0 is round.
     assert ids[0] == "a0"
     assert ids[1:] == ["a1", "b0", "a2", "b1"]  # then one topic after the other, oldest first

@@ -8,7 +8,7 @@ import sys
 CORE_MODULES = [
     "bot.core.briefings", "bot.core.cards", "bot.core.commands", "bot.core.content", "bot.core.dates",
     "bot.core.delivery", "bot.core.digests", "bot.core.figures", "bot.core.references",
-    "bot.core.errors", "bot.core.explain", "bot.core.extraction_pool", "bot.core.facts", "bot.core.i18n", "bot.core.knowledge", "bot.core.lemmas",
+    "bot.core.errors", "bot.core.events", "bot.core.explain", "bot.core.extraction_pool", "bot.core.facts", "bot.core.i18n", "bot.core.knowledge", "bot.core.lemmas",
     "bot.core.secrets", "bot.core.sentences", "bot.core.service", "bot.core.state", "bot.core.storage", "bot.core.store", "bot.core.tomlfile", "bot.core.zones",
     "bot.render.text",
     "bot.render.telegram",

@@ -52,7 +52,8 @@ def test_an_added_article_is_answered_after_a_reload(content_dir: Path, data_dir
     new = [f for f in briefing.knowledge.facts if f.article == "lotnisko"]
     assert [f.value.start.isoformat() for f in new] == ["2022-01-13"]
     assert before < {f.id for f in briefing.knowledge.facts}  # the others kept their ids
-    assert new[0].id in _answer(briefing, "/search lotnisko zhetysu")  # search keys read from the store
+    assert "13 stycznia 2022" in _answer(briefing, "/search lotnisko zhetysu")  # search keys read from the store
+    assert new[0].quote[:40] in _answer(briefing, "/sources 2022-01-13")
     assert "Testowa Gazeta" in _answer(briefing, "/sources")
     assert briefing.reload() is False
 
