@@ -29,7 +29,7 @@ from bot.core.cards import (
     source_size,
 )
 from bot.core.content import Article, Topic
-from bot.core.dates import DateValue, parse_month_day, parse_period, period
+from bot.core.dates import DateValue, parse_month_day, parse_period
 from bot.core.facts import Fact
 from bot.core.figures import FigureGroup
 from bot.core.i18n import (
@@ -222,9 +222,11 @@ def _numbered(parts: Sequence[Sequence[Card]], language: str) -> Pages:
 def start(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     language = request.language
     bounds = knowledge.period
-    years = f"{bounds[0].year}–{bounds[1].year}" if bounds else "–"
+    years = ""
     if bounds and bounds[0].year == bounds[1].year:
-        years = str(bounds[0].year)
+        years = t(language, "start.year", year=bounds[0].year)
+    elif bounds:
+        years = t(language, "start.years", first=bounds[0].year, last=bounds[1].year)
     articles = plural(language, len(knowledge.articles), ("artykuł", "artykuły", "artykułów")
                       if language == "pl" else ("article", "articles"))
     facts = plural(language, len(knowledge.facts), ("datowany fakt", "datowane fakty", "datowanych faktów")
@@ -404,9 +406,9 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
         CardField(t(language, "topic.facts"), str(len(positions))),
         CardField(t(language, "topic.articles"), str(len(articles))),
     ]
-    bounds = knowledge.topic_period(topic.id)
-    if bounds:
-        fields.append(CardField(t(language, "topic.period"), format_date(period(*bounds), language)))
+    covered = knowledge.topic_period(topic.id)
+    if covered:
+        fields.append(CardField(t(language, "topic.period"), format_date(covered, language)))
     make = source_maker(knowledge, language)
     sources = [make(a.id, n) for n, a in enumerate(
         [knowledge.articles[i] for i in topic.sources if i in knowledge.articles], start=1)]

@@ -30,9 +30,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pl": {
         "start.title": "Cześć! Tu briefing-bot",
         "start.body": (
-            "Robię krótkie briefingi z artykułów prasowych. Znam {articles} i {facts} z lat {period}. "
+            "Robię krótkie briefingi z artykułów prasowych. Znam {articles} i {facts}{period}. "
             "Tematy: {topics}."
         ),
+        "start.years": " z lat {first}–{last}",
+        "start.year": " z {year} roku",
         "start.try": "Spróbuj",
         "start.more": "Wszystkie komendy: /help",
         "help.title": "Komendy",
@@ -142,9 +144,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "start.title": "Hello! This is briefing-bot",
         "start.body": (
-            "I make short briefings from news articles. I know {articles} and {facts} from {period}. "
+            "I make short briefings from news articles. I know {articles} and {facts}{period}. "
             "Topics: {topics}."
         ),
+        "start.years": " from {first} to {last}",
+        "start.year": " from {year}",
         "start.try": "Try",
         "start.more": "All commands: /help",
         "help.title": "Commands",
@@ -297,8 +301,15 @@ def format_date(value: DateValue, language: str) -> str:
     if value.precision == "year":
         return str(start.year)
     end = value.last_day
-    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+    bounds = value.bounds
+    if bounds == ("year", "year"):
         return f"{start.year}–{end.year}"
+    if bounds == ("month", "month"):
+        months = _MONTHS_STANDALONE["en" if language == "en" else "pl"]
+        first = months[start.month - 1] if start.year == end.year else format_date(value.first, language)
+        return f"{first} – {format_date(value.last, language)}"
+    if bounds != ("day", "day"):  # ends of different precision: each written whole
+        return f"{format_date(value.first, language)} – {format_date(value.last, language)}"
     if (start.year, start.month) == (end.year, end.month):
         return f"{start.day}–{format_day(end, language)}"
     if start.year == end.year:

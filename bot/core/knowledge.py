@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.core import lemmas
 from bot.core.content import Article, Topic
-from bot.core.dates import DateValue
+from bot.core.dates import DateValue, between
 from bot.core.facts import FACT_ORDER, Fact
 from bot.core.figures import FigureGroup, Quantity, SourcedFigure, group_figures
 from bot.core.references import ListFlag, check_lists
@@ -243,13 +243,16 @@ class Knowledge:
         """``timeline(topic=...)`` as positions in ``facts``, not copied: read only."""
         return self._by_topic.get(topic_id, [])
 
-    def topic_period(self, topic_id: str) -> tuple[date, date] | None:
-        """The first and last day a topic's facts cover."""
-        def compute() -> tuple[date, date] | None:
+    def topic_period(self, topic_id: str) -> DateValue | None:
+        """The period a topic's facts cover, from the first to the last, each end as precise as
+        its fact: "2–9 stycznia 2022", "21 lutego 2022 – czerwiec 2023", "2022"."""
+        def compute() -> DateValue | None:
             positions = self._by_topic.get(topic_id)
             if not positions:
                 return None
-            return self.facts[positions[0]].value.start, max(self.facts[i].value.last_day for i in positions)
+            # The last is the fact ending last; of those, the one starting first (the coarsest).
+            last = max((self.facts[i].value for i in positions), key=lambda v: (v.last_day, -v.start.toordinal()))
+            return between(self.facts[positions[0]].value, last)
         return self.memo(("topic_period", topic_id), compute)
 
     def of_article(self, article_id: str) -> list[Fact]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,10 @@ from bot.core.cards import (
     plan_pages,
     source_size,
 )
-from bot.core.commands import BUILTIN
+from bot.core.commands import BUILTIN, Request
+from bot.core.dates import day
+from bot.core.facts import Fact
+from bot.core.knowledge import Knowledge
 from bot.core.service import Briefing
 from bot.render.text import render_card
 from tests.conftest import BUNDLED_CONTENT, WARSAW, fixed_clock
@@ -116,6 +119,18 @@ def test_topic_card_for_csto(bundled: Briefing) -> None:
     assert {s.outlet for s in first.sources} >= {"Gazeta.pl", "Wolne Media"}
     assert line_with(reply, "przybył ponad dwutysięczny kontyngent").label == "6 stycznia 2022"
     assert "/timeline csto" in (first.footer or "")
+
+
+@pytest.mark.parametrize(
+    ("command", "pl", "en"),
+    [("/csto", "6–9 stycznia 2022", "6–9 January 2022"),
+     ("/protesty", "2022", "2022"),  # a fact dated only to 2022 covers the rest: not "2022–2022"
+     ("/wojna", "21 lutego 2022 – czerwiec 2023", "21 February 2022 – June 2023")],  # not "30 czerwca 2023"
+)
+def test_topic_period_keeps_the_precision_of_its_facts(bundled: Briefing, command: str, pl: str, en: str) -> None:
+    for language, expected in (("pl", pl), ("en", en)):
+        fields = {f.name: f.value for f in bundled.ask(command, language=language).cards[0].fields}
+        assert fields["Okres" if language == "pl" else "Period"] == expected
 
 
 def test_on_this_day_finds_the_contingent_four_years_ago(bundled: Briefing) -> None:
@@ -214,8 +229,20 @@ def test_help_lists_every_command_and_explains_one(bundled: Briefing) -> None:
 def test_start_says_what_the_bot_knows(bundled: Briefing) -> None:
     card: Card = bundled.ask("/start").cards[0]
     assert "5 artykułów" in (card.body or "")
+    assert "16 datowanych faktów z lat 2022–2023." in (card.body or "")
+    assert "16 dated facts from 2022 to 2023." in (bundled.ask("/start", language="en").cards[0].body or "")
     assert "/csto" in (card.body or "")
     assert any(line.text == "/timeline 2022-01" for line in card.lines)
+
+
+@pytest.mark.parametrize(("language", "expected"),
+                         [("pl", "1 datowany fakt z 2022 roku."), ("en", "1 dated fact from 2022.")])
+def test_start_names_a_single_year_grammatically(language: str, expected: str) -> None:
+    fact = Fact(id="f1", value=day(date(2022, 1, 6)), text="t", quote="t", article="a", topics=(),
+                origin="extracted", line=1, keys=())
+    request = Request("/start", date(2026, 11, 22), language)
+    card = briefings.start(Knowledge.build([], [], [fact]), "", request).cards[0]
+    assert expected in (card.body or "")  # not "z lat 2022"
 
 
 def test_language_switch(bundled: Briefing) -> None:

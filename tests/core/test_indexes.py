@@ -167,8 +167,13 @@ def test_topic_period_and_articles(world: tuple[random.Random, list[Fact], Knowl
     _, _, knowledge = world
     for topic in TOPICS:
         of_topic = [f for f in knowledge.facts if topic in f.topics]
-        assert knowledge.topic_period(topic) == (min(f.value.start for f in of_topic),
-                                                 max(f.value.last_day for f in of_topic))
+        covered = knowledge.topic_period(topic)
+        assert covered is not None
+        assert (covered.start, covered.last_day) == (min(f.value.start for f in of_topic),
+                                                     max(f.value.last_day for f in of_topic))
+        coarsest_last = min((f.value for f in of_topic if f.value.last_day == covered.last_day),
+                            key=lambda v: v.start)
+        assert covered.last in (coarsest_last.last, covered)  # its end as precise as the fact ending it
     assert knowledge.topic_period("none") is None
     assert knowledge.period == (min(f.value.start for f in knowledge.facts),
                                 max(f.value.last_day for f in knowledge.facts))
