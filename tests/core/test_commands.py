@@ -107,6 +107,15 @@ def test_timeline_bad_argument_says_what_is_accepted(bundled: Briefing, argument
     assert "2022-01" in text and "csto" in text
 
 
+def test_timeline_of_days_lists_the_ranges_overlapping_them(bundled: Briefing) -> None:
+    reply = bundled.ask("/timeline 2022-01-01..2022-01-04")
+    assert line_with(reply, "od 2 stycznia trwają protesty").label == "2–9 stycznia 2022"
+    assert line_with(reply, "Protesty w Kazachstanie wybuchły").label == "2 stycznia 2022"
+    # "2022" and "styczeń 2022" are coarser than four days: not listed as if they happened then
+    assert {line.label for line in lines(reply)} == {"2 stycznia 2022", "2–9 stycznia 2022", "3–9 stycznia 2022"}
+    assert "2–9 stycznia 2022" in {line.label for line in lines(bundled.ask("/timeline 2022-01-06"))}
+
+
 def test_timeline_of_an_empty_period(bundled: Briefing) -> None:
     assert body(bundled.ask("/timeline 1999")) == "Brak faktów dla: 1999."
 
