@@ -28,15 +28,17 @@ from bot.core.cards import (
     shorten,
     source_size,
 )
-from bot.core.content import Article, Topic
+from bot.core.content import Article, Reference, Topic
 from bot.core.dates import DateValue, parse_month_day, parse_period
 from bot.core.facts import Fact
 from bot.core.figures import FigureGroup
 from bot.core.i18n import (
     LANGUAGES,
+    accusative,
     format_date,
     format_month_day,
     format_published,
+    join,
     plural,
     t,
     years_ago,
@@ -481,25 +483,52 @@ def figures(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     return Reply(_numbered([_figure_cards(knowledge, groups, title, language)], language))
 
 
-def _flag_field(knowledge: Knowledge, flag: ListFlag, language: str, numbers: dict[str, int],
+def _flag_field(knowledge: Knowledge, flags: Sequence[ListFlag], language: str, numbers: dict[str, int],
                 sources: list[SourceRef]) -> CardField:
-    """A list in an article that names states the topic's reference list does not."""
-    if flag.article not in numbers:
-        numbers[flag.article] = len(numbers) + 1
-        sources.append(source_maker(knowledge, language)(flag.article, numbers[flag.article]))
-    return CardField(t(language, "lists.title", name=flag.reference.name),
-                     t(language, "lists.flag", n=numbers[flag.article], wrong=", ".join(flag.wrong),
-                       source=flag.reference.source))
+    """The lists in articles that differ from one of the topic's reference lists: what each
+    source names besides it and which members it leaves out, then the reference's own source."""
+    by_article: dict[str, tuple[dict[str, None], set[str] | None]] = {}
+    for flag in flags:  # an article with several lists: all they add, what every whole one misses
+        wrong, missing = by_article.get(flag.article, ({}, None))
+        wrong.update(dict.fromkeys(flag.wrong))
+        if flag.missing or missing is not None:
+            missing = set(flag.missing) if missing is None else missing & set(flag.missing)
+        by_article[flag.article] = wrong, missing
+    make = source_maker(knowledge, language)
+    members = flags[0].reference.members
+    parts = []
+    for article, (wrong, missing) in by_article.items():
+        if article not in numbers:
+            numbers[article] = len(numbers) + 1
+            sources.append(make(article, numbers[article]))
+
+        def names(found: Sequence[str]) -> str:
+            return join(language, [accusative(n) if language == "pl" else n for n in found])
+
+        extra, left_out = list(wrong), [m for m in members if m in (missing or ())]
+        n = numbers[article]
+        if extra and left_out:
+            parts.append(t(language, "lists.both", n=n, extra=names(extra), missing=names(left_out)))
+        elif extra:
+            parts.append(t(language, "lists.extra", n=n, names=names(extra)))
+        elif left_out:
+            parts.append(t(language, "lists.missing", n=n, names=names(left_out)))
+    name = flags[0].reference.name
+    value = f"{'; '.join(parts)} ({t(language, 'lists.reference', source=flags[0].reference.source)})"
+    return CardField(name[:1].upper() + name[1:], value)
 
 
 def _figure_cards(knowledge: Knowledge, groups: list[FigureGroup], title: str, language: str,
                   flags: Sequence[ListFlag] = ()) -> list[Card]:
     """Figure groups (and flagged lists) as fields on cards of a screen each."""
-    entries: list[FigureGroup | ListFlag] = [*groups, *flags]
+    by_reference: dict[Reference, list[ListFlag]] = {}  # each reference list said once, for every source
+    for flag in flags:
+        by_reference.setdefault(flag.reference, []).append(flag)
+    entries: list[FigureGroup | list[ListFlag]] = [*groups, *by_reference.values()]
     if not entries:
         return []
 
-    def field_of(entry: FigureGroup | ListFlag, numbers: dict[str, int], sources: list[SourceRef]) -> CardField:
+    def field_of(entry: FigureGroup | list[ListFlag], numbers: dict[str, int], sources: list[SourceRef]) -> CardField:
         if isinstance(entry, FigureGroup):
             return _figure_field(knowledge, entry, language, numbers, sources, CARD_BUDGET - 2 * len(title))
         return _flag_field(knowledge, entry, language, numbers, sources)

@@ -5,6 +5,7 @@ Content (articles, topic summaries) stays in its own language; only the bot's wo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
@@ -52,8 +53,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "figures.title": "Liczby w źródłach",
         "figures.title_for": "Liczby w źródłach: {what}",
         "figures.differ_title": "{what}: gdzie źródła się różnią",
-        "lists.title": "Lista niezgodna z: {name}",
-        "lists.flag": "źródło [{n}] wymienia też: {wrong} (według: {source})",
+        "lists.extra": "[{n}] wymienia też {names}",
+        "lists.missing": "[{n}] pomija {names}",
+        "lists.both": "[{n}] wymienia też {extra}, a pomija {missing}",
+        "lists.reference": "lista wzorcowa: {source}",
+        "and": "i",
         "figures.empty": "W źródłach nie ma tu porównywalnych liczb.",
         "figures.bad": "Nie znam tematu „{arg}”. Tematy: {topics}.",
         "figures.entry": "{text} [{n}], stan na {date}",
@@ -166,8 +170,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "figures.title": "Figures in the sources",
         "figures.title_for": "Figures in the sources: {what}",
         "figures.differ_title": "{what}: where the sources differ",
-        "lists.title": "A list that does not match: {name}",
-        "lists.flag": "source [{n}] also names: {wrong} (according to: {source})",
+        "lists.extra": "[{n}] also names {names}",
+        "lists.missing": "[{n}] leaves out {names}",
+        "lists.both": "[{n}] also names {extra} but leaves out {missing}",
+        "lists.reference": "reference list: {source}",
+        "and": "and",
         "figures.empty": "The sources give no comparable figures here.",
         "figures.bad": "I don't know the topic \"{arg}\". Topics: {topics}.",
         "figures.entry": "{text} [{n}], as of {date}",
@@ -279,6 +286,23 @@ def plural(language: str, count: int, forms: tuple[str, str, str] | tuple[str, s
 def years_ago(language: str, years: int) -> str:
     forms = ("rok", "lata", "lat") if language == "pl" else ("year", "years")
     return t(language, "ago", years=plural(language, years, forms))
+
+
+def join(language: str, items: Sequence[str]) -> str:
+    """"A, B i C" / "A, B and C"."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {t(language, 'and')} {items[-1]}"
+
+
+def accusative(name: str) -> str:
+    """A Polish place name in the accusative, as "wymienia", "pomija" take it: the feminine -a
+    becomes -ę and an adjective after the noun -ą ("Rosję", "Koreę Północną"); other names
+    ("Kazachstan", "Białoruś", "Chiny") read the same in both cases."""
+    words = name.split(" ")
+    if not words[0].endswith("a"):
+        return name
+    return " ".join([words[0][:-1] + "ę", *(w[:-1] + "ą" if w.endswith("a") else w for w in words[1:])])
 
 
 def format_day(value: date, language: str, with_year: bool = True) -> str:

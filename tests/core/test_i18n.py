@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.core.dates import DateValue, day, month, period, year
-from bot.core.i18n import format_date, plural, years_ago
+from bot.core.i18n import accusative, format_date, join, plural, years_ago
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,19 @@ def test_plural_forms() -> None:
     assert [plural("pl", n, forms) for n in (1, 3, 5, 14, 104)] == [
         "1 artykuł", "3 artykuły", "5 artykułów", "14 artykułów", "104 artykuły",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Rosja", "Rosję"), ("Armenia", "Armenię"), ("Turkmenia", "Turkmenię"), ("Kazachstan", "Kazachstan"),
+     ("Białoruś", "Białoruś"), ("Chiny", "Chiny"), ("Korea Północna", "Koreę Północną"),
+     ("Stany Zjednoczone", "Stany Zjednoczone")],
+)
+def test_accusative_of_place_names(name: str, expected: str) -> None:
+    assert accusative(name) == expected
+
+
+def test_join() -> None:
+    assert join("pl", ["Rosję"]) == "Rosję"
+    assert join("pl", ["Rosję", "Białoruś", "Armenię"]) == "Rosję, Białoruś i Armenię"
+    assert join("en", ["Russia", "Belarus"]) == "Russia and Belarus"

@@ -28,7 +28,7 @@ from bot.core.figures import (
     group_figures,
 )
 from bot.core.knowledge import Knowledge
-from bot.core.references import MIN_LIST, ListFlag, _name_runs, _names, check_lists, fold_text
+from bot.core.references import MIN_LIST, ListFlag, _name_runs, _names, _names_in, check_lists, fold_text
 from bot.core.sentences import split_sentences
 from tests.core.test_knowledge import in_period
 
@@ -263,14 +263,22 @@ def lists_by_definition(topic: Topic, articles: list[Article]) -> list[ListFlag]
     for reference in topic.references:
         stems = _names(reference)
         for article in articles:
+            paragraphs = re.split(r"(?<=[.!?…\"”»])[ \t]*\n|\n[ \t]*\n", article.body)
             for sentence in split_sentences(article.body):
                 if not any(re.search(rf"\b{re.escape(alias)}", lemmas.fold(sentence.text)) for alias in aliases):
                     continue
+                paragraph = next(p for p in paragraphs if sentence.raw.split()[0] in p and sentence.text in
+                                 " ".join(p.split()))
                 for run in _name_runs(sentence.text, stems):
-                    wrong = tuple(word for word, name in run if name not in reference.members)
-                    if len({name for _, name in run}) >= MIN_LIST and wrong:
+                    named = {name for _, name in run}
+                    wrong = tuple(dict.fromkeys(spelling for spelling, name in run if name not in reference.members))
+                    missing: tuple[str, ...] = ()
+                    if len(named & set(reference.members)) > len(reference.members) / 2:
+                        mentioned = {name for _, (_, name) in _names_in(paragraph, stems)}
+                        missing = tuple(m for m in reference.members if m not in named | mentioned)
+                    if len(named) >= MIN_LIST and (wrong or missing):
                         flags.append(ListFlag(reference, article.id, article.body_line + sentence.line - 1,
-                                              sentence.text, wrong))
+                                              sentence.text, wrong, missing))
     return flags
 
 
@@ -294,6 +302,7 @@ def test_reference_lists_against_every_sentence(seed: int) -> None:
     assert check_lists(topic, articles) == expected
     if seed == 0:
         assert expected, "the random articles hold flagged lists"
+        assert any(flag.missing for flag in expected), "and lists that leave out members"
 
 
 def test_fold_text_is_fold() -> None:
