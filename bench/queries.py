@@ -111,9 +111,18 @@ class Plain:
         start = date(year, month, 1)
         last = start.replace(day=calendar.monthrange(year, month)[1])
         span = (last - start).days
-        low, high = start.isoformat(), last.isoformat()
-        docs = self.search(Query().date.test(lambda d: low <= d <= high))
-        return sorted((d for d in docs if (_last_day(d) - _start(d)).days <= span), key=_date_order)
+        high = last.isoformat()
+
+        def belongs(doc: dict[str, Any]) -> bool:  # overlapping, and days or no longer than the month
+            end = _last_day(doc)
+            if end < start:
+                return False
+            days = doc["precision"] == "day" or (doc["precision"] == "range" and (_start(doc).month, _start(doc).day,
+                                                                                   end.month, end.day) != (1, 1, 12, 31))
+            return days or (end - _start(doc)).days <= span
+
+        docs = self.search(Query().date.test(lambda d: d <= high))
+        return sorted((d for d in docs if belongs(d)), key=_date_order)
 
     def timeline_topic(self, request: str) -> list[dict[str, Any]]:
         return sorted(self.search(Query().topics.any([request.split()[1]])), key=_date_order)

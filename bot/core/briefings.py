@@ -29,16 +29,18 @@ from bot.core.cards import (
     shorten,
     source_size,
 )
-from bot.core.content import Article, Topic
-from bot.core.dates import DateValue, parse_month_day, parse_period, period
+from bot.core.content import Article, Reference, Topic
+from bot.core.dates import DateValue, parse_month_day, parse_period
 from bot.core.events import Event
 from bot.core.facts import Fact
 from bot.core.figures import FigureGroup
 from bot.core.i18n import (
     LANGUAGES,
+    accusative,
     format_date,
     format_month_day,
     format_published,
+    join,
     plural,
     t,
     years_ago,
@@ -236,9 +238,11 @@ def _numbered(parts: Sequence[Sequence[Card]], language: str) -> Pages:
 def start(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     language = request.language
     bounds = knowledge.period
-    years = f"{bounds[0].year}–{bounds[1].year}" if bounds else "–"
+    years = ""
     if bounds and bounds[0].year == bounds[1].year:
-        years = str(bounds[0].year)
+        years = t(language, "start.year", year=bounds[0].year)
+    elif bounds:
+        years = t(language, "start.years", first=bounds[0].year, last=bounds[1].year)
     articles = plural(language, len(knowledge.articles), ("artykuł", "artykuły", "artykułów")
                       if language == "pl" else ("article", "articles"))
     facts = plural(language, len(knowledge.facts), ("datowany fakt", "datowane fakty", "datowanych faktów")
@@ -465,9 +469,9 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
         CardField(t(language, "topic.facts"), str(len(positions))),
         CardField(t(language, "topic.articles"), str(len(articles))),
     ]
-    bounds = knowledge.topic_period(topic.id)
-    if bounds:
-        fields.append(CardField(t(language, "topic.period"), format_date(period(*bounds), language)))
+    covered = knowledge.topic_period(topic.id)
+    if covered:
+        fields.append(CardField(t(language, "topic.period"), format_date(covered, language)))
     card = Card(title=topic.title, body=summary, fields=tuple(fields),
                 footer=t(language, "topic.more", topic=topic.id))
     varying = knowledge.varying_quantities
@@ -490,14 +494,21 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
         differ.append(CardField(t(language, "figures.differ_short"),
                                 t(language, "figures.differ_value", what=", ".join(labels), topic=topic.id)))
     flags = knowledge.list_flags(topic.id)
-    differ += [_flag_field(knowledge, flag, language, numbers, sources) for flag in flags]
-    card = replace(card, lines=tuple(lines), fields=(*card.fields, *differ),
-                   sources=_by_number(sources))
+    differ += [_flag_field(knowledge, same, language, numbers, sources) for same in by_reference(flags).values()]
+    card = replace(card, lines=tuple(lines), fields=(*card.fields, *differ), sources=_by_number(sources))
     while len(card.lines) > 3 and card.size > CARD_BUDGET:
         card = replace(card, lines=card.lines[:-1])
-    cited = {n for line in card.lines for n in line.sources} | {numbers[flag.article] for flag in flags}
-    card = replace(card, sources=tuple(s for s in card.sources if s.number in cited))
-    return Reply((card,))
+    by_events = {n for line in card.lines for n in line.sources}
+    by_lists = {numbers[flag.article] for flag in flags}
+    whole = replace(card, sources=tuple(s for s in card.sources if s.number in by_events | by_lists))
+    if whole.size <= CARD_BUDGET or not differ:
+        return Reply((whole,))
+    # Too much for one screen: where the sources differ goes on a page of its own.
+    first = replace(card, fields=card.fields[:len(card.fields) - len(differ)],
+                    sources=tuple(s for s in card.sources if s.number in by_events))
+    second = Card(title=t(language, "figures.differ_title", what=topic.title), fields=tuple(differ),
+                  sources=tuple(s for s in card.sources if s.number in by_lists - by_events))
+    return Reply(_numbered([(first, second)], language))
 
 
 def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbers: dict[str, int],
@@ -556,15 +567,47 @@ def figures(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     return Reply(_numbered([_figure_cards(knowledge, groups, title, language)], language))
 
 
-def _flag_field(knowledge: Knowledge, flag: ListFlag, language: str, numbers: dict[str, int],
+def _flag_field(knowledge: Knowledge, flags: Sequence[ListFlag], language: str, numbers: dict[str, int],
                 sources: list[SourceRef]) -> CardField:
-    """A list in an article that names states the topic's reference list does not."""
-    if flag.article not in numbers:
-        sources.append(source_maker(knowledge, language)(flag.article))
-        numbers[flag.article] = sources[-1].number
-    return CardField(t(language, "lists.title", name=flag.reference.name),
-                     t(language, "lists.flag", n=numbers[flag.article], wrong=", ".join(flag.wrong),
-                       source=flag.reference.source))
+    """The lists in articles that differ from one of the topic's reference lists: what each
+    source names besides it and which members it leaves out, then the reference's own source."""
+    by_article: dict[str, tuple[dict[str, None], set[str] | None]] = {}
+    for flag in flags:  # an article with several lists: all they add, what every whole one misses
+        wrong, missing = by_article.get(flag.article, ({}, None))
+        wrong.update(dict.fromkeys(flag.wrong))
+        if flag.missing or missing is not None:
+            missing = set(flag.missing) if missing is None else missing & set(flag.missing)
+        by_article[flag.article] = wrong, missing
+    make = source_maker(knowledge, language)
+    members = flags[0].reference.members
+    parts = []
+    for article, (wrong, missing) in by_article.items():
+        if article not in numbers:
+            sources.append(make(article))
+            numbers[article] = sources[-1].number
+
+        def names(found: Sequence[str]) -> str:
+            return join(language, [accusative(n) if language == "pl" else n for n in found])
+
+        extra, left_out = list(wrong), [m for m in members if m in (missing or ())]
+        n = numbers[article]
+        if extra and left_out:
+            parts.append(t(language, "lists.both", n=n, extra=names(extra), missing=names(left_out)))
+        elif extra:
+            parts.append(t(language, "lists.extra", n=n, names=names(extra)))
+        elif left_out:
+            parts.append(t(language, "lists.missing", n=n, names=names(left_out)))
+    name = flags[0].reference.name
+    value = f"{'; '.join(parts)} ({t(language, 'lists.reference', source=flags[0].reference.source)})"
+    return CardField(name[:1].upper() + name[1:], value)
+
+
+def by_reference(flags: Sequence[ListFlag]) -> dict[Reference, list[ListFlag]]:
+    """Flags by the reference list they differ from: each reference is said once, for every source."""
+    found: dict[Reference, list[ListFlag]] = {}
+    for flag in flags:
+        found.setdefault(flag.reference, []).append(flag)
+    return found
 
 
 def _by_number(sources: Sequence[SourceRef]) -> tuple[SourceRef, ...]:
@@ -575,12 +618,12 @@ def _figure_cards(knowledge: Knowledge, groups: list[FigureGroup], title: str, l
                   flags: Sequence[ListFlag] = (), listed: dict[str, int] | None = None) -> list[Card]:
     """Figure groups (and flagged lists) as fields on cards of a screen each; a source is listed
     on the first card that cites it, unless ``listed`` (the reply's earlier cards) holds it."""
-    entries: list[FigureGroup | ListFlag] = [*groups, *flags]
+    entries: list[FigureGroup | list[ListFlag]] = [*groups, *by_reference(flags).values()]
     if not entries:
         return []
     numbers = dict(listed or {})
 
-    def field_of(entry: FigureGroup | ListFlag, sources: list[SourceRef]) -> CardField:
+    def field_of(entry: FigureGroup | list[ListFlag], sources: list[SourceRef]) -> CardField:
         if isinstance(entry, FigureGroup):
             return _figure_field(knowledge, entry, language, numbers, sources, CARD_BUDGET - 2 * len(title))
         return _flag_field(knowledge, entry, language, numbers, sources)

@@ -15,7 +15,7 @@ from bot.core.dates import DateValue
 
 #: Characters of content a card may hold: about one phone screen (5–8 event lines and their
 #: sources; see bench/README.md for the sizes of the bundled cards).
-CARD_BUDGET = 950
+CARD_BUDGET = 1100
 #: A single line of a list is shortened past this, at a word, with "…".
 LINE_LIMIT = 220
 #: Source titles are shown up to this length.
@@ -79,8 +79,9 @@ def line_size(text: str, label: str | None, sources: int, fact_id: str | None) -
 
 
 def source_size(source: SourceRef) -> int:
-    """What one cited source adds to ``Card.size`` (its number aside, which costs nothing)."""
-    return len(source.outlet) + len(source.published) + min(len(source.title), TITLE_LIMIT) + len(source.url or "") + 8
+    """What one cited source adds to ``Card.size`` (its number aside, which costs nothing; its
+    link too, which chats show as the outlet's name, not as an address)."""
+    return len(source.outlet) + len(source.published) + min(len(source.title), TITLE_LIMIT) + 8
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from typing import Literal
 
 Precision = Literal["day", "month", "year", "range"]
+#: The precision of one end of a range.
+Unit = Literal["day", "month", "year"]
 
 #: What kind of expression a mention was; used by tests and the quality harness.
 MentionKind = Literal["full", "no_year", "month", "year", "weekday", "relative", "range"]
@@ -24,14 +26,19 @@ MentionKind = Literal["full", "no_year", "month", "year", "weekday", "relative",
 
 @dataclass(frozen=True, slots=True)
 class DateValue:
-    """A date with its precision: a day, a month, a year, or a range of days.
+    """A date with its precision: a day, a month, a year, or a range.
 
-    ``start`` is the first day of the period; ``end`` is set only for ranges.
+    ``start`` is the first day of the period; ``end`` is set only for ranges, as their last day.
+    A range's ends are days unless ``ends`` says otherwise: a topic's period from a fact of
+    6 January 2022 to one of June 2023 ends in a month, not on an invented 30 June.
     """
 
     start: date
     precision: Precision = "day"
     end: date | None = None
+    #: The precision of a range's two ends; None for days (or years, when the range runs from
+    #: 1 January to 31 December: "w latach 2019–2021").
+    ends: tuple[Unit, Unit] | None = None
     #: Date order: of periods starting on the same day, the longest first (2022, styczeń 2022,
     #: ...). Computed once, here, because sorting 250,000 facts by a computed key is slow.
     order: tuple[int, int] = field(init=False, repr=False, compare=False)
@@ -40,12 +47,41 @@ class DateValue:
         if self.precision == "range":
             if self.end is None or self.end < self.start:
                 raise ValueError("a range needs an end on or after its start")
-        elif self.end is not None:
+            if self.ends is not None and not (_starts_unit(self.start, self.ends[0])
+                                              and _ends_unit(self.end, self.ends[1])):
+                raise ValueError("a range's ends must be whole units of their precision")
+        elif self.end is not None or self.ends is not None:
             raise ValueError("only ranges have an end")
         object.__setattr__(self, "order", (self.start.toordinal(), -self.last_day.toordinal()))
 
-    def __reduce__(self) -> tuple[type[DateValue], tuple[date, Precision, date | None]]:
-        return DateValue, (self.start, self.precision, self.end)  # see Fact.__reduce__
+    def __reduce__(self) -> tuple[type[DateValue], tuple[date, Precision, date | None, tuple[Unit, Unit] | None]]:
+        return DateValue, (self.start, self.precision, self.end, self.ends)  # see Fact.__reduce__
+
+    @property
+    def bounds(self) -> tuple[Unit, Unit]:
+        """The precision of the first and the last day: a range's ``ends``, or its precision twice."""
+        if self.precision != "range":
+            return self.precision, self.precision
+        if self.ends is not None:
+            return self.ends
+        assert self.end is not None
+        if (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31):
+            return "year", "year"
+        return "day", "day"
+
+    @property
+    def first(self) -> DateValue:
+        """The unit the value starts with: its first day, month or year."""
+        return self if self.precision != "range" else DateValue(self.start, self.bounds[0])
+
+    @property
+    def last(self) -> DateValue:
+        """The unit the value ends with: its last day, month or year."""
+        if self.precision != "range":
+            return self
+        unit, end = self.bounds[1], self.last_day
+        return DateValue(end.replace(day=1) if unit == "month" else end.replace(month=1, day=1) if unit == "year"
+                         else end, unit)
 
     @property
     def last_day(self) -> date:
@@ -59,6 +95,14 @@ class DateValue:
             return self.start.replace(month=12, day=31)
         assert self.end is not None
         return self.end
+
+
+def _starts_unit(value: date, unit: Unit) -> bool:
+    return unit == "day" or value.day == 1 and (unit == "month" or value.month == 1)
+
+
+def _ends_unit(value: date, unit: Unit) -> bool:
+    return unit == "day" or (value + timedelta(days=1)).day == 1 and (unit == "month" or value.month == 12)
 
 
 def day(value: date) -> DateValue:
@@ -76,6 +120,22 @@ def year(value: int) -> DateValue:
 def period(start: date, end: date) -> DateValue:
     """A range of days; a range of one day is just that day."""
     return day(start) if start == end else DateValue(start, "range", end)
+
+
+def between(first: DateValue, last: DateValue) -> DateValue:
+    """From the start of ``first`` to the end of ``last``, each end with its own precision.
+
+    A value that covers the whole stretch is the answer itself (from "2022" to "9 stycznia 2022"
+    is 2022); so is a range of days (6 to 9 January).
+    """
+    start, end = first.start, max(first.last_day, last.last_day)
+    if first.last_day >= end:
+        return first
+    if last.start <= start:
+        return last
+    value = DateValue(start, "range", end)
+    ends = (first.bounds[0], last.bounds[1])
+    return value if value.bounds == ends else DateValue(start, "range", end, ends)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ Content (articles, topic summaries) stays in its own language; only the bot's wo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
@@ -30,9 +31,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pl": {
         "start.title": "Cześć! Tu briefing-bot",
         "start.body": (
-            "Robię krótkie briefingi z artykułów prasowych. Znam {articles} i {facts} z lat {period}. "
+            "Robię krótkie briefingi z artykułów prasowych. Znam {articles} i {facts}{period}. "
             "Tematy: {topics}."
         ),
+        "start.years": " z lat {first}–{last}",
+        "start.year": " z {year} roku",
         "start.try": "Spróbuj",
         "start.more": "Wszystkie komendy: /help",
         "help.title": "Komendy",
@@ -54,8 +57,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "figures.title": "Liczby w źródłach",
         "figures.title_for": "Liczby w źródłach: {what}",
         "figures.differ_title": "{what}: gdzie źródła się różnią",
-        "lists.title": "Lista niezgodna z: {name}",
-        "lists.flag": "źródło [{n}] wymienia też: {wrong} (według: {source})",
+        "lists.extra": "[{n}] wymienia też {names}",
+        "lists.missing": "[{n}] pomija {names}",
+        "lists.both": "[{n}] wymienia też {extra}, a pomija {missing}",
+        "lists.reference": "lista wzorcowa: {source}",
+        "and": "i",
         "figures.empty": "W źródłach nie ma tu porównywalnych liczb.",
         "figures.bad": "Nie znam tematu „{arg}”. Tematy: {topics}.",
         "figures.entry": "{text} [{n}], stan na {date}",
@@ -148,9 +154,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "start.title": "Hello! This is briefing-bot",
         "start.body": (
-            "I make short briefings from news articles. I know {articles} and {facts} from {period}. "
+            "I make short briefings from news articles. I know {articles} and {facts}{period}. "
             "Topics: {topics}."
         ),
+        "start.years": " from {first} to {last}",
+        "start.year": " from {year}",
         "start.try": "Try",
         "start.more": "All commands: /help",
         "help.title": "Commands",
@@ -172,8 +180,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "figures.title": "Figures in the sources",
         "figures.title_for": "Figures in the sources: {what}",
         "figures.differ_title": "{what}: where the sources differ",
-        "lists.title": "A list that does not match: {name}",
-        "lists.flag": "source [{n}] also names: {wrong} (according to: {source})",
+        "lists.extra": "[{n}] also names {names}",
+        "lists.missing": "[{n}] leaves out {names}",
+        "lists.both": "[{n}] also names {extra} but leaves out {missing}",
+        "lists.reference": "reference list: {source}",
+        "and": "and",
         "figures.empty": "The sources give no comparable figures here.",
         "figures.bad": "I don't know the topic \"{arg}\". Topics: {topics}.",
         "figures.entry": "{text} [{n}], as of {date}",
@@ -289,6 +300,23 @@ def years_ago(language: str, years: int) -> str:
     return t(language, "ago", years=plural(language, years, forms))
 
 
+def join(language: str, items: Sequence[str]) -> str:
+    """"A, B i C" / "A, B and C"."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {t(language, 'and')} {items[-1]}"
+
+
+def accusative(name: str) -> str:
+    """A Polish place name in the accusative, as "wymienia", "pomija" take it: the feminine -a
+    becomes -ę and an adjective after the noun -ą ("Rosję", "Koreę Północną"); other names
+    ("Kazachstan", "Białoruś", "Chiny") read the same in both cases."""
+    words = name.split(" ")
+    if not words[0].endswith("a"):
+        return name
+    return " ".join([words[0][:-1] + "ę", *(w[:-1] + "ą" if w.endswith("a") else w for w in words[1:])])
+
+
 def format_day(value: date, language: str, with_year: bool = True) -> str:
     months = _MONTHS["en" if language == "en" else "pl"]
     text = f"{value.day} {months[value.month - 1]}"
@@ -309,8 +337,15 @@ def format_date(value: DateValue, language: str) -> str:
     if value.precision == "year":
         return str(start.year)
     end = value.last_day
-    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+    bounds = value.bounds
+    if bounds == ("year", "year"):
         return f"{start.year}–{end.year}"
+    if bounds == ("month", "month"):
+        months = _MONTHS_STANDALONE["en" if language == "en" else "pl"]
+        first = months[start.month - 1] if start.year == end.year else format_date(value.first, language)
+        return f"{first} – {format_date(value.last, language)}"
+    if bounds != ("day", "day"):  # ends of different precision: each written whole
+        return f"{format_date(value.first, language)} – {format_date(value.last, language)}"
     if (start.year, start.month) == (end.year, end.month):
         return f"{start.day}–{format_day(end, language)}"
     if start.year == end.year:

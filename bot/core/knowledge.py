@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.core import lemmas
 from bot.core.content import Article, Topic
-from bot.core.dates import DateValue
+from bot.core.dates import DateValue, between
 from bot.core.events import Event, build_events
 from bot.core.facts import FACT_ORDER, Fact
 from bot.core.figures import FigureGroup, Quantity, SourcedFigure, group_figures
@@ -172,8 +172,8 @@ class Knowledge:
 
     def warm_up(self) -> None:
         """Build the indexes that are otherwise built on first use."""
-        for name in ("facts", "by_id", "_position_by_id", "_starts", "_by_month_day", "_by_topic", "_by_article",
-                     "_by_key", "_figure_groups", "events", "_event_of"):
+        for name in ("facts", "by_id", "_position_by_id", "_starts", "_reaching", "_by_month_day",
+                     "_by_topic", "_by_article", "_by_key", "_figure_groups", "events", "_event_of"):
             getattr(self, name)
 
     def save_views(self) -> None:
@@ -204,22 +204,63 @@ class Knowledge:
             return self._memo.setdefault(key, compute())  # type: ignore[no-any-return]
 
     def timeline(self, period: DateValue | None = None, topic: str | None = None) -> list[Fact]:
-        """Facts in date order: starting within a period and no longer than it, and/or of a topic."""
+        """Facts in date order: of a period (see ``timeline_positions``) and/or of a topic."""
         if period is None:
             return [self.facts[i] for i in self._by_topic.get(topic, [])] if topic else list(self.facts)
         return [self.facts[i] for i in self.timeline_positions(period, topic)]
 
     def timeline_positions(self, period: DateValue, topic: str | None = None) -> list[int]:
-        """``timeline(period, topic)`` as positions in ``facts``."""
-        low = bisect.bisect_left(self._starts, period.start)
-        high = bisect.bisect_right(self._starts, period.last_day)
-        span = (period.last_day - period.start).days
+        """``timeline(period, topic)`` as positions in ``facts``.
+
+        A fact belongs to a period when its span overlaps the period ("2–9 stycznia 2022" is in
+        1–4 January), unless it is coarser than the period: a fact dated only to a month or a
+        year (or a range of them) is listed only in a period at least as long as it, since in
+        a shorter one it would read as if it happened then ("2022" is not in 1–4 January, nor
+        "styczeń 2022" on 6 January; both are in 2022, and "styczeń 2022" in 2022-01).
+        """
+        first, last = period.start, period.last_day
+        span = (last - first).days
         facts = self.facts
+
+        def belongs(value: DateValue) -> bool:  # given that it overlaps: not coarser than the period
+            return (value.precision == "day" or value.bounds == ("day", "day")
+                    or (value.last_day - value.start).days <= span)
+
+        # Facts starting within the period overlap it. Of those starting before, only facts of
+        # several days can reach into it: each bucket of them is searched back as far as its
+        # longest reaches (a coarse one no further than the period is long), so one fact spanning
+        # decades does not make every timeline scan decades.
+        low = bisect.bisect_left(self._starts, first)
+        high = bisect.bisect_right(self._starts, last)
+        day_number = first.toordinal()
+        earlier: list[int] = []
+        for reaching, starts, longest, days_precise in self._reaching:
+            back = bisect.bisect_left(starts, day_number - (longest if days_precise else min(longest, span)))
+            earlier += [i for i in reaching[back:bisect.bisect_left(starts, day_number, back)]
+                        if facts[i].value.last_day >= first and belongs(facts[i].value)]
+        earlier.sort()
         return [
-            i for i in range(low, high)
-            if (facts[i].value.last_day - facts[i].value.start).days <= span
-            and (topic is None or topic in facts[i].topics)
+            i for i in (*earlier, *range(low, high))
+            if (topic is None or topic in facts[i].topics) and (i < low or belongs(facts[i].value))
         ]
+
+    @cached_property
+    def _reaching(self) -> list[tuple[list[int], list[int], int, bool]]:
+        """The facts longer than a day, in buckets by how many days they last past their start
+        (1, 2–3, 4–7, …) and whether they are ranges of days (or months and years): each
+        bucket's positions in ``facts``, their starts (as ordinals), the most days one of them
+        lasts past its start, and whether they are ranges of days."""
+        buckets: dict[tuple[bool, int], tuple[list[int], list[int]]] = {}
+        longest: defaultdict[tuple[bool, int], int] = defaultdict(int)
+        for index, fact in enumerate(self.facts):
+            days = (fact.value.last_day - fact.value.start).days
+            if days:
+                key = (fact.value.bounds == ("day", "day"), days.bit_length())
+                positions, starts = buckets.setdefault(key, ([], []))
+                positions.append(index)
+                starts.append(fact.value.start.toordinal())
+                longest[key] = max(longest[key], days)
+        return [(positions, starts, longest[key], key[0]) for key, (positions, starts) in sorted(buckets.items())]
 
     def positions(self, facts: Sequence[Fact]) -> list[int]:
         """Where facts of this knowledge stand in ``facts`` (date order)."""
@@ -244,13 +285,16 @@ class Knowledge:
         """``timeline(topic=...)`` as positions in ``facts``, not copied: read only."""
         return self._by_topic.get(topic_id, [])
 
-    def topic_period(self, topic_id: str) -> tuple[date, date] | None:
-        """The first and last day a topic's facts cover."""
-        def compute() -> tuple[date, date] | None:
+    def topic_period(self, topic_id: str) -> DateValue | None:
+        """The period a topic's facts cover, from the first to the last, each end as precise as
+        its fact: "2–9 stycznia 2022", "21 lutego 2022 – czerwiec 2023", "2022"."""
+        def compute() -> DateValue | None:
             positions = self._by_topic.get(topic_id)
             if not positions:
                 return None
-            return self.facts[positions[0]].value.start, max(self.facts[i].value.last_day for i in positions)
+            # The last is the fact ending last; of those, the one starting first (the coarsest).
+            last = max((self.facts[i].value for i in positions), key=lambda v: (v.last_day, -v.start.toordinal()))
+            return between(self.facts[positions[0]].value, last)
         return self.memo(("topic_period", topic_id), compute)
 
     def of_article(self, article_id: str) -> list[Fact]:

@@ -1,7 +1,10 @@
 """Lists in articles checked against a topic's reference lists ("the CSTO's members in 2022").
 
 A sentence that mentions the topic and names three or more of the reference's names (members,
-or known non-members) is a list; the non-members in it are flagged. Names are matched by their
+or known non-members) in a row is a list; the non-members in it are flagged. A list that names
+more than half of the members is meant to be the whole list: the members it leaves out are
+flagged too, unless its paragraph names them elsewhere (Kazakhstan calling on "Russia, Belarus,
+Kyrgyzstan, Tajikistan, Armenia" lists the others, not the alliance). Names are matched by their
 stem, capitalised, so "Kirgizję" finds "Kirgizja" and the adjective "armeńskich" finds nothing.
 """
 
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.content import Article, Reference, Topic
@@ -16,24 +20,31 @@ from bot.core.lemmas import fold, stem
 from bot.core.sentences import Sentence, split_sentences
 
 MIN_LIST = 3
+#: A blank line, or a line break after the end of a sentence (hard-wrapped text breaks anywhere).
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n|(?<=[.!?…\"”»])[ \t]*\n")
 
 
 @dataclass(frozen=True, slots=True)
 class ListFlag:
-    """An article's list that names states the reference says do not belong."""
+    """An article's list that names states the reference says do not belong, or leaves out members."""
 
     reference: Reference
     article: str
     line: int
     quote: str
-    wrong: tuple[str, ...]  # the names as written in the article
+    #: The names the reference says do not belong, in the nominative as the reference (or its
+    #: synonym the article used) spells them: "Turkmenia", not the article's "Turkmenii".
+    wrong: tuple[str, ...]
+    #: The members a list meant to be whole leaves out, as the reference spells them.
+    missing: tuple[str, ...] = ()
 
 
-def _names(reference: Reference) -> dict[str, str]:
-    """Stem → canonical name, for members, non-members and synonyms."""
+def _names(reference: Reference) -> dict[str, tuple[str, str]]:
+    """Stem → (the name as spelt in the reference, canonical name), for members, non-members and
+    synonyms."""
     canonical = {name: name for name in (*reference.members, *reference.others)}
     canonical.update(dict(reference.synonyms))
-    return {stem(fold(name)): target for name, target in canonical.items()}
+    return {stem(fold(name)): (name, target) for name, target in canonical.items()}
 
 
 def fold_text(text: str) -> str:
@@ -81,30 +92,58 @@ def check_lists(topic: Topic, articles: list[Article]) -> list[ListFlag]:
                 continue
             for sentence in mentioning(article):
                 for run in _name_runs(sentence.text, stems):
-                    if len({name for _, name in run}) < MIN_LIST:
-                        continue
-                    wrong = tuple(word for word, name in run if name not in reference.members)
-                    if wrong:
+                    wrong, missing = _differences(reference, run, stems, lambda: _paragraph(article.body, sentence))
+                    if wrong or missing:
                         flags.append(ListFlag(reference, article.id, article.body_line + sentence.line - 1,
-                                              sentence.text, wrong))
+                                              sentence.text, wrong, missing))
     return flags
 
 
-def _name_runs(text: str, stems: dict[str, str]) -> list[list[tuple[str, str]]]:
-    """Runs of reference names separated only by commas, "i", "oraz" or dashes: the lists."""
-    runs: list[list[tuple[str, str]]] = []
-    current: list[tuple[str, str]] = []
-    last_end = 0
+def _differences(reference: Reference, run: list[tuple[str, str]], stems: dict[str, tuple[str, str]],
+                 paragraph: Callable[[], str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a run of names (spelling, canonical) names that the reference excludes, and the
+    members it leaves out when it is meant to be whole; nothing when it is not a list."""
+    named = {name for _, name in run}
+    if len(named) < MIN_LIST:
+        return (), ()
+    wrong = tuple(dict.fromkeys(spelling for spelling, name in run if name not in reference.members))
+    left_out = [name for name in reference.members if name not in named]
+    if not left_out or 2 * len(named & set(reference.members)) <= len(reference.members):
+        return wrong, ()
+    elsewhere = {name for _, (_, name) in _names_in(paragraph(), stems)}
+    return wrong, tuple(name for name in left_out if name not in elsewhere)
+
+
+def _paragraph(body: str, sentence: Sentence) -> str:
+    """The paragraph of ``body`` that holds the sentence."""
+    start = max((m.end() for m in _PARAGRAPH_BREAK.finditer(body, 0, sentence.offset)), default=0)
+    after = _PARAGRAPH_BREAK.search(body, sentence.offset + len(sentence.raw))
+    return body[start:after.start() if after else len(body)]
+
+
+def _names_in(text: str, stems: dict[str, tuple[str, str]]) -> list[tuple[re.Match[str], tuple[str, str]]]:
+    """Every capitalised word of ``text`` that is one of the reference's names, with that name."""
+    found = []
     for match in re.finditer(r"\b[A-ZĄĆĘŁŃÓŚŹŻ]\w+", text):
         key = fold(match.group(0))
         name = next((target for s, target in stems.items() if key.startswith(s)), None)
-        if name is None:
-            continue
+        if name is not None:
+            found.append((match, name))
+    return found
+
+
+def _name_runs(text: str, stems: dict[str, tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """Runs of reference names separated only by commas, "i", "oraz" or dashes: the lists, as
+    (spelling in the reference, canonical name) pairs."""
+    runs: list[list[tuple[str, str]]] = []
+    current: list[tuple[str, str]] = []
+    last_end = 0
+    for match, name in _names_in(text, stems):
         joined = re.fullmatch(r"\s*(?:,|i|oraz|-|–)?\s*", text[last_end:match.start()])
         if current and not joined:
             runs.append(current)
             current = []
-        current.append((match.group(0), name))
+        current.append(name)
         last_end = match.end()
     if current:
         runs.append(current)

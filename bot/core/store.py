@@ -65,7 +65,7 @@ SHARDS = 16
 FORMAT = 10
 VIEWS_FILE = "views.db"
 #: Bump when what the saved views hold, or how any of them is derived, changes.
-VIEWS_FORMAT = 1
+VIEWS_FORMAT = 2  # 2: list flags name the members a list leaves out
 _UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, StopIteration,
                EOFError, pickle.UnpicklingError)
 

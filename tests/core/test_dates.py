@@ -17,10 +17,15 @@ from bot.core import dates
 from bot.core.dates import (
     DateValue,
     Mention,
+    between,
+    day,
     find_dates,
     infer_year,
+    month,
     parse_month_day,
     parse_period,
+    period,
+    year,
 )
 
 SATURDAY = date(2022, 2, 26)
@@ -238,6 +243,42 @@ def test_last_day(value: DateValue, last: date) -> None:
 def test_invalid_date_values(precision: str, end: date | None) -> None:
     with pytest.raises(ValueError):
         DateValue(date(2022, 1, 5), precision, end)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "ends"),
+    [(date(2022, 1, 5), date(2022, 6, 30), ("month", "month")),  # a month starts on its first day
+     (date(2022, 1, 1), date(2022, 6, 29), ("day", "month")),  # and ends on its last
+     (date(2022, 1, 1), date(2022, 12, 30), ("year", "year"))],
+)
+def test_a_range_ends_are_whole_units(start: date, end: date, ends: tuple[str, str]) -> None:
+    with pytest.raises(ValueError):
+        DateValue(start, "range", end, ends)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        DateValue(start, "day", None, ("day", "day"))
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        (day(date(2022, 1, 6)), day(date(2022, 1, 9)), period(date(2022, 1, 6), date(2022, 1, 9))),
+        (day(date(2022, 1, 6)), day(date(2022, 1, 6)), day(date(2022, 1, 6))),
+        # the last fact's month is not cut down to an invented last day, nor the first's to a first day
+        (day(date(2022, 2, 21)), month(2023, 6), DateValue(date(2022, 2, 21), "range", date(2023, 6, 30),
+                                                           ("day", "month"))),
+        (month(2022, 1), month(2022, 6), DateValue(date(2022, 1, 1), "range", date(2022, 6, 30), ("month", "month"))),
+        (year(2021), day(date(2022, 1, 9)), DateValue(date(2021, 1, 1), "range", date(2022, 1, 9), ("year", "day"))),
+        (year(2019), year(2021), DateValue(date(2019, 1, 1), "range", date(2021, 12, 31))),  # as "w latach" reads
+        # one value covering the whole stretch is the answer: "2022", not "2022–2022"
+        (year(2022), year(2022), year(2022)),
+        (year(2022), day(date(2022, 1, 9)), year(2022)),
+        (month(2022, 1), day(date(2022, 1, 9)), month(2022, 1)),
+        (day(date(2022, 1, 2)), month(2022, 1), month(2022, 1)),
+    ],
+)
+def test_between_keeps_each_end_precision(first: DateValue, last: DateValue, expected: DateValue) -> None:
+    assert between(first, last) == expected
+    assert between(first, last).start <= first.start
 
 
 # --- parsing what a user types -----------------------------------------------------------------

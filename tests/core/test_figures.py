@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.content import load_content
+from bot.core.content import Article, Reference, Topic, load_content
 from bot.core.dates import DateValue, day
 from bot.core.figures import (
     Figure,
@@ -130,14 +130,61 @@ def test_figures_command_and_topic_card_show_them(bundled: Briefing) -> None:
     names = [f.name for card in csto.cards for f in card.fields]
     differ = {f.name: f.value for card in csto.cards for f in card.fields}["Źródła podają różne liczby"]
     assert "żołnierze ODKB w Kazachstanie" in differ and "/figures csto" in differ  # the figures are on /figures
-    assert names.count("Lista niezgodna z: państwa członkowskie ODKB w 2022 r.") == 2
 
 
-def test_reference_lists_flag_non_members() -> None:
+@pytest.mark.parametrize(("language", "expected"), [
+    ("pl", "[1] wymienia też Turkmenię, a pomija Tadżykistan; [2] wymienia też Uzbekistan "
+           "(lista wzorcowa: Karta ODKB"),
+    ("en", "[1] also names Turkmenia but leaves out Tadżykistan; [2] also names Uzbekistan "
+           "(reference list: Karta ODKB"),
+])
+def test_a_reference_list_is_compared_once_for_every_source(bundled: Briefing, language: str, expected: str) -> None:
+    csto = bundled.ask("/csto", language=language)
+    fields = [f for card in csto.cards for f in card.fields if f.name == "Państwa członkowskie ODKB w 2022 r."]
+    assert len(fields) == 1  # one field for the reference list, naming its source once
+    assert fields[0].value.startswith(expected) and fields[0].value.count("Karta ODKB") == 1
+    cited = {s.number: s.article_id for card in csto.cards for s in card.sources}  # listed once in the reply
+    assert {cited[1], cited[2]} == {"zamieszki-w-kazachstanie", "odkb-w-kazachstanie"}  # [1] and [2] as /sources
+
+
+def test_reference_lists_flag_non_members_and_members_left_out() -> None:
     content = load_content(BUNDLED_CONTENT)
     csto = next(t for t in content.topics if t.id == "csto")
-    flags = {f.article: f.wrong for f in check_lists(csto, list(content.articles))}
-    assert flags == {"odkb-w-kazachstanie": ("Uzbekistan",), "zamieszki-w-kazachstanie": ("Turkmenia",)}
+    flags = {f.article: (f.wrong, f.missing) for f in check_lists(csto, list(content.articles))}
+    # Gazeta.pl lists the states Kazakhstan called on, so not Kazakhstan itself, named beside it.
+    assert flags == {"odkb-w-kazachstanie": (("Uzbekistan",), ()),
+                     "zamieszki-w-kazachstanie": (("Turkmenia",), ("Tadżykistan",))}
+
+
+MEMBERS = ("Armenia", "Białoruś", "Kazachstan", "Kirgistan", "Rosja", "Tadżykistan")
+
+
+@pytest.mark.parametrize(("body", "wrong", "missing"), [
+    # a whole list (more than half the members) that misses one
+    ("Do ODKB należą Rosja, Białoruś, Armenia, Kirgizja i Kazachstan.", (), ("Tadżykistan",)),
+    ("Do ODKB należą Rosja, Białoruś, Turkmenii, Armenia, Kirgizja, Kazachstan.", ("Turkmenia",),
+     ("Tadżykistan",)),
+    # the state left out is named beside the list, in its paragraph: the list is of the others
+    ("Kazachstan poprosił o pomoc. Prezydent wezwał państwa ODKB: Rosję, Białoruś, Armenię, Kirgizję i "
+     "Tadżykistan.", (), ()),
+    # ... but a paragraph before does not count (a line ending a sentence ends a paragraph)
+    ("Kazachstan poprosił o pomoc.\nPrezydent wezwał państwa ODKB: Rosję, Białoruś, Armenię, Kirgizję i "
+     "Tadżykistan.", (), ("Kazachstan",)),
+    ("Kazachstan poprosił o pomoc w\nnocy. Prezydent wezwał państwa ODKB: Rosję, Białoruś, Armenię, Kirgizję i "
+     "Tadżykistan.", (), ()),  # a hard-wrapped line does not
+    # states named in passing are no list; a short list names what it names, not all the members
+    ("Wojska ODKB z Rosji i Białorusi przybyły do Kazachstanu.", (), ()),
+    ("W ćwiczeniach ODKB biorą udział Rosja, Białoruś i Uzbekistan.", ("Uzbekistan",), ()),
+    ("W ćwiczeniach ODKB biorą udział Rosja, Białoruś i Armenia.", (), ()),
+])
+def test_lists_missing_members(body: str, wrong: tuple[str, ...], missing: tuple[str, ...]) -> None:
+    reference = Reference("członkowie ODKB", MEMBERS, ("Uzbekistan", "Turkmenistan"),
+                          (("Kirgizja", "Kirgistan"), ("Turkmenia", "Turkmenistan")), "Karta ODKB")
+    topic = Topic("csto", "csto", "ODKB", ("ODKB",), "…", "…", (), Path("topics/csto.toml"), "0", (reference,))
+    article = Article("a", "t", "o", date(2022, 1, 1), "day", None, None, None, "pl", (), None, (), (), body, 1,
+                      Path("articles/a.md"), "0")
+    flags = check_lists(topic, [article])
+    assert [(f.wrong, f.missing) for f in flags] == ([(wrong, missing)] if wrong or missing else [])
 
 
 def test_errata_correct_the_fact_and_keep_the_quote(bundled: Briefing) -> None:

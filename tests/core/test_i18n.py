@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.core.dates import DateValue, day, month, period, year
-from bot.core.i18n import format_date, plural, years_ago
+from bot.core.i18n import accusative, format_date, join, plural, years_ago
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,15 @@ from bot.core.i18n import format_date, plural, years_ago
         (period(date(2021, 12, 30), date(2022, 1, 2)), "30 grudnia 2021 – 2 stycznia 2022",
          "30 December 2021 – 2 January 2022"),
         (DateValue(date(2019, 1, 1), "range", date(2021, 12, 31)), "2019–2021", "2019–2021"),
+        # ranges whose ends keep their own precision: a month stays a month
+        (DateValue(date(2022, 1, 6), "range", date(2023, 6, 30), ("day", "month")), "6 stycznia 2022 – czerwiec 2023",
+         "6 January 2022 – June 2023"),
+        (DateValue(date(2022, 1, 1), "range", date(2022, 6, 30), ("month", "month")), "styczeń – czerwiec 2022",
+         "January – June 2022"),
+        (DateValue(date(2021, 12, 1), "range", date(2022, 2, 28), ("month", "month")),
+         "grudzień 2021 – luty 2022", "December 2021 – February 2022"),
+        (DateValue(date(2021, 1, 1), "range", date(2022, 1, 9), ("year", "day")), "2021 – 9 stycznia 2022",
+         "2021 – 9 January 2022"),
     ],
 )
 def test_format_date(value: DateValue, pl: str, en: str) -> None:
@@ -43,3 +52,19 @@ def test_plural_forms() -> None:
     assert [plural("pl", n, forms) for n in (1, 3, 5, 14, 104)] == [
         "1 artykuł", "3 artykuły", "5 artykułów", "14 artykułów", "104 artykuły",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Rosja", "Rosję"), ("Armenia", "Armenię"), ("Turkmenia", "Turkmenię"), ("Kazachstan", "Kazachstan"),
+     ("Białoruś", "Białoruś"), ("Chiny", "Chiny"), ("Korea Północna", "Koreę Północną"),
+     ("Stany Zjednoczone", "Stany Zjednoczone")],
+)
+def test_accusative_of_place_names(name: str, expected: str) -> None:
+    assert accusative(name) == expected
+
+
+def test_join() -> None:
+    assert join("pl", ["Rosję"]) == "Rosję"
+    assert join("pl", ["Rosję", "Białoruś", "Armenię"]) == "Rosję, Białoruś i Armenię"
+    assert join("en", ["Russia", "Belarus"]) == "Russia and Belarus"

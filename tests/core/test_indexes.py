@@ -28,8 +28,9 @@ from bot.core.figures import (
     group_figures,
 )
 from bot.core.knowledge import Knowledge
-from bot.core.references import MIN_LIST, ListFlag, _name_runs, _names, check_lists, fold_text
+from bot.core.references import MIN_LIST, ListFlag, _name_runs, _names, _names_in, check_lists, fold_text
 from bot.core.sentences import split_sentences
+from tests.core.test_knowledge import in_period
 
 TOPICS = ("csto", "protesty", "wojna", "gaz")
 WORDS = (
@@ -46,7 +47,7 @@ SEEDS = range(6)
 
 def random_value(rng: random.Random) -> DateValue:
     start = date(1999, 1, 1) + timedelta(days=rng.randrange(9000))
-    kind = rng.choice(["day", "day", "leap", "month", "year", "range"])
+    kind = rng.choice(["day", "day", "leap", "month", "year", "range", "range", "long"])
     if kind == "leap":
         return day(date(rng.choice([2000, 2004, 2008, 2012, 2016, 2020]), 2, 29))
     if kind == "month":
@@ -55,6 +56,10 @@ def random_value(rng: random.Random) -> DateValue:
         return year(start.year)
     if kind == "range":
         return period(start, start + timedelta(days=rng.randrange(1, 40)))
+    if kind == "long":  # "od 1 maja 2019" in an article of years later; "w latach 2019–2021"
+        if rng.random() < 0.5:
+            return period(start, start + timedelta(days=rng.randrange(40, 2000)))
+        return DateValue(date(start.year, 1, 1), "range", date(start.year + rng.randrange(1, 5), 12, 31))
     return day(start)
 
 
@@ -97,12 +102,7 @@ def test_timeline_by_period_and_topic(world: tuple[random.Random, list[Fact], Kn
         if rng.random() < 0.2:  # long ranges too, across years
             wanted = period(wanted.start, wanted.start + timedelta(days=rng.randrange(1, 3000)))
         topic = rng.choice([None, None, *TOPICS, "none"])
-        span = (wanted.last_day - wanted.start).days
-        expected = [
-            f for f in knowledge.facts
-            if wanted.start <= f.value.start <= wanted.last_day and (f.value.last_day - f.value.start).days <= span
-            and (topic is None or topic in f.topics)
-        ]
+        expected = [f for f in knowledge.facts if in_period(f.value, wanted) and (topic is None or topic in f.topics)]
         assert ids(knowledge.timeline(wanted, topic)) == ids(expected), (wanted, topic)
         assert [knowledge.facts[i] for i in knowledge.timeline_positions(wanted, topic)] == expected
     for topic in (*TOPICS, "none"):
@@ -167,8 +167,13 @@ def test_topic_period_and_articles(world: tuple[random.Random, list[Fact], Knowl
     _, _, knowledge = world
     for topic in TOPICS:
         of_topic = [f for f in knowledge.facts if topic in f.topics]
-        assert knowledge.topic_period(topic) == (min(f.value.start for f in of_topic),
-                                                 max(f.value.last_day for f in of_topic))
+        covered = knowledge.topic_period(topic)
+        assert covered is not None
+        assert (covered.start, covered.last_day) == (min(f.value.start for f in of_topic),
+                                                     max(f.value.last_day for f in of_topic))
+        coarsest_last = min((f.value for f in of_topic if f.value.last_day == covered.last_day),
+                            key=lambda v: v.start)
+        assert covered.last in (coarsest_last.last, covered)  # its end as precise as the fact ending it
     assert knowledge.topic_period("none") is None
     assert knowledge.period == (min(f.value.start for f in knowledge.facts),
                                 max(f.value.last_day for f in knowledge.facts))
@@ -258,14 +263,22 @@ def lists_by_definition(topic: Topic, articles: list[Article]) -> list[ListFlag]
     for reference in topic.references:
         stems = _names(reference)
         for article in articles:
+            paragraphs = re.split(r"(?<=[.!?…\"”»])[ \t]*\n|\n[ \t]*\n", article.body)
             for sentence in split_sentences(article.body):
                 if not any(re.search(rf"\b{re.escape(alias)}", lemmas.fold(sentence.text)) for alias in aliases):
                     continue
+                paragraph = next(p for p in paragraphs if sentence.raw.split()[0] in p and sentence.text in
+                                 " ".join(p.split()))
                 for run in _name_runs(sentence.text, stems):
-                    wrong = tuple(word for word, name in run if name not in reference.members)
-                    if len({name for _, name in run}) >= MIN_LIST and wrong:
+                    named = {name for _, name in run}
+                    wrong = tuple(dict.fromkeys(spelling for spelling, name in run if name not in reference.members))
+                    missing: tuple[str, ...] = ()
+                    if len(named & set(reference.members)) > len(reference.members) / 2:
+                        mentioned = {name for _, (_, name) in _names_in(paragraph, stems)}
+                        missing = tuple(m for m in reference.members if m not in named | mentioned)
+                    if len(named) >= MIN_LIST and (wrong or missing):
                         flags.append(ListFlag(reference, article.id, article.body_line + sentence.line - 1,
-                                              sentence.text, wrong))
+                                              sentence.text, wrong, missing))
     return flags
 
 
@@ -289,6 +302,7 @@ def test_reference_lists_against_every_sentence(seed: int) -> None:
     assert check_lists(topic, articles) == expected
     if seed == 0:
         assert expected, "the random articles hold flagged lists"
+        assert any(flag.missing for flag in expected), "and lists that leave out members"
 
 
 def test_fold_text_is_fold() -> None:

@@ -29,6 +29,42 @@ def test_timeline_period_keeps_facts_starting_in_it_and_no_coarser() -> None:
     assert [f.id for f in knowledge.timeline(day(date(2022, 1, 6)))] == ["d"]
 
 
+def in_period(value: DateValue, wanted: DateValue) -> bool:
+    """The rule by its definition: overlapping the period, and not coarser than it unless a range
+    of days."""
+    overlaps = value.start <= wanted.last_day and value.last_day >= wanted.start
+    days_precise = value.precision == "day" or (value.precision == "range" and value.bounds == ("day", "day"))
+    return overlaps and (days_precise or (value.last_day - value.start) <= (wanted.last_day - wanted.start))
+
+
+def test_timeline_period_keeps_ranges_of_days_that_overlap_it() -> None:
+    facts = [
+        fact("before", period(date(2021, 12, 28), date(2022, 1, 2))),  # ends in the window
+        fact("y", year(2022)),
+        fact("m", month(2022, 1)),
+        fact("protests", period(date(2022, 1, 2), date(2022, 1, 9))),  # starts in it, longer than it
+        fact("d", day(date(2022, 1, 3))),
+        fact("after", period(date(2022, 1, 5), date(2022, 1, 9))),
+        fact("years", DateValue(date(2021, 1, 1), "range", date(2023, 12, 31))),  # "w latach 2021–2023"
+        fact("long", period(date(2019, 5, 1), date(2022, 3, 1))),  # "od 1 maja 2019" in an article of March 2022
+        fact("old", period(date(2019, 5, 1), date(2021, 12, 31))),
+    ]
+    knowledge = Knowledge.build([], [], facts)
+
+    def ids(wanted: DateValue) -> list[str]:
+        return [f.id for f in knowledge.timeline(wanted)]
+
+    # A year, a month or years are coarser than four days: not listed as if they happened then.
+    assert ids(period(date(2022, 1, 1), date(2022, 1, 4))) == ["long", "before", "protests", "d"]
+    assert ids(day(date(2022, 1, 6))) == ["long", "protests", "after"]
+    assert ids(month(2022, 1)) == ["long", "before", "m", "protests", "d", "after"]
+    assert ids(year(2022)) == ["long", "before", "y", "m", "protests", "d", "after"]  # not 2021–2023
+    assert ids(period(date(2020, 1, 1), date(2023, 12, 31))) == ["long", "old", "years", "before", "y", "m",
+                                                                  "protests", "d", "after"]
+    for wanted in (month(2021, 12), day(date(2022, 1, 2)), period(date(2022, 1, 9), date(2022, 1, 20)), year(2019)):
+        assert ids(wanted) == [f.id for f in knowledge.facts if in_period(f.value, wanted)], wanted
+
+
 def test_on_this_day_only_day_facts_from_earlier_dates() -> None:
     facts = [
         fact("old", day(date(2020, 3, 5))),
@@ -53,12 +89,14 @@ def test_indexes_agree_with_plain_scans_on_random_facts() -> None:
     facts = []
     for n in range(400):
         start = date(2000, 1, 1) + timedelta(days=rng.randrange(9000))
-        kind = rng.choice(["day", "day", "month", "year", "range"])
+        kind = rng.choice(["day", "day", "month", "year", "range", "long", "years"])
         value = {
             "day": day(start),
             "month": month(start.year, start.month),
             "year": year(start.year),
             "range": period(start, start + timedelta(days=rng.randrange(1, 20))),
+            "long": period(start, start + timedelta(days=rng.randrange(20, 900))),
+            "years": DateValue(date(start.year, 1, 1), "range", date(start.year + rng.randrange(1, 4), 12, 31)),
         }[kind]
         facts.append(fact(f"f{n}", value, topics=rng.choice([(), ("t",), ("t", "u")])))
     knowledge = Knowledge.build([], [], facts)
@@ -66,10 +104,7 @@ def test_indexes_agree_with_plain_scans_on_random_facts() -> None:
         start = date(2000, 1, 1) + timedelta(days=rng.randrange(9000))
         wanted = period(start, start + timedelta(days=rng.randrange(0, 400)))
         span = (wanted.last_day - wanted.start).days
-        expected = {
-            f.id for f in facts
-            if wanted.start <= f.value.start <= wanted.last_day and (f.value.last_day - f.value.start).days <= span
-        }
+        expected = {f.id for f in facts if in_period(f.value, wanted)}
         assert {f.id for f in knowledge.timeline(wanted)} == expected
         today = date(2030, 1, 1)
         expected_days = {

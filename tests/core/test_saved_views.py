@@ -92,8 +92,9 @@ def test_a_restart_answers_from_the_saved_views_as_from_derived_ones(corpus: Pat
 def test_the_bundled_reference_lists_are_flagged_from_the_saved_views(content_dir: Path, data_dir: Path) -> None:
     restarted = saved_then_restarted(content_dir, data_dir)
     assert restarted.knowledge._saved is not None
-    flagged = {f.article: f.wrong for f in restarted.knowledge.list_flags("csto")}
-    assert flagged == {"odkb-w-kazachstanie": ("Uzbekistan",), "zamieszki-w-kazachstanie": ("Turkmenia",)}
+    flagged = {f.article: (f.wrong, f.missing) for f in restarted.knowledge.list_flags("csto")}
+    assert flagged == {"odkb-w-kazachstanie": (("Uzbekistan",), ()),
+                       "zamieszki-w-kazachstanie": (("Turkmenia",), ("Tadżykistan",))}
 
 
 def test_views_of_other_content_are_not_used(content_dir: Path, data_dir: Path) -> None:
