@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -23,7 +24,7 @@ from bot.core.sentences import excerpt, split_sentences
 Origin = Literal["extracted", "curated"]
 
 #: Bump when extraction changes, so that stores built by older code are rebuilt.
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 
 #: The most characters of its sentence a fact quotes, around its date: every fact of a sentence
 #: carries its quote, and a sentence may be a megabyte long.
@@ -196,6 +197,46 @@ def _quoted(sentence: str, text: str, mention: Mention) -> tuple[str, str]:
     return excerpt(sentence, start, start + len(mention.text), MAX_QUOTE), cut
 
 
+#: What a byline or dateline holds besides its dates ("Publikacja: 11.01.2022, 09:15",
+#: "Ałmaty, 07.01.2022"): it dates the article, and says nothing that would make a fact.
+_BYLINE_REST = re.compile(
+    r"(?:[\s,;:|/–—-]|\b(?:publikacja|opublikowano|aktualizacja|zaktualizowano|data\s+publikacji|dodano|"
+    r"akt\.|aktual\.))*(?:[A-ZĄĆĘŁŃÓŚŹŻ][\w-]*(?:\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]*)?\s*,)?"
+    r"(?:[\s,;:|/–—-]|\b(?:publikacja|opublikowano|aktualizacja|zaktualizowano|data\s+publikacji|dodano|"
+    r"akt\.|aktual\.))*",
+    re.IGNORECASE,
+)
+_CLAUSE_MARK = re.compile(r"[,;:()]|\s[–—-]\s")
+
+
+def is_byline(text: str, mentions: Sequence[Mention]) -> bool:
+    """Whether a sentence is a byline or a dateline: only dates, and words such as "Publikacja:"."""
+    if not mentions or len(mentions) > 3 or len(text) > 120 or not all(m.kind == "full" for m in mentions):
+        return False
+    rest, at = [], 0
+    for mention in mentions:
+        rest.append(text[at:mention.start])
+        at = max(at, mention.end)
+    rest.append(text[at:])
+    return all(_BYLINE_REST.fullmatch(part.strip()) for part in rest)
+
+
+def as_of(text: str, figure: Figure, mentions: Sequence[Mention], published: DateValue) -> DateValue:
+    """The date a figure is given for: the date in its clause ("Protesty wybuchły 2 stycznia, a
+    6 stycznia przybył 2-tysięczny kontyngent": 6 January), else the sentence's first date, else
+    the article's date (a figure in a sentence without a date is as of the publication)."""
+    if not mentions:
+        return published
+    marks = [m.start() for m in _CLAUSE_MARK.finditer(text)]
+    left = max((at for at in marks if at < figure.start), default=-1)
+    right = min((at for at in marks if at >= figure.end), default=len(text))
+    beside = [m for m in mentions if left < m.start and m.end <= right]
+    if not beside:
+        return mentions[0].value
+    before = [m for m in beside if m.end <= figure.start]
+    return (before[-1] if before else beside[0]).value
+
+
 def extract(article: Article, matcher: TopicMatcher, quantities: tuple[QuantityMatcher, ...] = ()) -> Extraction:
     """The dated facts and figures of one article, in the order they appear, curated facts first.
 
@@ -232,8 +273,10 @@ def extract(article: Article, matcher: TopicMatcher, quantities: tuple[QuantityM
             continue
         topics = matcher.topics_in(text)
         line = article.body_line + sentence.line - 1
-        as_of = mentions[0].value if mentions else published
-        figures += [SourcedFigure(f, article.id, sentence.text, line, as_of, topics) for f in found]
+        figures += [SourcedFigure(f, article.id, sentence.text, line, as_of(text, f, mentions, published), topics)
+                    for f in found]
+        if is_byline(text, mentions):
+            continue
         keys = tuple(sorted(lemmas.key_set(text)))
         sentence_figures = tuple(found)
         ids = _SentenceFactIds(article.id, sentence.text)

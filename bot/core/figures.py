@@ -2,8 +2,9 @@
 
 "ponad 5 tysięcy osób" → 5000, "ponad", no unit, counts "osoba", quantity "detained" (the
 sentence says "zatrzymała"). Only counts and amounts are figures: a time of day ("od 23 do 7
-rano"), a model ("Ił-76"), an ordinal ("25. forum"), a year or the day of a date is not. Which words make which quantity is content, not code: it lives in
-``content/quantities.toml`` so that content authors can extend it.
+rano"), a model ("Ił-76"), an ordinal ("25. forum"), a year or the day of a date is not. Which
+words make which quantity is content, not code: it lives in ``content/quantities.toml`` so that
+content authors can extend it.
 
 Written by hand: no maintained library reads Polish numerals with their qualifiers ("ponad",
 "co najmniej"), multipliers ("tys.", "mln") and number adjectives ("dwutysięczny").
