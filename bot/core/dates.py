@@ -318,14 +318,18 @@ def next_weekday(weekday: int, published: date) -> date:
     return published + timedelta(days=(weekday - published.weekday()) % 7)
 
 
+_CLAUSE_WINDOW = 200
+
+
 def _in_future_clause(match: re.Match[str]) -> bool:
     """Whether the clause around a matched date speaks of the future ("rozpocznie się w czwartek")."""
     text = match.string
-    left = 0
-    for edge in _CLAUSE_EDGE.finditer(text, 0, match.start()):
+    # Looked for within a window around the date: a sentence may be a megabyte of weekdays.
+    left = max(0, match.start() - _CLAUSE_WINDOW)
+    for edge in _CLAUSE_EDGE.finditer(text, left, match.start()):
         left = edge.end()
-    edge_after = _CLAUSE_EDGE.search(text, match.end())
-    right = edge_after.start() if edge_after else len(text)
+    edge_after = _CLAUSE_EDGE.search(text, match.end(), match.end() + _CLAUSE_WINDOW)
+    right = edge_after.start() if edge_after else min(len(text), match.end() + _CLAUSE_WINDOW)
     return _FUTURE.search(text, left, right) is not None
 
 

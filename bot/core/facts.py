@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
@@ -221,20 +223,27 @@ def is_byline(text: str, mentions: Sequence[Mention]) -> bool:
     return all(_BYLINE_REST.fullmatch(part.strip()) for part in rest)
 
 
-def as_of(text: str, figure: Figure, mentions: Sequence[Mention], published: DateValue) -> DateValue:
-    """The date a figure is given for: the date in its clause ("Protesty wybuchły 2 stycznia, a
-    6 stycznia przybył 2-tysięczny kontyngent": 6 January), else the sentence's first date, else
-    the article's date (a figure in a sentence without a date is as of the publication)."""
+def as_of(text: str, figures: Sequence[Figure], mentions: Sequence[Mention], published: DateValue) -> list[DateValue]:
+    """The date each figure of a sentence is given for: the date in its clause ("Protesty
+    wybuchły 2 stycznia, a 6 stycznia przybył 2-tysięczny kontyngent": 6 January), else the
+    sentence's first date, else the article's date (a figure in a sentence without a date is as
+    of the publication). The clauses' marks are found once, and each figure's by bisection."""
     if not mentions:
-        return published
+        return [published] * len(figures)
     marks = [m.start() for m in _CLAUSE_MARK.finditer(text)]
-    left = max((at for at in marks if at < figure.start), default=-1)
-    right = min((at for at in marks if at >= figure.end), default=len(text))
-    beside = [m for m in mentions if left < m.start and m.end <= right]
-    if not beside:
-        return mentions[0].value
-    before = [m for m in beside if m.end <= figure.start]
-    return (before[-1] if before else beside[0]).value
+    starts = [m.start for m in mentions]  # mentions are in order
+    found = []
+    for figure in figures:
+        index = bisect.bisect_left(marks, figure.start)
+        left = marks[index - 1] if index else -1
+        index = bisect.bisect_left(marks, figure.end)
+        right = marks[index] if index < len(marks) else len(text)
+        first = bisect.bisect_right(starts, left)
+        beside = [m for m in itertools.islice(mentions, first, bisect.bisect_left(starts, right))
+                  if m.end <= right]
+        before = [m for m in beside if m.end <= figure.start]
+        found.append((before[-1] if before else beside[0]).value if beside else mentions[0].value)
+    return found
 
 
 def extract(article: Article, matcher: TopicMatcher, quantities: tuple[QuantityMatcher, ...] = ()) -> Extraction:
@@ -273,8 +282,8 @@ def extract(article: Article, matcher: TopicMatcher, quantities: tuple[QuantityM
             continue
         topics = matcher.topics_in(text)
         line = article.body_line + sentence.line - 1
-        figures += [SourcedFigure(f, article.id, sentence.text, line, as_of(text, f, mentions, published), topics)
-                    for f in found]
+        figures += [SourcedFigure(f, article.id, sentence.text, line, when, topics)
+                    for f, when in zip(found, as_of(text, found, mentions, published))]
         if is_byline(text, mentions):
             continue
         keys = tuple(sorted(lemmas.key_set(text)))
