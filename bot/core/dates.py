@@ -178,6 +178,37 @@ _WEEKDAY_NUMBER = {
     for index, name in enumerate(names)
 }
 
+# Adjectives of the weekdays ("środowa decyzja", "po czwartkowym posiedzeniu"), by their stem.
+_WEEKDAY_ADJECTIVE_STEMS = ("poniedziałkow", "wtorkow", "środow", "czwartkow", "piątkow", "sobotn", "niedzieln")
+_ADJECTIVE_ENDING = r"(?:ymi|ych|ego|emu|ej|ym|y|a|e|ą|imi|ich|iego|iemu|iej|im|ia|ie|ią|i)"  # "sobotni" is soft
+# Adjectives of the days around the publication ("wczorajszy komunikat"), as days from it.
+# "dzisiejszy" is left out here: "dzisiejsza Rosja" is today's Russia, not a day.
+_DAY_ADJECTIVES = {"przedwczorajsz": -2, "wczorajsz": -1, "jutrzejsz": 1, "pojutrzejsz": 2}
+# Parts of a day that, after "dzisiejszy", make it the publication day ("od dzisiejszego dnia").
+_TODAY_NOUNS = ("dnia", "dzień", "dniu", "poranka", "ranka", "rana", "popołudnia", "wieczora", "wieczoru")
+# Counts in the nominative, as in "za dwa dni", "dwa dni temu".
+_COUNT_NOMINATIVE = {
+    "dwa": 2, "trzy": 3, "cztery": 4, "pięć": 5, "sześć": 6, "siedem": 7, "osiem": 8, "dziewięć": 9,
+    "dziesięć": 10, "czternaście": 14,
+}
+# Words that put a clause in the future tense: "będzie", "zostanie" and the future (perfective)
+# forms of verbs that news reports plan with ("rozpocznie się w czwartek"), and "ma/mają" with
+# an infinitive ("ma się odbyć"). A bare weekday in such a clause is the coming one.
+_FUTURE_WORDS = (
+    "będzie", "będą", "będziemy", "będziecie", "będę", "zostanie", "zostaną", "odbędzie", "odbędą",
+    "rozpocznie", "rozpoczną", "zacznie", "zaczną", "zakończy", "zakończą", "skończy", "skończą", "potrwa",
+    "potrwają", "przyjedzie", "przyjadą", "przyleci", "przylecą", "wyjedzie", "wyjadą", "wyleci", "wylecą",
+    "spotka", "spotkają", "ogłosi", "ogłoszą", "przedstawi", "przedstawią", "podpisze", "podpiszą", "wejdzie",
+    "wejdą", "zbierze", "zbiorą", "zdecyduje", "zdecydują", "wróci", "wrócą", "opuści", "opuszczą", "ruszy",
+    "ruszą", "przyjmie", "przyjmą", "wystąpi", "wystąpią", "zagłosuje", "zagłosują", "odwiedzi", "odwiedzą",
+    "wygłosi", "wygłoszą", "poleci", "polecą", "pojedzie", "pojadą", "dojdzie", "nastąpi", "otworzy",
+    "otworzą", "zamknie", "zamkną", "rozpatrzy", "rozpatrzą", "omówi", "omówią",
+)
+_FUTURE = re.compile(rf"\b(?:{'|'.join(_FUTURE_WORDS)}|ma(?:ją)?\s+(?:się\s+)?\w+ć)\b", re.IGNORECASE)
+# What ends a clause around a date, for the tense of its verb ("zapowiedział w niedzielę, że
+# wojska wyjadą w środę": Sunday is past, Wednesday to come).
+_CLAUSE_EDGE = re.compile(r"[,;:()–—]|\s-\s|\bże\b|\bgdy\b|\bkiedy\b|\bale\b|\ba\s", re.IGNORECASE)
+
 _COUNT_WORDS = {
     "dwóch": 2, "dwu": 2, "trzech": 3, "czterech": 4, "pięciu": 5, "sześciu": 6, "siedmiu": 7,
     "ośmiu": 8, "dziewięciu": 9, "dziesięciu": 10, "czternastu": 14, "trzydziestu": 30,
@@ -194,6 +225,12 @@ _NOM = f"(?:{_alternation(_MONTHS_NOMINATIVE)})"
 _WD_ACC = f"(?:{_alternation(_WEEKDAYS_ACCUSATIVE)})"
 _WD_GEN = f"(?:{_alternation(_WEEKDAYS_GENITIVE)})"
 _YEAR_SUFFIX = r"(?:\s*(?:r\.|roku\b))?"
+# A time of day after a date in a dateline or byline ("07.01.2022 09:15", "11.01.2022, godz. 14.40"):
+# part of the date, so that it is neither a figure nor a second date.
+_TIME = r"(?:,?\s*(?:godz\.\s*)?(?:[01]?\d|2[0-3])[:.][0-5]\d(?![\d.,:]\d))?"
+_WD_ADJ = f"(?:{_alternation(_WEEKDAY_ADJECTIVE_STEMS)}){_ADJECTIVE_ENDING}"
+_DAY_ADJ = f"(?:{_alternation(_DAY_ADJECTIVES)}){_ADJECTIVE_ENDING}"
+_COUNT = rf"(?:\d{{1,2}}|{_alternation(_COUNT_NOMINATIVE)})"
 _RELATIVE_YEAR = r"(?P<rel>tego|bieżącego|ubiegłego|zeszłego|przeszłego|przyszłego|poprzedniego)\s+roku\b"
 _DAY_PART = r"(?:\s+(?:rano|wieczorem|po\s+południu|przed\s+południem|w\s+nocy|nad\s+ranem|około\s+południa))?"
 
@@ -208,8 +245,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("day_range", rf"{_B}(?:od\s+|między\s+)?(?P<d1>\d{{1,2}})\s*(?:[-–—]|do|a)\s*(?P<d2>\d{{1,2}})\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}"),
         ("month_range", rf"{_B}od\s+(?P<d1>\d{{1,2}})\s+(?P<m1>{_GEN})(?:\s+(?P<y1>\d{{4}}){_YEAR_SUFFIX})?\s+do\s+(?P<d2>\d{{1,2}})\s+(?P<m2>{_GEN})(?:\s+(?P<y2>\d{{4}}){_YEAR_SUFFIX})?{_E}"),
         ("day_month", rf"{_B}(?P<od>od\s+)?(?P<d>\d{{1,2}})\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}"),
-        ("numeric", rf"{_B}(?P<od>od\s+)?(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}}){_YEAR_SUFFIX}(?![\w.]\d)"),
-        ("iso", rf"{_B}(?P<od>od\s+)?(?P<y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}}){_E}"),
+        ("numeric", rf"{_B}(?P<od>od\s+)?(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}}){_YEAR_SUFFIX}(?![\w.]\d){_TIME}"),
+        ("iso", rf"{_B}(?P<od>od\s+)?(?P<y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}}){_E}{_TIME}"),
         ("month_year", rf"{_B}(?:(?:w|we)\s+(?P<m_loc>{_LOC})|(?P<m_nom>{_NOM})|(?P<m_gen>{_GEN}))\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}{_E}"),
         ("month_in", rf"\b(?:w|we)\s+(?P<m>{_LOC})(?:\s+{_RELATIVE_YEAR})?{_E}"),
         ("month_part", rf"\b(?:na\s+początku|pod\s+koniec|w\s+połowie|z\s+końcem|na\s+przełomie|od\s+początku|do\s+końca)\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}"),
@@ -220,6 +257,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("weekday", rf"\b(?:w|we)\s+(?:(?P<mod>ubiegły|ubiegłą|zeszły|zeszłą|ostatni|ostatnią|przyszły|przyszłą|najbliższy|najbliższą)\s+)?(?P<w>{_WD_ACC}){_DAY_PART}{_E}"),
         ("relative_day", rf"\b(?P<word>przedwczoraj|wczoraj|pojutrze|jutro|(?:dziś|dzisiaj)(?=\s+(?:rano|wieczorem|w\s+nocy|po\s+południu|przed\s+południem)))(?:{_DAY_PART}){_E}"),
         ("last_days", rf"\b(?:w\s+ciągu\s+ostatnich|w\s+ostatnich|przez\s+ostatnie)\s+(?P<n>\d{{1,2}}|{_alternation(_COUNT_WORDS)})\s+(?:dni|dniach){_E}"),
+        ("year_bare", rf"\b(?:w|we|sprzed)\s+(?P<y>(?:19|20)\d\d)(?=\s*[,;:)]|\s*\.?\s*$|\s+[–—-]\s)"),
+        ("weekday_adj", rf"\b(?P<od>od\s+)?(?P<w>{_WD_ADJ}){_E}"),
+        ("weekday_from", rf"\bod\s+(?P<w>{_WD_GEN}){_E}(?!\s+do\b)"),
+        ("day_adj", rf"\b(?P<od>od\s+)?(?P<a>{_DAY_ADJ}){_E}"),
+        ("today_adj", rf"\b(?P<od>od\s+)?dzisiejsz{_ADJECTIVE_ENDING}\s+(?:{_alternation(_TODAY_NOUNS)}){_E}"),
+        ("last_evening", rf"\b(?P<od>od\s+)?(?:zeszłego|ubiegłego|wczorajszego)\s+wieczor[au]{_E}"),
+        ("last_night", rf"\b(?:zeszłej|ubiegłej|minionej)\s+nocy{_E}"),
+        ("days_ahead", rf"\bza\s+(?:(?P<n>{_COUNT})\s+(?P<unit>dni|tygodnie|tygodni)|(?P<week>tydzień)){_E}"),
+        ("days_ago", rf"\b(?:(?P<n>{_COUNT})\s+(?P<unit>dni|tygodnie|tygodni)|(?P<week>tydzień))\s+temu{_E}"),
     ]
 ]
 
@@ -238,6 +284,12 @@ _TRIGGER_WORDS: dict[str, tuple[str, ...]] = {
     "nocy": ("nocy",),
     "relative": ("wczoraj", "jutr", "dziś", "dzisiaj"),  # "jutr": "pojutrze" too
     "ostatni": ("ostatni",),
+    "weekday_adj": _WEEKDAY_ADJECTIVE_STEMS,
+    "weekday_gen": _WEEKDAYS_GENITIVE,
+    "day_adj": ("wczorajsz", "jutrzejsz"),  # "przedwczorajsz", "pojutrzejsz" too
+    "dzisiejsz": ("dzisiejsz",),
+    "wieczor": ("wieczor",),
+    "span": ("dni", "tydzień", "tygodn"),
     "": ("",),
 }
 _TRIGGERS: dict[str, tuple[str, bool]] = {
@@ -256,6 +308,15 @@ _TRIGGERS: dict[str, tuple[str, bool]] = {
     "weekday": ("weekday", False),
     "relative_day": ("relative", False),
     "last_days": ("ostatni", False),
+    "year_bare": ("", True),
+    "weekday_adj": ("weekday_adj", False),
+    "weekday_from": ("weekday_gen", False),
+    "day_adj": ("day_adj", False),
+    "today_adj": ("dzisiejsz", False),
+    "last_evening": ("wieczor", False),
+    "last_night": ("nocy", False),
+    "days_ahead": ("span", False),
+    "days_ago": ("span", False),
 }
 assert set(_TRIGGERS) == {name for name, _ in _PATTERNS}
 _DIGIT = re.compile(r"\d")
@@ -310,6 +371,26 @@ def _relative_year(word: str | None, published: date) -> int | None:
 def last_weekday(weekday: int, published: date) -> date:
     """The latest such weekday on or before the publication date."""
     return published - timedelta(days=(published.weekday() - weekday) % 7)
+
+
+def next_weekday(weekday: int, published: date) -> date:
+    """The earliest such weekday on or after the publication date."""
+    return published + timedelta(days=(weekday - published.weekday()) % 7)
+
+
+_CLAUSE_WINDOW = 200
+
+
+def _in_future_clause(match: re.Match[str]) -> bool:
+    """Whether the clause around a matched date speaks of the future ("rozpocznie się w czwartek")."""
+    text = match.string
+    # Looked for within a window around the date: a sentence may be a megabyte of weekdays.
+    left = max(0, match.start() - _CLAUSE_WINDOW)
+    for edge in _CLAUSE_EDGE.finditer(text, left, match.start()):
+        left = edge.end()
+    edge_after = _CLAUSE_EDGE.search(text, match.end(), match.end() + _CLAUSE_WINDOW)
+    right = edge_after.start() if edge_after else min(len(text), match.end() + _CLAUSE_WINDOW)
+    return _FUTURE.search(text, left, right) is not None
 
 
 def _safe_date(year_number: int, month_number: int, day_number: int) -> date | None:
@@ -381,7 +462,7 @@ def _resolve(
         if y2 < y1:
             return None
         return "range", DateValue(date(y1, 1, 1), "range", date(y2, 12, 31))
-    if name == "year":
+    if name in ("year", "year_bare"):
         return "year", year(int(g["y"]))
     if name == "year_relative":
         y = _relative_year(g["rel_a"] or g["rel_b"] or "tego", published)
@@ -404,10 +485,45 @@ def _resolve(
         if modifier.startswith(("przysz", "najbli")):
             ahead = (target - published.weekday()) % 7 or 7
             return "weekday", day(published + timedelta(days=ahead))
+        if not modifier and _in_future_clause(match):
+            return "weekday", day(next_weekday(target, published))
         value = last_weekday(target, published)
         if modifier and value == published:
             value -= timedelta(days=7)  # "w ubiegły piątek" said on a Friday is a week ago
         return "weekday", day(value)
+    if name in ("weekday_adj", "weekday_from"):
+        word = g["w"].lower()
+        target = (_WEEKDAY_NUMBER[word] if name == "weekday_from"
+                  else next(i for i, stem in enumerate(_WEEKDAY_ADJECTIVE_STEMS) if word.startswith(stem)))
+        if _in_future_clause(match):
+            return "weekday", day(next_weekday(target, published))
+        value = last_weekday(target, published)
+        if name == "weekday_from" or g["od"]:
+            resolved = _open_range(value, published, True)
+            return ("range" if resolved.precision == "range" else "weekday"), resolved
+        return "weekday", day(value)
+    if name in ("day_adj", "today_adj", "last_evening"):
+        if name == "day_adj":
+            offset = next(v for stem, v in _DAY_ADJECTIVES.items() if g["a"].lower().startswith(stem))
+        else:
+            offset = 0 if name == "today_adj" else -1
+        value = published + timedelta(days=offset)
+        if g["od"] and offset <= 0:
+            resolved = _open_range(value, published, True)
+            return ("range" if resolved.precision == "range" else "relative"), resolved
+        return "relative", day(value)
+    if name == "last_night":
+        return "range", period(published - timedelta(days=1), published)
+    if name in ("days_ahead", "days_ago"):
+        if g["week"]:
+            count = 7
+        else:
+            raw = g["n"].lower()
+            count = int(raw) if raw.isdigit() else _COUNT_NOMINATIVE[raw]
+            count *= 1 if g["unit"].lower() == "dni" else 7
+        if count < 1:
+            return None
+        return "relative", day(published + timedelta(days=count if name == "days_ahead" else -count))
     if name == "relative_day":
         word = g["word"].lower()
         offset = {"przedwczoraj": -2, "wczoraj": -1, "jutro": 1, "pojutrze": 2}.get(word, 0)
@@ -477,7 +593,29 @@ def find_dates(text: str, published: date, published_is_day: bool = True) -> lis
         kind, value = resolved
         mentions.append(Mention(start, end, match.group(0).strip(), kind, value))
     mentions.sort(key=lambda m: m.start)
-    return _merge_weekday_appositions(text, mentions)
+    return _merge_weekday_appositions(text, _with_listed_days(text, mentions))
+
+
+_LISTED_DAY = re.compile(r"(?<![\w.,-])(\d{1,2})(?:\s*,\s*|\s+(?:i|oraz)\s+)$")
+
+
+def _with_listed_days(text: str, mentions: list[Mention]) -> list[Mention]:
+    """"6 i 7 stycznia", "5, 6 i 7 stycznia": the days listed before a date share its month and
+    year. Each is a mention of its own, reaching to the end of the date that completes it."""
+    if not any(m.kind in ("full", "no_year") for m in mentions):
+        return mentions
+    listed: list[Mention] = []
+    for mention in mentions:
+        if mention.kind not in ("full", "no_year") or not mention.text[:1].isdigit():
+            continue
+        start, first_day = mention.start, mention.value.start.day
+        while (found := _LISTED_DAY.search(text, max(0, start - 12), start)) is not None:
+            value = _safe_date(mention.value.start.year, mention.value.start.month, int(found.group(1)))
+            if value is None or value.day >= first_day:
+                break
+            start, first_day = found.start(1), value.day
+            listed.append(Mention(start, mention.end, text[start:mention.end], mention.kind, day(value)))
+    return sorted([*mentions, *listed], key=lambda m: m.start) if listed else mentions
 
 
 def _merge_weekday_appositions(text: str, mentions: list[Mention]) -> list[Mention]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
+import re
 from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -23,7 +26,7 @@ from bot.core.sentences import excerpt, split_sentences
 Origin = Literal["extracted", "curated"]
 
 #: Bump when extraction changes, so that stores built by older code are rebuilt.
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 
 #: The most characters of its sentence a fact quotes, around its date: every fact of a sentence
 #: carries its quote, and a sentence may be a megabyte long.
@@ -196,6 +199,53 @@ def _quoted(sentence: str, text: str, mention: Mention) -> tuple[str, str]:
     return excerpt(sentence, start, start + len(mention.text), MAX_QUOTE), cut
 
 
+#: What a byline or dateline holds besides its dates ("Publikacja: 11.01.2022, 09:15",
+#: "Ałmaty, 07.01.2022"): it dates the article, and says nothing that would make a fact.
+_BYLINE_REST = re.compile(
+    r"(?:[\s,;:|/–—-]|\b(?:publikacja|opublikowano|aktualizacja|zaktualizowano|data\s+publikacji|dodano|"
+    r"akt\.|aktual\.))*(?:[A-ZĄĆĘŁŃÓŚŹŻ][\w-]*(?:\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]*)?\s*,)?"
+    r"(?:[\s,;:|/–—-]|\b(?:publikacja|opublikowano|aktualizacja|zaktualizowano|data\s+publikacji|dodano|"
+    r"akt\.|aktual\.))*",
+    re.IGNORECASE,
+)
+_CLAUSE_MARK = re.compile(r"[,;:()]|\s[–—-]\s")
+
+
+def is_byline(text: str, mentions: Sequence[Mention]) -> bool:
+    """Whether a sentence is a byline or a dateline: only dates, and words such as "Publikacja:"."""
+    if not mentions or len(mentions) > 3 or len(text) > 120 or not all(m.kind == "full" for m in mentions):
+        return False
+    rest, at = [], 0
+    for mention in mentions:
+        rest.append(text[at:mention.start])
+        at = max(at, mention.end)
+    rest.append(text[at:])
+    return all(_BYLINE_REST.fullmatch(part.strip()) for part in rest)
+
+
+def as_of(text: str, figures: Sequence[Figure], mentions: Sequence[Mention], published: DateValue) -> list[DateValue]:
+    """The date each figure of a sentence is given for: the date in its clause ("Protesty
+    wybuchły 2 stycznia, a 6 stycznia przybył 2-tysięczny kontyngent": 6 January), else the
+    sentence's first date, else the article's date (a figure in a sentence without a date is as
+    of the publication). The clauses' marks are found once, and each figure's by bisection."""
+    if not mentions:
+        return [published] * len(figures)
+    marks = [m.start() for m in _CLAUSE_MARK.finditer(text)]
+    starts = [m.start for m in mentions]  # mentions are in order
+    found = []
+    for figure in figures:
+        index = bisect.bisect_left(marks, figure.start)
+        left = marks[index - 1] if index else -1
+        index = bisect.bisect_left(marks, figure.end)
+        right = marks[index] if index < len(marks) else len(text)
+        first = bisect.bisect_right(starts, left)
+        beside = [m for m in itertools.islice(mentions, first, bisect.bisect_left(starts, right))
+                  if m.end <= right]
+        before = [m for m in beside if m.end <= figure.start]
+        found.append((before[-1] if before else beside[0]).value if beside else mentions[0].value)
+    return found
+
+
 def extract(article: Article, matcher: TopicMatcher, quantities: tuple[QuantityMatcher, ...] = ()) -> Extraction:
     """The dated facts and figures of one article, in the order they appear, curated facts first.
 
@@ -232,8 +282,10 @@ def extract(article: Article, matcher: TopicMatcher, quantities: tuple[QuantityM
             continue
         topics = matcher.topics_in(text)
         line = article.body_line + sentence.line - 1
-        as_of = mentions[0].value if mentions else published
-        figures += [SourcedFigure(f, article.id, sentence.text, line, as_of, topics) for f in found]
+        figures += [SourcedFigure(f, article.id, sentence.text, line, when, topics)
+                    for f, when in zip(found, as_of(text, found, mentions, published))]
+        if is_byline(text, mentions):
+            continue
         keys = tuple(sorted(lemmas.key_set(text)))
         sentence_figures = tuple(found)
         ids = _SentenceFactIds(article.id, sentence.text)

@@ -1,8 +1,10 @@
 """Figures in Polish text: numbers with their qualifier, unit, what they count, and the quantity.
 
 "ponad 5 tysięcy osób" → 5000, "ponad", no unit, counts "osoba", quantity "detained" (the
-sentence says "zatrzymała"). Which words make which quantity is content, not code: it lives in
-``content/quantities.toml`` so that content authors can extend it.
+sentence says "zatrzymała"). Only counts and amounts are figures: a time of day ("od 23 do 7
+rano"), a model ("Ił-76"), an ordinal ("25. forum"), a year or the day of a date is not. Which
+words make which quantity is content, not code: it lives in ``content/quantities.toml`` so that
+content authors can extend it.
 
 Written by hand: no maintained library reads Polish numerals with their qualifiers ("ponad",
 "co najmniej"), multipliers ("tys.", "mln") and number adjectives ("dwutysięczny").
@@ -63,16 +65,51 @@ _UNIT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 # Every figure starts with a digit or the first letter of a qualifier or number word: a lookahead
 # for those lets the search skip every other position at once (three times faster on prose).
 _FIRST = "".join(sorted({word[0] for word in (*_QUALIFIERS, *_THOUSAND_ADJECTIVES, *_WORD_NUMBERS)}))
+# Number adjectives written with digits ("ponad 2-tysięczny kontyngent", "150-osobowy oddział"), by
+# the multiplier their stem stands for and the unit it gives.
+_DIGIT_ADJECTIVES = {"tysięczn": (1_000, None), "milionow": (1_000_000, None), "osobow": (1, None),
+                     "procentow": (1, "%"), "kilometrow": (1, "km")}
 _NUMBER = re.compile(
     rf"(?=[\d{re.escape(_FIRST)}])"
     rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?"
-    rf"(?:(?P<digits>(?<![\w.,])\d{{1,3}}(?:[ \u00a0]\d{{3}})+(?![\d,])|(?<![\w.,])\d+(?:,\d+)?)(?![\w])(?!-\w)(?!\.\d)"
+    # Not after a letter and a hyphen: "Ił-76", "An-124" are models; not before ". word": "25. forum"
+    # is an ordinal.
+    rf"(?:(?P<digits>(?<![\w.,])(?<![^\W\d_]-)\d{{1,3}}(?:[ \u00a0]\d{{3}})+(?![\d,])|(?<![\w.,])(?<![^\W\d_]-)\d+(?:,\d+)?)"
+    rf"(?![\w])(?!-\w)(?!\.\d)(?!\.\s*[a-ząćęłńóśźż])"
+    rf"|(?P<digit_adjective>(?<![\w.,-])(?P<adjective_digits>\d+(?:,\d+)?)-(?P<stem>{'|'.join(_DIGIT_ADJECTIVES)})\w*)"
     rf"|(?P<adjective>\b(?:{'|'.join(_THOUSAND_ADJECTIVES)})tysięczn\w*)"
     rf"|(?P<word>\b(?:{'|'.join(sorted(_WORD_NUMBERS, key=len, reverse=True))})\b))"
     rf"(?:\s*(?P<multiplier>{_MULTIPLIER})(?=\s|$|[,;:)]))?"
     rf"(?:\s*(?P<unit>{_UNIT})(?=\s|$|[,.;:)]))?",
     re.IGNORECASE,
 )
+_HOUR = r"(?:[01]?\d|2[0-4])"
+_DAY_PARTS = r"rano|wieczorem|w\s+nocy|nad\s+ranem|po\s+południu|przed\s+południem|w\s+południe|czasu"
+#: Numbers that are no figures: times of day ("o 9:15", "godz. 18", "od 23 do 7 rano") and years
+#: ("od 2014 Rosja", "roku 2021"); the group ``n`` is the number.
+_NOT_FIGURES = re.compile(
+    rf"(?<![\w.,])(?P<n>{_HOUR}[:.][0-5]\d)(?![\d.,]\d)(?!\s*(?:tys|mln|mld|zł|%|proc))"
+    rf"|\bgodz(?:\.|in[aęy]?|inie)\s*(?P<n2>{_HOUR})\b"
+    rf"|\b(?:od|do|o|około|po|przed|między)\s+(?P<n3>{_HOUR}(?:\s*(?:do|a|[-–])\s*{_HOUR})?)(?=\s+(?:{_DAY_PARTS})\b)"
+    rf"|\b(?:rok|roku|roce|rokiem|latach|lata|lat)\s+(?P<n4>(?:19|20)\d\d)\b"
+    rf"|\b(?:w|we|od|do|z|ze|sprzed|po|przed)\s+(?P<n5>(?:19|20)\d\d)"
+    rf"(?=\s*(?:[,;:)]|\.?\s*$|[–—-]\s)|\s+(?:i|a|oraz|ale|gdy|kiedy|że|r\.|roku)\b|(?-i:\s+[A-ZĄĆĘŁŃÓŚŹŻ]))",
+    re.IGNORECASE,
+)
+#: In a sentence about a curfew, the numbers after "od", "do", "o" and "między" are hours.
+_CURFEW = re.compile(r"\bgodzin\w*\s+policyjn|\bpolicyjn\w*\s+godzin", re.IGNORECASE)
+_HOURS = re.compile(rf"\b(?:od|do|o|między)\s+(?P<n>{_HOUR}(?:\s*(?:do|a|[-–])\s*{_HOUR})?)\b(?![,.]\d)")
+
+
+def _no_figures(sentence: str) -> list[tuple[int, int]]:
+    """The spans of the numbers in ``sentence`` that are times of day or years."""
+    spans = [match.span(next(g for g in ("n", "n2", "n3", "n4", "n5") if match.group(g)))
+             for match in _NOT_FIGURES.finditer(sentence)]
+    if _CURFEW.search(sentence):
+        spans += [match.span("n") for match in _HOURS.finditer(sentence)]
+    return spans
+
+
 #: The word after a figure, matched in place (a slice of the rest of the sentence for every
 #: figure was quadratic in a long sentence of numbers).
 _FOLLOWING_WORD = re.compile(r"\s+(\w+)")
@@ -289,7 +326,7 @@ def find_figures(sentence: str, quantities: tuple[QuantityMatcher, ...] = (),
     """The figures in a sentence; spans in ``skip`` (its dates) are not figures."""
     found: list[Figure] = []
     computed: list[_SentenceQuantities] = []
-    skipped = _Skipped(skip or [])
+    skipped = _Skipped([*(skip or []), *_no_figures(sentence)])
 
     def quantity(start: int, end: int) -> str | None:  # read once a sentence, and only when it has a figure
         if not computed:
@@ -297,21 +334,27 @@ def find_figures(sentence: str, quantities: tuple[QuantityMatcher, ...] = (),
         return computed[0].quantity(start, end)
 
     for match in _NUMBER.finditer(sentence):
-        qualifier, digits, adjective, word, multiplier, unit_text = match.group(
-            "qualifier", "digits", "adjective", "word", "multiplier", "unit")
+        qualifier, digits, digit_adjective, adjective, word, multiplier, unit_text = match.group(
+            "qualifier", "digits", "digit_adjective", "adjective", "word", "multiplier", "unit")
         start, end = match.span()
-        if skipped.overlaps(match.start("digits" if digits else "adjective" if adjective else "word"), end):
+        number = next(g for g in ("digits", "digit_adjective", "adjective", "word") if match.group(g))
+        if skipped.overlaps(match.start(number), end):
             continue
         after = sentence[end:end + 3]
         if word and (after.startswith(" z ") or not qualifier and after[:1] == "-"):
             continue
-        value = _value(digits, adjective, word, multiplier)
+        unit = _UNITS.get(unit_text.lower()) if unit_text else None
+        if digit_adjective:
+            factor, unit = _DIGIT_ADJECTIVES[match.group("stem").lower()]
+            value = _value(match.group("adjective_digits"), None, None, None)
+            value = value * factor if value is not None and not multiplier else None
+        else:
+            value = _value(digits, adjective, word, multiplier)
         if value is None:
             continue
-        unit = _UNITS.get(unit_text.lower()) if unit_text else None
         text_end = end
         counted = None
-        if adjective:
+        if adjective or digit_adjective:
             following = _FOLLOWING_WORD.match(sentence, end)
             counted = following.group(1) if following else None
             text_end = following.end() if following else end

@@ -344,3 +344,91 @@ def test_the_pattern_prefilter_finds_what_every_pattern_finds(monkeypatch: pytes
     unfiltered = [find_dates(s, published) for s in sentences]
     assert filtered == unfiltered
     assert sum(map(len, filtered)) > 1000  # the sentences do hold dates
+
+
+# --- derived forms, future relatives and tense, datelines (issue 15, section 4) ---------------
+# 2022-01-13 is a Thursday: Wednesday the 12th, Sunday the 9th, Monday the 10th, Friday the 7th.
+THURSDAY_JAN_13 = date(2022, 1, 13)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_text", "expected"),
+    [
+        ("Środowa decyzja rządu zaskoczyła obserwatorów.", "Środowa", DateValue(date(2022, 1, 12))),
+        ("Po czwartkowym posiedzeniu rady prezydent odszedł.", "czwartkowym", DateValue(date(2022, 1, 13))),
+        ("Podczas piątkowej konferencji rzecznik milczał.", "piątkowej", DateValue(date(2022, 1, 7))),
+        ("Sobotnie protesty zgromadziły tłumy.", "Sobotnie", DateValue(date(2022, 1, 8))),
+        ("W niedzielnym wywiadzie bronił decyzji.", "niedzielnym", DateValue(date(2022, 1, 9))),
+        ("Wczorajszy komunikat MSW był krótki.", "Wczorajszy", DateValue(date(2022, 1, 12))),
+        ("Przedwczorajsze zamieszki ucichły.", "Przedwczorajsze", DateValue(date(2022, 1, 11))),
+        ("Jutrzejsze posiedzenie odwołano.", "Jutrzejsze", DateValue(date(2022, 1, 14))),
+        ("Od dzisiejszego dnia lotnisko działa.", "Od dzisiejszego dnia", DateValue(date(2022, 1, 13))),
+        ("Od zeszłego wieczora panuje spokój.", "Od zeszłego wieczora",
+         DateValue(date(2022, 1, 12), "range", date(2022, 1, 13))),
+        ("Od poniedziałku obowiązuje zakaz.", "Od poniedziałku",
+         DateValue(date(2022, 1, 10), "range", date(2022, 1, 13))),
+        ("Zeszłej nocy było spokojnie.", "Zeszłej nocy", DateValue(date(2022, 1, 12), "range", date(2022, 1, 13))),
+    ],
+)
+def test_derived_forms_of_days(text: str, expected_text: str, expected: DateValue) -> None:
+    mention = only(text, THURSDAY_JAN_13)
+    assert (mention.text, mention.value) == (expected_text, expected)
+
+
+@pytest.mark.parametrize(
+    "text", ["Dzisiejsza Rosja jest innym państwem.", "Każdy ma dzisiejszy dostęp do sieci."]
+)
+def test_today_as_nowadays_is_no_date(text: str) -> None:
+    assert find_dates(text, THURSDAY_JAN_13) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Za dwa dni wrócą ewakuowani.", date(2022, 1, 15)),
+        ("Za 3 dni zbierze się parlament.", date(2022, 1, 16)),
+        ("Za tydzień rząd przedstawi plan.", date(2022, 1, 20)),
+        ("Za dwa tygodnie wojska wyjadą.", date(2022, 1, 27)),
+        ("Dwa dni temu zniesiono stan wyjątkowy.", date(2022, 1, 11)),
+        ("Tydzień temu wybuchły zamieszki.", date(2022, 1, 6)),
+        # A bare weekday in the future tense is the coming one; in the past tense, the last.
+        ("Szczyt rozpocznie się w poniedziałek w Moskwie.", date(2022, 1, 17)),
+        ("Wycofanie wojsk zakończy się w sobotę.", date(2022, 1, 15)),
+        ("W środę będzie obradował parlament.", date(2022, 1, 19)),
+        ("Posiedzenie ma się odbyć we wtorek.", date(2022, 1, 18)),
+        ("Parlament zebrał się we wtorek.", date(2022, 1, 11)),
+        ("Piątkowe posiedzenie rozpocznie się rano.", date(2022, 1, 14)),
+        ("Od poniedziałku będzie obowiązywał zakaz.", date(2022, 1, 17)),
+    ],
+)
+def test_future_relatives_and_tense(text: str, expected: date) -> None:
+    assert only(text, THURSDAY_JAN_13).value == DateValue(expected)
+
+
+def test_the_tense_is_the_clause_s() -> None:
+    text = "Rzecznik zapowiedział w niedzielę, że ostatni żołnierze wyjadą w środę."
+    assert [m.value.start for m in find_dates(text, THURSDAY_JAN_13)] == [date(2022, 1, 9), date(2022, 1, 19)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_text"),
+    [
+        ("Ałmaty, 07.01.2022 09:15 – do miasta przyleciały samoloty.", "07.01.2022 09:15"),
+        ("Aktualizacja: 07.01.2022, godz. 14.40", "07.01.2022, godz. 14.40"),
+        ("Publikacja: 07.01.2022", "07.01.2022"),
+        ("Raport 2022-01-07 18:05 podaje liczby.", "2022-01-07 18:05"),
+    ],
+)
+def test_datelines_take_their_time_of_day(text: str, expected_text: str) -> None:
+    mention = only(text, THURSDAY_JAN_13)
+    assert (mention.text, mention.kind, mention.value) == (expected_text, "full", DateValue(date(2022, 1, 7)))
+
+
+def test_listed_days_share_the_month() -> None:
+    found = find_dates("Żołnierze przylecieli 5, 6 i 7 stycznia samolotami.", THURSDAY_JAN_13)
+    assert sorted(m.value.start for m in found) == [date(2022, 1, 5), date(2022, 1, 6), date(2022, 1, 7)]
+
+
+def test_a_year_after_w_without_r() -> None:
+    assert only("Krym Rosja zaanektowała w 2014, a Donbas później.", THURSDAY_JAN_13).value == DateValue(
+        date(2014, 1, 1), "year")

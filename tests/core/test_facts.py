@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
 from bot.core.content import Article, Content, Erratum, load_content
+from bot.core.dates import DateValue, day
 from bot.core.facts import Fact, TopicMatcher, extract, fact_id
 from tests.conftest import BUNDLED_CONTENT
 
@@ -83,3 +85,26 @@ def test_the_bundled_facts_keep_their_sentences_and_ids(bundled: tuple[Content, 
         seen[fact.article, fact.quote, fact.mention] += 1
         assert fact.id == fact_id(fact.article, fact.quote, fact.mention, str(occurrence))
         assert not fact.quote.startswith("…") and not fact.quote.endswith("…")
+
+
+def figures_of(bundled: tuple[Content, TopicMatcher], body: str) -> list[tuple[str, DateValue]]:
+    """The figures of a bundled article (published Friday 7 January 2022) given another body."""
+    content, matcher = bundled
+    article = replace(next(a for a in content.articles if a.id == "zamieszki-w-kazachstanie"), body=body, errata=())
+    assert article.published == date(2022, 1, 7) and article.published_precision == "day"
+    return [(f.figure.text, f.as_of) for f in extract(article, matcher).figures]
+
+
+def test_a_figure_in_a_sentence_without_a_date_is_as_of_the_article(bundled: tuple[Content, TopicMatcher]) -> None:
+    assert figures_of(bundled, "Siły porządkowe zatrzymały 5 135 osób.") == [("5 135 osób", day(date(2022, 1, 7)))]
+
+
+def test_a_figure_is_as_of_the_date_in_its_clause(bundled: tuple[Content, TopicMatcher]) -> None:
+    body = "Protesty wybuchły 2 stycznia, a 6 stycznia przybył ponad 2-tysięczny kontyngent ODKB."
+    assert figures_of(bundled, body) == [("ponad 2-tysięczny kontyngent", day(date(2022, 1, 6)))]
+
+
+def test_a_byline_dates_the_article_but_is_no_fact(bundled: tuple[Content, TopicMatcher]) -> None:
+    body = "Publikacja: 07.01.2022 09:15\n\nAłmaty, 06.01.2022\n\nProtesty wybuchły 2 stycznia 2022 r."
+    assert [f.mention for f in extracted(bundled, body)] == ["2 stycznia 2022 r."]
+    assert figures_of(bundled, body) == []

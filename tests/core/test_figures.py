@@ -228,3 +228,36 @@ def test_a_group_keeps_more_figures_than_a_card_can_show(bundled: Briefing, lang
     assert fields[0] == fields[1]
     shown = fields[0].value.count(";")  # "; " between entries, the last before "… (+N)"
     assert fields[0].value.endswith(f"… (+{3 * KEPT_ENTRIES - shown})") and shown < KEPT_ENTRIES
+
+
+# --- counts and amounts only (issue 15, section 4) --------------------------------------------
+@pytest.mark.parametrize("sentence", [
+    "Godzina policyjna obowiązuje od 23 do 7 rano.",
+    "Godzina policyjna od 22 do 6 obejmuje Ałmaty.",
+    "Samolot wylądował o 9:40 czasu lokalnego.",
+    "Spotkanie zaplanowano na godz. 18 w ratuszu.",
+    "Na lotnisku wylądowały samoloty Ił-76 i An-124.",
+    "Na 25. forum nie mówiono o protestach.",
+    "Od 2014 Rosja okupuje Krym.",
+    "W roku 2021 nic się nie działo.",
+    "Ałmaty, 07.01.2022 09:15 – do miasta przyleciały samoloty.",
+    "Żołnierze przylecieli 6 i 7 stycznia.",
+])
+def test_times_models_ordinals_years_and_days_are_no_figures(sentence: str) -> None:
+    assert find_figures(sentence, QUANTITIES, date_spans(sentence)) == []
+
+
+@pytest.mark.parametrize(("sentence", "text", "value", "qualifier", "unit", "quantity"), [
+    ("Do kraju przybył ponad 2-tysięczny kontyngent wojsk ODKB.", "ponad 2-tysięczny kontyngent", 2000, "ponad",
+     None, "csto_troops"),
+    ("Białoruś wysłała 150-osobowy oddział.", "150-osobowy oddział", 150, None, None, None),
+    ("Ceny wzrosły o 10-procentową stawkę.", "10-procentową stawkę", 10, None, "%", None),
+    ("Rosja wysłała dwa samoloty An-124.", "dwa samoloty", 2, None, None, None),
+    ("Zatrzymano do 2000 osób.", "2000 osób", 2000, None, None, "detained"),
+    ("Na 25. forum przyjechało 300 osób.", "300 osób", 300, None, None, None),
+])
+def test_counts_beside_numbers_that_are_not(sentence: str, text: str, value: int, qualifier: str | None,
+                                             unit: str | None, quantity: str | None) -> None:
+    [figure] = find_figures(sentence, QUANTITIES, date_spans(sentence))
+    assert (figure.text, figure.value, figure.qualifier, figure.unit, figure.quantity) == (
+        text, value, qualifier, unit, quantity)
