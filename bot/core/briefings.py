@@ -79,7 +79,8 @@ def source_maker(knowledge: Knowledge, language: str) -> Callable[[str, int], So
             article_id=article.id,
             title=article.title,
             outlet=article.outlet,
-            published=format_published(article.published, article.published_precision, language),
+            published=format_published(article.published, article.published_precision, language,
+                                       article.published_inferred),
             url=article.url,
         )
 
@@ -314,7 +315,8 @@ def _article_list(knowledge: Knowledge, language: str) -> PagedItems:
     def item_at(index: int) -> Item:
         article = articles[index]
         return Item(text=f"{article.title} — /card {article.id}",
-                    label=format_published(article.published, article.published_precision, language),
+                    label=format_published(article.published, article.published_precision, language,
+                                           article.published_inferred),
                     articles=(article.id,))
 
     sources = _source_sizes(knowledge, language)
@@ -338,7 +340,8 @@ def article_card(knowledge: Knowledge, arguments: str, request: Request) -> Repl
     lead, _ = cut_at_sentence([s.text for s in split_sentences(article.body)], LEAD_BUDGET)
     fields = [CardField(t(language, "card.outlet"), article.outlet),
               CardField(t(language, "card.published"),
-                        format_published(article.published, article.published_precision, language))]
+                        format_published(article.published, article.published_precision, language,
+                                         article.published_inferred, explained=True))]
     if article.author:
         fields.append(CardField(t(language, "card.author"), article.author))
     if article.topics:

@@ -74,6 +74,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.unknown": "Nie znam artykułu „{arg}”. Artykuły: {ids}",
         "card.ambiguous": "„{arg}” pasuje do kilku artykułów: {ids}",
         "card.published": "Opublikowano",
+        "published.about": "ok. {date}",
+        "published.inferred": "data ustalona pośrednio",
         "card.author": "Autor",
         "card.outlet": "Źródło",
         "card.topics": "Tematy",
@@ -186,6 +188,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.unknown": "I don't know the article \"{arg}\". Articles: {ids}",
         "card.ambiguous": "\"{arg}\" matches several articles: {ids}",
         "card.published": "Published",
+        "published.about": "about {date}",
+        "published.inferred": "date inferred",
         "card.author": "Author",
         "card.outlet": "Outlet",
         "card.topics": "Topics",
@@ -306,5 +310,13 @@ def format_date(value: DateValue, language: str) -> str:
     return f"{format_day(start, language)} – {format_day(end, language)}"
 
 
-def format_published(published: date, precision: str, language: str) -> str:
-    return format_date(DateValue(published.replace(day=1), "month") if precision == "month" else DateValue(published), language)
+def format_published(published: date, precision: str, language: str, inferred: bool = False,
+                     explained: bool = False) -> str:
+    """A publication date; one the editors inferred reads "ok. 26 lutego 2022", and with
+    ``explained`` also says why (an article's card has room for it, a source line has not)."""
+    text = format_date(DateValue(published.replace(day=1), "month") if precision == "month" else DateValue(published),
+                       language)
+    if not inferred:
+        return text
+    text = t(language, "published.about", date=text)
+    return f"{text} ({t(language, 'published.inferred')})" if explained else text

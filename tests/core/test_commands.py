@@ -164,7 +164,7 @@ def test_article_card(bundled: Briefing) -> None:
     first = reply.cards[0]
     assert first.title == "Wojska ODKB strzegą strategicznych obiektów w Kazachstanie"
     fields = {field.name: field.value for field in first.fields}
-    assert fields["Źródło"] == "Gazeta.pl" and fields["Opublikowano"] == "9 stycznia 2022"
+    assert fields["Źródło"] == "Gazeta.pl" and fields["Opublikowano"] == "ok. 9 stycznia 2022 (data ustalona pośrednio)"
     assert first.body and first.body.startswith("W Kazachstanie działają oddziały")
     assert line_with(reply, "ciągu ostatnich siedmiu dni").label == "3–9 stycznia 2022"
 
