@@ -36,6 +36,7 @@ from bot.core.i18n import (
     LANGUAGES,
     format_date,
     format_month_day,
+    format_outlet,
     format_published,
     plural,
     t,
@@ -78,7 +79,7 @@ def source_maker(knowledge: Knowledge, language: str) -> Callable[[str, int], So
             number=number,
             article_id=article.id,
             title=article.title,
-            outlet=article.outlet,
+            outlet=format_outlet(article.outlet, language),
             published=format_published(article.published, article.published_precision, language,
                                        article.published_inferred),
             url=article.url,
@@ -244,8 +245,10 @@ def help_card(entries: Sequence[tuple[str, str]], language: str) -> Card:
     )
 
 
-def help_detail(usage: str, summary: str, language: str) -> Reply:
-    return Reply((Card(title=usage.split()[0], body=f"{summary}\n{t(language, 'usage', usage=usage)}"),))
+def help_detail(usage: str, summary: str, language: str, examples: Sequence[str] = ()) -> Reply:
+    """One command: what it does, its usage line and requests to try."""
+    lines = tuple(Line(text=example, label=t(language, "start.try")) for example in examples)
+    return Reply((Card(title=usage.split()[0], body=f"{summary}\n{t(language, 'usage', usage=usage)}", lines=lines),))
 
 
 def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
@@ -338,7 +341,7 @@ def article_card(knowledge: Knowledge, arguments: str, request: Request) -> Repl
         return notice(t(language, "card.unknown", arg=shorten(arguments, 60), ids=ids))
     article = lookup.found
     lead, _ = cut_at_sentence([s.text for s in split_sentences(article.body)], LEAD_BUDGET)
-    fields = [CardField(t(language, "card.outlet"), article.outlet),
+    fields = [CardField(t(language, "card.outlet"), format_outlet(article.outlet, language)),
               CardField(t(language, "card.published"),
                         format_published(article.published, article.published_precision, language,
                                          article.published_inferred, explained=True))]

@@ -5,6 +5,7 @@ Content (articles, topic summaries) stays in its own language; only the bot's wo
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
@@ -39,6 +40,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "help.topic": "briefing: {title}",
         "help.detail": "Więcej o komendzie: /help <komenda>",
         "unknown": "Nie znam komendy /{name}. Lista komend: /help",
+        "unknown.meant": "Nie znam komendy /{name}. Czy chodziło o /{meant}? Lista komend: /help",
         "not_a_command": "Komendy zaczynają się od „/”, np. /timeline albo /search Tokajew. Lista komend: /help",
         "usage": "Użycie: {usage}",
         "timeline.title": "Oś czasu",
@@ -76,6 +78,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.published": "Opublikowano",
         "published.about": "ok. {date}",
         "published.inferred": "data ustalona pośrednio",
+        "outlet.unnamed": "nieustalony portal",
+        "outlet.unnamed_via": "nieustalony portal (za {via})",
         "card.author": "Autor",
         "card.outlet": "Źródło",
         "card.topics": "Tematy",
@@ -153,6 +157,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "help.topic": "briefing: {title}",
         "help.detail": "More about a command: /help <command>",
         "unknown": "I don't know the command /{name}. Commands: /help",
+        "unknown.meant": "I don't know the command /{name}. Did you mean /{meant}? Commands: /help",
         "not_a_command": "Commands start with \"/\", e.g. /timeline or /search Tokajew. Commands: /help",
         "usage": "Usage: {usage}",
         "timeline.title": "Timeline",
@@ -190,6 +195,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.published": "Published",
         "published.about": "about {date}",
         "published.inferred": "date inferred",
+        "outlet.unnamed": "unnamed outlet",
+        "outlet.unnamed_via": "unnamed outlet (via {via})",
         "card.author": "Author",
         "card.outlet": "Outlet",
         "card.topics": "Topics",
@@ -234,7 +241,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.topics_set": "Digest topics: {topics}.",
         "digest.unknown_topics": "Unknown topics: {topics}. Topics: {known}.",
         "digest.all_topics": "all",
-        "digest.nearest": "No anniversaries today. The nearest: {day} (in {days} days).",
+        "digest.nearest": "No anniversaries today. The nearest: {day} (in {days}).",
         "digest.more": "More: /onthisday {day}",
         "digest.f.time": "Time",
         "digest.f.next": "Next",
@@ -308,6 +315,20 @@ def format_date(value: DateValue, language: str) -> str:
     if start.year == end.year:
         return f"{format_day(start, language, with_year=False)} – {format_day(end, language)}"
     return f"{format_day(start, language)} – {format_day(end, language)}"
+
+
+#: What content writes for an outlet that the article does not name, optionally with whom it
+#: reports ("nieustalony portal (za NBC News)"): the bot's words, so they are translated.
+UNNAMED_OUTLET = re.compile(r"nieustalony portal(?: \(za (?P<via>.+)\))?")
+
+
+def format_outlet(outlet: str, language: str) -> str:
+    """An article's outlet; an unnamed one in the reader's language ("unnamed outlet (via NBC News)")."""
+    match = UNNAMED_OUTLET.fullmatch(outlet)
+    if match is None or language == "pl":
+        return outlet
+    via = match.group("via")
+    return t(language, "outlet.unnamed_via", via=via) if via else t(language, "outlet.unnamed")
 
 
 def format_published(published: date, precision: str, language: str, inferred: bool = False,
