@@ -373,7 +373,12 @@ def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply
     title = t(language, "onthisday.title", day=label)
     facts = knowledge.on_this_day(month, day, before=request.today)
     if not facts:
-        return notice(t(language, "onthisday.empty", day=label), title=title)
+        empty = t(language, "onthisday.empty", day=label)
+        nearest = knowledge.nearest_month_day(month, day, before=request.today)
+        if nearest is not None:
+            empty += " " + t(language, "onthisday.nearest", day=format_month_day(*nearest, language),
+                             command=f"/onthisday {nearest[0]:02d}-{nearest[1]:02d}")
+        return notice(empty, title=title)
     ago: dict[int, str] = {}
 
     def suffix(fact: Fact) -> str:  # after the date; the same few years for every fact

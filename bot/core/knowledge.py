@@ -239,6 +239,19 @@ class Knowledge:
             found += self._by_month_day.get((2, 29), [])
         return sorted((f for f in found if f.value.start < before), key=lambda f: f.value.start)
 
+    def nearest_month_day(self, month: int, day: int, before: date) -> tuple[int, int] | None:
+        """The month and day nearest to this one (either way round the year; the later one of
+        two as near) that ``on_this_day`` finds facts for, other than this one itself."""
+        wanted = date(2000, month, day)  # a leap year: 29 February is a day like the others
+        best: tuple[int, int, int] | None = None  # (distance, after-ness, day of year)
+        for (m, d), facts in self._by_month_day.items():
+            if (m, d) == (month, day) or facts[0].value.start >= before:  # each list is in date order
+                continue
+            ahead = (date(2000, m, d) - wanted).days % 366
+            candidate = (min(ahead, 366 - ahead), 0 if ahead <= 183 else 1, m * 100 + d)
+            best = candidate if best is None or candidate < best else best
+        return None if best is None else divmod(best[2], 100)
+
     def topic_positions(self, topic_id: str) -> Sequence[int]:
         """``timeline(topic=...)`` as positions in ``facts``, not copied: read only."""
         return self._by_topic.get(topic_id, [])

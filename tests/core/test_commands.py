@@ -126,7 +126,7 @@ def test_on_this_day_finds_the_contingent_four_years_ago(bundled: Briefing) -> N
 
 def test_on_this_day_without_argument_uses_today(bundled: Briefing) -> None:
     reply = bundled.ask("/onthisday")
-    assert body(reply) == "Brak faktów z 22 listopada z poprzednich lat."
+    assert body(reply).startswith("Brak faktów z 22 listopada z poprzednich lat.")
 
 
 @pytest.mark.parametrize("argument", ["02-30", "13-01", "6 stycznia", "2022-01-06"])

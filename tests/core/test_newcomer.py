@@ -98,3 +98,11 @@ def test_an_inferred_publication_date_is_marked(bundled: Briefing) -> None:
     assert {f.name: f.value for f in stated.fields}["Opublikowano"] == "25 lipca 2022"
     listed = text_of(bundled.ask("/sources"))
     assert "ok. 26 lutego 2022 — Kazachstan odmówił" in listed and "ok. 25 lipca" not in listed
+
+
+def test_an_empty_day_names_the_nearest_day_with_facts(bundled: Briefing) -> None:
+    assert text_of(bundled.ask("/onthisday 03-15")).endswith(
+        "Brak faktów z 15 marca z poprzednich lat. Najbliższy dzień z faktami: 24 lutego — /onthisday 02-24")
+    # Today is 22 November (conftest): the nearest is the protests' outbreak, after New Year.
+    assert text_of(bundled.ask("/onthisday", language="en")).endswith(
+        "The nearest day with facts: 2 January — /onthisday 01-02")
