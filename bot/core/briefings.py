@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -390,16 +391,45 @@ def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply
     return _fact_pages(knowledge, Card(title=title), knowledge.positions(facts), language, suffix)
 
 
+#: Articles named by a search reply that found no dated facts, and beside the facts found; more
+#: are counted.
+SEARCH_ARTICLES = 5
+SEARCH_FIELD = 3
+#: What marks a word as English rather than Polish written without diacritics: letters Polish
+#: does not use, and common English spellings and endings ("troops", "soldiers", "killing").
+_ENGLISH = re.compile(r"[qvx]|th|oo|ee|sh|ck|ph|w$|(?<=[^aeiouy])s$|ing$|ed$|tion$|ly$")
+
+
+def _looks_english(text: str) -> bool:
+    words = lemmas.words(text.lower())
+    return bool(words) and all(w.isascii() and _ENGLISH.search(w) for w in words)
+
+
 def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    """Dated facts with every word of the query in some form, and the articles whose title or text
+    has them (those without a dated sentence on them too)."""
     language = request.language
     if not arguments:
         return notice(t(language, "search.missing"))
     query = shorten(arguments, 60)
     positions = knowledge.search_positions(arguments)
+    articles = knowledge.search_articles(arguments)
     title = t(language, "search.title", query=query)
+    if not positions and not articles:
+        hint = f" {t(language, 'search.polish')}" if _looks_english(arguments) else ""
+        return notice(t(language, "search.empty", query=query) + hint, title=title)
     if not positions:
-        return notice(t(language, "search.empty", query=query), title=title)
-    first = Card(title=title, body=t(language, "search.count", count=len(positions)))
+        lines = tuple(Line(text=f"{shorten(a.title, 90)} — /card {a.id}",
+                           label=format_published(a.published, a.published_precision, language, a.published_inferred))
+                      for a in articles[:SEARCH_ARTICLES])
+        more = len(articles) - len(lines)
+        return Reply((Card(title=title, body=t(language, "search.only_articles", count=len(articles)), lines=lines,
+                           footer=t(language, "search.more", count=more) if more else None),))
+    named = " ".join(f"/card {a.id}" for a in articles[:SEARCH_FIELD])
+    if len(articles) > SEARCH_FIELD:
+        named += f" (+{len(articles) - SEARCH_FIELD})"
+    first = Card(title=title, body=t(language, "search.count", count=len(positions)),
+                 fields=(CardField(t(language, "search.articles", count=len(articles)), named),) if articles else ())
     # Telegram asks again for every page turned: the plan of a search asked lately is kept.
     return _fact_pages(knowledge, first, positions, language, plan_as=("search", tuple(lemmas.words(arguments))),
                        recent=True)

@@ -106,7 +106,7 @@ BUILTIN: tuple[CommandSpec, ...] = (
     CommandSpec("search", {"pl": "<słowa>", "en": "<words>"},
                 {"pl": "szukaj w faktach i artykułach (odmiana i polskie znaki dowolne)",
                  "en": "search the facts and articles (any inflection, diacritics optional)"},
-                briefings.search, examples=("/search Tokajew",)),
+                briefings.search, examples=("/search zatrzymanych", "/search Tokajew")),
     CommandSpec("figures", {"pl": "[temat]", "en": "[topic]"},
                 {"pl": "liczby w źródłach obok siebie, z datami", "en": "the sources' figures side by side, with dates"},
                 briefings.figures, examples=("/figures",)),

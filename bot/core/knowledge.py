@@ -59,6 +59,22 @@ def _digest(facts: Sequence[Fact]) -> bytes:
     return hashlib.blake2b("\n".join([f.id for f in facts]).encode(), digest_size=16).digest()
 
 
+def _matching(term: str, vocabulary: Sequence[str] | set[str]) -> set[str]:
+    """The keys of a vocabulary that a typed term matches (see ``lemmas.candidates``): a sorted
+    list is bisected for each stem; a small set is tested whole."""
+    exact, prefixes = lemmas.candidates(term)
+    if isinstance(vocabulary, set):
+        return lemmas.matches(term, vocabulary) & vocabulary
+    found = set(exact)
+    for prefix in prefixes:
+        index = bisect.bisect_left(vocabulary, prefix)
+        while index < len(vocabulary) and vocabulary[index].startswith(prefix):
+            if len(vocabulary[index]) - len(prefix) <= 4:
+                found.add(vocabulary[index])
+            index += 1
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Lookup:
     """The answer to "which article/topic did the user mean": one, several, or none."""
@@ -172,7 +188,7 @@ class Knowledge:
     def warm_up(self) -> None:
         """Build the indexes that are otherwise built on first use."""
         for name in ("facts", "by_id", "_position_by_id", "_starts", "_by_month_day", "_by_topic", "_by_article",
-                     "_by_key", "_figure_groups"):
+                     "_by_key", "_figure_groups", "_article_vocabulary"):
             getattr(self, name)
 
     def save_views(self) -> None:
@@ -297,18 +313,54 @@ class Knowledge:
 
     def matching_keys(self, term: str) -> set[str]:
         """The search keys a typed term matches: ``lemmas.matches`` over the whole vocabulary,
-        found by bisecting the sorted keys for the stem instead of testing every key."""
-        folded, base = lemmas.fold(term), lemmas.lemma(term)
-        found = {k for k in (folded, base) if k}
-        if len(folded) >= 4:
-            prefix = lemmas.stem(folded)
-            vocabulary = self._vocabulary
-            index = bisect.bisect_left(vocabulary, prefix)
-            while index < len(vocabulary) and vocabulary[index].startswith(prefix):
-                if len(vocabulary[index]) - len(prefix) <= 4:
-                    found.add(vocabulary[index])
-                index += 1
-        return found
+        found by bisecting the sorted keys for each stem instead of testing every key."""
+        return _matching(term, self._vocabulary)
+
+    # --- articles by their words ---------------------------------------------------------------
+
+    @staticmethod
+    def _word_keys(text: str) -> set[str]:
+        """The folded forms and lemmas of a text's words, each distinct word lemmatised once."""
+        forms = {word.lower() for word in lemmas.words(text)}
+        return {lemmas.fold(w) for w in forms} | {lemmas.lemma(w) for w in forms}
+
+    @cached_property
+    def _articles_by_key(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """Positions in ``articles`` (publication order) by the keys (``_word_keys``) of their
+        title and text, and of their title alone: what a search finds beyond dated sentences.
+        Built on the first search."""
+        found: defaultdict[str, list[int]] = defaultdict(list)
+        titled: defaultdict[str, list[int]] = defaultdict(list)
+        for index, article in enumerate(self.articles.values()):
+            for key in self._word_keys(f"{article.title}\n{article.body}"):
+                found[key].append(index)
+            for key in self._word_keys(article.title):
+                titled[key].append(index)
+        return dict(found), dict(titled)
+
+    @cached_property
+    def _article_vocabulary(self) -> list[str]:
+        return sorted(self._articles_by_key[0])
+
+    def search_articles(self, text: str) -> list[Article]:
+        """Articles whose title or text holds every word of ``text`` in some form; those with
+        the words in their title first, then in publication order."""
+        terms = lemmas.words(text)
+        if not terms:
+            return []
+        index, title_index = self._articles_by_key
+        hits: set[int] | None = None
+        titled: set[int] | None = None
+        for term in terms:
+            keys = _matching(term, self._article_vocabulary)
+            found = {p for key in keys for p in index.get(key, ())}
+            in_title = {p for key in keys for p in title_index.get(key, ())}
+            hits = found if hits is None else hits & found
+            titled = in_title if titled is None else titled & in_title
+            if not hits:
+                return []
+        articles = list(self.articles.values())
+        return [articles[p] for p in sorted(hits or (), key=lambda p: (p not in (titled or ()), p))]
 
     # --- figures -------------------------------------------------------------------------------
 

@@ -106,3 +106,38 @@ def test_an_empty_day_names_the_nearest_day_with_facts(bundled: Briefing) -> Non
     # Today is 22 November (conftest): the nearest is the protests' outbreak, after New Year.
     assert text_of(bundled.ask("/onthisday", language="en")).endswith(
         "The nearest day with facts: 2 January — /onthisday 01-02")
+
+
+@pytest.mark.parametrize(("query", "fact"), [
+    ("zatrzymanych", "Policja zatrzymała"),  # participle typed, verb written
+    ("zatrzymani", "Policja zatrzymała"),
+    ("zatrzymać", "Policja zatrzymała"),
+    ("protestów", "w tłumieniu protestów"),
+])
+def test_search_matches_any_inflection(bundled: Briefing, query: str, fact: str) -> None:
+    assert fact in text_of(bundled.ask(f"/search {query}"))
+
+
+def test_search_finds_articles_without_dated_facts_on_the_words(bundled: Briefing) -> None:
+    # "protestujący" stands only in an undated sentence of the Gazeta.pl article.
+    reply = bundled.ask("/search protestujących")
+    assert reply.cards[0].lines[0].text.endswith("/card odkb-w-kazachstanie")
+    assert "Czeczeni" not in text_of(reply)
+    assert "/card kazachstan-blizej-nato" in text_of(bundled.ask("/search Czeczenów"))  # "Czeczeni" in the text
+    found = bundled.ask("/search zatrzymanych").cards[0]
+    assert {f.name: f.value for f in found.fields} == {"Artykuły (1)": "/card odkb-w-kazachstanie"}
+
+
+def test_search_by_title_lists_the_titled_article_first(bundled: Briefing) -> None:
+    found = [a.id for a in bundled.knowledge.search_articles("Rosji")]
+    # "Rosja traci…" (July 2022) and "Kazachstan dystansuje się od Rosji…" (2023) say it in their
+    # titles, in any form; the others in their text, in publication order.
+    assert found[:2] == ["kazachstan-blizej-nato", "kazachstan-dystansuje-sie"]
+    assert found[2:] == ["zamieszki-w-kazachstanie", "odkb-w-kazachstanie", "odmowa-udzialu-w-wojnie"]
+
+
+def test_english_words_get_a_hint_that_the_content_is_polish(bundled: Briefing) -> None:
+    for query in ("troops", "soldiers killed"):
+        assert "The content is in Polish" in text_of(bundled.ask(f"/search {query}", language="en"))
+    assert "Treści są po polsku" in text_of(bundled.ask("/search troops"))
+    assert "po polsku" not in text_of(bundled.ask("/search Kowalski"))  # a Polish name, not found
