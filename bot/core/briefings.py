@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -39,6 +40,7 @@ from bot.core.i18n import (
     accusative,
     format_date,
     format_month_day,
+    format_outlet,
     format_published,
     join,
     plural,
@@ -83,12 +85,13 @@ def source_maker(knowledge: Knowledge, language: str) -> Callable[[str], SourceR
 
     def make(article_id: str) -> SourceRef:
         article = knowledge.articles[article_id]
-        published = format_published(article.published, article.published_precision, language)
+        published = format_published(article.published, article.published_precision, language,
+                                     article.published_inferred)
         return SourceRef(
             number=numbers[article_id],
             article_id=article.id,
             title=article.title,
-            outlet=article.outlet,
+            outlet=format_outlet(article.outlet, language),
             published=published,
             url=article.url,
         )
@@ -261,8 +264,10 @@ def help_card(entries: Sequence[tuple[str, str]], language: str) -> Card:
     )
 
 
-def help_detail(usage: str, summary: str, language: str) -> Reply:
-    return Reply((Card(title=usage.split()[0], body=f"{summary}\n{t(language, 'usage', usage=usage)}"),))
+def help_detail(usage: str, summary: str, language: str, examples: Sequence[str] = ()) -> Reply:
+    """One command: what it does, its usage line and requests to try."""
+    lines = tuple(Line(text=example, label=t(language, "start.try")) for example in examples)
+    return Reply((Card(title=usage.split()[0], body=f"{summary}\n{t(language, 'usage', usage=usage)}", lines=lines),))
 
 
 def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
@@ -361,7 +366,8 @@ def _article_list(knowledge: Knowledge, language: str) -> PagedItems:
     def item_at(index: int) -> Item:
         article = articles[index]
         return Item(text=f"{article.title} — /card {index + 1}",
-                    label=format_published(article.published, article.published_precision, language),
+                    label=format_published(article.published, article.published_precision, language,
+                                           article.published_inferred),
                     articles=(article.id,))
 
     sources = _source_sizes(knowledge, language)
@@ -382,9 +388,10 @@ def article_card(knowledge: Knowledge, arguments: str, request: Request) -> Repl
         return notice(t(language, "card.unknown", arg=shorten(arguments, 60), ids=ids))
     article = lookup.found
     lead, _ = cut_at_sentence([s.text for s in split_sentences(article.body)], LEAD_BUDGET)
-    fields = [CardField(t(language, "card.outlet"), article.outlet),
+    fields = [CardField(t(language, "card.outlet"), format_outlet(article.outlet, language)),
               CardField(t(language, "card.published"),
-                        format_published(article.published, article.published_precision, language))]
+                        format_published(article.published, article.published_precision, language,
+                                         article.published_inferred, explained=True))]
     if article.author:
         fields.append(CardField(t(language, "card.author"), article.author))
     if article.topics:
@@ -414,7 +421,12 @@ def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply
     title = t(language, "onthisday.title", day=label)
     facts = knowledge.on_this_day(month, day, before=request.today)
     if not facts:
-        return notice(t(language, "onthisday.empty", day=label), title=title)
+        empty = t(language, "onthisday.empty", day=label)
+        nearest = knowledge.nearest_month_day(month, day, before=request.today)
+        if nearest is not None:
+            empty += " " + t(language, "onthisday.nearest", day=format_month_day(*nearest, language),
+                             command=f"/onthisday {nearest[0]:02d}-{nearest[1]:02d}")
+        return notice(empty, title=title)
     ago: dict[int, str] = {}
 
     def suffix(event: Event) -> str:  # after the date; the same few years for every event
@@ -427,16 +439,45 @@ def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply
     return _event_pages(knowledge, Card(title=title), positions, language, suffix)
 
 
+#: Articles named by a search reply that found no dated facts, and beside the facts found; more
+#: are counted.
+SEARCH_ARTICLES = 5
+SEARCH_FIELD = 3
+#: What marks a word as English rather than Polish written without diacritics: letters Polish
+#: does not use, and common English spellings and endings ("troops", "soldiers", "killing").
+_ENGLISH = re.compile(r"[qvx]|th|oo|ee|sh|ck|ph|w$|(?<=[^aeiouy])s$|ing$|ed$|tion$|ly$")
+
+
+def _looks_english(text: str) -> bool:
+    words = lemmas.words(text.lower())
+    return bool(words) and all(w.isascii() and _ENGLISH.search(w) for w in words)
+
+
 def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+    """Dated facts with every word of the query in some form, and the articles whose title or text
+    has them (those without a dated sentence on them too)."""
     language = request.language
     if not arguments:
         return notice(t(language, "search.missing"))
     query = shorten(arguments, 60)
     positions = knowledge.event_positions(knowledge.search_positions(arguments))
+    articles = knowledge.search_articles(arguments)
     title = t(language, "search.title", query=query)
+    if not positions and not articles:
+        hint = f" {t(language, 'search.polish')}" if _looks_english(arguments) else ""
+        return notice(t(language, "search.empty", query=query) + hint, title=title)
     if not positions:
-        return notice(t(language, "search.empty", query=query), title=title)
-    first = Card(title=title, body=t(language, "search.count", count=len(positions)))
+        lines = tuple(Line(text=f"{shorten(a.title, 90)} — /card {a.id}",
+                           label=format_published(a.published, a.published_precision, language, a.published_inferred))
+                      for a in articles[:SEARCH_ARTICLES])
+        more = len(articles) - len(lines)
+        return Reply((Card(title=title, body=t(language, "search.only_articles", count=len(articles)), lines=lines,
+                           footer=t(language, "search.more", count=more) if more else None),))
+    named = " ".join(f"/card {a.id}" for a in articles[:SEARCH_FIELD])
+    if len(articles) > SEARCH_FIELD:
+        named += f" (+{len(articles) - SEARCH_FIELD})"
+    first = Card(title=title, body=t(language, "search.count", count=len(positions)),
+                 fields=(CardField(t(language, "search.articles", count=len(articles)), named),) if articles else ())
     # Telegram asks again for every page turned: the plan of a search asked lately is kept.
     return _event_pages(knowledge, first, positions, language, plan_as=("search", tuple(lemmas.words(arguments))),
                        recent=True)
@@ -474,13 +515,12 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
         fields.append(CardField(t(language, "topic.period"), format_date(covered, language)))
     card = Card(title=topic.title, body=summary, fields=tuple(fields),
                 footer=t(language, "topic.more", topic=topic.id))
-    varying = knowledge.varying_quantities
     make = source_maker(knowledge, language)
     numbers: dict[str, int] = {}
     sources: list[SourceRef] = []
     lines: list[Line] = []
     for position in key_events(knowledge, positions):
-        item = event_item(knowledge.events[position], language, None, varying)
+        item = event_item(knowledge.events[position], language, None, {})  # the figures: see below
         for article in item.articles:
             if article not in numbers:
                 sources.append(make(article))

@@ -7,9 +7,10 @@ The table ``BUILTIN`` is the one place where commands, their arguments and their
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from difflib import get_close_matches
 from functools import partial
 
 from bot.core import briefings
@@ -36,15 +37,37 @@ Handler = Callable[[Knowledge, str, Request], Reply]
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     name: str
-    arguments: str  # as shown in usage lines, e.g. "[MM-DD]"
+    arguments: dict[str, str]  # as shown in usage lines, per language, e.g. {"pl": "[MM-DD]"}
     summary: dict[str, str]  # one line per language
     handler: Handler
     #: Only shows something. False for a command that changes a setting (``/lang``, ``/digest``):
     #: a paging button, whose request anyone can forge, may repeat only read-only commands.
     read_only: bool = True
+    #: Requests to try, shown by ``/help <command>``.
+    examples: tuple[str, ...] = field(default=())
 
-    def usage(self) -> str:
-        return f"/{self.name} {self.arguments}".rstrip()
+    def usage(self, language: str = DEFAULT_LANGUAGE) -> str:
+        arguments = self.arguments.get(language, self.arguments.get(DEFAULT_LANGUAGE, ""))
+        return f"/{self.name} {arguments}".rstrip()
+
+
+def _same(arguments: str) -> dict[str, str]:
+    """Arguments written the same in every language (dates, codes)."""
+    return {"pl": arguments, "en": arguments}
+
+
+def suggestion(name: str, names: Sequence[str]) -> str | None:
+    """The command a mistyped name most likely meant ("timline" → "timeline"), if any is close."""
+    close = get_close_matches(name, names, n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def unknown(name: str, names: Sequence[str], language: str) -> Reply:
+    """The reply to a command nobody knows, naming the likeliest one meant."""
+    meant = suggestion(name, names)
+    if meant is None:
+        return briefings.notice(t(language, "unknown", name=name))
+    return briefings.notice(t(language, "unknown.meant", name=name, meant=meant))
 
 
 def help_reply(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
@@ -54,38 +77,47 @@ def help_reply(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
         wanted = arguments.lstrip("/").split("@")[0].lower()
         spec = next((s for s in specs if s.name == wanted), None)
         if spec is None:
-            return briefings.notice(t(language, "unknown", name=wanted))
-        return briefings.help_detail(spec.usage(), spec.summary.get(language, spec.summary["pl"]), language)
-    entries = [(spec.usage(), spec.summary.get(language, spec.summary["pl"])) for spec in specs]
+            return unknown(wanted, [s.name for s in specs], language)
+        return briefings.help_detail(spec.usage(language), spec.summary.get(language, spec.summary["pl"]), language,
+                                     spec.examples)
+    entries = [(spec.usage(language), spec.summary.get(language, spec.summary["pl"])) for spec in specs]
     return Reply((briefings.help_card(entries, language),))
 
 
 BUILTIN: tuple[CommandSpec, ...] = (
-    CommandSpec("start", "", {"pl": "powitanie: co wiem i jak pytać", "en": "greeting: what I know and how to ask"},
+    CommandSpec("start", {}, {"pl": "powitanie: co wiem i jak pytać", "en": "greeting: what I know and how to ask"},
                 briefings.start),
-    CommandSpec("help", "[komenda]", {"pl": "lista komend albo opis jednej", "en": "the commands, or one in detail"},
-                help_reply),
-    CommandSpec("timeline", "[YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat]",
-                {"pl": "wydarzenia w kolejności dat", "en": "events in date order"}, briefings.timeline),
-    CommandSpec("sources", "[id faktu | artykuł]",
+    CommandSpec("help", {"pl": "[komenda]", "en": "[command]"},
+                {"pl": "lista komend albo opis jednej", "en": "the commands, or one in detail"},
+                help_reply, examples=("/help search",)),
+    CommandSpec("timeline", {"pl": "[YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat]",
+                             "en": "[YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | topic]"},
+                {"pl": "wydarzenia w kolejności dat", "en": "events in date order"}, briefings.timeline,
+                examples=("/timeline 2022-01", "/timeline 2022-01-01..2022-01-07")),
+    CommandSpec("sources", {"pl": "[id faktu | artykuł]", "en": "[fact id | article]"},
                 {"pl": "artykuły źródłowe albo źródło jednego faktu", "en": "the articles, or the source of one fact"},
-                briefings.sources),
-    CommandSpec("card", "<artykuł>", {"pl": "briefing jednego artykułu", "en": "one article's briefing"},
-                briefings.article_card),
-    CommandSpec("onthisday", "[MM-DD]", {"pl": "tego dnia w poprzednich latach", "en": "this day in earlier years"},
-                briefings.on_this_day),
-    CommandSpec("search", "<słowa>", {"pl": "szukaj w faktach (odmiana i polskie znaki dowolne)",
-                                       "en": "search the facts (any inflection, diacritics optional)"},
-                briefings.search),
-    CommandSpec("figures", "[temat]", {"pl": "liczby w źródłach obok siebie, z datami",
-                                        "en": "the sources' figures side by side, with dates"},
-                briefings.figures),
-    CommandSpec("lang", "pl|en", {"pl": "język odpowiedzi bota", "en": "the bot's reply language"},
-                briefings.language, read_only=False),
-    CommandSpec("digest", "on [HH:MM] [strefa] | off | status | preview [MM-DD] | empty skip|nearest | topics …",
+                briefings.sources, examples=("/sources", "/sources 2")),
+    CommandSpec("card", {"pl": "<artykuł>", "en": "<article>"},
+                {"pl": "briefing jednego artykułu", "en": "one article's briefing"},
+                briefings.article_card, examples=("/card 1",)),
+    CommandSpec("onthisday", _same("[MM-DD]"),
+                {"pl": "tego dnia w poprzednich latach", "en": "this day in earlier years"},
+                briefings.on_this_day, examples=("/onthisday 01-06",)),
+    CommandSpec("search", {"pl": "<słowa>", "en": "<words>"},
+                {"pl": "szukaj w faktach i artykułach (odmiana i polskie znaki dowolne)",
+                 "en": "search the facts and articles (any inflection, diacritics optional)"},
+                briefings.search, examples=("/search zatrzymanych", "/search Tokajew")),
+    CommandSpec("figures", {"pl": "[temat]", "en": "[topic]"},
+                {"pl": "liczby w źródłach obok siebie, z datami", "en": "the sources' figures side by side, with dates"},
+                briefings.figures, examples=("/figures",)),
+    CommandSpec("lang", _same("pl|en"), {"pl": "język odpowiedzi bota", "en": "the bot's reply language"},
+                briefings.language, read_only=False, examples=("/lang en", "/lang pl")),
+    CommandSpec("digest", {"pl": "on [HH:MM] [strefa] | off | status | preview [MM-DD] | empty skip|nearest | topics …",
+                           "en": "on [HH:MM] [time zone] | off | status | preview [MM-DD] | empty skip|nearest | "
+                                 "topics …"},
                 {"pl": "codzienny przegląd „Tego dnia” (administratorzy)",
                  "en": "daily \"on this day\" digest (admins)"},
-                briefings.digest_elsewhere, read_only=False),
+                briefings.digest_elsewhere, read_only=False, examples=("/digest on 09:00 Europe/Warsaw", "/digest status")),
 )
 BUILTIN_NAMES = frozenset(spec.name for spec in BUILTIN)
 
@@ -94,7 +126,7 @@ def all_commands(knowledge: Knowledge) -> list[CommandSpec]:
     """Built-in commands, then one per topic file."""
     topics = [
         CommandSpec(
-            topic.command, "",
+            topic.command, {},
             {"pl": topic.description, "en": topic.description},
             partial(briefings.topic_card, topic_id=topic.id),
         )
@@ -132,14 +164,15 @@ def handle(knowledge: Knowledge, request: Request) -> Reply:
         return briefings.notice(t(language, "not_a_command"))
     name = match.group("name").lower()
     arguments = " ".join((match.group("args") or "").split())
-    spec = next((s for s in all_commands(knowledge) if s.name == name), None)
+    specs = all_commands(knowledge)
+    spec = next((s for s in specs if s.name == name), None)
     if spec is None:
-        return briefings.notice(t(language, "unknown", name=name))
+        return unknown(name, [s.name for s in specs], language)
     return spec.handler(knowledge, arguments, request)
 
 
 
 def help_text(language: str = "en") -> list[tuple[str, str]]:
     """Usage and summary of the built-in commands, for the CLI and the README test."""
-    return [(spec.usage(), spec.summary[language]) for spec in BUILTIN]
+    return [(spec.usage(language), spec.summary[language]) for spec in BUILTIN]
 

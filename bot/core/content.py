@@ -101,6 +101,9 @@ class FrontMatter(_Strict):
     author: str | None = None
     language: str = Field(default="pl", pattern=r"^[a-z]{2,3}$")
     published_precision: Literal["day", "month"] = "day"
+    #: The publication date is the editors' reading, not stated by the source; when not given,
+    #: a ``note`` that says so (see ``says_inferred``) counts.
+    published_inferred: bool | None = None
     topics: list[str] = []
     note: str | None = None
     facts: list[CuratedFactSpec] = []
@@ -173,6 +176,7 @@ class Article:
     sha256: str  # of the file's bytes: the key for incremental rebuilds
     size: int = 0  # the file's size and modification time when it was read: a file that still
     mtime_ns: int = 0  # has both need not be read again (see ``load_content``'s ``known``)
+    published_inferred: bool = False  # the date is the editors' reading, not the source's: cards say so
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,6 +392,17 @@ class _MultiProblem(Exception):
         self.problems = problems
 
 
+_INFERRED = re.compile(r"\bpublished\b[^.]*?(?:\binferred\b|\bnot stated\b)"
+                       r"|\bdat[aęy] publikacji\b[^.]*?(?:\bustalon|\bwywnioskowan|\bnie podan)",
+                       re.IGNORECASE | re.DOTALL)
+
+
+def says_inferred(note: str | None) -> bool:
+    """Whether an article's note says that its publication date was inferred ("Published: not
+    stated; inferred from the weekdays…"): what ``published_inferred`` defaults to."""
+    return bool(note and _INFERRED.search(note))
+
+
 def _local_date(value: date | datetime) -> tuple[date, datetime | None]:
     if isinstance(value, datetime):
         return value.date(), value
@@ -454,6 +469,8 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
         published=published,
         published_precision=spec.published_precision,
         published_at=published_at,
+        published_inferred=spec.published_inferred if spec.published_inferred is not None
+        else says_inferred(spec.note),
         url=spec.url,
         author=spec.author,
         language=spec.language,

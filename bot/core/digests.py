@@ -23,6 +23,7 @@ from bot.core.i18n import (
     format_date,
     format_day,
     format_month_day,
+    plural,
     t,
     years_ago,
 )
@@ -204,7 +205,7 @@ def build_digest(knowledge: Knowledge, day: date, language: Language, topics: tu
         if not facts:
             return None
         body = t(language, "digest.nearest", day=format_day(when, language, with_year=False),
-                 days=ahead if language == "en" else _days_pl(ahead))
+                 days=plural(language, ahead, ("day", "days")) if language == "en" else _days_pl(ahead))
     if not facts:
         return None
     events = list({event.id: event for event in (knowledge.event_of(f) for f in facts)}.values())

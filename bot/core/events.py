@@ -7,9 +7,12 @@ in memory, never stored, by one rule a reader can check (``briefing-bot events -
    same day, month or year) or, for ranges, overlap.
 2. Facts of topics that share none (both having some) are never merged.
 3. They are merged when they say the same thing: the same sentence, or enough of the same
-   content words (lemmas, stop words and date words aside): at least ``MIN_SHARED`` shared
-   and a Jaccard overlap of at least ``SAME_WORDS``; or at least ``NEAR_WORDS`` with a shared
-   name or figure as well.
+   content words (lemmas, stop words and date words aside; a few words of news events count
+   as one, e.g. "przybył" and "wkroczyły", see ``_SAME_MEANING``): at least ``MIN_SHARED``
+   shared and a Jaccard overlap of at least ``SAME_WORDS``; or at least ``NEAR_WORDS`` with a
+   shared name or figure as well; or, for reports worded apart, at least ``REPORTED_SHARED``
+   shared words that are ``REPORTED_OVERLAP`` of the shorter report's, among them a name and
+   the same action (verb).
 4. A fact joins an event only when it is merged with every fact already in it (complete
    linkage), so a chain of near matches never sweeps two happenings into one line.
 
@@ -37,6 +40,9 @@ MIN_SHARED = 3
 SAME_WORDS = 0.5
 #: A lower overlap that merges only with a shared name or figure as well.
 NEAR_WORDS = 0.34
+#: Two reports worded apart: this many shared words, this share of the shorter one's words.
+REPORTED_SHARED = 4
+REPORTED_OVERLAP = 0.4
 #: A headline's most characters.
 HEADLINE_LIMIT = 160
 #: A headline runs to the end of its sentence only when that is this short; else it ends with a
@@ -51,6 +57,30 @@ _DATE_WORDS = frozenset(lemmas.fold(w) for w in (
     "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia "
     "poniedziałek wtorek środa czwartek piątek sobota niedziela rok roku r dzień dnia dni noc nocy "
     "wieczór wieczorem rano rana początek początku koniec końcu tydzień tygodnia").split())
+
+
+# Words news reports use for one action or thing, compared as one. Written here, not taken from
+# a thesaurus: plWordNet's synsets are far broader ("siła" is also strength) and would merge
+# different happenings; these are the few a wire editor would treat as the same.
+_SAME_MEANING = {
+    "~arrive": "przybyc przybyly wkroczyc dotrzec wnisc wejsc wyladowac przyleciec przerzucic",
+    "~leave": "wycofac wycofywac opuscic wyjechac odleciec",
+    "~detain": "zatrzymac zatrzymany aresztowac",
+    "~kill": "zginac zabic zabity polec",
+    "~announce": "oglosic zapowiedziec oswiadczyc poinformowac",
+    "~ask": "poprosic prosba apel wezwac",
+    "~troops": "oddzial kontyngent wojsko zolnierz jednostka",
+    "~begin": "rozpoczac zaczac wybuchnac",
+}
+_CONCEPT = {word: concept for concept, words in _SAME_MEANING.items() for word in words.split()}
+_VERB_CONCEPTS = {"~arrive", "~leave", "~detain", "~kill", "~announce", "~ask", "~begin"}
+# Folded lemmas that end as infinitives do ("-ać", "-ić", "-yć", "-eć", "-ść", "-źć", "-c"…).
+_VERB = re.compile(r"\w{2,}(?:ac|ec|ic|yc|uc|sc|zc)")
+_NOT_VERBS = frozenset({"koniec", "mieszkaniec", "obywatel", "pomoc", "moc", "noc", "miesiac", "tysiac"})
+
+
+def _is_action(key: str) -> bool:
+    return key in _VERB_CONCEPTS or (_VERB.fullmatch(key) is not None and key not in _NOT_VERBS)
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +108,7 @@ def signature(fact: Fact) -> Signature:
         key = lemmas.lemma(word)
         if len(key) < 3 or key in stop or lemmas.fold(word) in stop:
             continue
+        key = _CONCEPT.get(key, key)
         words.add(key)
         if index and word[0].isupper():
             names.add(key)
@@ -128,6 +159,13 @@ def compare(a: Fact, b: Fact, sa: Signature | None = None, sb: Signature | None 
                                  f"names {', '.join(also[:4])} ({words})")
         if sa.figures & sb.figures:
             return Verdict(True, f"{len(shared)} shared words, {overlap:.0%} overlap, the same figure ({words})")
+    smaller = min(len(sa.words), len(sb.words))
+    of_shorter = len(shared) / smaller if smaller else 0.0
+    names = sorted(sa.names & sb.names)
+    actions = sorted(w for w in shared if _is_action(w))
+    if len(shared) >= REPORTED_SHARED and of_shorter >= REPORTED_OVERLAP and names and actions:
+        return Verdict(True, f"{len(shared)} shared words, {of_shorter:.0%} of the shorter report's, "
+                             f"names {', '.join(names[:4])}, the same action {', '.join(actions[:2])} ({words})")
     return Verdict(False, f"{len(shared)} shared words, {overlap:.0%} overlap: not enough")
 
 
@@ -181,7 +219,8 @@ def _bucket(value: DateValue) -> tuple[Any, ...]:
 
 def group(facts: Sequence[Fact], order: dict[str, int] | None = None) -> list[list[tuple[Fact, str]]]:
     """Facts (in date order) as events: lists of (fact, why it joined), in the order of their
-    first facts. ``order`` ranks articles (earlier first) for which fact of a bucket leads."""
+    leads. Of facts that may meet, one with figures leads, then the one whose article ``order``
+    ranks first (the earliest published)."""
     buckets: dict[tuple[Any, ...], list[int]] = {}
     for index, fact in enumerate(facts):
         buckets.setdefault(_bucket(fact.value), []).append(index)
@@ -191,7 +230,8 @@ def group(facts: Sequence[Fact], order: dict[str, int] | None = None) -> list[li
             member_of[indexes[0]] = [(facts[indexes[0]], "")]
             continue
         rank = order or {}
-        ranked = sorted(indexes, key=lambda i: (rank.get(facts[i].article, 0), i))
+        # The lead (its headline is shown) says most: a report with figures, else the earliest.
+        ranked = sorted(indexes, key=lambda i: (not facts[i].figures, rank.get(facts[i].article, 0), i))
         signatures = {i: signature(facts[i]) for i in ranked}
         clusters: list[list[int]] = []
         for i in ranked:

@@ -5,6 +5,7 @@ Content (articles, topic summaries) stays in its own language; only the bot's wo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Literal
@@ -42,6 +43,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "help.topic": "briefing: {title}",
         "help.detail": "Więcej o komendzie: /help <komenda>",
         "unknown": "Nie znam komendy /{name}. Lista komend: /help",
+        "unknown.meant": "Nie znam komendy /{name}. Czy chodziło o /{meant}? Lista komend: /help",
         "not_a_command": "Komendy zaczynają się od „/”, np. /timeline albo /search Tokajew. Lista komend: /help",
         "usage": "Użycie: {usage}",
         "timeline.title": "Oś czasu",
@@ -86,6 +88,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.unknown": "Nie znam artykułu „{arg}”. Artykuły: {ids}",
         "card.ambiguous": "„{arg}” pasuje do kilku artykułów: {ids}",
         "card.published": "Opublikowano",
+        "published.about": "ok. {date}",
+        "published.inferred": "data ustalona pośrednio",
+        "outlet.unnamed": "nieustalony portal",
+        "outlet.unnamed_via": "nieustalony portal (za {via})",
         "card.author": "Autor",
         "card.outlet": "Źródło",
         "card.topics": "Tematy",
@@ -95,10 +101,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "onthisday.title": "Tego dnia: {day}",
         "onthisday.bad": "Nie rozumiem „{arg}”. Podaj dzień jako MM-DD, np. /onthisday 01-06.",
         "onthisday.empty": "Brak faktów z {day} z poprzednich lat.",
+        "onthisday.nearest": "Najbliższy dzień z faktami: {day} — {command}",
         "search.title": "Szukam: {query}",
         "search.missing": "Podaj słowa do wyszukania, np. /search Tokajew.",
         "search.empty": "Nic nie znalazłem dla „{query}”.",
         "search.count": "Znalezione fakty: {count}",
+        "search.articles": "Artykuły ({count})",
+        "search.only_articles": "Brak datowanych faktów z tymi słowami; artykuły, w których padają: {count}.",
+        "search.more": "I jeszcze {count}: zawęź wyszukiwanie o kolejne słowo.",
+        "search.polish": "Treści są po polsku: szukaj polskich słów, np. /search protesty albo /search żołnierze.",
         "topic.title": "{title}",
         "topic.facts": "Wydarzenia",
         "topic.articles": "Artykuły",
@@ -165,6 +176,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "help.topic": "briefing: {title}",
         "help.detail": "More about a command: /help <command>",
         "unknown": "I don't know the command /{name}. Commands: /help",
+        "unknown.meant": "I don't know the command /{name}. Did you mean /{meant}? Commands: /help",
         "not_a_command": "Commands start with \"/\", e.g. /timeline or /search Tokajew. Commands: /help",
         "usage": "Usage: {usage}",
         "timeline.title": "Timeline",
@@ -209,6 +221,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.unknown": "I don't know the article \"{arg}\". Articles: {ids}",
         "card.ambiguous": "\"{arg}\" matches several articles: {ids}",
         "card.published": "Published",
+        "published.about": "about {date}",
+        "published.inferred": "date inferred",
+        "outlet.unnamed": "unnamed outlet",
+        "outlet.unnamed_via": "unnamed outlet (via {via})",
         "card.author": "Author",
         "card.outlet": "Outlet",
         "card.topics": "Topics",
@@ -218,10 +234,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "onthisday.title": "On this day: {day}",
         "onthisday.bad": "I don't understand \"{arg}\". Give the day as MM-DD, e.g. /onthisday 01-06.",
         "onthisday.empty": "No facts from {day} in earlier years.",
+        "onthisday.nearest": "The nearest day with facts: {day} — {command}",
         "search.title": "Search: {query}",
         "search.missing": "Give words to search for, e.g. /search Tokajew.",
         "search.empty": "Nothing found for \"{query}\".",
         "search.count": "Facts found: {count}",
+        "search.articles": "Articles ({count})",
+        "search.only_articles": "No dated facts with these words; articles that use them: {count}.",
+        "search.more": "And {count} more: add a word to narrow the search.",
+        "search.polish": "The content is in Polish: search for Polish words, e.g. /search protesty or /search żołnierze.",
         "topic.title": "{title}",
         "topic.facts": "Events",
         "topic.articles": "Articles",
@@ -253,7 +274,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.topics_set": "Digest topics: {topics}.",
         "digest.unknown_topics": "Unknown topics: {topics}. Topics: {known}.",
         "digest.all_topics": "all",
-        "digest.nearest": "No anniversaries today. The nearest: {day} (in {days} days).",
+        "digest.nearest": "No anniversaries today. The nearest: {day} (in {days}).",
         "digest.more": "More: /onthisday {day}",
         "digest.f.time": "Time",
         "digest.f.next": "Next",
@@ -353,5 +374,27 @@ def format_date(value: DateValue, language: str) -> str:
     return f"{format_day(start, language)} – {format_day(end, language)}"
 
 
-def format_published(published: date, precision: str, language: str) -> str:
-    return format_date(DateValue(published.replace(day=1), "month") if precision == "month" else DateValue(published), language)
+#: What content writes for an outlet that the article does not name, optionally with whom it
+#: reports ("nieustalony portal (za NBC News)"): the bot's words, so they are translated.
+UNNAMED_OUTLET = re.compile(r"nieustalony portal(?: \(za (?P<via>.+)\))?")
+
+
+def format_outlet(outlet: str, language: str) -> str:
+    """An article's outlet; an unnamed one in the reader's language ("unnamed outlet (via NBC News)")."""
+    match = UNNAMED_OUTLET.fullmatch(outlet)
+    if match is None or language == "pl":
+        return outlet
+    via = match.group("via")
+    return t(language, "outlet.unnamed_via", via=via) if via else t(language, "outlet.unnamed")
+
+
+def format_published(published: date, precision: str, language: str, inferred: bool = False,
+                     explained: bool = False) -> str:
+    """A publication date; one the editors inferred reads "ok. 26 lutego 2022", and with
+    ``explained`` also says why (an article's card has room for it, a source line has not)."""
+    text = format_date(DateValue(published.replace(day=1), "month") if precision == "month" else DateValue(published),
+                       language)
+    if not inferred:
+        return text
+    text = t(language, "published.about", date=text)
+    return f"{text} ({t(language, 'published.inferred')})" if explained else text

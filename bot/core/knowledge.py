@@ -60,6 +60,22 @@ def _digest(facts: Sequence[Fact]) -> bytes:
     return hashlib.blake2b("\n".join([f.id for f in facts]).encode(), digest_size=16).digest()
 
 
+def _matching(term: str, vocabulary: Sequence[str] | set[str]) -> set[str]:
+    """The keys of a vocabulary that a typed term matches (see ``lemmas.candidates``): a sorted
+    list is bisected for each stem; a small set is tested whole."""
+    exact, prefixes = lemmas.candidates(term)
+    if isinstance(vocabulary, set):
+        return lemmas.matches(term, vocabulary) & vocabulary
+    found = set(exact)
+    for prefix in prefixes:
+        index = bisect.bisect_left(vocabulary, prefix)
+        while index < len(vocabulary) and vocabulary[index].startswith(prefix):
+            if len(vocabulary[index]) - len(prefix) <= 4:
+                found.add(vocabulary[index])
+            index += 1
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Lookup:
     """The answer to "which article/topic did the user mean": one, several, or none."""
@@ -173,7 +189,8 @@ class Knowledge:
     def warm_up(self) -> None:
         """Build the indexes that are otherwise built on first use."""
         for name in ("facts", "by_id", "_position_by_id", "_starts", "_reaching", "_by_month_day",
-                     "_by_topic", "_by_article", "_by_key", "_figure_groups", "events", "_event_of"):
+                     "_by_topic", "_by_article", "_by_key", "_figure_groups", "events", "_event_of",
+                     "_article_vocabulary"):
             getattr(self, name)
 
     def save_views(self) -> None:
@@ -281,6 +298,19 @@ class Knowledge:
             found += self._by_month_day.get((2, 29), [])
         return sorted((f for f in found if f.value.start < before), key=lambda f: f.value.start)
 
+    def nearest_month_day(self, month: int, day: int, before: date) -> tuple[int, int] | None:
+        """The month and day nearest to this one (either way round the year; the later one of
+        two as near) that ``on_this_day`` finds facts for, other than this one itself."""
+        wanted = date(2000, month, day)  # a leap year: 29 February is a day like the others
+        best: tuple[int, int, int] | None = None  # (distance, after-ness, day of year)
+        for (m, d), facts in self._by_month_day.items():
+            if (m, d) == (month, day) or facts[0].value.start >= before:  # each list is in date order
+                continue
+            ahead = (date(2000, m, d) - wanted).days % 366
+            candidate = (min(ahead, 366 - ahead), 0 if ahead <= 183 else 1, m * 100 + d)
+            best = candidate if best is None or candidate < best else best
+        return None if best is None else divmod(best[2], 100)
+
     def topic_positions(self, topic_id: str) -> Sequence[int]:
         """``timeline(topic=...)`` as positions in ``facts``, not copied: read only."""
         return self._by_topic.get(topic_id, [])
@@ -329,25 +359,60 @@ class Knowledge:
 
     def matching_keys(self, term: str) -> set[str]:
         """The search keys a typed term matches: ``lemmas.matches`` over the whole vocabulary,
-        found by bisecting the sorted keys for the stem instead of testing every key."""
-        folded, base = lemmas.fold(term), lemmas.lemma(term)
-        found = {k for k in (folded, base) if k}
-        if len(folded) >= 4:
-            prefix = lemmas.stem(folded)
-            vocabulary = self._vocabulary
-            index = bisect.bisect_left(vocabulary, prefix)
-            while index < len(vocabulary) and vocabulary[index].startswith(prefix):
-                if len(vocabulary[index]) - len(prefix) <= 4:
-                    found.add(vocabulary[index])
-                index += 1
-        return found
+        found by bisecting the sorted keys for each stem instead of testing every key."""
+        return _matching(term, self._vocabulary)
+
+    # --- articles by their words ---------------------------------------------------------------
+
+    @staticmethod
+    def _word_keys(text: str) -> set[str]:
+        """The folded forms and lemmas of a text's words, each distinct word lemmatised once."""
+        forms = {word.lower() for word in lemmas.words(text)}
+        return {lemmas.fold(w) for w in forms} | {lemmas.lemma(w) for w in forms}
+
+    @cached_property
+    def _articles_by_key(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """Positions in ``articles`` (publication order) by the keys (``_word_keys``) of their
+        title and text, and of their title alone: what a search finds beyond dated sentences.
+        Built on the first search."""
+        found: defaultdict[str, list[int]] = defaultdict(list)
+        titled: defaultdict[str, list[int]] = defaultdict(list)
+        for index, article in enumerate(self.articles.values()):
+            for key in self._word_keys(f"{article.title}\n{article.body}"):
+                found[key].append(index)
+            for key in self._word_keys(article.title):
+                titled[key].append(index)
+        return dict(found), dict(titled)
+
+    @cached_property
+    def _article_vocabulary(self) -> list[str]:
+        return sorted(self._articles_by_key[0])
+
+    def search_articles(self, text: str) -> list[Article]:
+        """Articles whose title or text holds every word of ``text`` in some form; those with
+        the words in their title first, then in publication order."""
+        terms = lemmas.words(text)
+        if not terms:
+            return []
+        index, title_index = self._articles_by_key
+        hits: set[int] | None = None
+        titled: set[int] | None = None
+        for term in terms:
+            keys = _matching(term, self._article_vocabulary)
+            found = {p for key in keys for p in index.get(key, ())}
+            in_title = {p for key in keys for p in title_index.get(key, ())}
+            hits = found if hits is None else hits & found
+            titled = in_title if titled is None else titled & in_title
+            if not hits:
+                return []
+        articles = list(self.articles.values())
+        return [articles[p] for p in sorted(hits or (), key=lambda p: (p not in (titled or ()), p))]
 
     # --- events ------------------------------------------------------------------------------
 
     @cached_property
     def events(self) -> list[Event]:
-        """The facts merged into events (``bot.core.events``), in date order. Of facts that say
-        the same thing, the one of the earliest published article leads (gives the headline)."""
+        """The facts merged into events (``bot.core.events``), in date order."""
         return build_events(self.facts, self.article_numbers)
 
     @cached_property

@@ -84,12 +84,39 @@ def stem(folded: str) -> str:
     return folded[: max(4, len(folded) - 2)] if len(folded) > 4 else folded
 
 
-def matches(term: str, vocabulary: Iterable[str]) -> set[str]:
-    """The vocabulary keys a typed search term matches."""
+#: Participles and verbal nouns and the verbs they come from, as folded endings: simplemma
+#: lemmatises "zatrzymanych" to "zatrzymany" and "zatrzymała" to "zatrzymać", so a search for one
+#: must try the other. A guess that is no word of the vocabulary finds nothing, so the list may
+#: offer several.
+_DERIVED = (
+    ("ujacy", "owac"), ("ajacy", "ac"), ("iacy", "ic"), ("acy", "ac"), ("acy", "ec"),
+    ("any", "ac"), ("ony", "ic"), ("ony", "yc"), ("ony", "ec"), ("ety", "ac"), ("ty", "c"),
+    ("anie", "ac"), ("enie", "ic"), ("enie", "yc"), ("enie", "ec"), ("cie", "c"),
+)
+
+
+def derived(folded: str) -> set[str]:
+    """The verbs a folded participle or verbal noun may come from: "zatrzymany" → "zatrzymac",
+    "protestujacy" → "protestowac"."""
+    return {folded[: -len(ending)] + verb for ending, verb in _DERIVED
+            if folded.endswith(ending) and len(folded) - len(ending) >= 3}
+
+
+def candidates(term: str) -> tuple[set[str], set[str]]:
+    """What a typed search term may be found by: exact keys (its folded form and lemma, and the
+    verbs they derive from), and prefixes (their stems) that keys may extend by a few letters."""
     folded, base = fold(term), lemma(term)
-    found = {k for k in (folded, base) if k}
-    if len(folded) >= 4:
-        prefix = stem(folded)
+    exact = {k for k in (folded, base) if k} | derived(folded) | derived(base)
+    prefixes = {stem(k) for k in (folded, base) if len(k) >= 4}
+    return exact, prefixes
+
+
+def matches(term: str, vocabulary: Iterable[str]) -> set[str]:
+    """The vocabulary keys a typed search term matches (``Knowledge.matching_keys`` finds the
+    same by bisecting a sorted vocabulary)."""
+    exact, prefixes = candidates(term)
+    found = set(exact)
+    for prefix in prefixes:
         found.update(k for k in vocabulary if k.startswith(prefix) and len(k) - len(prefix) <= 4)
     return found
 

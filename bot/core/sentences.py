@@ -71,12 +71,23 @@ def _is_boundary(text: str, dot_start: int, dot_end: int) -> bool:
     return True
 
 
+# A date that opens a sentence and ends in "r." ("W czwartek 6 stycznia 2022 r. ODKB wysłała…"):
+# the sentence goes on after it, though a capital follows.
+_OPENING_DATE = re.compile(r"\s*(?:(?:w|we|od|do|dnia)\s+)?(?:\w+\s+)?\d{1,2}(?:\.\d{1,2}\.\s*|\s+\w+\s+)\d{4}\s+r",
+                           re.IGNORECASE)
+
+
+def _opening_date(sentence: str) -> bool:
+    """Whether a sentence so far is only a date ending in "r" (its full stop cut off)."""
+    return _OPENING_DATE.fullmatch(sentence) is not None
+
+
 def _split_block(text: str, base: int) -> list[tuple[int, int]]:
     """Sentence spans (absolute start, end) in one unit of running text."""
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _END.finditer(text):
-        if _is_boundary(text, match.start(), match.end()):
+        if _is_boundary(text, match.start(), match.end()) and not _opening_date(text[start:match.start()]):
             spans.append((start, match.end()))
             start = match.end()
     spans.append((start, len(text)))

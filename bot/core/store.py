@@ -62,7 +62,7 @@ STORE_DIR = "facts"
 #: Enough that one changed article rewrites a small part of a large store.
 SHARDS = 16
 #: Bump when the layout of the documents changes.
-FORMAT = 10
+FORMAT = 11
 VIEWS_FILE = "views.db"
 #: Bump when what the saved views hold, or how any of them is derived, changes.
 VIEWS_FORMAT = 2  # 2: list flags name the members a list leaves out

@@ -159,6 +159,21 @@ def test_month_precision_and_explicit_id(tmp_path: Path) -> None:
     assert (loaded.id, loaded.published_precision, loaded.published_at) == ("inny-id", "month", None)
 
 
+@pytest.mark.parametrize(("front", "inferred"), [
+    ((), False),
+    (("published_inferred = true",), True),
+    (('note = "Published: not stated; inferred from the weekdays in the text."',), True),
+    (('note = "Published: not stated; the latest source quoted is of 7 January."',), True),
+    (('note = "Data publikacji ustalona na podstawie tekstu."',), True),
+    (('note = "Title and publication time are the seed\'s first lines."',), False),
+    (('note = "Published: inferred from the text."', "published_inferred = false"), False),
+])
+def test_inferred_publication_date(tmp_path: Path, front: tuple[str, ...], inferred: bool) -> None:
+    """``published_inferred``, or else a note saying the date was inferred, marks the date."""
+    (loaded,) = load_content(make_content(tmp_path, {"a.md": article(TITLE, OUTLET, PUBLISHED, *front)})).articles
+    assert loaded.published_inferred is inferred
+
+
 # --- broken articles: reported at the right line, skipped, the others still load -----------------
 
 FACT = ("", "[[facts]]", "date = 2022-01-06", 'text = "Fakt."')  # file lines 5-8 after TITLE, OUTLET, PUBLISHED

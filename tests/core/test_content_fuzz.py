@@ -206,6 +206,7 @@ ARTICLE_FIELDS = {
     "author": Allowed(('"Jan Kowalski"',)),
     "language": Allowed(('"pl"', '"en"'), ('"PL"', '""')),
     "published_precision": Allowed(('"day"', '"month"'), ('"year"',)),
+    "published_inferred": Allowed(("true", "false"), ('"yes"', "1")),
     "topics": Allowed(('["csto"]', '["protesty", "wojna"]', "[]"), ('["nieznany"]', '"csto"', '[""]')),
     "note": Allowed(('"Notatka."', '"""\nWiele\nlinii.\n"""')),
 }

@@ -86,7 +86,10 @@ def test_empty_day_policies(bundled: Briefing) -> None:
 def test_topics_filter(bundled: Briefing) -> None:
     assert build_digest(bundled.knowledge, date(2026, 1, 6), "pl", topics=("wojna",)) is None
     card = build_digest(bundled.knowledge, date(2026, 1, 6), "pl", topics=("csto",))
+    # The contingent's arrival (NBC News) and the troops entering (Wolne Media's curated fact):
+    # one event, reported by both.
     assert card is not None and [line.label for line in card.lines] == ["6 stycznia 2022 · 4 lata temu"]
+    assert "kontyngent" in card.lines[0].text and len(card.lines[0].sources) == 2
 
 
 def _fact(ident: str, when: date, topic: str = "t") -> Fact:

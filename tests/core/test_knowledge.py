@@ -114,3 +114,20 @@ def test_indexes_agree_with_plain_scans_on_random_facts() -> None:
         if (start.month, start.day) != (2, 28):
             assert {f.id for f in knowledge.on_this_day(start.month, start.day, today)} == expected_days
     assert {f.id for f in knowledge.timeline(topic="u")} == {f.id for f in facts if "u" in f.topics}
+
+
+def test_nearest_month_day_with_facts_either_way_round_the_year() -> None:
+    facts = [
+        fact("jan", day(date(2022, 1, 6))),
+        fact("mar", day(date(2021, 3, 10))),
+        fact("month", month(2021, 6)),  # not day-precise: never "on this day"
+        fact("future", day(date(2030, 7, 1))),  # not before today
+    ]
+    knowledge = Knowledge.build([], [], facts)
+    today = date(2026, 11, 22)
+    assert knowledge.nearest_month_day(12, 20, today) == (1, 6)  # 17 days ahead, across New Year
+    assert knowledge.nearest_month_day(2, 5, today) == (1, 6)  # 30 days back, 34 ahead
+    assert knowledge.nearest_month_day(6, 15, today) == (3, 10)  # 1 July is in the future
+    assert knowledge.nearest_month_day(1, 6, today) == (3, 10)  # another day than the one asked
+    assert knowledge.nearest_month_day(2, 7, today) == (3, 10)  # 32 days either way: the later
+    assert Knowledge.build([], [], [fact("m", month(2021, 6))]).nearest_month_day(6, 1, today) is None

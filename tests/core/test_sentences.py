@@ -213,3 +213,17 @@ def test_heading_then_a_paragraph_wrapped_over_two_lines() -> None:
         "W Ałmaty i na południu kraju doszło do starć z policją, a demonstranci podpalili ratusz i kilka "
         "budynków administracji.",
     ]
+
+
+@pytest.mark.parametrize("text", [
+    "W czwartek 6 stycznia 2022 r. ODKB wysłała wojska do Kazachstanu.",
+    "06.01.2022 r. Szereg budynków w Ałmaty spłonął.",
+    "Dnia 5 stycznia 2022 r. Tokajew ogłosił stan wyjątkowy.",
+])
+def test_a_date_opening_a_sentence_does_not_end_it(text: str) -> None:
+    """Left a sentence of its own, the date reads as a dateline and its news is lost."""
+    assert [s.text for s in split_sentences(text)] == [text]
+
+
+def test_a_sentence_that_ends_with_a_year_still_ends() -> None:
+    assert len(split_sentences("Stało się to w 2022 r. Rosja potem wysłała wojska.")) == 2
