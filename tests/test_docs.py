@@ -37,3 +37,19 @@ def test_ci_runs_the_readme_test_command() -> None:
     commands = re.findall(r"```sh\n(.+?)\n```", README)
     test_command = next(c for c in commands if "pytest" in c)
     assert test_command in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def _documented_keys(intro: str) -> tuple[list[str], list[str]]:
+    """The keys the README lists after ``intro``, and those of its nested list (``figures``)."""
+    section = README[README.index(intro):].split("\n\n", 2)[1]
+    top = re.findall(r"^- `(\w+)`", section, re.MULTILINE)
+    nested = re.findall(r"^  - `(\w+)`", section, re.MULTILINE)
+    return top, nested
+
+
+def test_facts_json_keys_are_the_documented_ones(bundled) -> None:  # type: ignore[no-untyped-def]
+    top, nested = _documented_keys("`briefing-bot facts --json` prints")
+    with_figures = next(f for f in bundled.knowledge.facts if f.figures)
+    record = with_figures.to_json()
+    assert top == list(record)
+    assert nested == list(record["figures"][0])
