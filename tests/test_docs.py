@@ -53,3 +53,12 @@ def test_facts_json_keys_are_the_documented_ones(bundled) -> None:  # type: igno
     record = with_figures.to_json()
     assert top == list(record)
     assert nested == list(record["figures"][0])
+
+
+def test_console_commands_and_version_are_documented() -> None:
+    from bot.adapters.console import CONSOLE_COMMANDS
+
+    for command in CONSOLE_COMMANDS:
+        for name in (command.name, *command.aliases):
+            assert f"`/{name}`" in README
+    assert "`briefing-bot --version`" in README

@@ -54,3 +54,44 @@ def test_an_article_added_during_the_chat_is_answered(content_dir: Path, data_di
         '+++\ntitle = "Lotnisko"\noutlet = "Testowa Gazeta"\npublished = 2022-01-20\n+++\n'
         "W czwartek 13 stycznia 2022 r. otwarto lotnisko.\n", encoding="utf-8")
     assert "Testowa Gazeta" in session.answer("/sources")
+
+
+def test_help_lists_and_explains_the_console_commands(bundled: Briefing) -> None:
+    session = ConsoleSession(bundled)
+    listing = session.answer("/help")
+    for usage in ("/next — ", "/prev — ", "/quit | /exit — ", "/timeline [YYYY"):
+        assert usage in listing
+    assert "Użycie: /next" in session.answer("/help next")
+    assert "Użycie: /next" in session.answer("/help /next")
+    assert "Użycie: /quit | /exit" in session.answer("/help exit")
+    session.answer("/lang en")
+    assert "the previous page" in session.answer("/help prev")
+    assert "Nie znam" not in session.answer("/help quit")
+
+
+def test_exit_ends_the_chat_and_q_is_no_longer_a_quit(bundled: Briefing) -> None:
+    def chat(text: str) -> str:
+        stdout = io.StringIO()
+        assert run_console(bundled, io.StringIO(text), stdout) == 0
+        return stdout.getvalue()
+
+    greeting_only = chat("")
+    for ending in ("/exit", "/EXIT", "/quit"):
+        assert chat(f"{ending}\n/csto\n") == greeting_only
+    answered = chat("/q\n/csto\n")  # a topic file may take the command /q
+    assert "Nie znam komendy /q" in answered and len(answered) > len(chat("/q\n")) > len(greeting_only)
+
+
+def test_digest_preview_in_the_console(bundled: Briefing) -> None:
+    session = ConsoleSession(bundled)
+    shown = session.answer("/digest preview 01-06")
+    assert shown.startswith("Tego dnia: 6 stycznia") and "6 stycznia 2022 · 4 lata temu" in shown  # today: 2026
+    assert "nie zostałby wysłany" in session.answer("/digest preview 11-22")
+    assert "Nie rozumiem „02-30”" in session.answer("/digest preview 02-30")
+    today = session.answer("/digest preview")  # 22 November 2026: no anniversaries
+    assert "nie zostałby wysłany" in today
+    for other in ("/digest on 08:00", "/digest", "/digest status"):
+        assert "W konsoli działa /digest preview [MM-DD]" in session.answer(other)
+    session.answer("/lang en")
+    assert session.answer("/digest preview 01-06").startswith("On this day: 6 January")
+    assert "In the console, /digest preview [MM-DD] works" in session.answer("/digest off")
