@@ -290,3 +290,12 @@ def test_a_data_folder_that_cannot_be_made_is_an_error_not_a_traceback(workdir: 
                           capture_output=True, text=True, cwd=workdir, env=env, timeout=120)
     assert done.returncode == 2
     assert "cannot use the data folder" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_version_is_the_project_version(workdir: Path) -> None:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    result = run_cli("--version", cwd=workdir)
+    assert result.returncode == 0
+    assert result.stdout == f"briefing-bot {project['version']}\n"
