@@ -299,3 +299,24 @@ def test_version_is_the_project_version(workdir: Path) -> None:
     result = run_cli("--version", cwd=workdir)
     assert result.returncode == 0
     assert result.stdout == f"briefing-bot {project['version']}\n"
+
+
+def test_digest_run_without_subscriptions_says_so(workdir: Path) -> None:
+    for extra in (["--dry-run"], []):
+        result = run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), *extra, cwd=workdir)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("no digest subscriptions in data: nothing ")
+        assert "/digest on" in result.stdout
+
+
+def test_digest_run_with_no_subscription_due_says_so(workdir: Path) -> None:
+    from dataclasses import replace
+
+    from bot.core.digests import Subscription, Target
+    from bot.core.state import StateStore
+
+    StateStore(workdir / "data").put_subscriptions([replace(Subscription(Target.from_key("telegram:-100:")),
+                                                            paused=True)])
+    result = run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), "--dry-run", cwd=workdir)
+    assert result.stdout == (f"none of the 1 subscription(s) is due the digest of {DIGEST_DAY} "
+                             "(each has had it or is paused): nothing would be sent\n")
