@@ -33,10 +33,21 @@ def test_cli_subcommands_have_help_and_are_documented() -> None:
         assert f"briefing-bot {name}" in README
 
 
+SETUP_COMMANDS = re.findall(r"```sh\n(.+?)\n```", README)
+VENV = "python3 -m venv .venv && .venv/bin/pip install -e "
+
+
 def test_ci_runs_the_readme_test_command() -> None:
-    commands = re.findall(r"```sh\n(.+?)\n```", README)
-    test_command = next(c for c in commands if "pytest" in c)
+    test_command = next(c for c in SETUP_COMMANDS if "pytest" in c)
     assert test_command in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_setup_commands_install_into_a_virtual_environment() -> None:
+    """Debian and Ubuntu refuse a plain ``pip install`` (PEP 668): both set-up commands make a
+    virtual environment and use its pip, its script and its Python, never the system's."""
+    run_command, test_command = SETUP_COMMANDS
+    assert run_command == VENV + ". && .venv/bin/briefing-bot run"
+    assert test_command == VENV + "'.[dev]' && .venv/bin/python -m pytest"
 
 
 def _documented_keys(intro: str) -> tuple[list[str], list[str]]:
