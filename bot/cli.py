@@ -200,10 +200,11 @@ def _iso_date(text: str) -> date:
 
 def _content_check(content_dir: Path) -> int:
     content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS))
-    for problem in content.problems:
+    problems = content.problems + content.warnings  # skipped files, then files loaded repaired
+    for problem in problems:
         print(problem)
-    if content.problems:
-        print(f"{len(content.problems)} problem(s) in {content_dir}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {content_dir}", file=sys.stderr)
         return 1
     print(f"{content_dir}: all {content.files} files valid "
           f"({len(content.articles)} articles, {len(content.topics)} topics)")

@@ -379,3 +379,13 @@ def test_no_progress_off_a_terminal_and_none_once_built(caplog: pytest.LogCaptur
     terminal = _Terminal()
     prepare_lemmas(terminal, ready=lambda: True, build=lambda: built.append(2))
     assert built == [1] and terminal.getvalue() == ""
+
+
+def test_content_check_reports_control_characters(workdir: Path, content_dir: Path) -> None:
+    (content_dir / "articles" / "nul.md").write_bytes(
+        b'+++\ntitle = "x"\noutlet = "y"\npublished = 2022-01-06\n+++\nTekst z 6 stycznia 2022\x00 r.\n')
+    result = run_cli("content", "check", cwd=workdir)
+    assert result.returncode == 1
+    assert result.stdout == (f"{Path('content') / 'articles' / 'nul.md'}:6: a control character (U+0000) in the "
+                             "text, read as a space: remove it\n")
+    assert "Traceback" not in result.stderr

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from bot.adapters.console import ConsoleSession, run_console
+from bot.core.content import CONTROL_CHARACTERS
 from bot.core.service import Briefing
 from tests.conftest import NOW, WARSAW, fixed_clock
 
@@ -95,3 +97,24 @@ def test_digest_preview_in_the_console(bundled: Briefing) -> None:
     session.answer("/lang en")
     assert session.answer("/digest preview 01-06").startswith("On this day: 6 January")
     assert "In the console, /digest preview [MM-DD] works" in session.answer("/digest off")
+
+
+def test_no_reply_carries_a_control_character_of_an_article(content_dir: Path, data_dir: Path) -> None:
+    (content_dir / "articles" / "nul.md").write_text(
+        '+++\ntitle = "Lotnisko\\u0007 w Ałmaty"\noutlet = "Testowa\\u007fGazeta"\npublished = 2022-01-20\n'
+        'topics = ["protesty"]\n[[facts]]\ndate = 2022-01-14\ntext = "Fakt\\u0000kuratora."\n+++\n'
+        "W czwartek 13 stycznia 2022 r. otwarto\x00lotnisko\x1b[31m w Ałmaty.\n\nW piątek 14 stycznia\x85 protesty\x9f ucichły.\n",
+        encoding="utf-8")
+    briefing = Briefing.load(content_dir, data_dir, WARSAW, "pl", fixed_clock(NOW))
+    article_facts = [f for f in briefing.knowledge.facts if f.article == "nul"]
+    assert len(article_facts) == 3
+    session = ConsoleSession(briefing)
+    replies = [session.answer(command) for command in (
+        "/card nul", "/sources", "/timeline 2022-01", "/onthisday 01-13", "/search lotnisko", "/protesty",
+        *(f"/sources {fact.id}" for fact in article_facts))]
+    while (page := session.answer("/next")) != "Nie ma więcej stron.":
+        replies.append(page)
+    shown = "\n".join(replies)
+    assert "otwarto lotnisko [31m w Ałmaty" in shown and "Fakt kuratora." in shown and "Testowa Gazeta" in shown
+    assert CONTROL_CHARACTERS.search(shown) is None
+    assert not any(CONTROL_CHARACTERS.search(json.dumps(f.to_json(), ensure_ascii=False)) for f in article_facts)
