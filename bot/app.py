@@ -219,8 +219,11 @@ def run_digests(settings: Settings, day: date, dry_run: bool, out: TextIO) -> in
     """Deliver the digest of ``day`` now to every subscription that has not had it."""
     briefing = load_briefing(settings)
     if dry_run:
-        digests = Digests(briefing, StateStore(settings.data), settings.timezone)
+        state = StateStore(settings.data)
+        digests = Digests(briefing, state, settings.timezone)
         items = digests.due_on(day)
+        if not items:
+            print(_nothing_due(settings, state, day, "would be sent"), file=out)
         for subscription, when in items:
             card = digests.digest_for(subscription, when)
             print(f"== {subscription.target.key}", file=out)
@@ -230,7 +233,21 @@ def run_digests(settings: Settings, day: date, dry_run: bool, out: TextIO) -> in
     with holding(settings.data):
         state = StateStore(settings.data)
         digests = Digests(briefing, state, settings.timezone)
-        return asyncio.run(_deliver_now(settings, briefing, state, digests, digests.due_on(day), out))
+        items = digests.due_on(day)
+        if not items:
+            print(_nothing_due(settings, state, day, "was sent"), file=out)
+            return 0
+        return asyncio.run(_deliver_now(settings, briefing, state, digests, items, out))
+
+
+def _nothing_due(settings: Settings, state: StateStore, day: date, sent: str) -> str:
+    """Why a digest run has nothing to send: no subscription at all, or none due that day."""
+    subscriptions = len(state.subscriptions())
+    if not subscriptions:
+        return (f"no digest subscriptions in {settings.data}: nothing {sent} "
+                "(a chat's admins turn its digest on there with /digest on)")
+    return (f"none of the {subscriptions} subscription(s) is due the digest of {day} "
+            f"(each has had it or is paused): nothing {sent}")
 
 
 async def _deliver_now(settings: Settings, briefing: Briefing, state: StateStore, digests: Digests,

@@ -10,13 +10,19 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
+from importlib import metadata
 from pathlib import Path
+from typing import TextIO
 
 from bot import logs
 from bot.app import list_digests, load_briefing, run, run_digests
 from bot.config import load_settings
+from bot.core import lemmas
 from bot.core.commands import help_text
 from bot.core.content import load_content
 from bot.core.errors import BriefingError
@@ -48,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="briefing-bot", description=DESCRIPTION, epilog=CHAT_COMMANDS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     _global_options(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -95,10 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.add_secrets(s.get_secret_value() for s in (settings.telegram.token, settings.discord.token) if s)
         if args.command == "content":
             if args.explain is not None:
+                prepare_lemmas(sys.stderr)
                 return explain_article(settings.content, args.explain, sys.stdout)
             return _content_check(settings.content)
         if not settings.content.is_dir():
             raise BriefingError(f"{settings.content}: the content folder does not exist (see --content)")
+        if not (args.command == "digest" and args.digest_command == "list"):
+            prepare_lemmas(sys.stderr)
         if args.command in ("run", "chat"):
             if args.command == "chat":
                 settings = settings.model_copy(update={"telegram": settings.telegram.model_copy(update={"token": None}),
@@ -131,6 +141,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def prepare_lemmas(stream: TextIO, ready: Callable[[], bool] = lemmas.dictionary_ready,
+                   build: Callable[[], None] = lemmas.prepare) -> None:
+    """Build the lemmatiser's dictionary up front if this machine has none (about 10 s, once),
+    showing that it is at work when ``stream`` is a terminal; elsewhere one log line says so."""
+    if ready():
+        return
+    log.info("building the Polish lemma dictionary in %s (once on this machine, about 10 s)", lemmas.cache_dir())
+    with progress(stream, "Building the Polish word dictionary (once on this machine, about 10 s)"):
+        build()
+
+
+@contextmanager
+def progress(stream: TextIO, message: str, interval: float = 1.0) -> Iterator[None]:
+    """On a terminal, ``message`` with the seconds spent, updated in place, then "done";
+    nothing on anything else (a log file, a pipe)."""
+    if not stream.isatty():
+        yield
+        return
+    started = time.monotonic()
+    finished = threading.Event()
+
+    def show(end: str = "") -> None:
+        stream.write(f"\r{message}… {time.monotonic() - started:.0f} s{end}")
+        stream.flush()
+
+    def tick() -> None:
+        while not finished.wait(interval):
+            show()
+
+    show()
+    ticker = threading.Thread(target=tick, name="progress", daemon=True)
+    ticker.start()
+    end = "\n"  # an error, or Ctrl+C: the line is left as it stands
+    try:
+        yield
+        end = ", done.\n"
+    finally:
+        finished.set()
+        ticker.join()
+        show(end)
+
+
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml's)."""
+    try:
+        return metadata.version("briefing-bot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -140,10 +200,11 @@ def _iso_date(text: str) -> date:
 
 def _content_check(content_dir: Path) -> int:
     content = load_content(content_dir, reserved_commands=frozenset(RESERVED_COMMANDS))
-    for problem in content.problems:
+    problems = content.problems + content.warnings  # skipped files, then files loaded repaired
+    for problem in problems:
         print(problem)
-    if content.problems:
-        print(f"{len(content.problems)} problem(s) in {content_dir}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {content_dir}", file=sys.stderr)
         return 1
     print(f"{content_dir}: all {content.files} files valid "
           f"({len(content.articles)} articles, {len(content.topics)} topics)")

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import main, prepare_lemmas
 
 REPO = Path(__file__).resolve().parent.parent
 CONTRACT_KEYS = ["id", "date", "precision", "end", "text", "quote", "article", "topics", "origin", "figures"]
@@ -290,3 +293,99 @@ def test_a_data_folder_that_cannot_be_made_is_an_error_not_a_traceback(workdir: 
                           capture_output=True, text=True, cwd=workdir, env=env, timeout=120)
     assert done.returncode == 2
     assert "cannot use the data folder" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_version_is_the_project_version(workdir: Path) -> None:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    result = run_cli("--version", cwd=workdir)
+    assert result.returncode == 0
+    assert result.stdout == f"briefing-bot {project['version']}\n"
+
+
+def test_digest_run_without_subscriptions_says_so(workdir: Path) -> None:
+    for extra in (["--dry-run"], []):
+        result = run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), *extra, cwd=workdir)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("no digest subscriptions in data: nothing ")
+        assert "/digest on" in result.stdout
+
+
+def test_digest_run_with_no_subscription_due_says_so(workdir: Path) -> None:
+    from dataclasses import replace
+
+    from bot.core.digests import Subscription, Target
+    from bot.core.state import StateStore
+
+    StateStore(workdir / "data").put_subscriptions([replace(Subscription(Target.from_key("telegram:-100:")),
+                                                            paused=True)])
+    result = run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), "--dry-run", cwd=workdir)
+    assert result.stdout == (f"none of the 1 subscription(s) is due the digest of {DIGEST_DAY} "
+                             "(each has had it or is paused): nothing would be sent\n")
+
+
+class _Terminal(io.StringIO):
+    """What stderr is in a terminal, as far as the progress display asks; it counts the updates."""
+
+    def __init__(self, updates_wanted: int = 0) -> None:
+        super().__init__()
+        self.updated = threading.Event()
+        self.updates_wanted = updates_wanted
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if self.getvalue().count("\r") > self.updates_wanted:
+            self.updated.set()
+        return written
+
+
+MESSAGE = "Building the Polish word dictionary (once on this machine, about 10 s)…"
+
+
+def test_building_the_lemma_dictionary_shows_progress_on_a_terminal() -> None:
+    terminal = _Terminal(updates_wanted=1)
+    built = []
+    prepare_lemmas(terminal, ready=lambda: False, build=lambda: built.append(terminal.updated.wait(30)))
+    assert built == [True]  # the build went on while the display counted the seconds
+    shown = terminal.getvalue()
+    assert shown.startswith(f"\r{MESSAGE} 0 s\r{MESSAGE} ") and shown.endswith(" s, done.\n")
+    assert shown.count("\n") == 1
+
+
+def test_progress_shows_a_short_build_and_a_failed_one() -> None:
+    terminal = _Terminal()
+    prepare_lemmas(terminal, ready=lambda: False, build=lambda: None)
+    assert terminal.getvalue() == f"\r{MESSAGE} 0 s\r{MESSAGE} 0 s, done.\n"
+
+    def broken() -> None:
+        raise KeyboardInterrupt
+
+    terminal = _Terminal()
+    with pytest.raises(KeyboardInterrupt):
+        prepare_lemmas(terminal, ready=lambda: False, build=broken)
+    assert terminal.getvalue().endswith(" s\n") and "done" not in terminal.getvalue()
+
+
+def test_no_progress_off_a_terminal_and_none_once_built(caplog: pytest.LogCaptureFixture) -> None:
+    log_file, built = io.StringIO(), []
+    with caplog.at_level(logging.DEBUG, logger="bot"):
+        prepare_lemmas(log_file, ready=lambda: False, build=lambda: built.append(1))
+    assert built == [1] and log_file.getvalue() == ""
+    assert len([r for r in caplog.records if r.name == "bot"]) == 1  # one log line says so, no more
+    terminal = _Terminal()
+    prepare_lemmas(terminal, ready=lambda: True, build=lambda: built.append(2))
+    assert built == [1] and terminal.getvalue() == ""
+
+
+def test_content_check_reports_control_characters(workdir: Path, content_dir: Path) -> None:
+    (content_dir / "articles" / "nul.md").write_bytes(
+        b'+++\ntitle = "x"\noutlet = "y"\npublished = 2022-01-06\n+++\nTekst z 6 stycznia 2022\x00 r.\n')
+    result = run_cli("content", "check", cwd=workdir)
+    assert result.returncode == 1
+    assert result.stdout == (f"{Path('content') / 'articles' / 'nul.md'}:6: a control character (U+0000) in the "
+                             "text, read as a space: remove it\n")
+    assert "Traceback" not in result.stderr

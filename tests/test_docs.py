@@ -33,7 +33,43 @@ def test_cli_subcommands_have_help_and_are_documented() -> None:
         assert f"briefing-bot {name}" in README
 
 
+SETUP_COMMANDS = re.findall(r"```sh\n(.+?)\n```", README)
+VENV = "python3 -m venv .venv && .venv/bin/pip install -e "
+
+
 def test_ci_runs_the_readme_test_command() -> None:
-    commands = re.findall(r"```sh\n(.+?)\n```", README)
-    test_command = next(c for c in commands if "pytest" in c)
+    test_command = next(c for c in SETUP_COMMANDS if "pytest" in c)
     assert test_command in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_setup_commands_install_into_a_virtual_environment() -> None:
+    """Debian and Ubuntu refuse a plain ``pip install`` (PEP 668): both set-up commands make a
+    virtual environment and use its pip, its script and its Python, never the system's."""
+    run_command, test_command = SETUP_COMMANDS
+    assert run_command == VENV + ". && .venv/bin/briefing-bot run"
+    assert test_command == VENV + "'.[dev]' && .venv/bin/python -m pytest"
+
+
+def _documented_keys(intro: str) -> tuple[list[str], list[str]]:
+    """The keys the README lists after ``intro``, and those of its nested list (``figures``)."""
+    section = README[README.index(intro):].split("\n\n", 2)[1]
+    top = re.findall(r"^- `(\w+)`", section, re.MULTILINE)
+    nested = re.findall(r"^  - `(\w+)`", section, re.MULTILINE)
+    return top, nested
+
+
+def test_facts_json_keys_are_the_documented_ones(bundled) -> None:  # type: ignore[no-untyped-def]
+    top, nested = _documented_keys("`briefing-bot facts --json` prints")
+    with_figures = next(f for f in bundled.knowledge.facts if f.figures)
+    record = with_figures.to_json()
+    assert top == list(record)
+    assert nested == list(record["figures"][0])
+
+
+def test_console_commands_and_version_are_documented() -> None:
+    from bot.adapters.console import CONSOLE_COMMANDS
+
+    for command in CONSOLE_COMMANDS:
+        for name in (command.name, *command.aliases):
+            assert f"`/{name}`" in README
+    assert "`briefing-bot --version`" in README

@@ -42,6 +42,12 @@ TOPIC_MAX_BYTES = 1_000_000
 #: The most dates read from one sentence (each becomes a fact); an article with a sentence that
 #: holds more is reported.
 MAX_DATES_PER_SENTENCE = 20
+#: Control characters (C0 but tab, line feed and carriage return; DEL; C1), which no reply may
+#: carry: a content file is read with each replaced by a space, and each line that held one is
+#: reported (``Content.warnings``). A space, not nothing, so that no two words run together.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Lines with control characters reported per file; the rest are counted in one more report.
+MAX_CONTROL_REPORTS = 10
 
 
 # --- validated front matter -------------------------------------------------------------------
@@ -212,6 +218,9 @@ class Content:
     files: int  # how many files were read
     quantities: tuple[Quantity, ...] = ()
     quantities_sha256: str = ""
+    #: Problems that did not stop a file from loading: it was loaded repaired (control characters
+    #: read as spaces). ``content check`` reports them as it reports ``problems``.
+    warnings: tuple[Problem, ...] = ()
 
 
 # --- parsing helpers ----------------------------------------------------------------------------
@@ -409,14 +418,69 @@ def _local_date(value: date | datetime) -> tuple[date, datetime | None]:
     return value, None
 
 
+def _without_controls(path: Path, text: str, warnings: list[Problem]) -> str:
+    """``text`` with each control character replaced by a space; a warning per line that held one
+    (the line of the file: ``text`` is a whole file)."""
+    if not CONTROL_CHARACTERS.search(text):
+        return text
+    lines = [(number, found.group(0)) for number, line in enumerate(text.split("\n"), 1)
+             if (found := CONTROL_CHARACTERS.search(line))]
+    warnings += [Problem(path, number, f"a control character (U+{ord(character):04X}) in the text, read as a "
+                                       "space: remove it") for number, character in lines[:MAX_CONTROL_REPORTS]]
+    if len(lines) > MAX_CONTROL_REPORTS:
+        more = len(lines) - MAX_CONTROL_REPORTS
+        warnings.append(Problem(path, lines[MAX_CONTROL_REPORTS][0],
+                                f"control characters on {more} more line(s) from here, read as spaces"))
+    return CONTROL_CHARACTERS.sub(" ", text)
+
+
+_Found = list[tuple[tuple[int | str, ...], str]]
+
+
+def _strings_without_controls(data: Any, location: tuple[int | str, ...] = ()) -> tuple[Any, _Found]:
+    """TOML data with control characters in its strings (written as escapes, such as "\\u0000")
+    replaced by spaces, and where each such string stands, with its first control character."""
+    if isinstance(data, str):
+        found_in = CONTROL_CHARACTERS.search(data)
+        return (CONTROL_CHARACTERS.sub(" ", data), [(location, found_in.group(0))]) if found_in else (data, [])
+    found: _Found = []
+    if isinstance(data, dict):
+        cleaned: dict[str, Any] = {}
+        for key, value in data.items():
+            cleaned[key], where = _strings_without_controls(value, (*location, key))
+            found += where
+        return cleaned, found
+    if isinstance(data, list):
+        items = []
+        for index, value in enumerate(data):
+            item, where = _strings_without_controls(value, (*location, index))
+            items.append(item)
+            found += where
+        return items, found
+    return data, []
+
+
+def _toml_without_controls(path: Path, data: dict[str, Any], toml_text: str, first_line: int,
+                           warnings: list[Problem]) -> dict[str, Any]:
+    cleaned, locations = _strings_without_controls(data)
+    if locations:
+        key_lines = _KeyLines(toml_text, first_line)
+        for location, character in locations[:MAX_CONTROL_REPORTS]:
+            warnings.append(Problem(path, key_lines.line(location), f"a control character (U+{ord(character):04X}) "
+                                                                    "in a string, read as a space: remove it"))
+    return cleaned
+
+
 # --- loading ------------------------------------------------------------------------------------
 
-def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
-    """One article file, validated; problems are raised as ``_FileProblem`` or ``_MultiProblem``."""
+def parse_article(path: Path, raw: bytes, topic_ids: set[str], warnings: list[Problem] | None = None) -> Article:
+    """One article file, validated; problems are raised as ``_FileProblem`` or ``_MultiProblem``.
+    Problems it repaired (control characters) are added to ``warnings``."""
+    repaired: list[Problem] = []
     text = _decode(path, raw).removeprefix("\ufeff")
-    text = text.replace("\r\n", "\n")
+    text = _without_controls(path, text.replace("\r\n", "\n"), repaired)
     toml_text, body, body_line = _split_front_matter(text)
-    data = _parse_toml(toml_text, 2)
+    data = _toml_without_controls(path, _parse_toml(toml_text, 2), toml_text, 2, repaired)
     spec: FrontMatter = _check_model(FrontMatter, data, toml_text, 2)
     if spec.id is None and not re.fullmatch(ID_PATTERN, path.stem):
         raise _FileProblem(1, f"the file name gives an invalid article id {tomlfile.shown(repr(path.stem))} "
@@ -462,6 +526,8 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str]) -> Article:
             raise _MultiProblem([(body_line + line - 1, f"a sentence with {count} dates: at most "
                                   f"{MAX_DATES_PER_SENTENCE} are read from one sentence; split it")
                                  for line, count in crowded])
+    if warnings is not None:
+        warnings += sorted(repaired, key=lambda problem: problem.line)
     return Article(
         id=spec.id or path.stem,
         title=spec.title.strip(),
@@ -526,9 +592,10 @@ def _trimmed(body: str, body_line: int) -> tuple[str, int]:
     return stripped.rstrip(), body_line + len(body) - len(stripped)
 
 
-def parse_topic(path: Path, raw: bytes) -> Topic:
-    text = _decode(path, raw).removeprefix("\ufeff")
-    data = _parse_toml(text, 1)
+def parse_topic(path: Path, raw: bytes, warnings: list[Problem] | None = None) -> Topic:
+    repaired: list[Problem] = []
+    text = _without_controls(path, _decode(path, raw).removeprefix("\ufeff"), repaired)
+    data = _toml_without_controls(path, _parse_toml(text, 1), text, 1, repaired)
     spec: TopicSpec = _check_model(TopicSpec, data, text, 1)
     topic_id = spec.id or path.stem
     if not re.fullmatch(ID_PATTERN, topic_id):
@@ -536,6 +603,8 @@ def parse_topic(path: Path, raw: bytes) -> Topic:
     command = spec.command or _default_command(topic_id)
     if not re.fullmatch(COMMAND_PATTERN, command):
         raise _FileProblem(1, f"the topic id {topic_id!r} is not a valid command name; set 'command'")
+    if warnings is not None:
+        warnings += sorted(repaired, key=lambda problem: problem.line)
     return Topic(
         id=topic_id,
         command=command,
@@ -700,6 +769,7 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     if not content_dir.is_dir():
         return Content((), (), (Problem(content_dir, 1, "the content folder does not exist"),), 0)
     quantities, quantities_sha, problems = _load_quantities(content_dir)
+    warnings: list[Problem] = []
     topic_paths, extra = _files(content_dir / "topics", ".toml")
     article_paths, extra_articles = _files(content_dir / "articles", ".md")
     problems += extra + extra_articles
@@ -707,7 +777,7 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
     candidates: list[Topic] = []
     for path in topic_paths:
         try:
-            topic = parse_topic(path, _read_content_file(path, TOPIC_MAX_BYTES))
+            topic = parse_topic(path, _read_content_file(path, TOPIC_MAX_BYTES), warnings)
         except (_FileProblem, _MultiProblem) as error:
             problems += _problems_of(path, error)
             continue
@@ -741,7 +811,7 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
                 if previous is not None and previous.sha256 == hashlib.sha256(raw).hexdigest():
                     article = replace(previous, path=path, size=info.st_size, mtime_ns=info.st_mtime_ns)
                 else:
-                    article = replace(parse_article(path, raw, topic_ids), size=info.st_size,
+                    article = replace(parse_article(path, raw, topic_ids, warnings), size=info.st_size,
                                       mtime_ns=info.st_mtime_ns)
         except (_FileProblem, _MultiProblem) as error:
             problems += _problems_of(path, error)
@@ -763,4 +833,5 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
             line = _line_of(topic.path, "sources")
             problems.append(Problem(topic.path, line, f"'sources' names unknown articles: {_listed(missing)}"))
     files = len(topic_paths) + len(article_paths) + len(extra) + len(extra_articles) + (1 if quantities_sha else 0)
-    return Content(tuple(articles), tuple(topics), tuple(problems), files, quantities, quantities_sha)
+    return Content(tuple(articles), tuple(topics), tuple(problems), files, quantities, quantities_sha,
+                   tuple(warnings))

@@ -25,7 +25,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from bot.core.cards import Card, Reply
 from bot.core.dates import parse_month_day
 from bot.core.digests import (
     EMPTY_POLICIES,
+    EmptyPolicy,
     PAUSE_AFTER,
     Subscription,
     Target,
@@ -45,6 +46,7 @@ from bot.core.digests import (
 )
 from bot.core.errors import BriefingError, StoreError
 from bot.core.i18n import Language, format_day, t
+from bot.core.knowledge import Knowledge
 from bot.core.secrets import redact
 from bot.core.service import Briefing, Clock
 from bot.core.state import StateStore
@@ -192,17 +194,8 @@ class Digests:
     def _preview(self, rest: list[str], current: Subscription | None, language: Language) -> Reply:
         zone = current.zone if current else Subscription(Target("", ""), timezone=self.default_timezone).zone
         today = self.clock().astimezone(zone).date()
-        day = today
-        if rest:
-            parsed = parse_month_day(rest[0])
-            if parsed is None:
-                return notice(t(language, "onthisday.bad", arg=rest[0][:40]), t(language, "digest.title"))
-            day = _month_day_in_year(today.year, *parsed)
-        card = build_digest(self.briefing.knowledge, day, language, current.topics if current else (),
-                            current.empty if current else "skip")
-        if card is None:
-            return notice(t(language, "digest.preview_empty"), t(language, "digest.title"))
-        return Reply((card,))
+        return preview(self.briefing.knowledge, today, rest, language, current.topics if current else (),
+                       current.empty if current else "skip")
 
     def _topics(self, text: str, current: Subscription | None, language: Language) -> Reply:
         if text.strip().lower() == "all":
@@ -518,6 +511,22 @@ class Digests:
 
     def _stamp(self) -> str:
         return self.clock().astimezone(UTC).isoformat(timespec="seconds")
+
+
+def preview(knowledge: Knowledge, today: date, arguments: Sequence[str], language: Language,
+            topics: tuple[str, ...] = (), empty: EmptyPolicy = "skip") -> Reply:
+    """``/digest preview [MM-DD]``: the digest of today, or of that day this year, as it would be
+    posted (in a chat, with the chat's settings; in the console, with the defaults)."""
+    day = today
+    if arguments:
+        parsed = parse_month_day(arguments[0])
+        if parsed is None:
+            return notice(t(language, "onthisday.bad", arg=arguments[0][:40]), t(language, "digest.title"))
+        day = _month_day_in_year(today.year, *parsed)
+    card = build_digest(knowledge, day, language, topics, empty)
+    if card is None:
+        return notice(t(language, "digest.preview_empty"), t(language, "digest.title"))
+    return Reply((card,))
 
 
 def _month_day_in_year(year: int, month: int, day: int) -> date:

@@ -18,7 +18,7 @@ def explain_article(content_dir: Path, path: Path, out: TextIO) -> int:
     content = load_content(content_dir)
     target = path.resolve()
     problems = [p for p in content.problems if p.path.resolve() == target]
-    for problem in problems:
+    for problem in problems + [p for p in content.warnings if p.path.resolve() == target]:
         print(problem, file=out)
     article = next((a for a in content.articles if a.path.resolve() == target), None)
     if article is None:

@@ -8,7 +8,8 @@ several hundred MB in every process that lemmatises. Its own ``TrieDictionaryFac
 MARISA trie of the same data once per machine (about 9 s, kept in the user's cache folder) and
 then loads it (about 20 MB) in milliseconds, so the bot, its build workers and the tests pay
 the cost once. A long-running process opens it in the background
-(``Briefing.warm_up``).
+(``Briefing.warm_up``); the CLI builds it up front, with progress on a terminal, when
+``dictionary_ready`` says this machine has none yet.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import simplemma
+from platformdirs import user_cache_dir
 
 _WORD = re.compile(r"\w+(?:[-']\w+)*")
 T = TypeVar("T")
@@ -36,9 +39,30 @@ def _lemmatizer() -> simplemma.Lemmatizer:
         from simplemma.strategies.dictionaries.trie_dictionary_factory import TrieDictionaryFactory
 
         # The factory falls back to building the trie in memory when the cache is not writable.
-        factory = TrieDictionaryFactory(disk_cache_dir=os.environ.get("BRIEFING_LEMMA_CACHE") or None)
+        factory = TrieDictionaryFactory(disk_cache_dir=str(cache_dir()))
         _LEMMATIZER = simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=factory))
     return _LEMMATIZER
+
+
+def cache_dir() -> Path:
+    """Where the trie dictionary is kept: ``BRIEFING_LEMMA_CACHE``, else the folder simplemma
+    itself would use."""
+    configured = os.environ.get("BRIEFING_LEMMA_CACHE")
+    if configured:
+        return Path(configured)
+    return Path(user_cache_dir("simplemma")) / "marisa_trie" / simplemma.__version__
+
+
+def dictionary_ready() -> bool:
+    """Whether the lemmatiser can start at once: its Polish trie is loaded or cached. If not,
+    its first use builds it (about 10 s)."""
+    return _LEMMATIZER is not None or (cache_dir() / "pl.dic").is_file()
+
+
+def prepare() -> None:
+    """Load the lemmatiser's Polish dictionary now, building and caching it if there is none."""
+    with _LOCK:
+        _lemmatizer().lemmatize("dom", lang="pl")
 
 
 @lru_cache(maxsize=100_000)

@@ -54,6 +54,8 @@ def _build(content_dir: Path, store: FactStore, known: dict[str, tuple[Article, 
         gc.freeze()
     for problem in content.problems:
         log.warning("content file skipped: %s", problem)
+    for problem in content.warnings:
+        log.warning("content file loaded, repaired: %s", problem)
     return content, sync, knowledge
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from bot.adapters.console import ConsoleSession, run_console
+from bot.core.content import CONTROL_CHARACTERS
 from bot.core.service import Briefing
 from tests.conftest import NOW, WARSAW, fixed_clock
 
@@ -55,3 +57,65 @@ def test_an_article_added_during_the_chat_is_answered(content_dir: Path, data_di
         '+++\ntitle = "Lotnisko"\noutlet = "Testowa Gazeta"\npublished = 2022-01-20\n+++\n'
         "W czwartek 13 stycznia 2022 r. otwarto lotnisko.\n", encoding="utf-8")
     assert "Testowa Gazeta" in session.answer("/sources")
+
+
+def test_help_lists_and_explains_the_console_commands(bundled: Briefing) -> None:
+    session = ConsoleSession(bundled)
+    listing = session.answer("/help")
+    for usage in ("/next — ", "/prev — ", "/quit | /exit — ", "/timeline [YYYY"):
+        assert usage in listing
+    assert "Użycie: /next" in session.answer("/help next")
+    assert "Użycie: /next" in session.answer("/help /next")
+    assert "Użycie: /quit | /exit" in session.answer("/help exit")
+    session.answer("/lang en")
+    assert "the previous page" in session.answer("/help prev")
+    assert "Nie znam" not in session.answer("/help quit")
+
+
+def test_exit_ends_the_chat_and_q_is_no_longer_a_quit(bundled: Briefing) -> None:
+    def chat(text: str) -> str:
+        stdout = io.StringIO()
+        assert run_console(bundled, io.StringIO(text), stdout) == 0
+        return stdout.getvalue()
+
+    greeting_only = chat("")
+    for ending in ("/exit", "/EXIT", "/quit"):
+        assert chat(f"{ending}\n/csto\n") == greeting_only
+    answered = chat("/q\n/csto\n")  # a topic file may take the command /q
+    assert "Nie znam komendy /q" in answered and len(answered) > len(chat("/q\n")) > len(greeting_only)
+
+
+def test_digest_preview_in_the_console(bundled: Briefing) -> None:
+    session = ConsoleSession(bundled)
+    shown = session.answer("/digest preview 01-06")
+    assert shown.startswith("Tego dnia: 6 stycznia") and "6 stycznia 2022 · 4 lata temu" in shown  # today: 2026
+    assert "nie zostałby wysłany" in session.answer("/digest preview 11-22")
+    assert "Nie rozumiem „02-30”" in session.answer("/digest preview 02-30")
+    today = session.answer("/digest preview")  # 22 November 2026: no anniversaries
+    assert "nie zostałby wysłany" in today
+    for other in ("/digest on 08:00", "/digest", "/digest status"):
+        assert "W konsoli działa /digest preview [MM-DD]" in session.answer(other)
+    session.answer("/lang en")
+    assert session.answer("/digest preview 01-06").startswith("On this day: 6 January")
+    assert "In the console, /digest preview [MM-DD] works" in session.answer("/digest off")
+
+
+def test_no_reply_carries_a_control_character_of_an_article(content_dir: Path, data_dir: Path) -> None:
+    (content_dir / "articles" / "nul.md").write_text(
+        '+++\ntitle = "Lotnisko\\u0007 w Ałmaty"\noutlet = "Testowa\\u007fGazeta"\npublished = 2022-01-20\n'
+        'topics = ["protesty"]\n[[facts]]\ndate = 2022-01-14\ntext = "Fakt\\u0000kuratora."\n+++\n'
+        "W czwartek 13 stycznia 2022 r. otwarto\x00lotnisko\x1b[31m w Ałmaty.\n\nW piątek 14 stycznia\x85 protesty\x9f ucichły.\n",
+        encoding="utf-8")
+    briefing = Briefing.load(content_dir, data_dir, WARSAW, "pl", fixed_clock(NOW))
+    article_facts = [f for f in briefing.knowledge.facts if f.article == "nul"]
+    assert len(article_facts) == 3
+    session = ConsoleSession(briefing)
+    replies = [session.answer(command) for command in (
+        "/card nul", "/sources", "/timeline 2022-01", "/onthisday 01-13", "/search lotnisko", "/protesty",
+        *(f"/sources {fact.id}" for fact in article_facts))]
+    while (page := session.answer("/next")) != "Nie ma więcej stron.":
+        replies.append(page)
+    shown = "\n".join(replies)
+    assert "otwarto lotnisko [31m w Ałmaty" in shown and "Fakt kuratora." in shown and "Testowa Gazeta" in shown
+    assert CONTROL_CHARACTERS.search(shown) is None
+    assert not any(CONTROL_CHARACTERS.search(json.dumps(f.to_json(), ensure_ascii=False)) for f in article_facts)

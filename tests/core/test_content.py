@@ -489,3 +489,43 @@ def test_problem_str_is_path_line_message(tmp_path: Path) -> None:
 def test_a_problem_stays_on_its_one_line_whatever_the_file_name() -> None:
     problem = Problem(Path("content/articles/zły\nplik\t.md"), 1, "not an article id")
     assert str(problem) == "content/articles/zły\\nplik\\t.md:1: not an article id"
+
+
+# --- control characters -------------------------------------------------------------------------
+
+CONTROLS = "\x00\x07\x0b\x0c\x1b\x7f\x85\x9f"
+
+
+def test_control_characters_are_reported_by_line_and_read_as_spaces(tmp_path: Path) -> None:
+    source = article('title = "Tytuł\\u0007 z dzwonkiem"', "outlet = \"Gazeta\x7f.pl\"", PUBLISHED,
+                     "[[facts]]", "date = 2022-01-06", 'text = "Fakt\\u0000kuratora."',
+                     body="W czwartek 6 stycznia 2022 r. trwały\x00protesty.\n\nDrugi\x1b[0m akapit\x85.\n"
+                          "Tab\tzostaje.\n")
+    folder = make_content(tmp_path, {"nul.md": source})
+    content = load_content(folder)
+    path = folder / "articles" / "nul.md"
+    assert content.problems == ()
+    assert [str(w) for w in content.warnings] == [
+        f"{path}:2: a control character (U+0007) in a string, read as a space: remove it",
+        f"{path}:3: a control character (U+007F) in the text, read as a space: remove it",
+        f"{path}:7: a control character (U+0000) in a string, read as a space: remove it",
+        f"{path}:9: a control character (U+0000) in the text, read as a space: remove it",
+        f"{path}:11: a control character (U+001B) in the text, read as a space: remove it",
+    ]
+    (loaded,) = content.articles
+    assert (loaded.title, loaded.outlet, loaded.facts[0].text) == ("Tytuł  z dzwonkiem", "Gazeta .pl", "Fakt kuratora.")
+    assert loaded.body.startswith("W czwartek 6 stycznia 2022 r. trwały protesty.\n\nDrugi [0m akapit .\nTab\tzostaje.")
+    assert loaded.body_line == 9
+
+
+def test_a_topic_with_a_control_character_and_a_file_full_of_them(tmp_path: Path) -> None:
+    topic = TOPIC.replace('summary = "Protesty w Kazachstanie."', 'summary = "Protesty\\u001bw Kazachstanie."')
+    noisy = article(TITLE, OUTLET, PUBLISHED, body="".join(f"Linia {c!r}{c}.\n" for c in CONTROLS * 2))
+    folder = make_content(tmp_path, {"noisy.md": noisy}, {"protesty.toml": topic})
+    content = load_content(folder)
+    assert content.topics[0].summary == "Protesty w Kazachstanie."
+    messages = [(w.path.name, w.line, w.message.split(",")[0]) for w in content.warnings]
+    assert messages[0] == ("protesty.toml", 3, "a control character (U+001B) in a string")
+    assert [line for name, line, _ in messages if name == "noisy.md"] == list(range(6, 16)) + [16]
+    assert messages[-1][2] == "control characters on 6 more line(s) from here"
+    assert not any(c in content.articles[0].body for c in CONTROLS)

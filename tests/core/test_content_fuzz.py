@@ -547,12 +547,14 @@ HUGE_BODIES = {
 @pytest.mark.parametrize("name", sorted(HUGE_BODIES))
 def test_bodies_near_the_size_limit_load_or_are_reported(worker: ContentWorker, folder: Path, name: str) -> None:
     """One case each: an article of almost 5 MB, the most that is read, loads (extraction, linear
-    in the body, is tried at 1 MB below), or is reported: blank, or one sentence of 236,842 dates."""
+    in the body, is tried at 1 MB below), or is reported: blank (NUL bytes are read as spaces), or
+    one sentence of 236,842 dates."""
     data = article_bytes(body=HUGE_BODIES[name])
     assert len(data) <= ARTICLE_LIMIT
     loaded = try_file(worker, folder, "articles", data, timeout=60, extract=False)
     expected = {"spaces": ["the article has no text after the front matter"],
                 "newlines": ["the article has no text after the front matter"],
+                "NUL bytes": ["the article has no text after the front matter"],
                 "one line of dates": ["a sentence with 236842 dates: at most 20 are read from one sentence; split it"]}
     assert [message for _, _, message in loaded.problems] == expected.get(name, [])
 
