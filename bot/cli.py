@@ -26,6 +26,7 @@ from bot.core import lemmas
 from bot.core.commands import help_text
 from bot.core.content import load_content
 from bot.core.errors import BriefingError
+from bot.core.events import explain
 from bot.core.explain import explain_article
 from bot.core.service import RESERVED_COMMANDS
 from bot.render.text import render_reply
@@ -70,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--lang", choices=("pl", "en"), help="reply language (default: from the config, pl)")
     facts = add("facts", "list the facts in the fact store")
     facts.add_argument("--json", action="store_true", help="one JSON object per line")
+    events = add("events", "list the events: facts of several sources merged into one happening")
+    shown = events.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="one JSON object per line")
+    shown.add_argument("--explain", action="store_true", help="which facts were merged into each event, and why")
     digest = add("digest", "list digest subscriptions, or deliver a day's digests now")
     digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="ACTION")
     listing = digest_commands.add_parser("list", help="every subscription, one a line",
@@ -122,6 +127,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.digest_command == "list":
                 return list_digests(settings, sys.stdout)
             return run_digests(settings, args.date, args.dry_run, sys.stdout)
+        if args.command == "events":
+            found = briefing.knowledge.events
+            if args.explain:
+                print("\n".join(explain(found)) or "no facts were merged: every event is one fact")
+            for event in () if args.explain else found:
+                if args.json:
+                    print(json.dumps(event.to_json(), ensure_ascii=False))
+                else:
+                    print(f"{event.id}  {event.value.start}  {event.value.precision:<5}  "
+                          f"{len(event.articles)} × {event.headline}")
+            return 0
         if args.command == "facts":
             for fact in briefing.knowledge.facts:
                 if args.json:

@@ -446,7 +446,8 @@ class TelegramAdapter:
 
     @staticmethod
     def _previews(card: Card) -> LinkPreviewOptions:
-        return LinkPreviewOptions(is_disabled=len([s for s in card.sources if s.url]) != 1)
+        """A link preview only for a card of one source: of several, it would single one out."""
+        return LinkPreviewOptions(is_disabled=len(card.sources) != 1 or not card.sources[0].url)
 
     # --- paging buttons --------------------------------------------------------------------------
 

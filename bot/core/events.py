@@ -96,6 +96,7 @@ class Signature:
     words: frozenset[str]
     names: frozenset[str]
     figures: frozenset[tuple[str, float]]
+    normal: str  # the text folded, white space single: the same sentence has the same one
 
 
 def signature(fact: Fact) -> Signature:
@@ -113,7 +114,7 @@ def signature(fact: Fact) -> Signature:
         if index and word[0].isupper():
             names.add(key)
     figures = frozenset((f.quantity or f.unit or "", float(f.value)) for f in fact.figures)
-    return Signature(frozenset(words), frozenset(names), figures)
+    return Signature(frozenset(words), frozenset(names), figures, _normal(fact.text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ class Verdict:
 
 
 def _normal(text: str) -> str:
-    return " ".join(lemmas.fold(text).split())
+    return " ".join(text.lower().split())
 
 
 def _dates_meet(a: DateValue, b: DateValue) -> bool:
@@ -142,17 +143,19 @@ def compare(a: Fact, b: Fact, sa: Signature | None = None, sb: Signature | None 
         return Verdict(False, "different dates or precisions")
     if a.topics and b.topics and not set(a.topics) & set(b.topics):
         return Verdict(False, "different topics")
-    if _normal(a.text) == _normal(b.text):
-        return Verdict(True, "the same sentence")
     sa = sa or signature(a)
     sb = sb or signature(b)
+    if sa.normal == sb.normal:
+        return Verdict(True, "the same sentence")
     shared = sa.words & sb.words
     union = sa.words | sb.words
     overlap = len(shared) / len(union) if union else 0.0
+    if len(shared) < MIN_SHARED:
+        return Verdict(False, f"{len(shared)} shared words: not enough")
     words = ", ".join(sorted(shared)[:8])
-    if len(shared) >= MIN_SHARED and overlap >= SAME_WORDS:
+    if overlap >= SAME_WORDS:
         return Verdict(True, f"{len(shared)} shared words, {overlap:.0%} overlap ({words})")
-    if len(shared) >= MIN_SHARED and overlap >= NEAR_WORDS:
+    if overlap >= NEAR_WORDS:
         also = sorted(sa.names & sb.names)
         if also:
             return Verdict(True, f"{len(shared)} shared words, {overlap:.0%} overlap, "
@@ -236,10 +239,11 @@ def group(facts: Sequence[Fact], order: dict[str, int] | None = None) -> list[li
         clusters: list[list[int]] = []
         for i in ranked:
             for cluster in clusters:
-                verdicts = [compare(facts[j], facts[i], signatures[j], signatures[i]) for j in cluster]
-                if all(v.merged for v in verdicts):
+                first = compare(facts[cluster[0]], facts[i], signatures[cluster[0]], signatures[i])
+                if first.merged and all(compare(facts[j], facts[i], signatures[j], signatures[i]).merged
+                                        for j in cluster[1:]):
                     cluster.append(i)
-                    member_of[cluster[0]].append((facts[i], verdicts[0].reason))
+                    member_of[cluster[0]].append((facts[i], first.reason))
                     break
             else:
                 clusters.append([i])

@@ -34,7 +34,7 @@ def test_next_without_a_paged_reply(bundled: Briefing) -> None:
 def test_language_is_kept_for_the_session(bundled: Briefing) -> None:
     session = ConsoleSession(bundled)
     assert "Reply language: English." in session.answer("/lang en")
-    assert session.answer("/onthisday 01-06").startswith("On this day: 6 January")
+    assert session.answer("/timeline 2022-01").startswith("Timeline: January 2022")
     assert "Page 2/2" in session.answer("/next")
     assert session.answer("/next") == "There are no more pages."
 

@@ -145,9 +145,9 @@ def test_warm_up_reads_what_is_otherwise_read_on_first_use(content_dir: Path, da
     for part in ("keys", "figures"):  # as if the side files went missing after start-up
         for path in FactStore(data_dir).folder.glob(f"*.{part}.db"):
             path.unlink()
-    assert "Znalezione fakty: 2" in _answer(warm, "/search tokajew")
+    assert "Znalezione wydarzenia: 1" in _answer(warm, "/search tokajew")  # two reports of 6 January
     assert "zatrzymani" in _answer(warm, "/figures")
-    assert "Znalezione fakty" not in _answer(cold, "/search tokajew")  # it had to read them now
+    assert "Znalezione wydarzenia" not in _answer(cold, "/search tokajew")  # it had to read them now
 
 
 def test_a_content_folder_moved_away_keeps_what_was_loaded(content_dir: Path, data_dir: Path,
