@@ -525,7 +525,8 @@ def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_
             if article not in numbers:
                 sources.append(make(article))
                 numbers[article] = sources[-1].number
-        lines.append(Line(shorten(item.text, KEY_EVENT_LIMIT), item.label, tuple(numbers[a] for a in item.articles)))
+        cited = tuple(sorted(numbers[a] for a in item.articles))
+        lines.append(Line(shorten(item.text, KEY_EVENT_LIMIT), item.label, cited))
     # Where the sources differ: the quantities (their figures are on /figures) and the lists.
     differ: list[CardField] = []
     groups = [g for g in knowledge.figure_groups(topic.id) if g.varies]

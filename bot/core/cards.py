@@ -245,7 +245,7 @@ class PagedItems(_BuiltOnDemand):
                     if self._plan.listed_on.get(article, page) == page:
                         sources.append(source)
                 numbers.append(shown[article])
-            lines.append(Line(item.text, item.label, tuple(numbers), item.fact_id))
+            lines.append(Line(item.text, item.label, tuple(sorted(numbers)), item.fact_id))
         sources.sort(key=lambda source: source.number)
         return replace(card, lines=(*card.lines, *lines), sources=tuple(sources))
 

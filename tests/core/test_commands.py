@@ -189,7 +189,7 @@ def test_sources_of_one_fact_gives_quote_article_and_line(bundled: Briefing) -> 
 
 
 def test_sources_of_an_unknown_fact(bundled: Briefing) -> None:
-    assert "Nie znam faktu" in body(bundled.ask("/sources 0000000000"))
+    assert "Nie znam dnia, faktu ani artykułu" in body(bundled.ask("/sources 0000000000"))
 
 
 def test_article_card(bundled: Briefing) -> None:
@@ -312,7 +312,7 @@ def _reference_pages(first: Card, items: list[Item], budget: int = CARD_BUDGET) 
     def add(card: Card, item: Item) -> tuple[Card, set[str]]:
         new = [a for a in item.articles if a not in listed]
         sources = tuple(sorted((*card.sources, *(_source_of(a) for a in new)), key=lambda s: s.number))
-        line = Line(item.text, item.label, tuple(_source_of(a).number for a in item.articles), item.fact_id)
+        line = Line(item.text, item.label, tuple(sorted(_source_of(a).number for a in item.articles)), item.fact_id)
         return replace(card, lines=(*card.lines, line), sources=sources), set(new)
 
     for item in items:
