@@ -83,6 +83,12 @@ class DateValue:
         return DateValue(end.replace(day=1) if unit == "month" else end.replace(month=1, day=1) if unit == "year"
                          else end, unit)
 
+    def to_json(self) -> dict[str, str | None]:
+        """``date`` (the first day), ``precision`` and ``end`` (of a range), as ``facts --json``
+        and ``events --json`` give them (a contract: keep it)."""
+        return {"date": self.start.isoformat(), "precision": self.precision,
+                "end": self.end.isoformat() if self.end else None}
+
     @property
     def last_day(self) -> date:
         """The last day the value covers."""

@@ -49,7 +49,7 @@ HEADLINE_LIMIT = 160
 #: clause.
 WHOLE_LIMIT = 120
 #: A clause this short is joined with the next one (a bare "06.01.2022 r. w Ałmaty" says little).
-SHORT_CLAUSE = 50
+SHORT_CLAUSE = 40
 
 # Words that date a fact rather than say what happened: the date is compared on its own.
 _DATE_WORDS = frozenset(lemmas.fold(w) for w in (
@@ -194,9 +194,7 @@ class Event:
         """The public JSON shape of ``briefing-bot events --json`` (a contract: keep it)."""
         return {
             "id": self.id,
-            "date": self.value.start.isoformat(),
-            "precision": self.value.precision,
-            "end": self.value.end.isoformat() if self.value.end else None,
+            **self.value.to_json(),
             "headline": self.headline,
             "facts": [f.id for f in self.facts],
             "articles": list(self.articles),
@@ -264,8 +262,9 @@ def build_events(facts: Sequence[Fact], order: dict[str, int] | None = None) -> 
 
 # --- headlines ----------------------------------------------------------------------------------
 
-# Where a sentence divides into clauses: commas, semicolons, colons and dashes between words.
-_CLAUSE_BREAK = re.compile(r"\s*[,;:]\s+|\s+[–—-]\s+")
+# Where a sentence divides into clauses: commas, semicolons, colons and dashes between words, and
+# before "po tym(,) jak", which opens a clause though writers often leave out its comma.
+_CLAUSE_BREAK = re.compile(r"(?<!po tym)\s*[,;:]\s+|\s+[–—-]\s+|\s+(?=po\s+tym,?\s+jak\s)")
 # An opening that only says who reports: "Jak przypomniał dziennik,", "Według PAP,".
 _ATTRIBUTION = re.compile(
     r"^(?:Jak\s+\w+(?:\s+\S+){0,4}?|Według\s+\S+(?:\s+\S+){0,3}?|Zdaniem\s+\S+(?:\s+\S+){0,3}?|"

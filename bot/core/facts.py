@@ -69,9 +69,7 @@ class Fact:
         """The public JSON shape of ``briefing-bot facts --json`` (a contract: keep it)."""
         return {
             "id": self.id,
-            "date": self.value.start.isoformat(),
-            "precision": self.value.precision,
-            "end": self.value.end.isoformat() if self.value.end else None,
+            **self.value.to_json(),
             "text": self.text,
             "quote": self.quote,
             "article": self.article,

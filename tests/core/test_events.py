@@ -159,3 +159,11 @@ def test_events_json_has_the_documented_keys(grown: Briefing, tmp_path: Path) ->
     assert list(rows[0]) == list(json.loads(documented))
     merged = next(row for row in rows if len(row["facts"]) == 4 and row["date"] == "2022-01-02")
     assert merged["precision"] == "day" and merged["end"] is None and len(merged["articles"]) == 4
+
+
+def test_a_clause_opened_by_po_tym_jak_is_left_out_of_a_long_headline() -> None:
+    text = ("Od rana 5 stycznia w całym kraju obowiązuje stan wyjątkowy po tym jak prezydent przyjął dymisję "
+            "rządu, przejął kierowanie Radą Bezpieczeństwa i zapowiedział twarde działania wobec uczestników "
+            "zamieszek w Ałmaty.")
+    fact = _fact(text, day(date(2022, 1, 5)), mention="5 stycznia")
+    assert headline(fact) == "Od rana w całym kraju obowiązuje stan wyjątkowy"
