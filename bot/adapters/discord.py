@@ -48,7 +48,7 @@ _SUMMARY = {spec.name: spec.summary for spec in BUILTIN}
 _OPTIONS = {
     "command": ("a command, e.g. timeline", "komenda, np. timeline"),
     "period": ("YYYY, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD or a topic", "YYYY, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD albo temat"),
-    "fact": ("a fact id (from a card) or an article", "id faktu (z karty) albo artykuł"),
+    "fact": ("a day (2022-01-06), an event or fact id, or an article", "dzień (2022-01-06), id wydarzenia lub faktu, albo artykuł"),
     "article": ("the article: its id or words of its title", "artykuł: id albo słowa z tytułu"),
     "day": ("the day as MM-DD, e.g. 01-06", "dzień jako MM-DD, np. 01-06"),
     "words": ("words to find, in any form", "słowa do znalezienia, w dowolnej formie"),

@@ -186,7 +186,7 @@ async def test_bad_options_get_a_reply_that_says_what_is_accepted(simcord_env) -
     assert "MM-DD" in description(await alice.slash(channel, "onthisday", day="02-30"))
     assert "2022-01" in description(await alice.slash(channel, "timeline", period="styczeń"))
     assert "Nie znam artykułu" in description(await alice.slash(channel, "card", article="../../etc/passwd"))
-    assert "Nie znam faktu" in description(await alice.slash(channel, "sources", fact="ffffffffff"))
+    assert "Nie znam dnia, faktu" in description(await alice.slash(channel, "sources", fact="ffffffffff"))
     assert "Nic nie znalazłem" in description(await alice.slash(channel, "search", words="xyzzy"))
 
 
