@@ -180,7 +180,7 @@ class Event:
     value: DateValue
     facts: tuple[Fact, ...]
     headline: str
-    reasons: tuple[str, ...] = ()  # why facts[i + 1] joined
+    reasons: tuple[str, ...] = ()  # why facts[i + 1] joined (not kept in saved views)
 
     @property
     def articles(self) -> tuple[str, ...]:
@@ -353,7 +353,9 @@ def explain(events: Iterable[Event]) -> list[str]:
         lines.append(f"{event.id} {event.value.start.isoformat()} ({event.value.precision}): {event.headline}")
         lead = event.facts[0]
         lines.append(f"  {lead.id} {lead.article}:{lead.line} leads")
-        for fact, why in zip(event.facts[1:], event.reasons):
+        for index, fact in enumerate(event.facts[1:]):
+            # Events read from saved views have no reasons: the lead's verdict is worked out again.
+            why = event.reasons[index] if index < len(event.reasons) else compare(lead, fact).reason
             lines.append(f"  {fact.id} {fact.article}:{fact.line} joined: {why}")
     return lines
 

@@ -16,6 +16,7 @@ import pytest
 
 from bench.corpus import write_corpus
 from bot.core.commands import Request, handle
+from bot.core.events import explain
 from bot.core.knowledge import Knowledge, SavedViews
 from bot.core.service import Briefing
 from bot.core.store import VIEWS_FILE, FactStore
@@ -79,6 +80,11 @@ def test_a_restart_answers_from_the_saved_views_as_from_derived_ones(corpus: Pat
     assert [f.id for f in restarted.knowledge.facts] == [f.id for f in fresh.facts]
     assert {k: list(v) for k, v in restarted.knowledge._by_key.items()} == dict(fresh._by_key)
     assert restarted.knowledge.figure_groups() == fresh.figure_groups()
+    assert restarted.knowledge._in_saved_order  # the events are the saved ones
+    events = [(e.id, e.value, e.headline, [f.id for f in e.facts]) for e in restarted.knowledge.events]
+    assert events == [(e.id, e.value, e.headline, [f.id for f in e.facts]) for e in fresh.events]
+    assert any(len(e.facts) > 1 for e in fresh.events)
+    assert explain(restarted.knowledge.events) == explain(fresh.events)  # the reasons worked out again
     assert any(g.count > 1 for g in fresh.figure_groups())
     for topic in fresh.topics:
         assert restarted.knowledge.list_flags(topic) == fresh.list_flags(topic)
