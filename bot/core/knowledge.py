@@ -56,6 +56,8 @@ class SavedViews:
     #: ``events`` as the positions in ``facts`` of each event's facts, one after the other (the
     #: leading fact first), where each event's facts start, and each event's headline.
     events: tuple[array[int], array[int], list[str]]
+    #: ``_articles_by_key``: articles by the words of their title and text, and of their title.
+    articles: tuple[dict[str, array[int]], dict[str, array[int]]]
 
 
 def _digest(facts: Sequence[Fact]) -> bytes:
@@ -218,7 +220,10 @@ class Knowledge:
         for event in self.events:
             starts.append(starts[-1] + len(event.facts))
         events = (members, starts, [event.headline for event in self.events])
-        views = SavedViews(order, _digest(self.given), search, self._figure_groups, flags, events)
+        by_text, by_title = self._articles_by_key
+        articles = ({key: array("I", found) for key, found in by_text.items()},
+                    {key: array("I", found) for key, found in by_title.items()})
+        views = SavedViews(order, _digest(self.given), search, self._figure_groups, flags, events, articles)
         self.deferred.save_views({f.name: getattr(views, f.name) for f in fields(views)})
 
     # --- facts ---------------------------------------------------------------------------------
@@ -387,10 +392,12 @@ class Knowledge:
         return {lemmas.fold(w) for w in forms} | {lemmas.lemma(w) for w in forms}
 
     @cached_property
-    def _articles_by_key(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    def _articles_by_key(self) -> tuple[Mapping[str, Sequence[int]], Mapping[str, Sequence[int]]]:
         """Positions in ``articles`` (publication order) by the keys (``_word_keys``) of their
         title and text, and of their title alone: what a search finds beyond dated sentences.
-        Built on the first search."""
+        Built on the first search (seconds at 10,000 articles), or read from the saved views."""
+        if self._saved is not None:
+            return self._saved.articles
         found: defaultdict[str, list[int]] = defaultdict(list)
         titled: defaultdict[str, list[int]] = defaultdict(list)
         for index, article in enumerate(self.articles.values()):

@@ -66,7 +66,7 @@ SHARDS = 16
 FORMAT = 12
 VIEWS_FILE = "views.db"
 #: Bump when what the saved views hold, or how any of them is derived, changes.
-VIEWS_FORMAT = 3  # 2: list flags name the members a list leaves out; 3: events
+VIEWS_FORMAT = 3  # 2: list flags name the members a list leaves out; 3: events, articles by word
 _UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, StopIteration,
                EOFError, pickle.UnpicklingError)
 

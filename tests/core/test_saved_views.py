@@ -84,6 +84,8 @@ def test_a_restart_answers_from_the_saved_views_as_from_derived_ones(corpus: Pat
     events = [(e.id, e.value, e.headline, [f.id for f in e.facts]) for e in restarted.knowledge.events]
     assert events == [(e.id, e.value, e.headline, [f.id for f in e.facts]) for e in fresh.events]
     assert any(len(e.facts) > 1 for e in fresh.events)
+    for saved_index, derived_index in zip(restarted.knowledge._articles_by_key, fresh._articles_by_key):
+        assert {k: list(v) for k, v in saved_index.items()} == {k: list(v) for k, v in derived_index.items()}
     assert explain(restarted.knowledge.events) == explain(fresh.events)  # the reasons worked out again
     assert any(g.count > 1 for g in fresh.figure_groups())
     for topic in fresh.topics:
