@@ -99,17 +99,26 @@ class Signature:
     normal: str  # the text folded, white space single: the same sentence has the same one
 
 
-def signature(fact: Fact) -> Signature:
+@lru_cache(maxsize=200_000)
+def _content_key(word: str) -> str | None:
+    """What a word counts as when facts are compared: its folded lemma (or the concept of
+    ``_SAME_MEANING`` it belongs to); None for a number, a stop word or a date word."""
+    if word[0].isdigit():
+        return None
     stop = _stop_words()
+    key = lemmas.lemma(word)
+    if len(key) < 3 or key in stop or lemmas.fold(word) in stop:
+        return None
+    return _CONCEPT.get(key, key)
+
+
+def signature(fact: Fact) -> Signature:
     words: set[str] = set()
     names: set[str] = set()
-    for index, (_, word) in enumerate(lemmas.word_spans(fact.text)):
-        if word[0].isdigit():
+    for index, word in enumerate(lemmas.words(fact.text)):
+        key = _content_key(word)
+        if key is None:
             continue
-        key = lemmas.lemma(word)
-        if len(key) < 3 or key in stop or lemmas.fold(word) in stop:
-            continue
-        key = _CONCEPT.get(key, key)
         words.add(key)
         if index and word[0].isupper():
             names.add(key)
@@ -179,8 +188,16 @@ class Event:
     id: str
     value: DateValue
     facts: tuple[Fact, ...]
-    headline: str
+    given_headline: str | None = None  # worked out on first use when not given (saved views give it)
     reasons: tuple[str, ...] = ()  # why facts[i + 1] joined (not kept in saved views)
+
+    @property
+    def headline(self) -> str:
+        """The lead fact's headline, cut on first use: most replies show a few events of many."""
+        if self.given_headline is None:
+            object.__setattr__(self, "given_headline", headline(self.facts[0]))
+        assert self.given_headline is not None
+        return self.given_headline
 
     @property
     def articles(self) -> tuple[str, ...]:
@@ -255,8 +272,7 @@ def build_events(facts: Sequence[Fact], order: dict[str, int] | None = None) -> 
     for members in group(facts, order):
         found = tuple(f for f, _ in members)
         lead = found[0]
-        events.append(Event(event_id(found), lead.value, found, headline(lead),
-                            tuple(why for _, why in members[1:])))
+        events.append(Event(event_id(found), lead.value, found, None, tuple(why for _, why in members[1:])))
     return events
 
 
