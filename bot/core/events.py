@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -252,8 +253,17 @@ def group(facts: Sequence[Fact], order: dict[str, int] | None = None) -> list[li
         ranked = sorted(indexes, key=lambda i: (not facts[i].figures, rank.get(facts[i].article, 0), i))
         signatures = {i: signature(facts[i]) for i in ranked}
         clusters: list[list[int]] = []
+        # A fact can join only an event whose lead says the same sentence or shares MIN_SHARED
+        # words with it (every rule asks that much): those are found by the leads' words, so a
+        # day of a hundred reports is not a hundred comparisons a report.
+        by_word: dict[str, list[int]] = {}
+        by_normal: dict[str, list[int]] = {}
         for i in ranked:
-            for cluster in clusters:
+            sign = signatures[i]
+            shared = Counter(c for word in sign.words for c in by_word.get(word, ()))
+            candidates = sorted({c for c, count in shared.items() if count >= MIN_SHARED}
+                                | set(by_normal.get(sign.normal, ())))
+            for cluster in (clusters[c] for c in candidates):
                 first = compare(facts[cluster[0]], facts[i], signatures[cluster[0]], signatures[i])
                 if first.merged and all(compare(facts[j], facts[i], signatures[j], signatures[i]).merged
                                         for j in cluster[1:]):
@@ -261,6 +271,9 @@ def group(facts: Sequence[Fact], order: dict[str, int] | None = None) -> list[li
                     member_of[cluster[0]].append((facts[i], first.reason))
                     break
             else:
+                for word in sign.words:
+                    by_word.setdefault(word, []).append(len(clusters))
+                by_normal.setdefault(sign.normal, []).append(len(clusters))
                 clusters.append([i])
                 member_of[i] = [(facts[i], "")]
     return [member_of[i] for i in sorted(member_of)]
