@@ -97,7 +97,8 @@ class Signature:
     words: frozenset[str]
     names: frozenset[str]
     figures: frozenset[tuple[str, float]]
-    normal: str  # the text folded, white space single: the same sentence has the same one
+    normal: str  # the text in lower case, white space single: the same sentence has the same one
+    topics: frozenset[str]
 
 
 @lru_cache(maxsize=200_000)
@@ -124,7 +125,7 @@ def signature(fact: Fact) -> Signature:
         if index and word[0].isupper():
             names.add(key)
     figures = frozenset((f.quantity or f.unit or "", float(f.value)) for f in fact.figures)
-    return Signature(frozenset(words), frozenset(names), figures, _normal(fact.text))
+    return Signature(frozenset(words), frozenset(names), figures, _normal(fact.text), frozenset(fact.topics))
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,39 +148,61 @@ def _dates_meet(a: DateValue, b: DateValue) -> bool:
     return a.start == b.start
 
 
+def _rule(a: Fact, b: Fact, sa: Signature, sb: Signature) -> str | None:
+    """Which rule of this module's docstring merges two facts of one ``_bucket``, or None. Runs
+    for every pair a day's reports make: no text is formatted here (``compare`` says why), and
+    only ranges, which share a bucket by the month they start in, have their dates compared."""
+    if a.value.precision == "range" and not _dates_meet(a.value, b.value):
+        return None
+    if sa.topics and sb.topics and not sa.topics & sb.topics:
+        return None
+    if sa.normal == sb.normal:
+        return "sentence"
+    shared = sa.words & sb.words
+    if len(shared) < MIN_SHARED:
+        return None
+    overlap = len(shared) / len(sa.words | sb.words)
+    if overlap >= SAME_WORDS:
+        return "words"
+    if overlap >= NEAR_WORDS and sa.names & sb.names:
+        return "names"
+    if overlap >= NEAR_WORDS and sa.figures & sb.figures:
+        return "figure"
+    if (len(shared) >= REPORTED_SHARED and len(shared) / min(len(sa.words), len(sb.words)) >= REPORTED_OVERLAP
+            and sa.names & sb.names and any(_is_action(w) for w in shared)):
+        return "reported"
+    return None
+
+
 def compare(a: Fact, b: Fact, sa: Signature | None = None, sb: Signature | None = None) -> Verdict:
-    """The merge rule of this module's docstring, for one pair of facts."""
+    """The merge rule of this module's docstring, for one pair of facts, and why."""
     if not _dates_meet(a.value, b.value):
         return Verdict(False, "different dates or precisions")
-    if a.topics and b.topics and not set(a.topics) & set(b.topics):
-        return Verdict(False, "different topics")
     sa = sa or signature(a)
     sb = sb or signature(b)
-    if sa.normal == sb.normal:
+    rule = _rule(a, b, sa, sb)
+    if sa.topics and sb.topics and not sa.topics & sb.topics:
+        return Verdict(False, "different topics")
+    if rule == "sentence":
         return Verdict(True, "the same sentence")
     shared = sa.words & sb.words
     union = sa.words | sb.words
     overlap = len(shared) / len(union) if union else 0.0
-    if len(shared) < MIN_SHARED:
-        return Verdict(False, f"{len(shared)} shared words: not enough")
     words = ", ".join(sorted(shared)[:8])
-    if overlap >= SAME_WORDS:
-        return Verdict(True, f"{len(shared)} shared words, {overlap:.0%} overlap ({words})")
-    if overlap >= NEAR_WORDS:
-        also = sorted(sa.names & sb.names)
-        if also:
-            return Verdict(True, f"{len(shared)} shared words, {overlap:.0%} overlap, "
-                                 f"names {', '.join(also[:4])} ({words})")
-        if sa.figures & sb.figures:
-            return Verdict(True, f"{len(shared)} shared words, {overlap:.0%} overlap, the same figure ({words})")
-    smaller = min(len(sa.words), len(sb.words))
-    of_shorter = len(shared) / smaller if smaller else 0.0
-    names = sorted(sa.names & sb.names)
-    actions = sorted(w for w in shared if _is_action(w))
-    if len(shared) >= REPORTED_SHARED and of_shorter >= REPORTED_OVERLAP and names and actions:
+    found = f"{len(shared)} shared words, {overlap:.0%} overlap"
+    if rule == "words":
+        return Verdict(True, f"{found} ({words})")
+    if rule == "names":
+        return Verdict(True, f"{found}, names {', '.join(sorted(sa.names & sb.names)[:4])} ({words})")
+    if rule == "figure":
+        return Verdict(True, f"{found}, the same figure ({words})")
+    if rule == "reported":
+        of_shorter = len(shared) / min(len(sa.words), len(sb.words))
+        actions = sorted(w for w in shared if _is_action(w))
         return Verdict(True, f"{len(shared)} shared words, {of_shorter:.0%} of the shorter report's, "
-                             f"names {', '.join(names[:4])}, the same action {', '.join(actions[:2])} ({words})")
-    return Verdict(False, f"{len(shared)} shared words, {overlap:.0%} overlap: not enough")
+                             f"names {', '.join(sorted(sa.names & sb.names)[:4])}, "
+                             f"the same action {', '.join(actions[:2])} ({words})")
+    return Verdict(False, f"{found}: not enough")
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,11 +287,10 @@ def group(facts: Sequence[Fact], order: dict[str, int] | None = None) -> list[li
             candidates = sorted({c for c, count in shared.items() if count >= MIN_SHARED}
                                 | set(by_normal.get(sign.normal, ())))
             for cluster in (clusters[c] for c in candidates):
-                first = compare(facts[cluster[0]], facts[i], signatures[cluster[0]], signatures[i])
-                if first.merged and all(compare(facts[j], facts[i], signatures[j], signatures[i]).merged
-                                        for j in cluster[1:]):
+                if all(_rule(facts[j], facts[i], signatures[j], sign) for j in cluster):
                     cluster.append(i)
-                    member_of[cluster[0]].append((facts[i], first.reason))
+                    why = compare(facts[cluster[0]], facts[i], signatures[cluster[0]], sign).reason
+                    member_of[cluster[0]].append((facts[i], why))
                     break
             else:
                 for word in sign.words:
