@@ -37,7 +37,7 @@ import json, resource, sys, time
 start = time.perf_counter()
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from bot.core.service import Briefing
+from bot.briefings.service import Briefing
 if __name__ == "__main__":
     content, data = Path(sys.argv[1]), Path(sys.argv[2])
     briefing = Briefing.load(content, data, ZoneInfo("Europe/Warsaw"))

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.core.service import Briefing
-from bot.render.text import render_card
+from bot.briefings.service import Briefing
+from bot.platforms.console.render import render_card
 
 REPO = Path(__file__).resolve().parent.parent
 REQUESTS = ("/timeline", "/timeline 2022-01", "/csto", "/protesty", "/wojna", "/sources", "/search kazachstan",

@@ -23,9 +23,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.corpus import write_corpus
-from bot.core.events import Event, build_events
-from bot.core.facts import Fact
-from bot.core.service import Briefing
+from bot.knowledge.events import Event, build_events
+from bot.extraction.facts import Fact
+from bot.briefings.service import Briefing
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "tests" / "gold" / "events.toml"

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from bot.core.content import Article, load_content
-from bot.core.dates import find_dates
-from bot.core.facts import corrected
-from bot.core.figures import QuantityMatcher, find_figures
-from bot.core.lemmas import fold
-from bot.core.sentences import split_sentences
+from bot.content.loader import Article, load_content
+from bot.language.dates import find_dates
+from bot.extraction.facts import corrected
+from bot.language.figures import QuantityMatcher, find_figures
+from bot.language.lemmas import fold
+from bot.language.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
 #: The bundled content and its gold, and the sentences written for the gold standard.

@@ -99,12 +99,12 @@ def instrument(state: Any, watch: Stopwatch) -> None:
 
 
 async def fan_out(base_url: str, data: Path, chats: int, rate: float, history: int = 0) -> dict[str, Any]:
-    from bot.adapters.telegram import TelegramAdapter
-    from bot.core.delivery import Digests
-    from bot.core.digests import Subscription, Target
-    from bot.core.service import Briefing
-    from bot.core.state import StateStore
-    from bot.scheduler import DigestScheduler
+    from bot.platforms.telegram.adapter import TelegramAdapter
+    from bot.digests.delivery import Digests
+    from bot.digests.compose import Subscription, Target
+    from bot.briefings.service import Briefing
+    from bot.digests.state import StateStore
+    from bot.digests.scheduler import DigestScheduler
 
     briefing = Briefing.load(REPO / "content", data, ZoneInfo(ZONE), "pl", lambda: MOMENT)
     state = StateStore(data)

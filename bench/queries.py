@@ -14,7 +14,7 @@ lemmatiser, the search-key index and a topic's page plan are reported as "first"
 
 Prints one line per query and size: p50 and p99 of the bot, of plain TinyDB, and plain / bot
 (of the p50s). "/search new word" asks words never searched before, each once (the bot keeps the
-page plans of recent searches); "/search new, warmed" the same after ``briefings.warm_up``; and per size the cost of building the indexes: ``Knowledge.build`` and its
+page plans of recent searches); "/search new, warmed" the same after ``replies.warm_up``; and per size the cost of building the indexes: ``Knowledge.build`` and its
 ``warm_up`` (what is otherwise built on first use). ``--index-sizes`` only measures those.
 """
 
@@ -38,12 +38,13 @@ from tinydb import Query, TinyDB
 from tinydb.queries import QueryLike
 
 from bench.corpus import write_corpus
-from bot.core import briefings, lemmas
-from bot.core.knowledge import Knowledge
-from bot.core.service import Briefing
-from bot.core.storage import PickleStorage
-from bot.core.store import SHARDS, FactStore, StoreView
-from bot.render.telegram import render_html
+from bot.briefings import replies
+from bot.language import lemmas
+from bot.knowledge.indexes import Knowledge
+from bot.briefings.service import Briefing
+from bot.base.storage import PickleStorage
+from bot.store.fact_store import SHARDS, FactStore, StoreView
+from bot.platforms.telegram.render import render_html
 
 FACTS_PER_ARTICLE = 24.3  # what bench/corpus.py yields, measured
 TODAY = datetime(2026, 1, 6, 12, tzinfo=UTC)  # fixed, so that /onthisday is reproducible
@@ -313,11 +314,11 @@ def main() -> None:
         for case in [*cases(briefing, plain, words[::2]), "warm line costs",
                      Case("/search new, warmed", [f"/search {w}" for w in words[1::2]], plain.search_words, fresh=True)]:
             if isinstance(case, str):
-                # The bot's start-up thread does not do this yet (briefings.warm_up is new): it works
+                # The bot's start-up thread does not do this yet (replies.warm_up is new): it works
                 # out every fact's line cost, which a search otherwise does for facts never shown.
                 started = time.perf_counter()
-                briefings.warm_up(briefing.knowledge)
-                print(f"{facts:>7} facts  briefings.warm_up (every line cost, pl and en) "
+                replies.warm_up(briefing.knowledge)
+                print(f"{facts:>7} facts  replies.warm_up (every line cost, pl and en) "
                       f"{(time.perf_counter() - started) * 1000:.0f} ms")
                 continue
             first, bot = time_bot(briefing, case, args.runs)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench.build import measure
 from bench.corpus import write_corpus
-from bot.core.store import STORE_DIR, VIEWS_FILE
+from bot.store.fact_store import STORE_DIR, VIEWS_FILE
 
 COMMANDS = ("/timeline 2022-01", "/onthisday 01-06", "/csto", "/search tokajew")
 #: A bot's start and its warm-up thread, which saves the views it derives for the next start.
@@ -32,7 +32,7 @@ _RUN_ONCE = """
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from bot.core.service import Briefing
+from bot.briefings.service import Briefing
 if __name__ == "__main__":
     Briefing.load(Path(sys.argv[1]), Path(sys.argv[2]), ZoneInfo("Europe/Warsaw")).warm_up().join()
 """

@@ -14,20 +14,20 @@ from typing import TYPE_CHECKING, TextIO
 
 from filelock import FileLock, Timeout
 
-from bot.adapters.console import run_console
+from bot.platforms.console.adapter import run_console
 from bot.config import Settings
-from bot.core.cards import Card
-from bot.core.delivery import DeliveryFailed, Digests, Sender
-from bot.core.digests import Subscription, Target
-from bot.core.errors import BriefingError
-from bot.core.service import Briefing, Clock, utc_now
-from bot.core.state import StateStore
-from bot.render.text import render_card
-from bot.scheduler import DigestScheduler
+from bot.briefings.cards import Card
+from bot.digests.delivery import DeliveryFailed, Digests, Sender
+from bot.digests.compose import Subscription, Target
+from bot.base.errors import BriefingError
+from bot.briefings.service import Briefing, Clock, utc_now
+from bot.digests.state import StateStore
+from bot.platforms.console.render import render_card
+from bot.digests.scheduler import DigestScheduler
 
 if TYPE_CHECKING:
-    from bot.adapters.discord import BriefingBot
-    from bot.adapters.telegram import TelegramAdapter
+    from bot.platforms.discord.adapter import BriefingBot
+    from bot.platforms.telegram.adapter import TelegramAdapter
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ async def _start_telegram(settings: Settings, briefing: Briefing, state: StateSt
     # Imported here: the console needs no chat platform library at all.
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.adapters.telegram import TelegramAdapter
+    from bot.platforms.telegram.adapter import TelegramAdapter
 
     assert settings.telegram.token is not None
     adapter = TelegramAdapter(briefing, state, settings.telegram.token.get_secret_value(),
@@ -179,7 +179,7 @@ def _start_discord(settings: Settings, briefing: Briefing, state: StateStore,
                    digests: Digests) -> tuple[BriefingBot, asyncio.Task[None]]:
     import discord
 
-    from bot.adapters.discord import create_bot
+    from bot.platforms.discord.adapter import create_bot
 
     client = create_bot(settings, briefing, state, digests)
     assert settings.discord.token is not None
@@ -260,7 +260,7 @@ async def _deliver_now(settings: Settings, briefing: Briefing, state: StateStore
             router.senders["telegram"] = telegram.deliver
             closers.append(telegram.application.shutdown)
         if settings.discord.token is not None:
-            from bot.adapters.discord import create_bot
+            from bot.platforms.discord.adapter import create_bot
 
             client = create_bot(settings, briefing, state, digests)
             await client.login(settings.discord.token.get_secret_value())  # REST only, no gateway

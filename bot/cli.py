@@ -22,14 +22,14 @@ from typing import TextIO
 from bot import logs
 from bot.app import list_digests, load_briefing, run, run_digests
 from bot.config import load_settings
-from bot.core import lemmas
-from bot.core.commands import help_text
-from bot.core.content import load_content
-from bot.core.errors import BriefingError
-from bot.core.events import explain
-from bot.core.explain import explain_article
-from bot.core.service import RESERVED_COMMANDS
-from bot.render.text import render_reply
+from bot.language import lemmas
+from bot.briefings.commands import help_text
+from bot.content.loader import load_content
+from bot.base.errors import BriefingError
+from bot.knowledge.events import explain
+from bot.extraction.explain import explain_article
+from bot.briefings.service import RESERVED_COMMANDS
+from bot.platforms.console.render import render_reply
 
 log = logging.getLogger("bot")
 

@@ -25,8 +25,8 @@ from pydantic import (
     field_validator,
 )
 
-from bot.core.errors import ConfigError
-from bot.core.zones import known_zone
+from bot.base.errors import ConfigError
+from bot.base.zones import known_zone
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import threading
 from collections.abc import Iterable
 from types import TracebackType
 
-from bot.core import secrets as secrets_
-from bot.core.secrets import REDACTED, redact
+from bot.base import secrets as secrets_
+from bot.base.secrets import REDACTED, redact
 
 __all__ = ["REDACTED", "add_secrets", "configure", "redact"]
 

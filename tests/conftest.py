@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bot.core.service import Briefing
+from bot.briefings.service import Briefing
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_CONTENT = REPO / "content"

@@ -30,8 +30,8 @@ from urllib.parse import unquote
 import discord
 from hypothesis import strategies as st
 
-from bot.core.commands import all_commands
-from bot.core.knowledge import Knowledge
+from bot.briefings.commands import all_commands
+from bot.knowledge.indexes import Knowledge
 
 # --- what users type ----------------------------------------------------------------------------
 

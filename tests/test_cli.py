@@ -158,8 +158,8 @@ def test_main_in_process_for_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def _subscribe(data: Path, *targets: str) -> None:
-    from bot.core.digests import Subscription, Target
-    from bot.core.state import StateStore
+    from bot.digests.compose import Subscription, Target
+    from bot.digests.state import StateStore
 
     StateStore(data).put_subscriptions([Subscription(Target.from_key(key)) for key in targets])
 
@@ -315,8 +315,8 @@ def test_digest_run_without_subscriptions_says_so(workdir: Path) -> None:
 def test_digest_run_with_no_subscription_due_says_so(workdir: Path) -> None:
     from dataclasses import replace
 
-    from bot.core.digests import Subscription, Target
-    from bot.core.state import StateStore
+    from bot.digests.compose import Subscription, Target
+    from bot.digests.state import StateStore
 
     StateStore(workdir / "data").put_subscriptions([replace(Subscription(Target.from_key("telegram:-100:")),
                                                             paused=True)])

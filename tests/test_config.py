@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.core.errors import ConfigError
+from bot.base.errors import ConfigError
 
 TOKEN = "123456789:AAtest-token-that-must-never-be-printed"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser
-from bot.core.commands import BUILTIN
+from bot.briefings.commands import BUILTIN
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -67,7 +67,7 @@ def test_facts_json_keys_are_the_documented_ones(bundled) -> None:  # type: igno
 
 
 def test_console_commands_and_version_are_documented() -> None:
-    from bot.adapters.console import CONSOLE_COMMANDS
+    from bot.platforms.console.adapter import CONSOLE_COMMANDS
 
     for command in CONSOLE_COMMANDS:
         for name in (command.name, *command.aliases):

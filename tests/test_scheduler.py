@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.delivery import Digests
-from bot.core.digests import Subscription, Target
-from bot.core.service import Briefing
-from bot.core.state import StateStore
-from bot.scheduler import DigestScheduler, trigger
+from bot.digests.delivery import Digests
+from bot.digests.compose import Subscription, Target
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
+from bot.digests.scheduler import DigestScheduler, trigger
 from tests.core.test_digests import Clock, Recorder
 
 WARSAW = ZoneInfo("Europe/Warsaw")

@@ -20,13 +20,15 @@ from urllib.parse import quote
 
 import pytest
 
-from bot import cli, logs
+from bot import cli
+
+from bot import logs
 from bot.config import load_settings, readable_by_others
-from bot.core.delivery import Digests
-from bot.core.digests import Subscription, Target
-from bot.core.service import Briefing
-from bot.core.state import StateStore
-from bot.render.text import render_reply
+from bot.digests.delivery import Digests
+from bot.digests.compose import Subscription, Target
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
+from bot.platforms.console.render import render_reply
 from tests.adapters.fake_telegram import ApiError, FakeBotApi
 
 TOKEN = "123456789:AAsecretHalfOfTheTokenThatMustNeverLeak"

@@ -14,7 +14,7 @@ from typing import Any
 import discord
 from simcord.actors import _component_interaction  # to send what no honest client would: a forged custom_id
 
-from bot.core.digests import Subscription, Target
+from bot.digests.compose import Subscription, Target
 from tests.adapters.test_discord import content, description, simcord_bot, title, world  # noqa: F401 (fixtures)
 
 REFUSED = "tylko administratorzy"

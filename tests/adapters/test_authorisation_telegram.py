@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.adapters.quota import SenderQuota
-from bot.adapters.telegram import ADMIN_CACHE_SECONDS, TelegramAdapter
-from bot.core.delivery import Digests
-from bot.core.digests import Subscription, Target
-from bot.core.service import Briefing
-from bot.core.state import StateStore
+from bot.platforms.quota import SenderQuota
+from bot.platforms.telegram.adapter import ADMIN_CACHE_SECONDS, TelegramAdapter
+from bot.digests.delivery import Digests
+from bot.digests.compose import Subscription, Target
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
 from tests.adapters.fake_telegram import FakeBotApi
 from tests.adapters.test_telegram import ALA, OLA, PRIVATE, TOKEN, ask, visible
 from tests.adapters.test_telegram_faults import idle

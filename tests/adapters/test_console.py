@@ -6,9 +6,9 @@ import io
 import json
 from pathlib import Path
 
-from bot.adapters.console import ConsoleSession, run_console
-from bot.core.content import CONTROL_CHARACTERS
-from bot.core.service import Briefing
+from bot.platforms.console.adapter import ConsoleSession, run_console
+from bot.content.loader import CONTROL_CHARACTERS
+from bot.briefings.service import Briefing
 from tests.conftest import NOW, WARSAW, fixed_clock
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.adapters.discord import PAGE_TIMEOUT, create_bot
-from bot.adapters.quota import SenderQuota
+from bot.platforms.discord.adapter import PAGE_TIMEOUT, create_bot
+from bot.platforms.quota import SenderQuota
 from bot.config import load_settings
-from bot.render.discord import EMBED_TOTAL_MAX
-from bot.core.service import Briefing
+from bot.platforms.discord.render import EMBED_TOTAL_MAX
+from bot.briefings.service import Briefing
 from tests.conftest import BUNDLED_CONTENT, NOW, fixed_clock
 
 
@@ -256,7 +256,7 @@ async def test_commands_are_synced_with_polish_localisations(simcord_env) -> Non
 # --- digests -------------------------------------------------------------------------------------
 
 async def test_digest_commands_are_for_server_managers(simcord_env) -> None:  # type: ignore[no-untyped-def]
-    from bot.core.digests import Target
+    from bot.digests.compose import Target
 
     guild, channel, alice = world(simcord_env)
     assert "digest on" not in alice.available_commands(channel)
@@ -283,7 +283,7 @@ async def test_digest_commands_are_for_server_managers(simcord_env) -> None:  # 
 async def test_digest_delivery_to_a_channel_and_to_one_closed_to_the_bot(simcord_env) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
-    from bot.core.digests import Subscription, Target
+    from bot.digests.compose import Subscription, Target
 
     guild, channel, alice = world(simcord_env)
     bot = simcord_env.bot

@@ -22,11 +22,11 @@ import aiohttp
 import discord
 import pytest
 
-from bot.adapters.discord import UNANSWERED_ATTEMPTS
-from bot.core.delivery import Digests
-from bot.core.digests import PAUSE_AFTER, Subscription, Target
-from bot.core.state import StateStore
-from bot.scheduler import DigestScheduler
+from bot.platforms.discord.adapter import UNANSWERED_ATTEMPTS
+from bot.digests.delivery import Digests
+from bot.digests.compose import PAUSE_AFTER, Subscription, Target
+from bot.digests.state import StateStore
+from bot.digests.scheduler import DigestScheduler
 from tests.adapters.test_discord import content, description, simcord_bot, title, world  # noqa: F401 (fixtures)
 
 WARSAW = ZoneInfo("Europe/Warsaw")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.adapters.quota import SenderQuota
+from bot.platforms.quota import SenderQuota
 
 
 class Clock:

@@ -29,20 +29,20 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.console import ConsoleSession
-from bot.adapters.discord import NO_MENTIONS, create_bot
-from bot.adapters.quota import SenderQuota
-from bot.adapters.telegram import TelegramAdapter
+from bot.platforms.console.adapter import ConsoleSession
+from bot.platforms.discord.adapter import NO_MENTIONS, create_bot
+from bot.platforms.quota import SenderQuota
+from bot.platforms.telegram.adapter import TelegramAdapter
 from bot.config import load_settings
-from bot.core.cards import Card, CardField, Line, SourceRef
-from bot.core.delivery import Digests
-from bot.core.i18n import LANGUAGES, Language
-from bot.core.knowledge import Knowledge
-from bot.core.service import Briefing
-from bot.core.state import StateStore
-from bot.render.discord import esc, render_embed
-from bot.render.telegram import render_html
-from bot.render.text import render_card, render_reply
+from bot.briefings.cards import Card, CardField, Line, SourceRef
+from bot.digests.delivery import Digests
+from bot.i18n.messages import LANGUAGES, Language
+from bot.knowledge.indexes import Knowledge
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
+from bot.platforms.discord.render import esc, render_embed
+from bot.platforms.telegram.render import render_html
+from bot.platforms.console.render import render_card, render_reply
 from tests.adapters.fake_telegram import FakeBotApi
 from tests.conftest import BUNDLED_CONTENT, NOW, fixed_clock
 from tests.hostile_input import (

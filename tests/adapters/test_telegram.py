@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.quota import SenderQuota
-from bot.adapters.telegram import TelegramAdapter
-from bot.core.service import Briefing
-from bot.core.state import STATE_FILE, StateStore
+from bot.platforms.quota import SenderQuota
+from bot.platforms.telegram.adapter import TelegramAdapter
+from bot.briefings.service import Briefing
+from bot.digests.state import STATE_FILE, StateStore
 from tests.adapters.fake_telegram import ApiError, FakeBotApi, check_html
 
 TOKEN = "123456789:AAFakeTokenForTheLoopbackServer_0123"

@@ -12,15 +12,15 @@ import pytest
 from aiohttp import web
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.adapters.telegram import TelegramAdapter
-from bot.adapters.telegram_http import AiohttpRequest
-from bot.adapters.telegram_limits import FloodLimiter
-from bot.core.cards import Card
-from bot.core.delivery import DeliveryFailed, Digests
-from bot.core.digests import Subscription, Target
-from bot.core.service import Briefing
-from bot.core.state import StateStore
-from bot.scheduler import DigestScheduler
+from bot.platforms.telegram.adapter import TelegramAdapter
+from bot.platforms.telegram.http import AiohttpRequest
+from bot.platforms.telegram.limits import FloodLimiter
+from bot.briefings.cards import Card
+from bot.digests.delivery import DeliveryFailed, Digests
+from bot.digests.compose import Subscription, Target
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
+from bot.digests.scheduler import DigestScheduler
 from tests.adapters.fake_telegram import ApiError, FakeBotApi
 from tests.adapters.test_telegram import ALA, GROUP, OLA, PRIVATE, TOKEN, ask, visible
 

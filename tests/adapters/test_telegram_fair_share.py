@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.adapters.telegram import TelegramAdapter
-from bot.adapters.telegram_limits import FloodLimiter
-from bot.core.service import Briefing
-from bot.core.state import StateStore
+from bot.platforms.telegram.adapter import TelegramAdapter
+from bot.platforms.telegram.limits import FloodLimiter
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
 from tests.adapters.fake_telegram import FakeBotApi
 from tests.adapters.test_telegram import ALA, OLA, OTHER_PRIVATE, PRIVATE, TOKEN, visible
 from tests.adapters.test_telegram_faults import calls_to, idle

@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.adapters.telegram import TelegramAdapter
-from bot.core.delivery import Digests
-from bot.core.digests import PAUSE_AFTER, Subscription, Target
-from bot.core.service import Briefing
-from bot.core.state import StateStore
-from bot.scheduler import DigestScheduler
+from bot.platforms.telegram.adapter import TelegramAdapter
+from bot.digests.delivery import Digests
+from bot.digests.compose import PAUSE_AFTER, Subscription, Target
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
+from bot.digests.scheduler import DigestScheduler
 from tests.adapters.fake_telegram import ApiError, FakeBotApi, Fault, Late, Reset, Slow
 from tests.adapters.test_telegram import ALA, GROUP, OLA, OTHER_PRIVATE, PRIVATE, TOKEN, ask, visible
 

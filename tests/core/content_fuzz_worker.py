@@ -110,11 +110,11 @@ def _serve(connection: Connection) -> None:
 
 
 def _load(folder: str, under_test: str, with_extraction: bool) -> dict[str, Any]:
-    from bot.core.content import load_content
-    from bot.core.facts import TopicMatcher, extract
-    from bot.core.figures import QuantityMatcher
-    from bot.core.references import check_lists
-    from bot.core.service import RESERVED_COMMANDS
+    from bot.content.loader import load_content
+    from bot.extraction.facts import TopicMatcher, extract
+    from bot.language.figures import QuantityMatcher
+    from bot.content.references import check_lists
+    from bot.briefings.service import RESERVED_COMMANDS
 
     content = load_content(Path(folder), reserved_commands=frozenset(RESERVED_COMMANDS))
     target = Path(under_test)
@@ -141,9 +141,9 @@ STAGES = ("sentences", "dates (one sentence)", "figures (one sentence)", "refere
 
 @functools.cache
 def _bundled() -> tuple[Any, Any, Any]:
-    from bot.core.content import load_content
-    from bot.core.facts import TopicMatcher
-    from bot.core.figures import QuantityMatcher
+    from bot.content.loader import load_content
+    from bot.extraction.facts import TopicMatcher
+    from bot.language.figures import QuantityMatcher
     from tests.conftest import BUNDLED_CONTENT
 
     content = load_content(BUNDLED_CONTENT)
@@ -155,11 +155,11 @@ def _megabyte(fragment: str, size: int, stage: str) -> float:
     characters as an article's body: sentence splitting, dates and figures over the whole text as
     one sentence (its white space not folded), reference lists, and the whole article's extraction
     (sentences, then each one's dates, figures, topics and search keys)."""
-    from bot.core.dates import find_dates
-    from bot.core.facts import extract
-    from bot.core.figures import find_figures
-    from bot.core.references import check_lists
-    from bot.core.sentences import split_sentences
+    from bot.language.dates import find_dates
+    from bot.extraction.facts import extract
+    from bot.language.figures import find_figures
+    from bot.content.references import check_lists
+    from bot.language.sentences import split_sentences
 
     content, matcher, quantities = _bundled()
     text = (fragment * (size // max(1, len(fragment)) + 1))[:size]

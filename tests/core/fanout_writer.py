@@ -15,11 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.core.cards import Card
-from bot.core.delivery import Digests
-from bot.core.digests import Subscription, Target
-from bot.core.service import Briefing
-from bot.core.state import StateStore
+from bot.briefings.cards import Card
+from bot.digests.delivery import Digests
+from bot.digests.compose import Subscription, Target
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
 from tests.conftest import BUNDLED_CONTENT
 
 WARSAW = ZoneInfo("Europe/Warsaw")

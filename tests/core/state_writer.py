@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.core.digests import Subscription, Target
-from bot.core.state import StateStore
+from bot.digests.compose import Subscription, Target
+from bot.digests.state import StateStore
 
 FIRST_DAY = date(2027, 1, 1)
 DAILY = "telegram:daily:"

@@ -22,7 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.corpus import write_corpus
-from bot.core.service import Briefing
+from bot.briefings.service import Briefing
 
 ARTICLES = 66  # at least extraction_pool.PARALLEL_FROM: a full build extracts in worker processes
 ADDED = "zz-added.md"

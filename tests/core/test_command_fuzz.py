@@ -22,15 +22,15 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from bot.core import lemmas
-from bot.core.cards import CARD_BUDGET, Card, Reply
-from bot.core.commands import BUILTIN, MAX_REQUEST, all_commands
-from bot.core.delivery import Digests
-from bot.core.digests import Target
-from bot.core.i18n import LANGUAGES, Language, t
-from bot.core.knowledge import Knowledge
-from bot.core.service import Briefing
-from bot.core.state import StateStore
+from bot.language import lemmas
+from bot.briefings.cards import CARD_BUDGET, Card, Reply
+from bot.briefings.commands import BUILTIN, MAX_REQUEST, all_commands
+from bot.digests.delivery import Digests
+from bot.digests.compose import Target
+from bot.i18n.messages import LANGUAGES, Language, t
+from bot.knowledge.indexes import Knowledge
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
 from tests.conftest import BUNDLED_CONTENT, fixed_clock
 from tests.hostile_input import (
     adversarial,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import briefings
+from bot.briefings import replies
 
-from bot.core.cards import (
+from bot.briefings.cards import (
     CARD_BUDGET,
     Card,
     CardField,
@@ -32,13 +32,14 @@ from bot.core.cards import (
     plan_pages,
     source_size,
 )
-from bot.core.commands import BUILTIN, Request
-from bot.core.dates import day
-from bot.core.facts import Fact
-from bot.core.i18n import format_date
-from bot.core.knowledge import Knowledge
-from bot.core.service import Briefing
-from bot.render.text import render_card
+from bot.briefings.commands import BUILTIN
+from bot.briefings.request import Request
+from bot.language.dates import day
+from bot.extraction.facts import Fact
+from bot.i18n.messages import format_date
+from bot.knowledge.indexes import Knowledge
+from bot.briefings.service import Briefing
+from bot.platforms.console.render import render_card
 from tests.conftest import BUNDLED_CONTENT, WARSAW, fixed_clock
 
 BUNDLED_FILES = {
@@ -104,7 +105,7 @@ def test_timeline_of_a_topic_keeps_to_the_topic(bundled: Briefing) -> None:
     assert reply.cards[0].title == "Oś czasu: ODKB (CSTO) w Kazachstanie"
     knowledge = bundled.knowledge
     expected = [e for e in knowledge.events if "csto" in e.topics]
-    assert [line.text for line in lines(reply)] == [briefings.event_item(e, "pl", None, knowledge.varying_quantities).text
+    assert [line.text for line in lines(reply)] == [replies.event_item(e, "pl", None, knowledge.varying_quantities).text
                                                     for e in expected]
 
 
@@ -259,7 +260,7 @@ def test_start_names_a_single_year_grammatically(language: str, expected: str) -
     fact = Fact(id="f1", value=day(date(2022, 1, 6)), text="t", quote="t", article="a", topics=(),
                 origin="extracted", line=1, keys=())
     request = Request("/start", date(2026, 11, 22), language)
-    card = briefings.start(Knowledge.build([], [], [fact]), "", request).cards[0]
+    card = replies.start(Knowledge.build([], [], [fact]), "", request).cards[0]
     assert expected in (card.body or "")  # not "z lat 2022"
 
 
@@ -409,7 +410,7 @@ def test_every_page_of_a_reply_in_order_once(bundled: Briefing, request_text: st
         "/search kazachstan": [e for e in knowledge.events if found & set(e.facts)],
     }.get(request_text)
     if events is not None:
-        assert shown == [(format_date(e.value, "pl"), briefings.event_item(e, "pl", None, knowledge.varying_quantities).text)
+        assert shown == [(format_date(e.value, "pl"), replies.event_item(e, "pl", None, knowledge.varying_quantities).text)
                          for e in events]
     listed = [source.number for card in cards for source in card.sources]
     assert len(listed) == len(set(listed))
@@ -418,7 +419,7 @@ def test_every_page_of_a_reply_in_order_once(bundled: Briefing, request_text: st
 
 
 def test_a_search_asked_again_pages_the_same(bundled: Briefing, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(briefings, "RECENT_PLANS", 2)  # plans of recent searches are kept: few here
+    monkeypatch.setattr(replies, "RECENT_PLANS", 2)  # plans of recent searches are kept: few here
     first = list(bundled.ask("/search kazachstan").cards)
     english = list(bundled.ask("/search kazachstan", "en").cards)
     for other in ("/search Tokajew", "/search ODKB", "/search rosji"):
@@ -435,7 +436,7 @@ def test_warm_up_changes_no_reply(bundled_data: Path, tmp_path: Path) -> None:
                              fixed_clock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC)))
 
     cold, warm = fresh("cold"), fresh("warm")
-    briefings.warm_up(warm.knowledge)  # every fact's line cost worked out in advance
+    replies.warm_up(warm.knowledge)  # every fact's line cost worked out in advance
     for request in ("/timeline", "/search kazachstan", "/csto", "/onthisday 01-06", "/timeline 2022-01"):
         for language in ("pl", "en"):
             assert list(warm.ask(request, language).cards) == list(cold.ask(request, language).cards), request

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from bot.core.content import Content, load_content
-from bot.core.dates import DateValue
-from bot.core.errors import Problem
-from bot.core.service import RESERVED_COMMANDS
+from bot.content.loader import Content, load_content
+from bot.language.dates import DateValue
+from bot.base.errors import Problem
+from bot.briefings.service import RESERVED_COMMANDS
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED_CONTENT = REPO / "content"
@@ -419,7 +419,7 @@ def test_missing_content_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None
 LOAD_IN_CHILD = """
 import json, sys
 from pathlib import Path
-from bot.core.content import load_content
+from bot.content.loader import load_content
 content = load_content(Path(sys.argv[1]))
 print(json.dumps({"problems": sorted([p.path.name, p.line, p.message] for p in content.problems),
                   "articles": [a.id for a in content.articles], "topics": [t.id for t in content.topics]}))

@@ -27,11 +27,11 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from bot.core import lemmas
-from bot.core.content import load_content
-from bot.core.dates import find_dates
-from bot.core.figures import QuantityMatcher, find_figures, load_quantities
-from bot.core.sentences import paragraphs, split_sentences
+from bot.language import lemmas
+from bot.content.loader import load_content
+from bot.language.dates import find_dates
+from bot.language.figures import QuantityMatcher, find_figures, load_quantities
+from bot.language.sentences import paragraphs, split_sentences
 from tests.conftest import BUNDLED_CONTENT
 from tests.core.content_fuzz_worker import ContentWorker, Loaded
 

@@ -30,10 +30,10 @@ from typing import Any
 
 import pytest
 
-from bot.core import extraction_pool
-from bot.core.delivery import CONCURRENCY
-from bot.core.service import Briefing
-from bot.core.state import STATE_FILE, StateStore
+from bot.extraction import pool as extraction_pool
+from bot.digests.delivery import CONCURRENCY
+from bot.briefings.service import Briefing
+from bot.digests.state import STATE_FILE, StateStore
 from tests.conftest import WARSAW
 from tests.core.fanout_writer import CLAIM_BATCH, targets
 from tests.core.state_writer import Model, transaction

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import lemmas
-from bot.core.content import Article, CuratedFact, load_content
-from bot.core.dates import DateValue, find_dates
-from bot.core.facts import corrected
-from bot.core.sentences import paragraphs
-from bot.core.service import RESERVED_COMMANDS
+from bot.language import lemmas
+from bot.content.loader import Article, CuratedFact, load_content
+from bot.language.dates import DateValue, find_dates
+from bot.extraction.facts import corrected
+from bot.language.sentences import paragraphs
+from bot.briefings.service import RESERVED_COMMANDS
 from tests.conftest import BUNDLED_CONTENT
 
 ARTICLES = load_content(BUNDLED_CONTENT, reserved_commands=frozenset(RESERVED_COMMANDS)).articles

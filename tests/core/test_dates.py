@@ -13,8 +13,8 @@ from datetime import date
 
 import pytest
 
-from bot.core import dates
-from bot.core.dates import (
+from bot.language import dates
+from bot.language.dates import (
     DateValue,
     Mention,
     between,

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.delivery import DeliveryFailed, Digests
-from bot.core.digests import PAUSE_AFTER, Target
-from bot.core.service import Briefing
-from bot.core.state import StateStore
-from bot.scheduler import RETRY_JOB, DigestScheduler
+from bot.digests.delivery import DeliveryFailed, Digests
+from bot.digests.compose import PAUSE_AFTER, Target
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
+from bot.digests.scheduler import RETRY_JOB, DigestScheduler
 from tests.core.test_digests import CHAT, OTHER, Recorder, digests_at, local, subscribe
 
 PASSING = DeliveryFailed("Bad Gateway", permanent=False, retry=True)

@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.cards import Card
-from bot.core.dates import day
-from bot.core.delivery import DeliveryFailed, Digests
-from bot.core.digests import MAX_ITEMS, Subscription, Target, build_digest
-from bot.core.errors import BriefingError
-from bot.core.facts import Fact
-from bot.core.knowledge import Knowledge
-from bot.core.service import Briefing
-from bot.core.state import StateStore
-from bot.scheduler import trigger
+from bot.briefings.cards import Card
+from bot.language.dates import day
+from bot.digests.delivery import DeliveryFailed, Digests
+from bot.digests.compose import MAX_ITEMS, Subscription, Target, build_digest
+from bot.base.errors import BriefingError
+from bot.extraction.facts import Fact
+from bot.knowledge.indexes import Knowledge
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
+from bot.digests.scheduler import trigger
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 CHAT = Target("telegram", "-100123")

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from bench.events import corpus, gold_groups, pairs, score
-from bot.core.dates import DateValue, day
-from bot.core.events import HEADLINE_LIMIT, build_events, compare, explain, headline
-from bot.core.facts import Fact
-from bot.core.service import Briefing
+from bot.language.dates import DateValue, day
+from bot.knowledge.events import HEADLINE_LIMIT, build_events, compare, explain, headline
+from bot.extraction.facts import Fact
+from bot.briefings.service import Briefing
 from tests.conftest import REPO, WARSAW, fixed_clock
 
 

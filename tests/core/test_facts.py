@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from bot.core.content import Article, Content, Erratum, load_content
-from bot.core.dates import DateValue, day
-from bot.core.facts import Fact, TopicMatcher, extract, fact_id
+from bot.content.loader import Article, Content, Erratum, load_content
+from bot.language.dates import DateValue, day
+from bot.extraction.facts import Fact, TopicMatcher, extract, fact_id
 from tests.conftest import BUNDLED_CONTENT
 
 MAX_DATES, MAX_QUOTE = 20, 1000  # dates read from one sentence; characters of a fact's quote and text

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.content import Article, Reference, Topic, load_content
-from bot.core.dates import DateValue, day
-from bot.core.figures import (
+from bot.content.loader import Article, Reference, Topic, load_content
+from bot.language.dates import DateValue, day
+from bot.language.figures import (
     Figure,
     Quantity,
     QuantityMatcher,
@@ -19,8 +19,8 @@ from bot.core.figures import (
     group_figures,
     load_quantities,
 )
-from bot.core.references import check_lists
-from bot.core.service import Briefing
+from bot.content.references import check_lists
+from bot.briefings.service import Briefing
 from tests.conftest import BUNDLED_CONTENT
 
 QUANTITIES = tuple(QuantityMatcher.of(q) for q in load_quantities(BUNDLED_CONTENT)[0])
@@ -28,7 +28,7 @@ QUANTITIES = tuple(QuantityMatcher.of(q) for q in load_quantities(BUNDLED_CONTEN
 
 def date_spans(sentence: str) -> list[tuple[int, int]]:
     """What the extractor skips: the sentence's date expressions ("siedmiu dni" is a period)."""
-    from bot.core.dates import find_dates
+    from bot.language.dates import find_dates
 
     return [(m.start, m.end) for m in find_dates(sentence, date(2022, 1, 9))]
 
@@ -212,9 +212,9 @@ def test_a_group_keeps_more_figures_than_a_card_can_show(bundled: Briefing, lang
     """A group keeps only its first KEPT_ENTRIES figures; a card shows the same as with all of them."""
     from dataclasses import replace
 
-    from bot.core.briefings import _figure_field
-    from bot.core.cards import CARD_BUDGET
-    from bot.core.figures import KEPT_ENTRIES
+    from bot.briefings.replies import _figure_field
+    from bot.briefings.cards import CARD_BUDGET
+    from bot.language.figures import KEPT_ENTRIES
 
     articles = list(bundled.knowledge.articles)
     quantity = Quantity("troops", "żołnierze", "troops", ("żołnierz",), (), "csto")

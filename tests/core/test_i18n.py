@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.core.dates import DateValue, day, month, period, year
-from bot.core.i18n import accusative, format_date, join, plural, years_ago
+from bot.language.dates import DateValue, day, month, period, year
+from bot.i18n.messages import accusative, format_date, join, plural, years_ago
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import lemmas
-from bot.core.content import Article, Reference, Topic
-from bot.core.dates import DateValue, day, month, period, year
-from bot.core.facts import Fact
-from bot.core.figures import (
+from bot.language import lemmas
+from bot.content.loader import Article, Reference, Topic
+from bot.language.dates import DateValue, day, month, period, year
+from bot.extraction.facts import Fact
+from bot.language.figures import (
     KEPT_ENTRIES,
     Figure,
     Quantity,
@@ -27,9 +27,9 @@ from bot.core.figures import (
     compatible,
     group_figures,
 )
-from bot.core.knowledge import Knowledge
-from bot.core.references import MIN_LIST, ListFlag, _name_runs, _names, _names_in, check_lists, fold_text
-from bot.core.sentences import split_sentences
+from bot.knowledge.indexes import Knowledge
+from bot.content.references import MIN_LIST, ListFlag, _name_runs, _names, _names_in, check_lists, fold_text
+from bot.language.sentences import split_sentences
 from tests.core.test_knowledge import in_period
 
 TOPICS = ("csto", "protesty", "wojna", "gaz")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from bot.core.dates import DateValue, day, month, period, year
-from bot.core.facts import Fact
-from bot.core.knowledge import Knowledge
+from bot.language.dates import DateValue, day, month, period, year
+from bot.extraction.facts import Fact
+from bot.knowledge.indexes import Knowledge
 
 
 def fact(ident: str, value: DateValue, text: str = "x", topics: tuple[str, ...] = ()) -> Fact:

@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
-from bot.core.cards import Reply
-from bot.core.commands import BUILTIN
-from bot.core.digests import build_digest
-from bot.core.service import Briefing
-from bot.render.text import render_card
+from bot.briefings.cards import Reply
+from bot.briefings.commands import BUILTIN
+from bot.digests.compose import build_digest
+from bot.briefings.service import Briefing
+from bot.platforms.console.render import render_card
 
 #: Polish words the bot itself says (content, such as titles and quotes, stays Polish).
 POLISH_BOT_WORDS = re.compile(

@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bench.corpus import write_corpus
-from bot.core.commands import Request, handle
-from bot.core.events import explain
-from bot.core.knowledge import Knowledge, SavedViews
-from bot.core.service import Briefing
-from bot.core.store import VIEWS_FILE, FactStore
-from bot.render.text import render_reply
+from bot.briefings.commands import handle
+from bot.briefings.request import Request
+from bot.knowledge.events import explain
+from bot.knowledge.indexes import Knowledge, SavedViews
+from bot.briefings.service import Briefing
+from bot.store.fact_store import VIEWS_FILE, FactStore
+from bot.platforms.console.render import render_reply
 from tests.conftest import fixed_clock
 
 ZONE = ZoneInfo("Europe/Warsaw")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.sentences import Sentence, split_sentences
+from bot.language.sentences import Sentence, split_sentences
 
 
 def texts(body: str) -> list[str]:

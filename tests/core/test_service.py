@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import facts
-from bot.core.content import load_content
-from bot.core.service import Briefing
-from bot.core.store import VIEWS_FILE, FactStore
-from bot.render.text import render_reply
+from bot.extraction import facts
+from bot.content.loader import load_content
+from bot.briefings.service import Briefing
+from bot.store.fact_store import VIEWS_FILE, FactStore
+from bot.platforms.console.render import render_reply
 from tests.conftest import NOW, WARSAW, fixed_clock
 
 NEW_ARTICLE = """+++

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
-from bot.core.errors import StoreError
-from bot.core.state import STATE_FILE, StateStore
+from bot.base.errors import StoreError
+from bot.digests.state import STATE_FILE, StateStore
 from tests.core.state_writer import Model, transaction
 
 

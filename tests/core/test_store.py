@@ -11,14 +11,14 @@ import pytest
 from tinydb import Query, TinyDB
 
 from bot.cli import main
-from bot.core import extraction_pool
-from bot.core import store as store_module
-from bot.core.content import load_content
-from bot.core.errors import StoreError
-from bot.core.facts import TopicMatcher, extract
-from bot.core.knowledge import Knowledge
-from bot.core.storage import PickleStorage
-from bot.core.store import FactStore, SyncResult, shard_of
+from bot.extraction import pool as extraction_pool
+from bot.store import fact_store as store_module
+from bot.content.loader import load_content
+from bot.base.errors import StoreError
+from bot.extraction.facts import TopicMatcher, extract
+from bot.knowledge.indexes import Knowledge
+from bot.base.storage import PickleStorage
+from bot.store.fact_store import FactStore, SyncResult, shard_of
 
 
 def _sync(content_dir: Path, data_dir: Path) -> SyncResult:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.cards import Card, CardField, Line, Reply, SourceRef
-from bot.render.text import render_card, render_reply
+from bot.briefings.cards import Card, CardField, Line, Reply, SourceRef
+from bot.platforms.console.render import render_card, render_reply
 
 SOURCE = SourceRef(1, "a", "Tytuł artykułu", "Gazeta.pl", "9 stycznia 2022", "https://example.org/a")
 

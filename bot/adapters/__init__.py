@@ -1,1 +1,0 @@
-"""Adapters: updates in from a platform, cards out to it."""

@@ -1,0 +1,537 @@
+"""Digest subscriptions at work: the /digest commands, and delivery exactly once per chat and day.
+
+Exactly once: before a digest is sent, a "claimed" record for (chat, local day) is written to
+the state store; after the send, its outcome. A second trigger, an overlapping run or a restart
+finds the record and sends nothing. A claim with no outcome after a restart means the process
+died mid-send: it is marked "interrupted" and not retried, because the message may have gone
+out; `/digest status` says so. Claims and outcomes are written in batches, a few writes per
+fan-out however many chats it reaches.
+
+Outcomes wait for a batch (or ten seconds) before they are written: a crash in between
+costs no exactly-once, since the claims are already on disk; those chats are only shown as
+"interrupted" instead of "sent". Each write rewrites the state file, so fewer writes is what
+keeps the bookkeeping a small part of a fan-out (``bench/fanout.py``).
+
+A failure in passing (a flood limit still hit, a server error, a timeout, a lost connection, each
+already retried by the adapter) is recorded as "retry": the digest was not sent, so it may be
+claimed again, by the scheduler's next retry or a restart, until the chat's local day ends; it
+does not count toward pausing the chat. A chat that blocked or removed the bot is "failed": not
+tried again that day, and paused after ``PAUSE_AFTER`` such days in a row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bot.briefings.replies import notice
+from bot.briefings.cards import Card, Reply
+from bot.language.dates import parse_month_day
+from bot.digests.compose import (
+    EMPTY_POLICIES,
+    EmptyPolicy,
+    PAUSE_AFTER,
+    Subscription,
+    Target,
+    build_digest,
+    parse_time,
+    parse_zone,
+    status_fields,
+)
+from bot.base.errors import BriefingError, StoreError
+from bot.i18n.messages import Language, format_day, t
+from bot.knowledge.indexes import Knowledge
+from bot.base.secrets import redact
+from bot.briefings.service import Briefing, Clock
+from bot.digests.state import StateStore
+
+log = logging.getLogger(__name__)
+
+Sender = Callable[[Target, Card], Awaitable[None]]
+#: How many sends of one fan-out may be in flight at once; the platforms' limiters pace them.
+CONCURRENCY = 64
+#: Outcomes are written in batches of this size during a fan-out, or of a fifth of the fan-out
+#: when that is more (each write is the whole file, so a fixed size makes big fan-outs quadratic) ...
+BATCH = 2000
+WRITES_PER_FAN_OUT = 5
+#: ... or when this many seconds have passed since the last write, when sends are slow.
+FLUSH_SECONDS = 10.0
+#: Chats claimed in one write just before their sends: what a crash mid-fan-out can cost at most
+#: (with the sends then in flight), since a claimed digest is never sent again.
+CLAIM_BATCH = 256
+#: Delivery records older than this many days are pruned (each chat's latest is kept for its
+#: status): at start-up and before each fan-out, since the state file is rewritten whole on every
+#: write and 60 days of 10,000 chats made each write take over half a second.
+KEEP_DAYS = 7
+
+
+class DeliveryFailed(BriefingError):
+    """An adapter could not deliver, or cannot tell whether it did.
+
+    ``reason`` is short and classified ("timed out", "403: bot was blocked by the user"), never a
+    library's message. ``permanent`` when the chat blocked or removed the bot (it counts toward
+    pausing the chat); ``retry`` when the digest certainly did not reach the platform and is worth
+    sending again later (refused connection, 429, a 5xx); ``uncertain`` when the request went out
+    and no answer came (a read timeout, a dropped connection): the platform may have posted it,
+    and there is no idempotency key, so it is not sent again."""
+
+    def __init__(self, reason: str, permanent: bool, retry: bool = False, uncertain: bool = False) -> None:
+        if permanent + retry + uncertain > 1:
+            raise ValueError("a failure is permanent, to retry, or uncertain: one of them")
+        super().__init__(reason)
+        self.reason, self.permanent, self.retry, self.uncertain = reason, permanent, retry, uncertain
+
+    @property
+    def state(self) -> str:
+        """The delivery record's state for this failure."""
+        return "interrupted" if self.uncertain else "retry" if self.retry else "failed"
+
+
+class ChatMoved(DeliveryFailed):
+    """The chat lives on under a new id (a Telegram group upgraded to a supergroup): its
+    subscription and language move there, and the digest goes there."""
+
+    def __init__(self, target: Target) -> None:
+        super().__init__(f"the chat moved to {target.chat}", permanent=False, retry=True)
+        self.target = target
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    target: Target
+    day: date
+    state: str  # sent | empty | failed | retry (to be sent later) | interrupted (may have arrived) | skipped
+    detail: str = ""
+
+
+def _open(record: dict[str, Any] | None) -> bool:
+    """Whether a chat's digest of a day may still be claimed: never tried, or failed in passing."""
+    return record is None or record["state"] == "retry"
+
+
+class Digests:
+    def __init__(self, briefing: Briefing, state: StateStore, default_timezone: str, clock: Clock | None = None,
+                 batch: int = BATCH, flush_seconds: float = FLUSH_SECONDS, claim_batch: int = CLAIM_BATCH) -> None:
+        self.briefing = briefing
+        self.batch, self.flush_seconds = batch, flush_seconds
+        self.state = state
+        self.default_timezone = default_timezone
+        self.clock = clock or briefing.clock
+        self.listeners: list[Callable[[], None]] = []  # told when subscriptions change
+        self.claim_batch = claim_batch
+        self._claiming = asyncio.Lock()
+        #: Digests due but not claimed because the state could not be written: tried again by the
+        #: next retry run while their day lasts.
+        self._unwritten: dict[str, tuple[Subscription, date]] = {}
+
+    # --- /digest -------------------------------------------------------------------------------
+
+    def handle(self, arguments: str, target: Target, language: Language, is_admin: bool) -> Reply:
+        """Answer ``/digest ...`` for a chat; only admins change or see anything. A change that
+        could not be saved is not made, and the reply says so."""
+        try:
+            return self._handle(arguments, target, language, is_admin)
+        except StoreError as error:
+            log.error("/digest in %s not saved: %s", target.key, error)
+            return notice(t(language, "not_saved"), t(language, "digest.title"))
+
+    def _handle(self, arguments: str, target: Target, language: Language, is_admin: bool) -> Reply:
+        if not is_admin:
+            return notice(t(language, "digest.admins_only"))
+        words = arguments.split()
+        action = words[0].lower() if words else "status"
+        rest = words[1:]
+        current = self.state.subscription(target.key)
+        if action == "on":
+            return self._on(rest, target, language, current)
+        if action == "off":
+            if not self.state.remove_subscription(target.key):
+                return notice(t(language, "digest.none"), t(language, "digest.title"))
+            self._changed()
+            return notice(t(language, "digest.off"), t(language, "digest.title"))
+        if action == "status":
+            if current is None:
+                return notice(t(language, "digest.none"), t(language, "digest.title"))
+            fields = status_fields(current, self.clock(), self.state.last_delivery(target.key), language)
+            return Reply((Card(title=t(language, "digest.title"), fields=fields),))
+        if action == "preview":
+            return self._preview(rest, current, language)
+        if action == "empty" and len(rest) == 1 and rest[0].lower() in EMPTY_POLICIES:
+            return self._update(current, language, empty=rest[0].lower(),
+                                done=t(language, "digest.empty_set",
+                                       policy=t(language, f"digest.empty.{rest[0].lower()}")))
+        if action == "topics" and len(rest) >= 1:
+            return self._topics(" ".join(rest), current, language)
+        return notice(t(language, "digest.usage"), t(language, "digest.title"))
+
+    def _on(self, rest: list[str], target: Target, language: Language, current: Subscription | None) -> Reply:
+        at = current.time if current else "09:00"
+        zone = current.timezone if current else self.default_timezone
+        for word in rest:
+            if parse_time(word):
+                at = parse_time(word) or at
+            elif parse_zone(word):
+                zone = word
+            elif any(c.isdigit() for c in word):
+                return notice(t(language, "digest.bad_time", arg=word[:40]), t(language, "digest.title"))
+            else:
+                return notice(t(language, "digest.bad_zone", arg=word[:60]), t(language, "digest.title"))
+        now = self.clock()
+        subscription = replace(current, time=at, timezone=zone, failures=0, paused=False, language=language, since=now) \
+            if current else Subscription(target, at, zone, language=language, since=now)
+        self.state.put_subscriptions([subscription])
+        self._changed()
+        next_run = subscription.next_run(now).astimezone(subscription.zone)
+        when = f"{format_day(next_run.date(), language)}, {next_run:%H:%M}"
+        return notice(t(language, "digest.on", time=at, zone=zone, next=when), t(language, "digest.title"))
+
+    def _preview(self, rest: list[str], current: Subscription | None, language: Language) -> Reply:
+        zone = current.zone if current else Subscription(Target("", ""), timezone=self.default_timezone).zone
+        today = self.clock().astimezone(zone).date()
+        return preview(self.briefing.knowledge, today, rest, language, current.topics if current else (),
+                       current.empty if current else "skip")
+
+    def _topics(self, text: str, current: Subscription | None, language: Language) -> Reply:
+        if text.strip().lower() == "all":
+            return self._update(current, language, topics=(), done=t(language, "digest.topics_set",
+                                                                       topics=t(language, "digest.all_topics")))
+        wanted = [w.strip() for w in text.split(",") if w.strip()]
+        found = [self.briefing.knowledge.find_topic(w) for w in wanted]
+        unknown = [w for w, topic in zip(wanted, found, strict=True) if topic is None]
+        if unknown:
+            known = ", ".join(self.briefing.knowledge.topics) or "–"
+            return notice(t(language, "digest.unknown_topics", topics=", ".join(unknown)[:200], known=known),
+                          t(language, "digest.title"))
+        ids = tuple(dict.fromkeys(topic.id for topic in found if topic is not None))
+        return self._update(current, language, topics=ids, done=t(language, "digest.topics_set", topics=", ".join(ids)))
+
+    def _update(self, current: Subscription | None, language: Language, done: str, **changes: Any) -> Reply:
+        if current is None:
+            return notice(t(language, "digest.none"), t(language, "digest.title"))
+        self.state.put_subscriptions([replace(current, **changes)])
+        self._changed()
+        return notice(done, t(language, "digest.title"))
+
+    def _changed(self) -> None:
+        for listener in self.listeners:
+            listener()
+
+    # --- what is due ---------------------------------------------------------------------------
+
+    def recover(self, now: datetime) -> list[tuple[Subscription, date]]:
+        """At start-up: settle interrupted sends, note missed days, and return today's catch-up.
+
+        A digest missed while the bot was down is sent if it is still the same local day;
+        an earlier day is recorded as missed, so that /digest status can say why.
+        """
+        stamp = now.astimezone(UTC).isoformat(timespec="seconds")
+        records = [
+            {**record, "state": "interrupted", "detail": "", "at": stamp}
+            for record in self.state.deliveries() if record["state"] == "claimed"
+        ]
+        records += self._given_up(now, stamp, everything=True)
+        due: list[tuple[Subscription, date]] = []
+        for subscription in self.state.subscriptions():
+            if subscription.paused:
+                continue
+            today = subscription.local_day(now)
+            if subscription.due_at(today) <= now and subscription.was_due(today) and \
+                    _open(self.state.delivery(subscription.target.key, today)):
+                due.append((subscription, today))
+            yesterday = today - timedelta(days=1)
+            if self.state.delivery(subscription.target.key, yesterday) is None and subscription.was_due(yesterday) \
+                    and self.state.last_delivery(subscription.target.key) is not None:
+                records.append({"key": subscription.target.key, "date": yesterday.isoformat(), "state": "missed",
+                                "detail": "", "at": stamp})
+        self.state.record_deliveries(records)
+        self.state.prune_deliveries(now.date() - timedelta(days=KEEP_DAYS))
+        return due
+
+    def retries(self, now: datetime) -> list[tuple[Subscription, date]]:
+        """Today's digests that failed in passing or could not be claimed, to send again;
+        yesterday's are given up."""
+        stamp = now.astimezone(UTC).isoformat(timespec="seconds")
+        try:
+            self.state.record_deliveries(self._given_up(now, stamp))
+        except StoreError as error:  # given up at the next run that can write; today's go on
+            log.error("yesterday's unsent digests not recorded as failed: %s", error)
+        due = []
+        for subscription in self.state.subscriptions():
+            today = subscription.local_day(now)
+            record = self.state.delivery(subscription.target.key, today)
+            if not subscription.paused and record is not None and record["state"] == "retry":
+                due.append((subscription, today))
+        for key, (subscription, day) in list(self._unwritten.items()):  # their claims could not be written
+            current = self.state.subscription(key)
+            if current is None or current.paused or current.local_day(now) != day:
+                del self._unwritten[key]
+            elif _open(self.state.delivery(key, day)) and (current, day) not in due:
+                due.append((current, day))
+        return due
+
+    def _given_up(self, now: datetime, stamp: str, everything: bool = False) -> list[dict[str, Any]]:
+        """The "retry" records of a day that has ended where their chat is, as plain failures.
+
+        Yesterday's of every subscription; with ``everything`` (at start-up, after any downtime),
+        every day's of every chat."""
+        subscriptions = {s.target.key: s for s in self.state.subscriptions()}
+        if everything:
+            candidates = [r for r in self.state.deliveries() if r["state"] == "retry"]
+        else:
+            candidates = []
+            for subscription in subscriptions.values():
+                yesterday = subscription.local_day(now) - timedelta(days=1)
+                record = self.state.delivery(subscription.target.key, yesterday)
+                if record is not None and record["state"] == "retry":
+                    candidates.append(record)
+        gone = []
+        for record in candidates:
+            owner = subscriptions.get(record["key"])
+            today = owner.local_day(now) if owner else now.astimezone(UTC).date()
+            if record["date"] < today.isoformat():
+                gone.append({**record, "state": "failed", "at": stamp})
+        return gone
+
+    def due_in_slot(self, time_of_day: str, zone: str, now: datetime) -> list[tuple[Subscription, date]]:
+        """The subscriptions of one scheduler slot (a local time in a zone), for today there."""
+        return [
+            (s, s.local_day(now)) for s in self.state.subscriptions()
+            if s.time == time_of_day and s.timezone == zone and not s.paused
+        ]
+
+    def due_on(self, day: date) -> list[tuple[Subscription, date]]:
+        """Every active subscription that has not had the digest of ``day``.
+
+        Refused for a day older than the delivery log keeps: its digests may have gone out, and
+        the records that would say so are gone, so sending them now could send them twice."""
+        oldest = self.clock().date() - timedelta(days=KEEP_DAYS)
+        if day < oldest:
+            raise BriefingError(f"the delivery log keeps {KEEP_DAYS} days: the digests of {day} may have been "
+                                f"sent already, so they are not sent again (the oldest day possible is {oldest})")
+        return [(s, day) for s in self.state.subscriptions()
+                if not s.paused and _open(self.state.delivery(s.target.key, day))]
+
+    # --- delivery -------------------------------------------------------------------------------
+
+    def digest_for(self, subscription: Subscription, day: date) -> Card | None:
+        return build_digest(self.briefing.knowledge, day, subscription.language, subscription.topics,
+                            subscription.empty)
+
+    async def deliver(self, items: list[tuple[Subscription, date]], send: Sender) -> list[Outcome]:
+        """Send each subscription its digest of the given day, at most once ever.
+
+        Chats are claimed in batches of ``claim_batch``, each written just before its sends start
+        (with the outcomes finished so far), so that a crash costs at most the chats claimed and
+        not yet sent, never the rest of the fan-out: those have no record and are delivered by the
+        next run or the restart's catch-up."""
+        outcomes: list[Outcome] = []
+        finished: list[tuple[Subscription, Outcome]] = []
+        pending = iter(items)
+        claimed: list[tuple[Subscription, date, Card]] = []
+        cards: dict[tuple[object, ...], Card | None] = {}  # chats with the same settings share a card
+        first = True
+        written = time.monotonic()  # a stopwatch for the write cadence, not the business clock
+        batch = max(self.batch, len(items) // WRITES_PER_FAN_OUT)
+        refill = asyncio.Lock()  # one worker claims the next batch while the others send
+        oldest = min((day for _, day in items), default=None)
+
+        async def claim_next() -> None:
+            nonlocal first, written
+            chunk = list(itertools.islice(pending, self.claim_batch))
+            if not chunk:
+                return
+            done = finished[:]
+            finished.clear()
+            try:
+                async with self._claiming:  # claims are checked and written as one step
+                    sends, records, settled = self._claims(chunk, cards)
+                    await asyncio.to_thread(self._write_claims, records, done, oldest if first else None)
+            except StoreError as error:
+                finished[:0] = done  # to be written with the end of the fan-out, if the disk recovers
+                rest = chunk + list(pending)
+                log.error("digest claims not saved, %d chats to retry: %s", len(rest), error)
+                for subscription, day in rest:
+                    self._unwritten[subscription.target.key] = (subscription, day)
+                    outcomes.append(Outcome(subscription.target, day, "retry", "not saved"))
+                return
+            first, written = False, time.monotonic()
+            outcomes.extend(settled)
+            claimed.extend(reversed(sends))  # popped from the end: in the order given
+
+        async def worker() -> None:
+            # A few workers rather than a task per chat: 10,000 tasks cost a tenth of a second
+            # to create before the first send, and CPU to park on a semaphore.
+            nonlocal written
+            while True:
+                if not claimed:
+                    async with refill:
+                        if not claimed:
+                            await claim_next()
+                    if not claimed:
+                        return
+                subscription, day, card = claimed.pop()
+                subscription, outcome = await self._send(subscription, day, card, send)
+                outcomes.append(outcome)
+                if outcome.state == "skipped":
+                    continue  # a chat that moved where today's digest was already handled
+                finished.append((subscription, outcome))
+                due = len(finished) >= batch or time.monotonic() - written >= self.flush_seconds
+                if due and not refill.locked() and self._flush(finished):  # else the next claim writes them
+                    finished.clear()
+                    written = time.monotonic()
+
+        await asyncio.gather(*(worker() for _ in range(max(1, min(CONCURRENCY, len(items))))))
+        self._flush(finished)
+        return outcomes
+
+    def _flush(self, finished: list[tuple[Subscription, Outcome]]) -> bool:
+        """Write outcomes; when the write fails they stay claimed (shown as interrupted after a
+        restart: never sent twice), and the caller may try again with the next batch."""
+        try:
+            self._record(finished)
+        except StoreError as error:
+            log.error("%d digest outcomes not saved: %s", len(finished), error)
+            return False
+        return True
+
+    def _claims(self, chunk: list[tuple[Subscription, date]], cards: dict[tuple[object, ...], Card | None]
+                ) -> tuple[list[tuple[Subscription, date, Card]], list[dict[str, Any]], list[Outcome]]:
+        """Which chats of a batch are still open, with their cards; the records that claim them
+        (an empty day is recorded as such, nothing to send); and the outcomes of the rest."""
+        stamp = self._stamp()
+        sends: list[tuple[Subscription, date, Card]] = []
+        records: list[dict[str, Any]] = []
+        settled: list[Outcome] = []
+        for subscription, day in chunk:
+            key = subscription.target.key
+            self._unwritten.pop(key, None)
+            if not _open(self.state.delivery(key, day)):
+                settled.append(Outcome(subscription.target, day, "skipped"))
+                continue
+            settings = (day, subscription.language, subscription.topics, subscription.empty)
+            if settings not in cards:
+                cards[settings] = self.digest_for(subscription, day)
+            card = cards[settings]
+            records.append({"key": key, "date": day.isoformat(), "state": "claimed" if card else "empty",
+                            "detail": "", "at": stamp})
+            if card is None:
+                settled.append(Outcome(subscription.target, day, "empty"))
+            else:
+                sends.append((subscription, day, card))
+        return sends, records, settled
+
+    def _write_claims(self, claims: list[dict[str, Any]], done: list[tuple[Subscription, Outcome]],
+                      prune_before: date | None) -> None:
+        """One write: a batch's claims, the outcomes finished since the last write, and (with the
+        first batch) old records pruned, never those of a day being delivered now (`digest run
+        --date` may deliver an old one)."""
+        with self.state.transaction():
+            self._record(done)
+            self.state.record_deliveries(claims)
+            if prune_before is not None:
+                self.state.prune_deliveries(min(self.clock().date() - timedelta(days=KEEP_DAYS), prune_before))
+
+    async def _send(self, subscription: Subscription, day: date, card: Card,
+                    send: Sender) -> tuple[Subscription, Outcome]:
+        """One digest, and the subscription it was for: a chat that has moved gets it at its new
+        id, where its subscription now is."""
+        outcome = Outcome(subscription.target, day, "retry", "moved more than once")
+        for _ in range(2):
+            try:
+                await send(subscription.target, card)
+                return subscription, Outcome(subscription.target, day, "sent")
+            except ChatMoved as moved:
+                subscription, still_due = self._move(subscription, moved.target, day)
+                if not still_due:
+                    return subscription, Outcome(subscription.target, day, "skipped")
+            except DeliveryFailed as error:  # its reason is short and classified; redacted all the same
+                return subscription, Outcome(subscription.target, day, error.state, redact(error.reason)[:200])
+            except Exception as error:  # an adapter bug must not lose the other chats' digests
+                log.exception("digest to %s failed unexpectedly", subscription.target.key)
+                return subscription, Outcome(subscription.target, day, "failed", type(error).__name__)
+        return subscription, outcome
+
+    def _move(self, subscription: Subscription, target: Target, day: date) -> tuple[Subscription, bool]:
+        """Move a subscription and its chat's language to the chat's new id, in one write, and
+        claim the day's digest there; the new id's own subscription stands if it has one. Returns
+        the subscription at the new id and whether the day's digest is still to be sent there."""
+        old = subscription.target
+        log.warning("chat %s moved to %s; its digest subscription moves with it", old.key, target.key)
+        stamp = self._stamp()
+        with self.state.transaction():
+            self.state.remove_subscription(old.key)
+            self.state.record_deliveries([{"key": old.key, "date": day.isoformat(), "state": "failed",
+                                           "detail": f"moved to {target.chat}", "at": stamp}])
+            moved = self.state.subscription(target.key)
+            if moved is None:
+                moved = replace(subscription, target=target)
+                self.state.put_subscriptions([moved])
+                language = self.state.language(old.platform, old.chat)
+                if language is not None and self.state.language(target.platform, target.chat) is None:
+                    self.state.set_language(target.platform, target.chat, language)
+            if not _open(self.state.delivery(target.key, day)):
+                return moved, False
+            self.state.record_deliveries([{"key": target.key, "date": day.isoformat(), "state": "claimed",
+                                           "detail": "", "at": stamp}])
+        return moved, True
+
+    def _record(self, finished: list[tuple[Subscription, Outcome]]) -> None:
+        """Write outcomes and failure counts; pause chats that keep failing."""
+        if not finished:
+            return
+        stamp = self._stamp()
+        with self.state.transaction():
+            self.state.record_deliveries(
+                {"key": o.target.key, "date": o.day.isoformat(), "state": o.state, "detail": o.detail, "at": stamp}
+                for _, o in finished
+            )
+            updated = []
+            for subscription, outcome in finished:
+                current = self.state.subscription(subscription.target.key) or subscription
+                if outcome.state == "sent":
+                    if current.failures:
+                        updated.append(replace(current, failures=0))
+                    continue
+                if outcome.state in ("retry", "interrupted"):
+                    continue  # a failure in passing says nothing about the chat
+                failures = current.failures + 1
+                paused = failures >= PAUSE_AFTER
+                if paused and not current.paused:
+                    log.warning("digest for %s paused after %d failures in a row: %s",
+                                current.target.key, failures, outcome.detail)
+                updated.append(replace(current, failures=failures, paused=paused))
+            if updated:  # usually nothing: most sends succeed after a success
+                self.state.put_subscriptions(updated)
+
+    def _stamp(self) -> str:
+        return self.clock().astimezone(UTC).isoformat(timespec="seconds")
+
+
+def preview(knowledge: Knowledge, today: date, arguments: Sequence[str], language: Language,
+            topics: tuple[str, ...] = (), empty: EmptyPolicy = "skip") -> Reply:
+    """``/digest preview [MM-DD]``: the digest of today, or of that day this year, as it would be
+    posted (in a chat, with the chat's settings; in the console, with the defaults)."""
+    day = today
+    if arguments:
+        parsed = parse_month_day(arguments[0])
+        if parsed is None:
+            return notice(t(language, "onthisday.bad", arg=arguments[0][:40]), t(language, "digest.title"))
+        day = _month_day_in_year(today.year, *parsed)
+    card = build_digest(knowledge, day, language, topics, empty)
+    if card is None:
+        return notice(t(language, "digest.preview_empty"), t(language, "digest.title"))
+    return Reply((card,))
+
+
+def _month_day_in_year(year: int, month: int, day: int) -> date:
+    """MM-DD in a year; 29 February in a common year is taken as 28 February."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return date(year, 2, 28)

@@ -1,0 +1,138 @@
+"""The one scheduler of the process: APScheduler daily jobs that fire the core's digest delivery.
+
+Subscriptions are the source of truth; jobs are rebuilt from them at start-up and whenever they
+change. There is one job per slot (a local time in a time zone) rather than per chat, so that
+every chat due at the same minute goes out in one fan-out with batched bookkeeping. When a fan-out
+leaves digests that failed in passing (a platform's flood limit, outage or lost connection), one
+more job sends them again ``RETRY_SECONDS`` later, and again after that while any are left, until
+their chat's local day ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.date import DateTrigger
+
+from bot.digests.delivery import Digests, Outcome, Sender
+from bot.digests.compose import Subscription
+
+log = logging.getLogger(__name__)
+
+#: A job that fires this late (the process was busy or asleep) still runs; later, it is dropped
+#: and the start-up catch-up takes over.
+MISFIRE_GRACE = 15 * 60
+#: How long after a fan-out its digests that failed in passing are sent again.
+RETRY_SECONDS = 5 * 60
+RETRY_JOB = "retry"
+
+
+class DailyTrigger(BaseTrigger):
+    """Once per local day at a subscription's time, by the rule of ``Subscription.next_run``.
+
+    Not a CronTrigger: counting on from its previous fire across a daylight-saving change, it skips
+    the next day after a fire shortly before the change, and fires twice in an hour that repeats.
+    Only the subscription's time and zone matter, which every subscription of a slot shares.
+    """
+
+    __slots__ = ("subscription",)
+
+    def __init__(self, subscription: Subscription) -> None:
+        self.subscription = subscription
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return self.subscription.zone
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime:
+        """The next due moment after the previous fire; with none, the first at or after ``now``."""
+        if previous_fire_time is not None:
+            return self.subscription.next_run(previous_fire_time)
+        # In UTC: arithmetic on a local time is wall-clock arithmetic, wrong across a change.
+        return self.subscription.next_run(now.astimezone(UTC) - timedelta(microseconds=1))
+
+    def __str__(self) -> str:
+        return f"daily[{self.subscription.time} {self.subscription.timezone}]"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} ({self.subscription.time} {self.subscription.timezone})>"
+
+
+def trigger(subscription: Subscription) -> DailyTrigger:
+    """The one trigger of a slot's job: daily at the subscription's local time in its zone."""
+    return DailyTrigger(subscription)
+
+
+def slot_id(subscription: Subscription) -> str:
+    return f"{subscription.time}|{subscription.timezone}"
+
+
+class DigestScheduler:
+    def __init__(self, digests: Digests, send: Sender, platforms: set[str] | None = None) -> None:
+        self.digests = digests
+        self.send = send
+        self.platforms = platforms  # None: every platform; else only subscriptions on these
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE, "max_instances": 1},
+        )
+        digests.listeners.append(self.reschedule)
+
+    async def start(self) -> list[Outcome]:
+        """Catch up on today's missed digests, then schedule every slot."""
+        outcomes = await self._deliver(self._live(self.digests.recover(self.digests.clock())))
+        self.reschedule()
+        self.scheduler.start()
+        return outcomes
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def reschedule(self) -> None:
+        """Make the jobs match the subscriptions: one per slot in use."""
+        wanted = {slot_id(s): s for s in self.digests.state.subscriptions() if not s.paused}
+        for job in self.scheduler.get_jobs():
+            if job.id not in wanted and job.id != RETRY_JOB:
+                job.remove()
+        for job_id, subscription in wanted.items():
+            if self.scheduler.get_job(job_id) is None:
+                self.scheduler.add_job(self.fire, trigger(subscription), id=job_id,
+                                       args=[subscription.time, subscription.timezone])
+
+    def _live(self, items: list[tuple[Subscription, date]]) -> list[tuple[Subscription, date]]:
+        """Only chats on platforms this process serves: the others wait, they do not fail."""
+        if self.platforms is None:
+            return items
+        return [(s, d) for s, d in items if s.target.platform in self.platforms]
+
+    async def fire(self, time_of_day: str, zone: str) -> list[Outcome]:
+        items = self._live(self.digests.due_in_slot(time_of_day, zone, self.digests.clock()))
+        outcomes = await self._deliver(items)
+        log.info("digest slot %s %s: %s", time_of_day, zone, _summary(outcomes))
+        return outcomes
+
+    async def retry(self) -> list[Outcome]:
+        """Send again today's digests that failed in passing."""
+        outcomes = await self._deliver(self._live(self.digests.retries(self.digests.clock())))
+        if outcomes:
+            log.info("digest retries: %s", _summary(outcomes))
+        return outcomes
+
+    async def _deliver(self, items: list[tuple[Subscription, date]]) -> list[Outcome]:
+        outcomes = await self.digests.deliver(items, self.send)
+        if any(outcome.state == "retry" for outcome in outcomes) and self.scheduler.get_job(RETRY_JOB) is None:
+            # One pending job retries every chat that needs it; the wall clock, as APScheduler's.
+            when = datetime.now(UTC) + timedelta(seconds=RETRY_SECONDS)
+            self.scheduler.add_job(self.retry, DateTrigger(when), id=RETRY_JOB)
+        return outcomes
+
+
+def _summary(outcomes: list[Outcome]) -> str:
+    sent = sum(1 for outcome in outcomes if outcome.state == "sent")
+    retry = sum(1 for outcome in outcomes if outcome.state == "retry")
+    return f"{sent} sent of {len(outcomes)}" + (f", {retry} to retry" if retry else "")

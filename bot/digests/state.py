@@ -1,0 +1,383 @@
+"""The state store: per-chat settings, digest subscriptions and the delivery log.
+
+Unlike the fact store this data cannot be rebuilt, so every write replaces the file atomically
+(temporary file, flush, fsync, rename): TinyDB's own JSONStorage rewrites the file in place, and
+a crash in the middle of that leaves a corrupt file. Changes are grouped into transactions, each
+one write, so that a digest fan-out costs a few writes, not one per chat; and a write encodes
+only what changed since the last one (see ``StateStore``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from bot.digests.compose import Subscription
+from bot.base.errors import StoreError
+from bot.i18n.messages import LANGUAGES, Language
+from bot.base.storage import remove_stale_temporaries, temporary_path
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "state.json"
+
+#: Delivery states: claimed before sending, then one of the others ("retry": failed in passing, may be claimed again).
+DELIVERY_STATES = ("claimed", "sent", "empty", "failed", "retry", "interrupted", "missed")
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage whose writes are all-or-nothing."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            return None
+        except UnicodeDecodeError as error:
+            raise StoreError(f"{self.path}: the state file is not UTF-8 text (byte {error.start}); "
+                             "restore it from a backup or move it away") from None
+        except OSError as error:
+            raise StoreError(f"{self.path}: cannot read the state file: {error.strerror or error}") from None
+        if not text.strip():
+            return None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise StoreError(f"{self.path}: the state file is not valid JSON ({error}); "
+                             "restore it from a backup or move it away") from None
+        return data  # type: ignore[no-any-return]
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        self.write_text([json.dumps(data, ensure_ascii=False)])  # json.dump would write piece by piece
+
+    def write_text(self, pieces: Iterable[str]) -> None:
+        """Replace the file with this JSON text: temporary file, flush, fsync, rename, fsync the folder.
+
+        The text comes in pieces so that a large file is not first copied into one string.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = temporary_path(self.path)
+        try:
+            with open(temporary, "w", encoding="utf-8") as handle:
+                handle.writelines(pieces)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+            directory = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)  # make the rename itself durable
+            finally:
+                os.close(directory)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise StoreError(f"cannot write the state file {self.path}: {error.strerror or error}") from error
+
+    def close(self) -> None:
+        pass
+
+
+class StateStore:
+    """Read once, kept in memory, written through in transactions; safe across threads.
+
+    The file is a TinyDB database (tables of documents by id) and is read with TinyDB, but the
+    store writes it itself from its in-memory dictionaries: TinyDB re-creates every document of
+    a table on each change, and a whole-file write would re-encode every record each time. Here
+    each table's JSON is kept and only what changed is encoded again; the delivery log, which
+    grows by one record per chat and day, is kept in one piece per day, so a batch of outcomes
+    re-encodes its own records and joins that day's. Every write is still the whole file, atomic.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / STATE_FILE
+        self._storage = AtomicJSONStorage(self.path)
+        self._lock = threading.RLock()
+        self._depth = 0
+        if data_dir.is_dir():
+            remove_stale_temporaries(data_dir)
+        db = TinyDB(self.path, storage=AtomicJSONStorage)
+        tables = {name: db.table(name, cache_size=0) for name in db.tables()}
+        empty: list[Any] = []
+        self._languages: dict[tuple[str, str], Language] = {
+            (doc["platform"], doc["chat"]): doc["language"]
+            for doc in (tables["chats"].all() if "chats" in tables else empty) if doc.get("language") in LANGUAGES
+        }
+        self._subs: dict[str, Subscription] = {}
+        #: Stored subscriptions that cannot be read (a hand edit, a bug): reported, skipped, and
+        #: written back as they were, so that nothing is lost.
+        self.unreadable: list[dict[str, Any]] = []
+        self.problems: list[str] = []
+        for doc in tables["subscriptions"].all() if "subscriptions" in tables else empty:
+            try:
+                subscription = Subscription.from_record(doc)
+            except ValueError as error:
+                self.unreadable.append(dict(doc))
+                self.problems.append(f"{self.path}: subscription {str(doc.get('key'))[:80]!r} skipped: {error}")
+                continue
+            self._subs[subscription.target.key] = subscription
+        self._log: dict[tuple[str, str], dict[str, Any]] = {}
+        self._ids: dict[tuple[str, str], int] = {}  # a delivery record's document id in the file
+        for doc in tables["deliveries"].all() if "deliveries" in tables else empty:
+            if not _readable_delivery(doc):
+                self.problems.append(f"{self.path}: delivery record {doc.doc_id} dropped: it is not "
+                                     "{key, date, state, detail, at}")
+                continue
+            index = (doc["key"], doc["date"])
+            self._log[index], self._ids[index] = dict(doc), doc.doc_id
+        self._next_id = max(self._ids.values(), default=0) + 1
+        self._days: dict[str, set[tuple[str, str]]] = {}  # day → its records' indexes
+        for index in self._log:
+            self._days.setdefault(index[1], set()).add(index)
+        self._latest: dict[str, str] = {}  # key → the latest day with a record
+        self._index_latest()
+        # Tables this code does not know are written back as they were read.
+        self._encoded: dict[str, str] = {
+            name: json.dumps({str(doc.doc_id): dict(doc) for doc in table.all()}, ensure_ascii=False)
+            for name, table in tables.items() if name not in _TABLES
+        }
+        self._fragments: dict[str, str] = {}  # day → its records as JSON members ("id": {...}, ...)
+        self._hot: dict[str, dict[tuple[str, str], str]] = {}  # recent days → each record's JSON member
+        self._dirty: set[str] = set(_TABLES)
+        self._changed: dict[str, set[tuple[str, str]] | None] = dict.fromkeys(self._days)  # None: all of it
+        self._undo: list[Callable[[], object]] = []  # how to take back the open transaction's changes
+        for problem in self.problems:
+            log.warning("%s", problem)
+
+    def _index_latest(self) -> None:
+        self._latest = {}
+        for key, day in self._log:
+            self._latest[key] = max(day, self._latest.get(key, day))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group changes into one atomic write; nested transactions join the outer one.
+
+        All or nothing, in memory as on disk: when the write fails (a full disk) or the block
+        raises, every change of the transaction is taken back before the error goes on, so that
+        a later write cannot save what the caller was told had failed."""
+        with self._lock:
+            depth = self._depth
+            mark = len(self._undo)
+            self._depth = depth + 1
+            try:
+                yield
+                if depth == 0:
+                    self._write()
+            except BaseException:
+                self._roll_back(mark)
+                raise
+            finally:
+                self._depth = depth
+                if depth == 0:
+                    self._undo.clear()
+
+    def _roll_back(self, mark: int) -> None:
+        """Undo the changes made since the undo log was ``mark`` entries long, newest first."""
+        while len(self._undo) > mark:
+            self._undo.pop()()
+
+    def _remember(self, table: dict[Any, Any], key: Any) -> None:
+        """Log how to restore ``table[key]`` (or its absence) should the transaction fail."""
+        old = table.get(key, _ABSENT)
+        if old is _ABSENT:
+            self._undo.append(lambda: table.pop(key, None))
+        else:
+            self._undo.append(lambda: table.__setitem__(key, old))
+
+    def _stale(self, name: str, day: str | None = None) -> None:
+        """After an undo: the table (and the day of the delivery log) is encoded again at the next
+        write, since the failed write may have encoded the changes that were taken back."""
+        self._dirty.add(name)
+        if day is not None:
+            self._changed[day] = None
+            self._hot.pop(day, None)
+
+    def _write(self) -> None:
+        """Encode what changed since the last write, then replace the file (atomically)."""
+        if not self._dirty:
+            return
+        if "chats" in self._dirty:
+            self._encoded["chats"] = _table({"platform": p, "chat": c, "language": lang}
+                                            for (p, c), lang in self._languages.items())
+        if "subscriptions" in self._dirty:
+            self._encoded["subscriptions"] = _table([*(s.to_record() for s in self._subs.values()), *self.unreadable])
+        if "deliveries" in self._dirty:
+            self._encode_deliveries()
+        pieces: list[str] = []
+        for name, text in self._encoded.items():
+            pieces += [", " if pieces else "{", json.dumps(name), ": ", text]
+        pieces.append(', "deliveries": {' if pieces else '{"deliveries": {')
+        for number, fragment in enumerate(self._fragments.values()):
+            pieces += [", " if number else "", fragment]
+        pieces.append("}}")
+        self._storage.write_text(pieces)
+        self._dirty.clear()  # only now: after a failed write, the next transaction tries again
+        self._changed.clear()
+
+    def _encode_deliveries(self) -> None:
+        """The delivery log's JSON, re-encoding only the records that changed, day by day.
+
+        A day being delivered keeps each record's JSON, so that a batch of outcomes costs its own
+        records plus one join; older days are encoded in one call and kept as one piece.
+        """
+        for day, changed in self._changed.items():
+            records = self._days.get(day)
+            if not records:
+                self._fragments.pop(day, None)
+                self._hot.pop(day, None)
+                continue
+            hot = self._hot.get(day)
+            if changed is None:  # a day read from the file, or pruned: one call for the lot
+                self._hot.pop(day, None)
+                members = json.dumps({str(self._ids[index]): self._log[index] for index in records},
+                                     ensure_ascii=False)
+                self._fragments[day] = members[1:-1]
+                continue
+            if hot is None:
+                hot, changed = self._hot.setdefault(day, {}), records
+            for index in changed:
+                hot[index] = f'"{self._ids[index]}": {json.dumps(self._log[index], ensure_ascii=False)}'
+            self._fragments[day] = ", ".join(hot.values())  # hot holds exactly the day's records
+        for day in sorted(self._hot)[:-HOT_DAYS]:
+            del self._hot[day]
+
+    # --- chat settings ---------------------------------------------------------------------------
+
+    def language(self, platform: str, chat: str | int) -> Language | None:
+        return self._languages.get((platform, str(chat)))
+
+    def set_language(self, platform: str, chat: str | int, language: Language) -> None:
+        with self.transaction():
+            self._undo.append(lambda: self._stale("chats"))
+            self._remember(self._languages, (platform, str(chat)))
+            self._languages[(platform, str(chat))] = language
+            self._dirty.add("chats")
+
+    # --- subscriptions ---------------------------------------------------------------------------
+
+    def subscriptions(self) -> list[Subscription]:
+        return list(self._subs.values())
+
+    def subscription(self, key: str) -> Subscription | None:
+        return self._subs.get(key)
+
+    def put_subscriptions(self, subscriptions: Iterable[Subscription]) -> None:
+        with self.transaction():
+            self._undo.append(lambda: self._stale("subscriptions"))
+            for subscription in subscriptions:
+                self._remember(self._subs, subscription.target.key)
+                self._subs[subscription.target.key] = subscription
+                self._dirty.add("subscriptions")
+
+    def remove_subscription(self, key: str) -> bool:
+        with self.transaction():
+            if key not in self._subs:
+                return False
+            self._undo.append(lambda: self._stale("subscriptions"))
+            self._remember(self._subs, key)
+            del self._subs[key]
+            self._dirty.add("subscriptions")
+            return True
+
+    # --- delivery log ----------------------------------------------------------------------------
+
+    def delivery(self, key: str, day: date) -> dict[str, Any] | None:
+        record = self._log.get((key, day.isoformat()))
+        return dict(record) if record is not None else None
+
+    def last_delivery(self, key: str) -> dict[str, Any] | None:
+        day = self._latest.get(key)
+        return dict(self._log[(key, day)]) if day else None
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        return [dict(record) for record in self._log.values()]
+
+    def record_deliveries(self, records: Iterable[dict[str, Any]]) -> None:
+        """Insert or replace delivery records (key, date, state, detail, at) in one write."""
+        with self.transaction():
+            for record in records:
+                assert record["state"] in DELIVERY_STATES, record["state"]
+                key, day = record["key"], record["date"]
+                index = (key, day)
+                self._undo.append(partial(self._stale, "deliveries", day))
+                self._remember(self._log, index)
+                self._remember(self._latest, key)
+                if index not in self._ids:
+                    self._undo.append(partial(self._forget, index, self._next_id))
+                    self._ids[index] = self._next_id
+                    self._next_id += 1
+                    self._days.setdefault(day, set()).add(index)
+                self._log[index] = dict(record)
+                self._latest[key] = max(day, self._latest.get(key, day))
+                self._dirty.add("deliveries")
+                changed = self._changed.setdefault(day, set())
+                if changed is not None:
+                    changed.add(index)
+
+    def _forget(self, index: tuple[str, str], next_id: int) -> None:
+        """Undo a new delivery record's id and its place in its day."""
+        del self._ids[index]
+        self._next_id = next_id
+        records = self._days.get(index[1])
+        if records is not None:
+            records.discard(index)
+            if not records:
+                del self._days[index[1]]
+
+    def prune_deliveries(self, before: date) -> int:
+        """Forget delivery records older than ``before``, but each chat's latest (its status)."""
+        cutoff = before.isoformat()
+        count = 0
+        with self.transaction():
+            for day in [day for day in self._days if day < cutoff]:
+                indexes = self._days[day]
+                gone = {index for index in indexes if self._latest.get(index[0]) != day}
+                if not gone:
+                    continue
+                self._undo.append(partial(self._stale, "deliveries", day))
+                self._undo.append(partial(self._days.__setitem__, day, set(indexes)))
+                for index in gone:
+                    self._remember(self._log, index)
+                    self._remember(self._ids, index)
+                    del self._log[index], self._ids[index]
+                indexes -= gone
+                if not indexes:
+                    del self._days[day]
+                self._changed[day] = None
+                self._dirty.add("deliveries")
+                count += len(gone)
+        return count
+
+
+def _readable_delivery(doc: dict[str, Any]) -> bool:
+    try:
+        date.fromisoformat(doc["date"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return isinstance(doc.get("key"), str) and doc.get("state") in DELIVERY_STATES
+
+
+_TABLES = ("chats", "subscriptions", "deliveries")
+_ABSENT = object()
+#: How many of the latest days being written keep each record's JSON (today, and a late yesterday).
+HOT_DAYS = 2
+
+
+def _table(documents: Iterable[dict[str, Any]]) -> str:
+    """One TinyDB table as JSON: documents by id, numbered from 1."""
+    return json.dumps({str(number): document for number, document in enumerate(documents, 1)}, ensure_ascii=False)

@@ -1,0 +1,2 @@
+"""Discord through discord.py: the adapter (slash commands) and its embed renderer.
+"""

@@ -1,0 +1,453 @@
+"""The Discord adapter: slash commands in, core cards out as embeds with paging buttons.
+
+``create_bot(settings)`` builds the discord.py bot without connecting (for ``run``, the tests and
+other tools). Every core command is a slash command with typed, described options; descriptions
+are English with Polish localisations; topic and article options autocomplete. It needs no
+privileged intents: slash commands bring their own text. A member has a quota of requests in
+each channel (``bot.platforms.quota``), as on Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Sequence
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.platforms.quota import SenderQuota
+from bot.config import Settings
+from bot.briefings.replies import notice
+from bot.briefings.cards import Card, Reply
+from bot.briefings.commands import BUILTIN
+from bot.digests.delivery import DeliveryFailed, Digests
+from bot.digests.compose import Target
+from bot.base.errors import StoreError
+from bot.i18n.messages import Language, t
+from bot.knowledge.indexes import Knowledge
+from bot.language.lemmas import fold
+from bot.briefings.service import Briefing
+from bot.digests.state import StateStore
+from bot.platforms.discord.render import render_embed
+
+log = logging.getLogger(__name__)
+
+#: How often a digest that went out unanswered is sent (at once, with the same nonce) before it is
+#: given up as interrupted: Discord enforces a nonce only for a few minutes.
+UNANSWERED_ATTEMPTS = 3
+
+PLATFORM = "discord"
+PAGE_TIMEOUT = 300.0  # seconds a paged reply keeps its buttons
+NO_MENTIONS = discord.AllowedMentions.none()
+_SUMMARY = {spec.name: spec.summary for spec in BUILTIN}
+# Option descriptions: English (the default) and Polish (the localisation).
+_OPTIONS = {
+    "command": ("a command, e.g. timeline", "komenda, np. timeline"),
+    "period": ("YYYY, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD or a topic", "YYYY, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD albo temat"),
+    "fact": ("a day (2022-01-06), an event or fact id, or an article", "dzień (2022-01-06), id wydarzenia lub faktu, albo artykuł"),
+    "article": ("the article: its id or words of its title", "artykuł: id albo słowa z tytułu"),
+    "day": ("the day as MM-DD, e.g. 01-06", "dzień jako MM-DD, np. 01-06"),
+    "words": ("words to find, in any form", "słowa do znalezienia, w dowolnej formie"),
+    "topic": ("a topic, e.g. csto (default: all)", "temat, np. csto (domyślnie wszystkie)"),
+    "language": ("the language of the bot's replies here", "język odpowiedzi bota tutaj"),
+    "time": ("local time HH:MM (default 09:00)", "godzina HH:MM (domyślnie 09:00)"),
+    "timezone": ("a time zone such as Europe/Warsaw", "strefa czasowa, np. Europe/Warsaw"),
+    "policy": ("what to post on a day without anniversaries", "co wysłać w dzień bez rocznic"),
+    "topics": ("all, or topics separated by commas", "all albo tematy po przecinku"),
+}
+# The /digest subcommands' descriptions, English and Polish.
+_DIGEST = {
+    "digest": ("daily \"on this day\" digest in this channel (admins)",
+               "codzienny przegląd „Tego dnia” na tym kanale (administratorzy)"),
+    "on": ("turn the daily digest on, or change its time", "włącz codzienny przegląd albo zmień godzinę"),
+    "off": ("turn the daily digest off", "wyłącz codzienny przegląd"),
+    "status": ("next run, settings and the last attempt", "następny przegląd, ustawienia i ostatnia próba"),
+    "preview": ("show a day's digest here", "pokaż przegląd danego dnia"),
+    "empty": ("what to post on a day without anniversaries", "co wysłać w dzień bez rocznic"),
+    "topics": ("limit the digest to some topics", "ogranicz przegląd do tematów"),
+}
+#: Offered by the time zone autocomplete; any IANA name is accepted.
+_ZONES = ("Europe/Warsaw", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "Europe/Moscow", "Asia/Almaty",
+          "Asia/Tashkent", "America/New_York", "America/Chicago", "America/Los_Angeles", "Asia/Tokyo", "UTC")
+_WORDS = {
+    "pl": {"prev": "‹ Poprzednia", "next": "Następna ›", "sources": "Źródła",
+           "not_yours": "Te przyciski należą do osoby, która wywołała komendę.",
+           "admins_only": "Tę komendę mogą wydać tylko osoby z uprawnieniem „Zarządzanie serwerem”.",
+           "error": "Coś poszło nie tak. Spróbuj jeszcze raz za chwilę."},
+    "en": {"prev": "‹ Previous", "next": "Next ›", "sources": "Sources",
+           "not_yours": "These buttons belong to whoever ran the command.",
+           "admins_only": "Only members with the Manage Server permission can use this command.",
+           "error": "Something went wrong. Please try again in a moment."},
+}
+
+
+class PolishTranslator(app_commands.Translator):
+    """Polish descriptions for the commands and options, keyed by their English text."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContext) -> str | None:  # type: ignore[type-arg]
+        if locale is discord.Locale.polish:
+            return self.table.get(string.message)
+        return None
+
+
+class Pager(discord.ui.View):
+    """Previous/next buttons for a paged reply, for the invoking user only, until they time out."""
+
+    def __init__(self, bot: BriefingBot, reply: Reply, owner_id: int, language: Language) -> None:
+        super().__init__(timeout=PAGE_TIMEOUT)
+        self.bot, self.reply, self.owner_id, self.language = bot, reply, owner_id, language
+        self.page = 0
+        self.message: discord.InteractionMessage | None = None
+        self.previous.label = _WORDS[language]["prev"]
+        self.next.label = _WORDS[language]["next"]
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.previous.disabled = self.page == 0
+        self.next.disabled = self.page >= len(self.reply.cards) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(_WORDS[self.language]["not_yours"], ephemeral=True)
+        return False
+
+    async def _show(self, interaction: discord.Interaction, step: int) -> None:
+        self.page = max(0, min(self.page + step, len(self.reply.cards) - 1))
+        self._update_buttons()
+        embed = self.bot.embed(self.reply.cards[self.page], self.language)
+        await interaction.response.edit_message(embed=embed, view=self)
+
+    @discord.ui.button(label="‹", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:  # type: ignore[type-arg]
+        await self._show(interaction, -1)
+
+    @discord.ui.button(label="›", style=discord.ButtonStyle.primary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:  # type: ignore[type-arg]
+        await self._show(interaction, 1)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException as error:
+                log.info("could not disable expired paging buttons: %s", error)
+
+
+class BriefingBot(commands.Bot):
+    def __init__(self, briefing: Briefing, state: StateStore, guild_ids: Sequence[int] = (),
+                 digests: Digests | None = None, quota: SenderQuota | None = None) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = False  # privileged, and slash commands do not need it
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
+                         allowed_mentions=NO_MENTIONS)
+        self.briefing, self.state, self.guild_ids = briefing, state, list(guild_ids)
+        self.digests = digests
+        self.quota = quota if quota is not None else SenderQuota()
+        _register_commands(self)
+        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(PolishTranslator(_translations(self.briefing)))
+        if self.guild_ids:
+            for guild_id in self.guild_ids:
+                guild = discord.Object(guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    def language(self, channel_id: int | None) -> Language:
+        stored = self.state.language(PLATFORM, channel_id) if channel_id is not None else None
+        return stored or self.briefing.language
+
+    def embed(self, card: Card, language: Language) -> discord.Embed:
+        return render_embed(card, _WORDS[language]["sources"])
+
+    async def answer(self, interaction: discord.Interaction, request: str) -> None:
+        """Ask the core and reply with the first card, and paging buttons when there are more."""
+        if not await self._admitted(interaction):
+            return
+        language = self.language(interaction.channel_id)
+        reply = await asyncio.to_thread(self.briefing.ask, request, language)
+        if reply.language:
+            try:
+                self.state.set_language(PLATFORM, interaction.channel_id or 0, reply.language)  # type: ignore[arg-type]
+                language = reply.language  # type: ignore[assignment]
+            except StoreError as error:  # nothing changed; the reply says so
+                log.error("/lang in %s not saved: %s", interaction.channel_id, error)
+                reply = notice(t(language, "not_saved"))
+        embed = self.embed(reply.cards[0], language)
+        if len(reply.cards) < 2:
+            await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+            return
+        pager = Pager(self, reply, interaction.user.id, language)
+        await interaction.response.send_message(embed=embed, view=pager, allowed_mentions=NO_MENTIONS)
+        pager.message = await interaction.original_response()
+
+    async def digest(self, interaction: discord.Interaction, arguments: str) -> None:
+        """/digest for this channel (or thread): managers of the server, or anyone in a DM."""
+        if not await self._admitted(interaction):
+            return
+        language = self.language(interaction.channel_id)
+        if self.digests is None:
+            reply = await asyncio.to_thread(self.briefing.ask, "/digest", language)
+        else:
+            target = Target(PLATFORM, str(interaction.channel_id))
+            reply = await asyncio.to_thread(self.digests.handle, arguments, target, language,
+                                            _may_change_settings(interaction))
+        embed = self.embed(reply.cards[0], language)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def _admitted(self, interaction: discord.Interaction) -> bool:
+        """Whether the user is within their quota in this channel. Each request over it is answered
+        with the quota notice, ephemeral (only the asker sees it): Discord shows an interaction
+        left unanswered as failed, so silence, as on Telegram after the first notice, is not an
+        option; and answers to interactions do not count against the bot's rate limit."""
+        verdict = self.quota.admit((interaction.channel_id, interaction.user.id))
+        if verdict == "answer":
+            return True
+        if verdict == "refuse":
+            log.info("channel %s: user over the quota of %g requests in %g s", interaction.channel_id,
+                     self.quota.rate, self.quota.period)
+        text = t(self.language(interaction.channel_id), "quota")
+        await interaction.response.send_message(text, ephemeral=True)
+        return False
+
+    async def deliver(self, target: Target, card: Card) -> None:
+        """Post a digest; failures become DeliveryFailed with a short, classified reason.
+
+        A channel that is gone or closed to the bot fails permanently; a rate limit, a server
+        error or a connection that could not be made is worth retrying later. A request that went
+        out and got no answer (a timeout, a dropped connection) may have been posted: it is sent
+        again at once, with the same nonce, which Discord enforces for a few minutes so that a
+        message already posted is not posted twice; after that it is not sent again."""
+        language = self.language(int(target.chat))
+        nonce = hashlib.blake2b(f"{target.key}|{card.title}|{card.date}".encode(), digest_size=8).hexdigest()
+        for attempt in range(UNANSWERED_ATTEMPTS):
+            try:
+                channel = self.get_channel(int(target.chat)) or await self.fetch_channel(int(target.chat))
+                await channel.send(embed=self.embed(card, language), allowed_mentions=NO_MENTIONS,  # type: ignore[union-attr]
+                                   nonce=nonce)
+                return
+            except (discord.Forbidden, discord.NotFound) as error:
+                raise DeliveryFailed(f"{type(error).__name__} ({error.status}): {error.text[:100]}",
+                                     permanent=True) from None
+            except discord.HTTPException as error:
+                passing = error.status == 429 or error.status >= 500
+                raise DeliveryFailed(f"HTTP {error.status}", permanent=False, retry=passing) from None
+            except discord.RateLimited as error:
+                raise DeliveryFailed(f"rate limited ({error.retry_after:.0f} s)", permanent=False, retry=True) from None
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:  # nothing was sent
+                raise DeliveryFailed(f"cannot connect ({type(error).__name__})", permanent=False, retry=True) from None
+            except (aiohttp.ClientError, OSError, TimeoutError) as error:  # not str(error): it may quote a URL
+                if attempt + 1 == UNANSWERED_ATTEMPTS:
+                    raise DeliveryFailed(f"no answer in time ({type(error).__name__})", permanent=False,
+                                         uncertain=True) from None
+                log.info("digest to %s unanswered (%s); sending again with its nonce", target.key,
+                         type(error).__name__)
+
+    async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        language = self.language(interaction.channel_id)
+        if isinstance(error, (app_commands.MissingPermissions, app_commands.CheckFailure)):
+            text = _WORDS[language]["admins_only"]
+        else:
+            log.error("error in a slash command", exc_info=error)
+            text = _WORDS[language]["error"]
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as http_error:
+            log.warning("could not report an error to the user: %s", http_error)
+
+
+def _may_change_settings(interaction: discord.Interaction) -> bool:
+    """Settings commands: anyone in DMs, Manage Server in a guild (checked on every call)."""
+    return interaction.guild is None or interaction.permissions.manage_guild
+
+
+def _translations(briefing: Briefing) -> dict[str, str]:
+    table = {summary["en"]: summary["pl"] for summary in _SUMMARY.values()}
+    table.update({english: polish for english, polish in _OPTIONS.values()})
+    table.update({english: polish for english, polish in _DIGEST.values()})
+    return table
+
+
+def _choices(current: str, candidates: Sequence[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    """Up to 25 (label, value) pairs whose label or value contains what the user typed."""
+    typed = fold(current)
+    found = [(label, value) for label, value in candidates if typed in fold(label) or typed in fold(value)]
+    return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in found[:25]]
+
+
+def _register_commands(bot: BriefingBot) -> None:
+    tree = bot.tree
+    # The topic commands are registered from the knowledge at start-up (new topics need a
+    # restart to reach Discord); autocompletion reads the current one, which a reload replaces.
+    knowledge = bot.briefing.knowledge
+
+    def summary(name: str) -> str:
+        return _SUMMARY[name]["en"]
+
+    def option(name: str) -> str:
+        return _OPTIONS[name][0]
+
+    async def articles(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(current, [(f"{a.title} ({a.id})", a.id) for a in bot.briefing.knowledge.articles.values()])
+
+    def period_choices(current: Knowledge) -> list[tuple[str, str]]:
+        months = sorted({f.value.start.strftime("%Y-%m") for f in current.facts}, reverse=True)
+        years = sorted({m[:4] for m in months}, reverse=True)
+        topics = [(t.title, t.id) for t in current.topics.values()]
+        return [*topics, *[(y, y) for y in years], *[(m, m) for m in months]]
+
+    async def periods(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        # Computed once per knowledge: every keystroke asks, and a large archive has 250,000 facts.
+        now = bot.briefing.knowledge
+        return _choices(current, now.memo(("discord", "periods"), lambda: period_choices(now)))
+
+    async def command_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(current, [(f"/{name}", name) for name, _ in bot.briefing.menu()])
+
+    @tree.command(name="start", description=summary("start"))
+    async def start(interaction: discord.Interaction) -> None:
+        await bot.answer(interaction, "/start")
+
+    @tree.command(name="help", description=summary("help"))
+    @app_commands.describe(command=option("command"))
+    @app_commands.autocomplete(command=command_names)
+    async def help_command(interaction: discord.Interaction, command: str | None = None) -> None:
+        await bot.answer(interaction, f"/help {command or ''}")
+
+    @tree.command(name="timeline", description=summary("timeline"))
+    @app_commands.describe(period=option("period"))
+    @app_commands.autocomplete(period=periods)
+    async def timeline(interaction: discord.Interaction, period: str | None = None) -> None:
+        await bot.answer(interaction, f"/timeline {period or ''}")
+
+    @tree.command(name="sources", description=summary("sources"))
+    @app_commands.describe(fact=option("fact"))
+    @app_commands.autocomplete(fact=articles)
+    async def sources(interaction: discord.Interaction, fact: str | None = None) -> None:
+        await bot.answer(interaction, f"/sources {fact or ''}")
+
+    @tree.command(name="card", description=summary("card"))
+    @app_commands.describe(article=option("article"))
+    @app_commands.autocomplete(article=articles)
+    async def card(interaction: discord.Interaction, article: str) -> None:
+        await bot.answer(interaction, f"/card {article}")
+
+    @tree.command(name="onthisday", description=summary("onthisday"))
+    @app_commands.describe(day=option("day"))
+    async def on_this_day(interaction: discord.Interaction,
+                          day: app_commands.Range[str, 1, 10] | None = None) -> None:
+        await bot.answer(interaction, f"/onthisday {day or ''}")
+
+    @tree.command(name="search", description=summary("search"))
+    @app_commands.describe(words=option("words"))
+    async def search(interaction: discord.Interaction, words: app_commands.Range[str, 1, 200]) -> None:
+        await bot.answer(interaction, f"/search {words}")
+
+    async def topic_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(current, [(t.title, t.id) for t in bot.briefing.knowledge.topics.values()])
+
+    @tree.command(name="figures", description=summary("figures"))
+    @app_commands.describe(topic=option("topic"))
+    @app_commands.autocomplete(topic=topic_choices)
+    async def figures(interaction: discord.Interaction, topic: str | None = None) -> None:
+        await bot.answer(interaction, f"/figures {topic or ''}")
+
+    @tree.command(name="lang", description=summary("lang"))
+    @app_commands.describe(language=option("language"))
+    @app_commands.choices(language=[app_commands.Choice(name="polski", value="pl"),
+                                    app_commands.Choice(name="English", value="en")])
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(_may_change_settings)
+    async def lang(interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+        await bot.answer(interaction, f"/lang {language.value}")
+
+    tree.add_command(_digest_group(bot))
+
+    for topic in knowledge.topics.values():
+        tree.add_command(app_commands.Command(
+            name=topic.command,
+            description=topic.description[:100],
+            callback=_topic_callback(bot, topic.command),
+        ))
+
+
+def _digest_group(bot: BriefingBot) -> app_commands.Group:
+    group = app_commands.Group(name="digest", description=_DIGEST["digest"][0],
+                               default_permissions=discord.Permissions(manage_guild=True))
+
+    async def zones(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(current, [(zone, zone) for zone in _ZONES])
+
+    async def topic_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(current, [("all", "all"), *[(t.title, t.id) for t in bot.briefing.knowledge.topics.values()]])
+
+    @group.command(name="on", description=_DIGEST["on"][0])
+    @app_commands.describe(time=_OPTIONS["time"][0], timezone=_OPTIONS["timezone"][0])
+    @app_commands.autocomplete(timezone=zones)
+    async def on(interaction: discord.Interaction, time: app_commands.Range[str, 1, 5] | None = None,
+                 timezone: app_commands.Range[str, 1, 64] | None = None) -> None:
+        await bot.digest(interaction, f"on {time or ''} {timezone or ''}")
+
+    @group.command(name="off", description=_DIGEST["off"][0])
+    async def off(interaction: discord.Interaction) -> None:
+        await bot.digest(interaction, "off")
+
+    @group.command(name="status", description=_DIGEST["status"][0])
+    async def status(interaction: discord.Interaction) -> None:
+        await bot.digest(interaction, "status")
+
+    @group.command(name="preview", description=_DIGEST["preview"][0])
+    @app_commands.describe(day=_OPTIONS["day"][0])
+    async def preview(interaction: discord.Interaction, day: app_commands.Range[str, 1, 10] | None = None) -> None:
+        await bot.digest(interaction, f"preview {day or ''}")
+
+    @group.command(name="empty", description=_DIGEST["empty"][0])
+    @app_commands.describe(policy=_OPTIONS["policy"][0])
+    @app_commands.choices(policy=[app_commands.Choice(name="skip", value="skip"),
+                                  app_commands.Choice(name="nearest", value="nearest")])
+    async def empty(interaction: discord.Interaction, policy: app_commands.Choice[str]) -> None:
+        await bot.digest(interaction, f"empty {policy.value}")
+
+    @group.command(name="topics", description=_DIGEST["topics"][0])
+    @app_commands.describe(topics=_OPTIONS["topics"][0])
+    @app_commands.autocomplete(topics=topic_names)
+    async def topics(interaction: discord.Interaction, topics: app_commands.Range[str, 1, 200]) -> None:
+        await bot.digest(interaction, f"topics {topics}")
+
+    return group
+
+
+def _topic_callback(bot: BriefingBot, command: str):  # type: ignore[no-untyped-def]
+    async def topic(interaction: discord.Interaction) -> None:
+        await bot.answer(interaction, f"/{command}")
+
+    return topic
+
+
+def create_bot(settings: Settings, briefing: Briefing | None = None, state: StateStore | None = None,
+               digests: Digests | None = None) -> BriefingBot:
+    """The Discord bot for these settings, built but not connected."""
+    if briefing is None:
+        briefing = Briefing.load(settings.content, settings.data, settings.zone, settings.language)
+    state = state or StateStore(settings.data)
+    digests = digests or Digests(briefing, state, settings.timezone)
+    return BriefingBot(briefing, state, settings.discord.guild_ids, digests)
+

@@ -1,0 +1,3 @@
+"""Telegram through python-telegram-bot: the adapter, its HTML renderer, flood limits and its
+aiohttp transport.
+"""

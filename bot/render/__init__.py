@@ -1,1 +1,0 @@
-"""Renderers: a core Card in, a platform's message format out."""
