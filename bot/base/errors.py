@@ -34,3 +34,7 @@ class ConfigError(BriefingError):
 
 class StoreError(BriefingError):
     """The fact store could not be read or written."""
+
+
+class BadArgument(BriefingError):
+    """A command's argument could not be read; the message, the reply, says what is accepted."""

@@ -1,7 +1,8 @@
 """Chat commands, platform-neutral: a request's text in, a Reply of cards out.
 
 The table ``BUILTIN`` is the one place where commands, their arguments and their help live;
-``/help``, the CLI and the adapters' command menus all read it.
+``/help``, the CLI and the adapters' command menus all read it. A command declares its typed
+parameters (``bot.briefings.arguments``); its handler gets them read, as keywords.
 """
 
 from __future__ import annotations
@@ -12,7 +13,21 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from functools import partial
 
+from bot.base.errors import BadArgument
 from bot.briefings import replies
+from bot.briefings.arguments import (
+    ARTICLE,
+    DIGEST_SETTINGS,
+    LANGUAGE,
+    MONTH_DAY,
+    PERIOD,
+    SOURCE,
+    TOPIC,
+    WORDS,
+    Kind,
+    Parameter,
+    read_arguments,
+)
 from bot.briefings.cards import Reply
 from bot.briefings.request import Request
 from bot.i18n.messages import DEFAULT_LANGUAGE, Language, t
@@ -22,13 +37,14 @@ from bot.knowledge.indexes import Knowledge
 MAX_REQUEST = 1000
 
 
-Handler = Callable[[Knowledge, str, Request], Reply]
+#: ``handler(knowledge, request, **arguments)``, the arguments read by the command's parameters.
+Handler = Callable[..., Reply]
 
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     name: str
-    arguments: dict[str, str]  # as shown in usage lines, per language, e.g. {"pl": "[MM-DD]"}
+    parameters: tuple[Parameter, ...]  # at most one, which takes the whole text after the name
     summary: dict[str, str]  # one line per language
     handler: Handler
     #: Only shows something. False for a command that changes a setting (``/lang``, ``/digest``):
@@ -37,14 +53,23 @@ class CommandSpec:
     #: Requests to try, shown by ``/help <command>``.
     examples: tuple[str, ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        if len(self.parameters) > 1:
+            raise ValueError(f"/{self.name}: a command takes at most one parameter")
+
     def usage(self, language: str = DEFAULT_LANGUAGE) -> str:
-        arguments = self.arguments.get(language, self.arguments.get(DEFAULT_LANGUAGE, ""))
-        return f"/{self.name} {arguments}".rstrip()
+        return " ".join([f"/{self.name}", *(p.usage(language) for p in self.parameters)])
 
+    def parameter(self, name: str) -> Parameter:
+        return next(p for p in self.parameters if p.name == name)
 
-def _same(arguments: str) -> dict[str, str]:
-    """Arguments written the same in every language (dates, codes)."""
-    return {"pl": arguments, "en": arguments}
+    def answer(self, knowledge: Knowledge, request: Request, arguments: str) -> Reply:
+        """The handler's reply to these arguments, or what a bad one gets."""
+        try:
+            values = read_arguments(knowledge, self.parameters, arguments, request.language)
+        except BadArgument as error:
+            return replies.notice(str(error))
+        return self.handler(knowledge, request, **values)
 
 
 def suggestion(name: str, names: Sequence[str]) -> str | None:
@@ -55,58 +80,69 @@ def suggestion(name: str, names: Sequence[str]) -> str | None:
 
 def unknown(name: str, names: Sequence[str], language: str) -> Reply:
     """The reply to a command nobody knows, naming the likeliest one meant."""
+    return replies.notice(_unknown_text(name, names, language))
+
+
+def _unknown_text(name: str, names: Sequence[str], language: str) -> str:
     meant = suggestion(name, names)
     if meant is None:
-        return replies.notice(t(language, "unknown", name=name))
-    return replies.notice(t(language, "unknown.meant", name=name, meant=meant))
+        return t(language, "unknown", name=name)
+    return t(language, "unknown.meant", name=name, meant=meant)
 
 
-def help_reply(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
-    language = request.language
+def _command(knowledge: Knowledge, text: str, language: Language) -> CommandSpec:
+    """A command's name, with or without its slash and a bot's @name."""
+    wanted = text.lstrip("/").split("@")[0].lower()
     specs = all_commands(knowledge)
-    if arguments:
-        wanted = arguments.lstrip("/").split("@")[0].lower()
-        spec = next((s for s in specs if s.name == wanted), None)
-        if spec is None:
-            return unknown(wanted, [s.name for s in specs], language)
-        return replies.help_detail(spec.usage(language), spec.summary.get(language, spec.summary["pl"]), language,
-                                     spec.examples)
-    entries = [(spec.usage(language), spec.summary.get(language, spec.summary["pl"])) for spec in specs]
+    spec = next((s for s in specs if s.name == wanted), None)
+    if spec is None:
+        raise BadArgument(_unknown_text(wanted, [s.name for s in specs], language))
+    return spec
+
+
+COMMAND = Kind("command", {"pl": "komenda", "en": "command"}, _command, completion="commands")
+
+
+def help_reply(knowledge: Knowledge, request: Request, command: CommandSpec | None = None) -> Reply:
+    language = request.language
+    if command is not None:
+        return replies.help_detail(command.usage(language), command.summary.get(language, command.summary["pl"]),
+                                   language, command.examples)
+    entries = [(spec.usage(language), spec.summary.get(language, spec.summary["pl"]))
+               for spec in all_commands(knowledge)]
     return Reply((replies.help_card(entries, language),))
 
 
 BUILTIN: tuple[CommandSpec, ...] = (
-    CommandSpec("start", {}, {"pl": "powitanie: co wiem i jak pytać", "en": "greeting: what I know and how to ask"},
+    CommandSpec("start", (), {"pl": "powitanie: co wiem i jak pytać", "en": "greeting: what I know and how to ask"},
                 replies.start),
-    CommandSpec("help", {"pl": "[komenda]", "en": "[command]"},
+    CommandSpec("help", (Parameter("command", COMMAND),),
                 {"pl": "lista komend albo opis jednej", "en": "the commands, or one in detail"},
                 help_reply, examples=("/help search",)),
-    CommandSpec("timeline", {"pl": "[YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat]",
-                             "en": "[YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | topic]"},
+    CommandSpec("timeline", (Parameter("period", PERIOD),),
                 {"pl": "wydarzenia w kolejności dat", "en": "events in date order"}, replies.timeline,
                 examples=("/timeline 2022-01", "/timeline 2022-01-01..2022-01-07")),
-    CommandSpec("sources", {"pl": "[dzień | id | artykuł]", "en": "[day | id | article]"},
+    CommandSpec("sources", (Parameter("fact", SOURCE),),
                 {"pl": "artykuły źródłowe; cytaty jednego dnia albo wydarzenia; źródło jednego faktu",
                  "en": "the articles; the quotes of a day or an event; the source of one fact"},
                 replies.sources, examples=("/sources", "/sources 2022-01-06", "/sources 2")),
-    CommandSpec("card", {"pl": "<artykuł>", "en": "<article>"},
+    CommandSpec("card", (Parameter("article", ARTICLE, required=True),),
                 {"pl": "briefing jednego artykułu", "en": "one article's briefing"},
                 replies.article_card, examples=("/card 1",)),
-    CommandSpec("onthisday", _same("[MM-DD]"),
+    CommandSpec("onthisday", (Parameter("day", MONTH_DAY),),
                 {"pl": "tego dnia w poprzednich latach", "en": "this day in earlier years"},
                 replies.on_this_day, examples=("/onthisday 01-06",)),
-    CommandSpec("search", {"pl": "<słowa>", "en": "<words>"},
+    CommandSpec("search", (Parameter("words", WORDS, required=True),),
                 {"pl": "szukaj w faktach i artykułach (odmiana i polskie znaki dowolne)",
                  "en": "search the facts and articles (any inflection, diacritics optional)"},
                 replies.search, examples=("/search zatrzymanych", "/search Tokajew")),
-    CommandSpec("figures", {"pl": "[temat]", "en": "[topic]"},
+    CommandSpec("figures", (Parameter("topic", TOPIC),),
                 {"pl": "liczby w źródłach obok siebie, z datami", "en": "the sources' figures side by side, with dates"},
                 replies.figures, examples=("/figures",)),
-    CommandSpec("lang", _same("pl|en"), {"pl": "język odpowiedzi bota", "en": "the bot's reply language"},
+    CommandSpec("lang", (Parameter("language", LANGUAGE, required=True),),
+                {"pl": "język odpowiedzi bota", "en": "the bot's reply language"},
                 replies.language, read_only=False, examples=("/lang en", "/lang pl")),
-    CommandSpec("digest", {"pl": "on [HH:MM] [strefa] | off | status | preview [MM-DD] | empty skip|nearest | topics …",
-                           "en": "on [HH:MM] [time zone] | off | status | preview [MM-DD] | empty skip|nearest | "
-                                 "topics …"},
+    CommandSpec("digest", (Parameter("settings", DIGEST_SETTINGS),),
                 {"pl": "codzienny przegląd „Tego dnia” (administratorzy)",
                  "en": "daily \"on this day\" digest (admins)"},
                 replies.digest_elsewhere, read_only=False, examples=("/digest on 09:00 Europe/Warsaw", "/digest status")),
@@ -118,7 +154,7 @@ def all_commands(knowledge: Knowledge) -> list[CommandSpec]:
     """Built-in commands, then one per topic file."""
     topics = [
         CommandSpec(
-            topic.command, {},
+            topic.command, (),
             {"pl": topic.description, "en": topic.description},
             partial(replies.topic_card, topic_id=topic.id),
         )
@@ -160,8 +196,13 @@ def handle(knowledge: Knowledge, request: Request) -> Reply:
     spec = next((s for s in specs if s.name == name), None)
     if spec is None:
         return unknown(name, [s.name for s in specs], language)
-    return spec.handler(knowledge, arguments, request)
+    return spec.answer(knowledge, request, arguments)
 
+
+
+def builtin(name: str) -> CommandSpec:
+    """The built-in command of this name (for the adapters' own command definitions)."""
+    return next(spec for spec in BUILTIN if spec.name == name)
 
 
 def help_text(language: str = "en") -> list[tuple[str, str]]:

@@ -31,13 +31,14 @@ from bot.briefings.cards import (
     source_size,
 )
 from bot.content.loader import Article, Reference, Topic
-from bot.language.dates import DateValue, parse_month_day, parse_period
+from bot.language.dates import DateValue
 from bot.knowledge.events import Event
 from bot.extraction.facts import Fact
 from bot.language.figures import FigureGroup
 from bot.briefings.request import Request
 from bot.i18n.messages import (
     LANGUAGES,
+    Language,
     accusative,
     format_date,
     format_month_day,
@@ -237,7 +238,7 @@ def _numbered(parts: Sequence[Sequence[Card]], language: str) -> Pages:
 
 # --- commands -----------------------------------------------------------------------------------
 
-def start(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+def start(knowledge: Knowledge, request: Request) -> Reply:
     language = request.language
     bounds = knowledge.period
     years = ""
@@ -269,24 +270,18 @@ def help_detail(usage: str, summary: str, language: str, examples: Sequence[str]
     return Reply((Card(title=usage.split()[0], body=f"{summary}\n{t(language, 'usage', usage=usage)}", lines=lines),))
 
 
-def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+def timeline(knowledge: Knowledge, request: Request, period: DateValue | Topic | None = None) -> Reply:
+    """/timeline: every event, a period's or a topic's."""
     language = request.language
     positions: Sequence[int]
     plan_as: Hashable | None = None
-    if not arguments:
+    if period is None:
         positions, what, plan_as = range(len(knowledge.events)), None, ("timeline",)
+    elif isinstance(period, DateValue):
+        positions = knowledge.event_positions(knowledge.timeline_positions(period))
+        what = format_date(period, language)
     else:
-        wanted = parse_period(arguments)
-        topic = None if wanted else knowledge.find_topic(arguments)
-        if wanted is None and topic is None:
-            topics = ", ".join(tp.id for tp in knowledge.topics.values()) or "–"
-            return notice(t(language, "timeline.bad", arg=shorten(arguments, 60), topics=topics))
-        if wanted is not None:
-            positions = knowledge.event_positions(knowledge.timeline_positions(wanted))
-            what = format_date(wanted, language)
-        else:
-            assert topic is not None
-            positions, what, plan_as = knowledge.topic_events(topic.id), topic.title, ("topic", topic.id)
+        positions, what, plan_as = knowledge.topic_events(period.id), period.title, ("topic", period.id)
     title = t(language, "timeline.title_for", what=what) if what else t(language, "timeline.title")
     if not positions:
         return notice(t(language, "timeline.empty", what=what or "–"), title=title)
@@ -294,28 +289,22 @@ def timeline(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     return _event_pages(knowledge, first, positions, language, plan_as=plan_as)
 
 
-def sources(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
-    """/sources: the articles; of a fact id, its source; of an event id or a day, the quotes."""
+def sources(knowledge: Knowledge, request: Request, fact: Fact | Event | DateValue | Article | None = None) -> Reply:
+    """/sources: the articles; of a fact, its source; of an event or a day, the quotes; of an
+    article, its card."""
     language = request.language
-    if not arguments:
-        return Reply(_numbered([_article_list(knowledge, language)], language))
-    wanted = arguments.strip().lower()
-    fact = knowledge.by_id.get(wanted)
-    event = knowledge.event_by_id.get(wanted)
-    if event is not None and (fact is None or len(event.facts) > 1):
-        return _quotes(knowledge, [event], format_date(event.value, language), language)
     if fact is None:
-        day = parse_period(arguments)
-        if day is not None and day.precision == "day":
-            found = [knowledge.events[p] for p in knowledge.event_positions(knowledge.timeline_positions(day))]
-            found = [e for e in found if e.value.precision == "day"]
-            if found:
-                return _quotes(knowledge, found, format_date(day, language), language)
-            return notice(t(language, "timeline.empty", what=format_date(day, language)))
-        found_article = knowledge.find_article(arguments)
-        if isinstance(found_article.found, Article):
-            return article_card(knowledge, found_article.found.id, request)
-        return notice(t(language, "sources.unknown_fact", arg=shorten(arguments, 60)))
+        return Reply(_numbered([_article_list(knowledge, language)], language))
+    if isinstance(fact, Event):
+        return _quotes(knowledge, [fact], format_date(fact.value, language), language)
+    if isinstance(fact, DateValue):
+        found = [knowledge.events[p] for p in knowledge.event_positions(knowledge.timeline_positions(fact))]
+        found = [e for e in found if e.value.precision == "day"]
+        if found:
+            return _quotes(knowledge, found, format_date(fact, language), language)
+        return notice(t(language, "timeline.empty", what=format_date(fact, language)))
+    if isinstance(fact, Article):
+        return article_card(knowledge, request, fact)
     return _fact_source(knowledge, fact, language)
 
 
@@ -375,17 +364,9 @@ def _article_list(knowledge: Knowledge, language: str) -> PagedItems:
     return PagedItems(first, len(articles), item_at, plan, source_maker(knowledge, language))
 
 
-def article_card(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+def article_card(knowledge: Knowledge, request: Request, article: Article) -> Reply:
+    """/card: an article's briefing, its lead and its dated facts."""
     language = request.language
-    ids = ", ".join(knowledge.articles) or "–"
-    if not arguments:
-        return notice(t(language, "card.missing", ids=ids))
-    lookup = knowledge.find_article(arguments)
-    if not isinstance(lookup.found, Article):
-        if lookup.candidates:
-            return notice(t(language, "card.ambiguous", arg=shorten(arguments, 60), ids=", ".join(lookup.candidates)))
-        return notice(t(language, "card.unknown", arg=shorten(arguments, 60), ids=ids))
-    article = lookup.found
     lead, _ = cut_at_sentence([s.text for s in split_sentences(article.body)], LEAD_BUDGET)
     fields = [CardField(t(language, "card.outlet"), format_outlet(article.outlet, language)),
               CardField(t(language, "card.published"),
@@ -407,21 +388,16 @@ def article_card(knowledge: Knowledge, arguments: str, request: Request) -> Repl
     return _event_pages(knowledge, first, positions, language)
 
 
-def on_this_day(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+def on_this_day(knowledge: Knowledge, request: Request, day: tuple[int, int] | None = None) -> Reply:
+    """/onthisday: a day's (today's by default) events of earlier years, as (month, day)."""
     language = request.language
-    if arguments:
-        parsed = parse_month_day(arguments)
-        if parsed is None:
-            return notice(t(language, "onthisday.bad", arg=shorten(arguments, 60)))
-        month, day = parsed
-    else:
-        month, day = request.today.month, request.today.day
-    label = format_month_day(month, day, language)
+    month, day_of_month = day if day is not None else (request.today.month, request.today.day)
+    label = format_month_day(month, day_of_month, language)
     title = t(language, "onthisday.title", day=label)
-    facts = knowledge.on_this_day(month, day, before=request.today)
+    facts = knowledge.on_this_day(month, day_of_month, before=request.today)
     if not facts:
         empty = t(language, "onthisday.empty", day=label)
-        nearest = knowledge.nearest_month_day(month, day, before=request.today)
+        nearest = knowledge.nearest_month_day(month, day_of_month, before=request.today)
         if nearest is not None:
             empty += " " + t(language, "onthisday.nearest", day=format_month_day(*nearest, language),
                              command=f"/onthisday {nearest[0]:02d}-{nearest[1]:02d}")
@@ -452,18 +428,16 @@ def _looks_english(text: str) -> bool:
     return bool(words) and all(w.isascii() and _ENGLISH.search(w) for w in words)
 
 
-def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+def search(knowledge: Knowledge, request: Request, words: str) -> Reply:
     """Dated facts with every word of the query in some form, and the articles whose title or text
     has them (those without a dated sentence on them too)."""
     language = request.language
-    if not arguments:
-        return notice(t(language, "search.missing"))
-    query = shorten(arguments, 60)
-    positions = knowledge.event_positions(knowledge.search_positions(arguments))
-    articles = knowledge.search_articles(arguments)
+    query = shorten(words, 60)
+    positions = knowledge.event_positions(knowledge.search_positions(words))
+    articles = knowledge.search_articles(words)
     title = t(language, "search.title", query=query)
     if not positions and not articles:
-        hint = f" {t(language, 'search.polish')}" if _looks_english(arguments) else ""
+        hint = f" {t(language, 'search.polish')}" if _looks_english(words) else ""
         return notice(t(language, "search.empty", query=query) + hint, title=title)
     if not positions:
         lines = tuple(Line(text=f"{shorten(a.title, 90)} — /card {a.id}",
@@ -478,7 +452,7 @@ def search(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
     first = Card(title=title, body=t(language, "search.count", count=len(positions)),
                  fields=(CardField(t(language, "search.articles", count=len(articles)), named),) if articles else ())
     # Telegram asks again for every page turned: the plan of a search asked lately is kept.
-    return _event_pages(knowledge, first, positions, language, plan_as=("search", tuple(lemmas.words(arguments))),
+    return _event_pages(knowledge, first, positions, language, plan_as=("search", tuple(lemmas.words(words))),
                        recent=True)
 
 
@@ -498,7 +472,7 @@ def key_events(knowledge: Knowledge, positions: Sequence[int], count: int = KEY_
     return sorted(ranked[:count])
 
 
-def topic_card(knowledge: Knowledge, arguments: str, request: Request, *, topic_id: str) -> Reply:
+def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str) -> Reply:
     """A topic's briefing: summary, period, key events, where the sources differ, sources."""
     language = request.language
     topic: Topic = knowledge.topics[topic_id]
@@ -593,13 +567,9 @@ def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbe
     return CardField(name, "; ".join(parts))
 
 
-def figures(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+def figures(knowledge: Knowledge, request: Request, topic: Topic | None = None) -> Reply:
     """/figures [topic]: every quantity's figures, source by source, with their dates."""
     language = request.language
-    topic = knowledge.find_topic(arguments) if arguments else None
-    if arguments and topic is None:
-        topics = ", ".join(tp.id for tp in knowledge.topics.values()) or "–"
-        return notice(t(language, "figures.bad", arg=shorten(arguments, 60), topics=topics))
     groups = knowledge.figure_groups(topic.id if topic else None)
     title = t(language, "figures.title_for", what=topic.title) if topic else t(language, "figures.title")
     if not groups:
@@ -687,13 +657,11 @@ def _figure_cards(knowledge: Knowledge, groups: list[FigureGroup], title: str, l
     return cards
 
 
-def digest_elsewhere(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
+def digest_elsewhere(knowledge: Knowledge, request: Request, settings: str | None = None) -> Reply:
     """/digest needs a chat and its admins: the chat adapters answer it, this says where."""
     return notice(t(request.language, "digest.not_here"))
 
 
-def language(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
-    wanted = arguments.strip().lower()
-    if wanted not in LANGUAGES:
-        return notice(t(request.language, "lang.bad"))
-    return Reply((Card(title="briefing-bot", body=t(wanted, "lang.set")),), language=wanted)  # type: ignore[arg-type]
+def language(knowledge: Knowledge, request: Request, language: Language) -> Reply:
+    """/lang: the chat's reply language, which the adapter saves."""
+    return Reply((Card(title="briefing-bot", body=t(language, "lang.set")),), language=language)

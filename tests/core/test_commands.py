@@ -260,7 +260,7 @@ def test_start_names_a_single_year_grammatically(language: str, expected: str) -
     fact = Fact(id="f1", value=day(date(2022, 1, 6)), text="t", quote="t", article="a", topics=(),
                 origin="extracted", line=1, keys=())
     request = Request("/start", date(2026, 11, 22), language)
-    card = replies.start(Knowledge.build([], [], [fact]), "", request).cards[0]
+    card = replies.start(Knowledge.build([], [], [fact]), request).cards[0]
     assert expected in (card.body or "")  # not "z lat 2022"
 
 
