@@ -12,6 +12,7 @@ from pathlib import Path
 import discord
 import pytest
 
+from bot.briefings.commands import all_commands
 from bot.platforms.discord.adapter import PAGE_TIMEOUT, create_bot
 from bot.platforms.quota import SenderQuota
 from bot.config import load_settings
@@ -251,6 +252,26 @@ async def test_commands_are_synced_with_polish_localisations(simcord_env) -> Non
     assert period["description_localizations"]["pl"].startswith("YYYY, YYYY-MM")
     assert commands["card"]["options"][0]["required"]
     assert int(commands["lang"]["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
+
+
+async def test_slash_commands_match_the_command_table(simcord_env) -> None:  # type: ignore[no-untyped-def]
+    """The slash commands are written out for discord.py; they have the table's commands, each
+    with the table's parameters as options: names, required flags, autocompletion, choices."""
+    synced = next(r for r in simcord_env.http_requests if r.method == "PUT" and r.path.endswith("/commands"))
+    commands = {command["name"]: command for command in synced.json}
+    specs = all_commands(simcord_env.bot.briefing.knowledge)
+    assert set(commands) == {spec.name for spec in specs}
+    for spec in specs:
+        options = commands[spec.name].get("options", [])
+        if options and options[0]["type"] == discord.AppCommandOptionType.subcommand.value:  # /digest's settings
+            parameter, = spec.parameters
+            assert [o["name"] for o in options] == list(parameter.kind.choices), spec.name
+            continue
+        assert [o["name"] for o in options] == [p.name for p in spec.parameters], spec.name
+        for option, parameter in zip(options, spec.parameters):
+            assert option.get("required", False) == parameter.required, (spec.name, option["name"])
+            assert option.get("autocomplete", False) == (parameter.kind.completion is not None), spec.name
+            assert [c["value"] for c in option.get("choices", [])] == list(parameter.kind.choices), spec.name
 
 
 # --- digests -------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 ``create_bot(settings)`` builds the discord.py bot without connecting (for ``run``, the tests and
 other tools). Every core command is a slash command with typed, described options; descriptions
-are English with Polish localisations; topic and article options autocomplete. It needs no
+are English with Polish localisations; an option autocompletes from what the command table
+declares. The slash commands are written out (discord.py reads options from a callback's
+signature), and a test checks them against the command table. It needs no
 privileged intents: slash commands bring their own text. A member has a quota of requests in
 each channel (``bot.platforms.quota``), as on Telegram.
 """
@@ -12,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 import aiohttp
 import discord
@@ -23,7 +26,8 @@ from bot.platforms.quota import SenderQuota
 from bot.config import Settings
 from bot.briefings.replies import notice
 from bot.briefings.cards import Card, Reply
-from bot.briefings.commands import BUILTIN
+from bot.briefings.arguments import Completion
+from bot.briefings.commands import BUILTIN, builtin
 from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.compose import Target
 from bot.base.errors import StoreError
@@ -293,6 +297,9 @@ def _choices(current: str, candidates: Sequence[tuple[str, str]]) -> list[app_co
     return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in found[:25]]
 
 
+Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
+
+
 def _register_commands(bot: BriefingBot) -> None:
     tree = bot.tree
     # The topic commands are registered from the knowledge at start-up (new topics need a
@@ -322,31 +329,44 @@ def _register_commands(bot: BriefingBot) -> None:
     async def command_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return _choices(current, [(f"/{name}", name) for name, _ in bot.briefing.menu()])
 
+    async def topic_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(current, [(t.title, t.id) for t in bot.briefing.knowledge.topics.values()])
+
+    completers: dict[Completion, Completer] = {"articles": articles, "periods": periods, "commands": command_names,
+                                               "topics": topic_choices}
+
+    def completes(command: str, option: str) -> Completer:
+        """The autocompletion the command table declares for a command's option."""
+        source = builtin(command).parameter(option).kind.completion
+        if source is None:
+            raise ValueError(f"/{command} {option}: the command table declares no autocompletion")
+        return completers[source]
+
     @tree.command(name="start", description=summary("start"))
     async def start(interaction: discord.Interaction) -> None:
         await bot.answer(interaction, "/start")
 
     @tree.command(name="help", description=summary("help"))
     @app_commands.describe(command=option("command"))
-    @app_commands.autocomplete(command=command_names)
+    @app_commands.autocomplete(command=completes("help", "command"))
     async def help_command(interaction: discord.Interaction, command: str | None = None) -> None:
         await bot.answer(interaction, f"/help {command or ''}")
 
     @tree.command(name="timeline", description=summary("timeline"))
     @app_commands.describe(period=option("period"))
-    @app_commands.autocomplete(period=periods)
+    @app_commands.autocomplete(period=completes("timeline", "period"))
     async def timeline(interaction: discord.Interaction, period: str | None = None) -> None:
         await bot.answer(interaction, f"/timeline {period or ''}")
 
     @tree.command(name="sources", description=summary("sources"))
     @app_commands.describe(fact=option("fact"))
-    @app_commands.autocomplete(fact=articles)
+    @app_commands.autocomplete(fact=completes("sources", "fact"))
     async def sources(interaction: discord.Interaction, fact: str | None = None) -> None:
         await bot.answer(interaction, f"/sources {fact or ''}")
 
     @tree.command(name="card", description=summary("card"))
     @app_commands.describe(article=option("article"))
-    @app_commands.autocomplete(article=articles)
+    @app_commands.autocomplete(article=completes("card", "article"))
     async def card(interaction: discord.Interaction, article: str) -> None:
         await bot.answer(interaction, f"/card {article}")
 
@@ -361,12 +381,9 @@ def _register_commands(bot: BriefingBot) -> None:
     async def search(interaction: discord.Interaction, words: app_commands.Range[str, 1, 200]) -> None:
         await bot.answer(interaction, f"/search {words}")
 
-    async def topic_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return _choices(current, [(t.title, t.id) for t in bot.briefing.knowledge.topics.values()])
-
     @tree.command(name="figures", description=summary("figures"))
     @app_commands.describe(topic=option("topic"))
-    @app_commands.autocomplete(topic=topic_choices)
+    @app_commands.autocomplete(topic=completes("figures", "topic"))
     async def figures(interaction: discord.Interaction, topic: str | None = None) -> None:
         await bot.answer(interaction, f"/figures {topic or ''}")
 
