@@ -157,6 +157,16 @@ def test_main_in_process_for_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "/onthisday [MM-DD]" in out
 
 
+def test_help_lists_every_chat_command_from_the_command_table(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.briefings.commands import BUILTIN
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for spec in BUILTIN:
+        assert f"  {spec.usage('en')}" in out and spec.summary["en"] in out, spec.name
+
+
 def _subscribe(data: Path, *targets: str) -> None:
     from bot.digests.compose import Subscription, Target
     from bot.digests.state import StateStore

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.briefings.commands import all_commands
 from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.adapter import TelegramAdapter
 from bot.briefings.service import Briefing
@@ -220,6 +221,18 @@ def test_command_menu_in_polish_and_english(bundled: Briefing, tmp_path: Path) -
         assert polish["timeline"] == "wydarzenia w kolejności dat"
         assert english["timeline"] == "events in date order"
         assert {"start", "help", "sources", "card", "onthisday", "search", "lang", "csto"} <= set(polish)
+
+    run(bundled, tmp_path, scenario)
+
+
+def test_command_menu_is_the_command_table(bundled: Briefing, tmp_path: Path) -> None:
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        await ask(api, "/start")
+        menus = {call.get("language_code"): call["commands"] for call in api.sent("setMyCommands")}
+        specs = all_commands(bundled.knowledge)
+        for code, language in ((None, "pl"), ("en", "en")):
+            assert [(c["command"], c["description"]) for c in menus[code]] == [
+                (spec.name, spec.summary[language]) for spec in specs]
 
     run(bundled, tmp_path, scenario)
 
