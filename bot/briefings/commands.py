@@ -100,6 +100,7 @@ def _command(knowledge: Knowledge, text: str, language: Language) -> CommandSpec
     return spec
 
 
+#: The kind of /help's argument, kept beside the table it reads.
 COMMAND = Kind("command", {"pl": "komenda", "en": "command"}, _command, completion="commands")
 
 
