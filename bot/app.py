@@ -1,4 +1,4 @@
-"""Wiring: settings → core → the adapters that have tokens (the console when none has)."""
+"""Wiring: settings → core → the platforms the settings turn on (the console when none is)."""
 
 from __future__ import annotations
 
@@ -6,35 +6,31 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from filelock import FileLock, Timeout
 
 from bot.platforms.console.adapter import run_console
 from bot.config import Settings
 from bot.briefings.cards import Card
-from bot.digests.delivery import DeliveryFailed, Digests, Sender
+from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.compose import Subscription, Target
 from bot.base.errors import BriefingError
 from bot.briefings.service import Briefing, Clock, utc_now
 from bot.digests.state import StateStore
 from bot.platforms.console.render import render_card
 from bot.digests.scheduler import DigestScheduler
-
-if TYPE_CHECKING:
-    from bot.platforms.discord.adapter import BriefingBot
-    from bot.platforms.telegram.adapter import TelegramAdapter
+from bot.platforms.base import Core, Platform, PlatformEntry
+from bot.platforms.registry import PLATFORMS
 
 log = logging.getLogger(__name__)
 
 #: In the data folder: held by the one process that may write its state (see ``holding``).
 LOCK_FILE = "briefing-bot.lock"
-TELEGRAM_TOKEN_REFUSED = ("the Telegram token was refused ({status}): revoked? set a new one in "
-                          "BRIEFING_TELEGRAM_TOKEN (or [telegram] token)")
 
 
 def load_briefing(settings: Settings, clock: Clock = utc_now) -> Briefing:
@@ -65,31 +61,45 @@ def holding(data: Path) -> Iterator[None]:
         lock.release()
 
 
-def run(settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """Start every adapter that has a token, and the digest scheduler; with none, the console."""
-    if settings.telegram.token is None and settings.discord.token is None:
+def run(settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+        platforms: Sequence[PlatformEntry] = PLATFORMS) -> int:
+    """Start every platform the settings turn on, and the digest scheduler; with none, the console."""
+    if not any(entry.enabled(settings) for entry in platforms):
         return run_console(load_briefing(settings), stdin, stdout)
     with holding(settings.data):
         briefing = load_briefing(settings)
-        asyncio.run(_serve(settings, briefing, StateStore(settings.data)))
+        asyncio.run(_serve(settings, briefing, StateStore(settings.data), platforms))
     return 0
 
 
 class Router:
-    """Sends a card to a digest target through the adapter of its platform."""
+    """Sends a card to a digest target through the platform it is on."""
 
     def __init__(self) -> None:
-        self.senders: dict[str, Sender] = {}
+        self.platforms: dict[str, Platform] = {}
 
     async def send(self, target: Target, card: Card) -> None:
-        sender = self.senders.get(target.platform)
-        if sender is None:
+        platform = self.platforms.get(target.platform)
+        if platform is None:
             raise DeliveryFailed(f"no {target.platform} adapter is running", permanent=False)
-        await sender(target, card)
+        await platform.send(target, card)
+
+    async def start(self, core: Core, platforms: Sequence[PlatformEntry], listen: bool,
+                    started: list[Platform]) -> None:
+        """Build and start every platform the settings turn on; each goes into ``started`` before
+        it starts, so that the caller stops a half-started one too."""
+        for entry in platforms:
+            if entry.enabled(core.settings):
+                platform = entry.create(core)
+                started.append(platform)
+                await platform.start(listen)
+                self.platforms[entry.name] = platform
 
 
-async def _serve(settings: Settings, briefing: Briefing, state: StateStore) -> None:
-    """Run the adapters and the scheduler side by side in one event loop until SIGINT or SIGTERM."""
+async def _serve(settings: Settings, briefing: Briefing, state: StateStore,
+                 platforms: Sequence[PlatformEntry] = PLATFORMS) -> None:
+    """Run the platforms and the scheduler side by side in one event loop until SIGINT or SIGTERM,
+    or until a platform stops by itself (its error, if any, is raised)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
@@ -97,29 +107,17 @@ async def _serve(settings: Settings, briefing: Briefing, state: StateStore) -> N
     briefing.warm_up()
     digests = Digests(briefing, state, settings.timezone)
     router = Router()
-    stoppers: list[Callable[[], Awaitable[None]]] = []
+    started: list[Platform] = []
     waiters: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
     if settings.reload_seconds:
         waiters.append(asyncio.create_task(reload_content(briefing, settings.reload_seconds)))
     scheduler: DigestScheduler | None = None
     try:
-        if settings.telegram.token is not None:
-            telegram = await _start_telegram(settings, briefing, state, digests, polling=True)
-            stoppers.append(telegram.stop)
-            router.senders["telegram"] = telegram.deliver
-            waiters.append(asyncio.create_task(_until_refused(telegram)))
-        if settings.discord.token is not None:
-            client, connection = _start_discord(settings, briefing, state, digests)
-            stoppers.append(client.close)
-            waiters.append(connection)
-            ready = asyncio.create_task(client.wait_until_ready())
-            await asyncio.wait([ready, connection], return_when=asyncio.FIRST_COMPLETED)
-            if connection.done():
-                connection.result()  # a rejected token raises here
-            router.senders["discord"] = client.deliver
-        scheduler = DigestScheduler(digests, router.send, set(router.senders))
+        await router.start(Core(settings, briefing, state, digests), platforms, True, started)
+        waiters += [asyncio.create_task(platform.wait_closed()) for platform in router.platforms.values()]
+        scheduler = DigestScheduler(digests, router.send, set(router.platforms))
         await scheduler.start()
-        log.warning("running (%s); stop with Ctrl+C", ", ".join(router.senders))
+        log.warning("running (%s); stop with Ctrl+C", ", ".join(router.platforms))
         done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             task.result()  # a Discord connection that ended with an error, or a refused token, raises it here
@@ -128,15 +126,8 @@ async def _serve(settings: Settings, briefing: Briefing, state: StateStore) -> N
             scheduler.shutdown()
         for waiter in waiters:
             waiter.cancel()
-        for stopper in reversed(stoppers):
-            await stopper()
-
-
-async def _until_refused(telegram: TelegramAdapter) -> None:
-    """Raise once Telegram refuses the token while polling. The whole process stops (Discord
-    too, if it runs beside): a bot deaf on Telegram should say so and exit, not run on."""
-    status = await telegram.token_refused()
-    raise BriefingError(TELEGRAM_TOKEN_REFUSED.format(status=status))
+        for platform in reversed(started):
+            await platform.stop()
 
 
 async def reload_content(briefing: Briefing, every: float) -> None:
@@ -150,51 +141,6 @@ async def reload_content(briefing: Briefing, every: float) -> None:
                 briefing.warm_up()
         except (BriefingError, OSError):
             log.exception("content reload failed; still answering from the content loaded before")
-
-
-async def _start_telegram(settings: Settings, briefing: Briefing, state: StateStore, digests: Digests,
-                          polling: bool) -> TelegramAdapter:
-    # Imported here: the console needs no chat platform library at all.
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.platforms.telegram.adapter import TelegramAdapter
-
-    assert settings.telegram.token is not None
-    adapter = TelegramAdapter(briefing, state, settings.telegram.token.get_secret_value(),
-                              settings.telegram.base_url, digests=digests, max_rate=settings.telegram.max_rate)
-    try:
-        if polling:
-            await adapter.start()
-            log.warning("Telegram adapter running")
-        else:
-            await adapter.application.initialize()
-    except InvalidToken:
-        raise BriefingError("Telegram rejected the token: check BRIEFING_TELEGRAM_TOKEN or [telegram] token") from None
-    except NetworkError as error:
-        raise BriefingError(f"cannot reach the Telegram Bot API at the configured base_url: {error}") from None
-    return adapter
-
-
-def _start_discord(settings: Settings, briefing: Briefing, state: StateStore,
-                   digests: Digests) -> tuple[BriefingBot, asyncio.Task[None]]:
-    import discord
-
-    from bot.platforms.discord.adapter import create_bot
-
-    client = create_bot(settings, briefing, state, digests)
-    assert settings.discord.token is not None
-    token = settings.discord.token.get_secret_value()
-
-    async def connect() -> None:
-        try:
-            await client.start(token)
-        except discord.LoginFailure:
-            raise BriefingError("Discord rejected the token: check BRIEFING_DISCORD_TOKEN or [discord] token") from None
-        except discord.PrivilegedIntentsRequired as error:
-            raise BriefingError(f"Discord refused the bot's intents: {error}") from None
-
-    log.warning("Discord adapter starting")
-    return client, asyncio.create_task(connect())
 
 
 # --- briefing-bot digest ---------------------------------------------------------------------------
@@ -215,7 +161,8 @@ def list_digests(settings: Settings, out: TextIO) -> int:
     return 1 if state.problems else 0
 
 
-def run_digests(settings: Settings, day: date, dry_run: bool, out: TextIO) -> int:
+def run_digests(settings: Settings, day: date, dry_run: bool, out: TextIO,
+                platforms: Sequence[PlatformEntry] = PLATFORMS) -> int:
     """Deliver the digest of ``day`` now to every subscription that has not had it."""
     briefing = load_briefing(settings)
     if dry_run:
@@ -237,7 +184,7 @@ def run_digests(settings: Settings, day: date, dry_run: bool, out: TextIO) -> in
         if not items:
             print(_nothing_due(settings, state, day, "was sent"), file=out)
             return 0
-        return asyncio.run(_deliver_now(settings, briefing, state, digests, items, out))
+        return asyncio.run(_deliver_now(settings, briefing, state, digests, items, out, platforms))
 
 
 def _nothing_due(settings: Settings, state: StateStore, day: date, sent: str) -> str:
@@ -251,29 +198,20 @@ def _nothing_due(settings: Settings, state: StateStore, day: date, sent: str) ->
 
 
 async def _deliver_now(settings: Settings, briefing: Briefing, state: StateStore, digests: Digests,
-                       items: list[tuple[Subscription, date]], out: TextIO) -> int:
+                       items: list[tuple[Subscription, date]], out: TextIO,
+                       platforms: Sequence[PlatformEntry] = PLATFORMS) -> int:
     router = Router()
-    closers: list[Callable[[], Awaitable[None]]] = []
+    started: list[Platform] = []
     try:
-        if settings.telegram.token is not None:
-            telegram = await _start_telegram(settings, briefing, state, digests, polling=False)
-            router.senders["telegram"] = telegram.deliver
-            closers.append(telegram.application.shutdown)
-        if settings.discord.token is not None:
-            from bot.platforms.discord.adapter import create_bot
-
-            client = create_bot(settings, briefing, state, digests)
-            await client.login(settings.discord.token.get_secret_value())  # REST only, no gateway
-            router.senders["discord"] = client.deliver
-            closers.append(client.close)
-        live = [(s, d) for s, d in items if s.target.platform in router.senders]
+        await router.start(Core(settings, briefing, state, digests), platforms, False, started)  # send only
+        live = [(s, d) for s, d in items if s.target.platform in router.platforms]
         for subscription, _ in items:
-            if subscription.target.platform not in router.senders:
+            if subscription.target.platform not in router.platforms:
                 print(f"skipped {subscription.target.key} (no {subscription.target.platform} token)", file=sys.stderr)
         outcomes = await digests.deliver(live, router.send)
     finally:
-        for close in reversed(closers):
-            await close()
+        for platform in reversed(started):
+            await platform.stop()
     for outcome in outcomes:
         detail = f" ({outcome.detail})" if outcome.detail else ""
         print(f"{outcome.target.key}  {outcome.state}{detail}", file=out)

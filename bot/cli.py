@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(args.verbose)
     try:
         settings = load_settings(args.config, args.content, args.data)
-        logs.add_secrets(s.get_secret_value() for s in (settings.telegram.token, settings.discord.token) if s)
+        logs.add_secrets(token.get_secret_value() for token in settings.tokens())
         if args.command == "content":
             if args.explain is not None:
                 prepare_lemmas(sys.stderr)
@@ -116,8 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             prepare_lemmas(sys.stderr)
         if args.command in ("run", "chat"):
             if args.command == "chat":
-                settings = settings.model_copy(update={"telegram": settings.telegram.model_copy(update={"token": None}),
-                                                       "discord": settings.discord.model_copy(update={"token": None})})
+                settings = settings.without_tokens()
             return run(settings)
         briefing = load_briefing(settings)
         if args.command == "ask":

@@ -1,8 +1,9 @@
 """Settings: loaded and validated once, from a TOML file, the environment and CLI options.
 
-Tokens come from ``BRIEFING_TELEGRAM_TOKEN`` / ``BRIEFING_DISCORD_TOKEN`` or the untracked
-config file, are kept as ``SecretStr`` and never appear in messages or logs. A config file that
-holds a token and that other users of the machine can read gets a warning at start-up.
+Each chat platform has a section named as it is (``[telegram]``); its token comes from
+``BRIEFING_<PLATFORM>_TOKEN`` (``BRIEFING_TELEGRAM_TOKEN``) or the untracked config file, is kept
+as ``SecretStr`` and never appears in messages or logs. A config file that holds a token and that
+other users of the machine can read gets a warning at start-up.
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ log = logging.getLogger(__name__)
 DEFAULT_CONFIG = Path("config.toml")
 DEFAULT_CONTENT = Path("content")
 DEFAULT_DATA = Path("data")
-TELEGRAM_TOKEN_ENV = "BRIEFING_TELEGRAM_TOKEN"
-DISCORD_TOKEN_ENV = "BRIEFING_DISCORD_TOKEN"
+TOKEN_ENV = "BRIEFING_{section}_TOKEN"
 
 
 class _Section(BaseModel):
@@ -75,6 +75,21 @@ class Settings(_Section):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def tokens(self) -> list[SecretStr]:
+        """Every platform token that is set, for redaction."""
+        return [token for section in token_sections() if (token := getattr(self, section).token) is not None]
+
+    def without_tokens(self) -> Settings:
+        """These settings with no platform turned on (``briefing-bot chat``)."""
+        return self.model_copy(update={section: getattr(self, section).model_copy(update={"token": None})
+                                       for section in token_sections()})
+
+
+def token_sections() -> list[str]:
+    """The sections that hold a platform's token: one per chat platform, named as it is."""
+    return [name for name, field in Settings.model_fields.items()
+            if isinstance(field.default, _Section) and "token" in type(field.default).model_fields]
+
 
 def _read_config(path: Path) -> dict[str, Any]:
     try:
@@ -92,7 +107,7 @@ def readable_by_others(path: Path, values: dict[str, Any]) -> str | None:
     if os.name != "posix":
         return None
     if not any(isinstance(values.get(section), dict) and values[section].get("token")
-               for section in ("telegram", "discord")):
+               for section in token_sections()):
         return None
     try:
         mode = path.stat().st_mode
@@ -131,8 +146,8 @@ def load_settings(config: Path | None = None, content: Path | None = None, data:
             if isinstance(values.get(key), str):
                 values[key] = path.parent / values[key]
         values["config_file"] = path
-    for section, variable in (("telegram", TELEGRAM_TOKEN_ENV), ("discord", DISCORD_TOKEN_ENV)):
-        token = os.environ.get(variable, "").strip()
+    for section in token_sections():
+        token = os.environ.get(TOKEN_ENV.format(section=section.upper()), "").strip()
         if token:
             table = values.setdefault(section, {})
             if isinstance(table, dict):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings, token_sections
 from bot.base.errors import ConfigError
 
 TOKEN = "123456789:AAtest-token-that-must-never-be-printed"
@@ -82,3 +82,20 @@ def test_token_not_echoed_in_errors(tmp_path: Path) -> None:
 def test_missing_explicit_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_a_platform_token_comes_from_its_environment_variable(monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no config.toml here
+    for name in token_sections():
+        monkeypatch.setenv(f"BRIEFING_{name.upper()}_TOKEN", f"{name}-from-env")
+    settings = load_settings()
+    assert [token.get_secret_value() for token in settings.tokens()] == ["telegram-from-env", "discord-from-env"]
+
+
+def test_tokens_are_every_platform_sections_and_chat_turns_them_off() -> None:
+    assert token_sections() == ["telegram", "discord"]
+    settings = Settings.model_validate({"telegram": {"token": "t"}, "discord": {"token": "d", "guild_ids": [1]}})
+    assert [token.get_secret_value() for token in settings.tokens()] == ["t", "d"]
+    quiet = settings.without_tokens()
+    assert quiet.tokens() == [] and quiet.discord.guild_ids == [1]

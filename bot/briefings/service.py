@@ -16,7 +16,7 @@ from bot.briefings import replies
 from bot.language import lemmas
 from bot.briefings.cards import Reply
 from bot.briefings.commands import BUILTIN_NAMES, handle, menu
-from bot.briefings.request import Request
+from bot.briefings.request import Chat, Request
 from bot.content.loader import Article, Content, ContentSignature, content_signature, load_content
 from bot.extraction.facts import Fact
 from bot.i18n.messages import Language
@@ -133,8 +133,8 @@ class Briefing:
         """Today's date where the bot's readers are."""
         return self.clock().astimezone(self.zone).date()
 
-    def ask(self, text: str, language: Language | None = None) -> Reply:
-        return handle(self.knowledge, Request(text, self.today(), language or self.language))
+    def ask(self, text: str, language: Language | None = None, chat: Chat | None = None) -> Reply:
+        return handle(self.knowledge, Request(text, self.today(), language or self.language, chat))
 
     def menu(self, language: Language | None = None) -> list[tuple[str, str]]:
         return menu(self.knowledge, language or self.language)

@@ -11,10 +11,10 @@ each channel (``bot.platforms.quota``), as on Telegram.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Coroutine, Sequence
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -24,13 +24,13 @@ from discord.ext import commands
 
 from bot.platforms.quota import SenderQuota
 from bot.config import Settings
-from bot.briefings.replies import notice
 from bot.briefings.cards import Card, Reply
 from bot.briefings.arguments import Completion
 from bot.briefings.commands import BUILTIN, builtin
+from bot.briefings.request import Chat
+from bot.digests.chats import Chats
 from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.compose import Target
-from bot.base.errors import StoreError
 from bot.i18n.messages import Language, t
 from bot.knowledge.indexes import Knowledge
 from bot.language.lemmas import fold
@@ -158,6 +158,7 @@ class BriefingBot(commands.Bot):
                          allowed_mentions=NO_MENTIONS)
         self.briefing, self.state, self.guild_ids = briefing, state, list(guild_ids)
         self.digests = digests
+        self.chats = Chats(briefing, state, digests)
         self.quota = quota if quota is not None else SenderQuota()
         _register_commands(self)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
@@ -183,15 +184,8 @@ class BriefingBot(commands.Bot):
         """Ask the core and reply with the first card, and paging buttons when there are more."""
         if not await self._admitted(interaction):
             return
-        language = self.language(interaction.channel_id)
-        reply = await asyncio.to_thread(self.briefing.ask, request, language)
-        if reply.language:
-            try:
-                self.state.set_language(PLATFORM, interaction.channel_id or 0, reply.language)  # type: ignore[arg-type]
-                language = reply.language  # type: ignore[assignment]
-            except StoreError as error:  # nothing changed; the reply says so
-                log.error("/lang in %s not saved: %s", interaction.channel_id, error)
-                reply = notice(t(language, "not_saved"))
+        reply = await self.chats.answer(request, self._chat(interaction))
+        language: Language = reply.language or self.language(interaction.channel_id)  # type: ignore[assignment]
         embed = self.embed(reply.cards[0], language)
         if len(reply.cards) < 2:
             await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
@@ -204,15 +198,15 @@ class BriefingBot(commands.Bot):
         """/digest for this channel (or thread): managers of the server, or anyone in a DM."""
         if not await self._admitted(interaction):
             return
-        language = self.language(interaction.channel_id)
-        if self.digests is None:
-            reply = await asyncio.to_thread(self.briefing.ask, "/digest", language)
-        else:
-            target = Target(PLATFORM, str(interaction.channel_id))
-            reply = await asyncio.to_thread(self.digests.handle, arguments, target, language,
-                                            _may_change_settings(interaction))
-        embed = self.embed(reply.cards[0], language)
+        chat = self._chat(interaction)
+        reply = await self.chats.answer(f"/digest {arguments}", chat)
+        embed = self.embed(reply.cards[0], chat.language)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    def _chat(self, interaction: discord.Interaction) -> Chat:
+        """The channel (or thread, or DM) a command came from; its admins are its server's managers."""
+        channel = interaction.channel_id or 0
+        return Chat(PLATFORM, str(channel), self.language(channel), partial(_may_change_settings, interaction))
 
     async def _admitted(self, interaction: discord.Interaction) -> bool:
         """Whether the user is within their quota in this channel. Each request over it is answered

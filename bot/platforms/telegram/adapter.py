@@ -19,6 +19,8 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from functools import partial
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -58,9 +60,10 @@ from bot.platforms.telegram.limits import MESSAGES_PER_SECOND, FloodLimiter
 from bot.briefings.replies import notice
 from bot.briefings.cards import Card, Reply
 from bot.briefings.commands import read_only
+from bot.briefings.request import Chat
+from bot.digests.chats import Chats
 from bot.digests.delivery import ChatMoved, DeliveryFailed, Digests
 from bot.digests.compose import Target
-from bot.base.errors import StoreError
 from bot.i18n.messages import Language, t
 from bot.briefings.service import Briefing
 from bot.digests.state import StateStore
@@ -144,6 +147,7 @@ class TelegramAdapter:
         self.briefing = briefing
         self.state = state
         self.digests = digests
+        self.chats = Chats(briefing, state, digests)
         self._refused: dict[tuple[int, int], float] = {}  # (chat, user) → until when a refusal stands
         self._clock = clock
         self.max_retries = max_retries
@@ -233,44 +237,35 @@ class TelegramAdapter:
         if not await self._admitted(message):
             return
         language = self._language(message.chat_id)
+        thread = str(message.message_thread_id) if message.is_topic_message else None
+        chat = Chat(PLATFORM, str(message.chat_id), language, partial(self._sender_is_admin, message), thread)
         if match.group("name").lower() == "digest" and self.digests is not None:
-            reply = await self._digest(message, message.text[match.end():].strip(), language, context)
+            reply = await self._digest(message, message.text[match.end():].strip(), chat, context)
         else:
-            reply = await asyncio.to_thread(self.briefing.ask, message.text, language)
-        if reply.language:  # /lang: a setting of the whole chat, so a group's admins' to change
-            if await self._sender_is_admin(message):
-                try:
-                    self.state.set_language(PLATFORM, message.chat_id, reply.language)  # type: ignore[arg-type]
-                    language = reply.language  # type: ignore[assignment]
-                except StoreError as error:  # nothing changed; the reply says so
-                    log.error("/lang in %s not saved: %s", message.chat_id, error)
-                    reply = notice(t(language, "not_saved"))
-            else:
-                reply = notice(t(language, "lang.admins_only"))
-        await self._send_reply(message, reply, message.text, language)
+            reply = await self.chats.answer(message.text, chat)
+        await self._send_reply(message, reply, message.text, reply.language or language)  # type: ignore[arg-type]
 
-    async def _digest(self, message: Message, arguments: str, language: Language,
+    async def _digest(self, message: Message, arguments: str, chat: Chat,
                       context: ContextTypes.DEFAULT_TYPE) -> Reply:
         """/digest for this chat, or for a channel named as @channel from a private chat."""
-        assert self.digests is not None
         words = arguments.split()
         channel = next((w for w in words if w.startswith("@")), None)
         if channel and message.chat.type == ChatType.PRIVATE and message.from_user is not None:
             words.remove(channel)
+            language = chat.language
             try:
-                chat = await self._retrying(lambda: context.bot.get_chat(channel))
-                allowed = await self._is_admin(chat.id, message.from_user.id)
+                found = await self._retrying(lambda: context.bot.get_chat(channel))
+                # Asked here, so that a channel the bot cannot see is told apart from a refusal.
+                allowed = await self._is_admin(found.id, message.from_user.id)
             except TelegramError as error:
                 log.info("cannot check %s for /digest: %s", channel, error)
                 return notice(t(language, "digest.no_channel", channel=channel[:64]), t(language, "digest.title"))
-            target = Target(PLATFORM, str(chat.id))
-        else:
-            thread = str(message.message_thread_id) if message.is_topic_message else None
-            target = Target(PLATFORM, str(message.chat_id), thread)
-            allowed = await self._sender_is_admin(message)
-        return await asyncio.to_thread(self.digests.handle, " ".join(words), target, language, allowed)
+            chat = replace(chat, id=str(found.id), thread=None, is_admin=lambda: allowed)
+        return await self.chats.answer(" ".join(["/digest", *words]), chat)
 
     async def _sender_is_admin(self, message: Message) -> bool:
+        """Whether Telegram counts the message's sender as an admin of its chat (the core decides
+        when that is asked)."""
         chat = message.chat
         if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
             return True  # a private chat's user is its own admin; only admins post in a channel
