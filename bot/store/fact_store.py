@@ -54,7 +54,8 @@ from bot.base.errors import StoreError
 from bot.extraction.pool import extract_all
 from bot.extraction.facts import EXTRACTOR_VERSION, FACT_ORDER, DateValues, Fact, fact_id, facts_from_records
 from bot.language.figures import SourcedFigure
-from bot.base.storage import PickleStorage, remove_stale_temporaries
+from bot.base.atomic import remove_stale_temporaries
+from bot.base.storage import PickleStorage
 
 log = logging.getLogger(__name__)
 
