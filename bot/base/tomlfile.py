@@ -12,6 +12,8 @@ import re
 import tomllib
 from typing import Any
 
+from bot.base.errors import BriefingError
+
 MAX_KEY_PARTS = 32
 
 _KEY_PART = r"""(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')"""
@@ -23,7 +25,7 @@ _LONG_KEY = re.compile(rf"(?:^|[{{,])[ \t]*\[{{0,2}}[ \t]*{_KEY_PART}(?:[ \t]*\.
 _BRACKET = re.compile(r"[\[\]{}\n]")
 
 
-class TomlProblem(Exception):
+class TomlProblem(BriefingError):
     """Invalid TOML at ``line`` (1-based, of the text parsed)."""
 
     def __init__(self, line: int, message: str) -> None:

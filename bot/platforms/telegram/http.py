@@ -25,6 +25,8 @@ from telegram._utils.types import ODVInput  # the type BaseRequest.do_request de
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.base.errors import BriefingError
+
 #: Timeouts in seconds, PTB's own defaults.
 READ_TIMEOUT = 5.0
 WRITE_TIMEOUT = 5.0
@@ -33,7 +35,7 @@ MEDIA_WRITE_TIMEOUT = 20.0
 _dumps = partial(json.dumps, ensure_ascii=False)
 
 
-class Unanswered(Exception):
+class Unanswered(BriefingError):
     """The request went out and no answer came: the Bot API may have carried it out."""
 
 
