@@ -163,11 +163,3 @@ class PhraseIndex(Generic[T]):
                         hits.add(value)
         return hits
 
-
-def contains_phrase(text_keys: Sequence[str], phrase_keys: Sequence[str]) -> bool:
-    """Whether the lemma sequence of a phrase occurs in a text's lemma sequence."""
-    size = len(phrase_keys)
-    if size == 0 or phrase_keys[0] not in text_keys:  # most phrases are one word, most absent
-        return False
-    phrase = tuple(phrase_keys)
-    return any(tuple(text_keys[i:i + size]) == phrase for i in range(len(text_keys) - size + 1))
