@@ -179,18 +179,6 @@ class _QuantitySpec(BaseModel):
     cumulative: bool = False
 
 
-def load_quantities(content_dir: Path) -> tuple[tuple[Quantity, ...], list[Problem]]:
-    """The quantities of ``content/quantities.toml`` (none when the file is missing)."""
-    path = content_dir / QUANTITIES_FILE
-    if not path.is_file():
-        return (), []
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        return (), [Problem(path, 1, f"cannot be read: {error.strerror or type(error).__name__}")]
-    return parse_quantities(path, raw)
-
-
 def parse_quantities(path: Path, raw: bytes) -> tuple[tuple[Quantity, ...], list[Problem]]:
     """The quantities in the bytes of a ``quantities.toml`` read from ``path``, and its problems."""
     try:
