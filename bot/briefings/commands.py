@@ -15,7 +15,7 @@ from functools import partial
 from bot.briefings import replies
 from bot.briefings.cards import Reply
 from bot.briefings.request import Request
-from bot.i18n.messages import DEFAULT_LANGUAGE, Language, t
+from bot.i18n.messages import DEFAULT_LANGUAGE, t
 from bot.knowledge.indexes import Knowledge
 
 #: Longer requests are refused before any work is done.

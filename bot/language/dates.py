@@ -263,7 +263,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("weekday", rf"\b(?:w|we)\s+(?:(?P<mod>ubiegły|ubiegłą|zeszły|zeszłą|ostatni|ostatnią|przyszły|przyszłą|najbliższy|najbliższą)\s+)?(?P<w>{_WD_ACC}){_DAY_PART}{_E}"),
         ("relative_day", rf"\b(?P<word>przedwczoraj|wczoraj|pojutrze|jutro|(?:dziś|dzisiaj)(?=\s+(?:rano|wieczorem|w\s+nocy|po\s+południu|przed\s+południem)))(?:{_DAY_PART}){_E}"),
         ("last_days", rf"\b(?:w\s+ciągu\s+ostatnich|w\s+ostatnich|przez\s+ostatnie)\s+(?P<n>\d{{1,2}}|{_alternation(_COUNT_WORDS)})\s+(?:dni|dniach){_E}"),
-        ("year_bare", rf"\b(?:w|we|sprzed)\s+(?P<y>(?:19|20)\d\d)(?=\s*[,;:)]|\s*\.?\s*$|\s+[–—-]\s)"),
+        ("year_bare", r"\b(?:w|we|sprzed)\s+(?P<y>(?:19|20)\d\d)(?=\s*[,;:)]|\s*\.?\s*$|\s+[–—-]\s)"),
         ("weekday_adj", rf"\b(?P<od>od\s+)?(?P<w>{_WD_ADJ}){_E}"),
         ("weekday_from", rf"\bod\s+(?P<w>{_WD_GEN}){_E}(?!\s+do\b)"),
         ("day_adj", rf"\b(?P<od>od\s+)?(?P<a>{_DAY_ADJ}){_E}"),

@@ -143,7 +143,6 @@ def test_figures_command_and_topic_card_show_them(bundled: Briefing) -> None:
     assert "18 [" in killed and "16 funkcjonariuszy [" in killed and "stan na 7 stycznia 2022" in killed
     assert "nie znam tematu" in (bundled.ask("/figures pogoda").cards[0].body or "").lower()
     csto = bundled.ask("/csto")
-    names = [f.name for card in csto.cards for f in card.fields]
     differ = {f.name: f.value for card in csto.cards for f in card.fields}["Źródła podają różne liczby"]
     assert "żołnierze ODKB w Kazachstanie" in differ and "/figures csto" in differ  # the figures are on /figures
 
