@@ -2,8 +2,7 @@
 
 ``tomllib`` raises ``TOMLDecodeError`` for invalid TOML, but two inputs it does not survive:
 arrays or inline tables nested about a thousand deep exhaust the recursion limit, and a dotted
-key of many parts (``a.a.a…``) costs time and memory quadratic in its parts (10,000 parts:
-400 MB). Content files nest three levels at most, so both are refused as invalid.
+key of many parts (``a.a.a…``) costs time and memory quadratic in its parts. Content files nest three levels at most, so both are refused as invalid.
 """
 
 from __future__ import annotations

@@ -296,8 +296,8 @@ def _parse_toml(text: str, first_line: int) -> dict[str, Any]:
 
 class _KeyLines:
     """Where a TOML text's keys and tables stand, indexed once for all the problems of a file
-    (searching the whole text again for each problem was quadratic: a front matter with
-    thousands of bad facts took minutes)."""
+    (searching the whole text again for each problem would be quadratic in a front matter with
+    thousands of bad facts)."""
 
     def __init__(self, toml_text: str, first_line: int) -> None:
         self.lines = toml_text.split("\n")

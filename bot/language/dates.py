@@ -40,7 +40,7 @@ class DateValue:
     #: 1 January to 31 December: "w latach 2019–2021").
     ends: tuple[Unit, Unit] | None = None
     #: Date order: of periods starting on the same day, the longest first (2022, styczeń 2022,
-    #: ...). Computed once, here, because sorting 250,000 facts by a computed key is slow.
+    #: ...). Computed once, here: a large store's facts are sorted by it, and a computed key is slow.
     order: tuple[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -557,8 +557,7 @@ def _resolve_in_calendar(
 class _Spans:
     """Disjoint spans of a text, in order: whether a new one overlaps any is a binary search.
 
-    (A scan of every span taken so far made a text full of dates quadratic: 1 MB of
-    "6 stycznia 2022 r." never finished.)
+    (A scan of every span taken so far would make a text full of dates quadratic.)
     """
 
     def __init__(self) -> None:
