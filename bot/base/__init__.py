@@ -1,3 +1,4 @@
 """What every package may use: errors, secret redaction, time zones, TOML reading with
-line numbers, and the pickle storage behind both stores. Imports nothing of the bot.
+line numbers, the one atomic write behind both stores and the fact store's pickle storage.
+Imports nothing of the bot.
 """

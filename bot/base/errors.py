@@ -1,4 +1,8 @@
-"""Domain exceptions, converted at the edges (CLI exit codes, short chat replies)."""
+"""Domain exceptions, converted at the edges (CLI exit codes, short chat replies).
+
+Every exception the bot defines derives from ``BriefingError``, here or beside the code that
+raises it, so that ``except BriefingError`` catches all the bot raises on purpose and nothing else.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from pathlib import Path
 
 
 class BriefingError(Exception):
-    """Base class for every error the core raises on purpose."""
+    """Base class for every error the bot raises on purpose."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +37,7 @@ class ConfigError(BriefingError):
 
 
 class StoreError(BriefingError):
-    """The fact store could not be read or written."""
+    """The fact store or the state store could not be read or written."""
 
 
 class BadArgument(BriefingError):

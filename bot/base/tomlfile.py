@@ -2,8 +2,7 @@
 
 ``tomllib`` raises ``TOMLDecodeError`` for invalid TOML, but two inputs it does not survive:
 arrays or inline tables nested about a thousand deep exhaust the recursion limit, and a dotted
-key of many parts (``a.a.a…``) costs time and memory quadratic in its parts (10,000 parts:
-400 MB). Content files nest three levels at most, so both are refused as invalid.
+key of many parts (``a.a.a…``) costs time and memory quadratic in its parts. Content files nest three levels at most, so both are refused as invalid.
 """
 
 from __future__ import annotations
@@ -11,6 +10,8 @@ from __future__ import annotations
 import re
 import tomllib
 from typing import Any
+
+from bot.base.errors import BriefingError
 
 MAX_KEY_PARTS = 32
 
@@ -23,7 +24,7 @@ _LONG_KEY = re.compile(rf"(?:^|[{{,])[ \t]*\[{{0,2}}[ \t]*{_KEY_PART}(?:[ \t]*\.
 _BRACKET = re.compile(r"[\[\]{}\n]")
 
 
-class TomlProblem(Exception):
+class TomlProblem(BriefingError):
     """Invalid TOML at ``line`` (1-based, of the text parsed)."""
 
     def __init__(self, line: int, message: str) -> None:

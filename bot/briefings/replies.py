@@ -13,7 +13,6 @@ from typing import TypeVar
 from bot.language import lemmas
 from bot.briefings.cards import (
     CARD_BUDGET,
-    LINE_LIMIT,
     Card,
     CardField,
     Item,

@@ -30,7 +30,7 @@ from bot.language import dates
 
 from bot.base import tomlfile
 from bot.language.dates import DateValue, find_dates
-from bot.base.errors import Problem
+from bot.base.errors import BriefingError, Problem
 from bot.language.figures import QUANTITIES_FILE, Quantity, parse_quantities
 from bot.language.sentences import paragraphs, split_sentences
 
@@ -235,7 +235,9 @@ def _decode(path: Path, raw: bytes) -> str:
         raise _FileProblem(line, f"not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8") from None
 
 
-class _FileProblem(Exception):
+class _FileProblem(BriefingError):
+    """A content file is invalid at ``line``."""
+
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
         self.line = line
@@ -294,8 +296,8 @@ def _parse_toml(text: str, first_line: int) -> dict[str, Any]:
 
 class _KeyLines:
     """Where a TOML text's keys and tables stand, indexed once for all the problems of a file
-    (searching the whole text again for each problem was quadratic: a front matter with
-    thousands of bad facts took minutes)."""
+    (searching the whole text again for each problem would be quadratic in a front matter with
+    thousands of bad facts)."""
 
     def __init__(self, toml_text: str, first_line: int) -> None:
         self.lines = toml_text.split("\n")
@@ -397,7 +399,9 @@ def _check_model(model: type[BaseModel], data: dict[str, Any], toml_text: str, f
         raise _MultiProblem(unique) from None
 
 
-class _MultiProblem(Exception):
+class _MultiProblem(BriefingError):
+    """A content file is invalid at several lines: (line, message) each."""
+
     def __init__(self, problems: list[tuple[int, str]]) -> None:
         super().__init__(problems)
         self.problems = problems

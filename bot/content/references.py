@@ -48,7 +48,7 @@ def _names(reference: Reference) -> dict[str, tuple[str, str]]:
 
 
 def fold_text(text: str) -> str:
-    """``lemmas.fold`` of a long text, the same string, many times faster: each of the few
+    """``lemmas.fold`` of a long text, the same string, faster: each of the few
     combining marks present is dropped by one ``str.replace`` rather than every character
     tested in Python (whole article bodies are folded here)."""
     decomposed = unicodedata.normalize("NFKD", text.lower().replace("ł", "l"))

@@ -267,7 +267,7 @@ class Digests:
             record = self.state.delivery(subscription.target.key, today)
             if not subscription.paused and record is not None and record["state"] == "retry":
                 due.append((subscription, today))
-        for key, (subscription, day) in list(self._unwritten.items()):  # their claims could not be written
+        for key, (_, day) in list(self._unwritten.items()):  # their claims could not be written
             current = self.state.subscription(key)
             if current is None or current.paused or current.local_day(now) != day:
                 del self._unwritten[key]

@@ -1,7 +1,7 @@
 """The state store: per-chat settings, digest subscriptions and the delivery log.
 
 Unlike the fact store this data cannot be rebuilt, so every write replaces the file atomically
-(temporary file, flush, fsync, rename): TinyDB's own JSONStorage rewrites the file in place, and
+(``bot.base.atomic``): TinyDB's own JSONStorage rewrites the file in place, and
 a crash in the middle of that leaves a corrupt file. Changes are grouped into transactions, each
 one write, so that a digest fan-out costs a few writes, not one per chat; and a write encodes
 only what changed since the last one (see ``StateStore``).
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -26,7 +25,7 @@ from tinydb.storages import Storage
 from bot.digests.compose import Subscription
 from bot.base.errors import StoreError
 from bot.i18n.messages import LANGUAGES, Language
-from bot.base.storage import remove_stale_temporaries, temporary_path
+from bot.base.atomic import remove_stale_temporaries, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +70,9 @@ class AtomicJSONStorage(Storage):
         The text comes in pieces so that a large file is not first copied into one string.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = temporary_path(self.path)
         try:
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.writelines(pieces)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
-            directory = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(directory)  # make the rename itself durable
-            finally:
-                os.close(directory)
+            write_atomically(self.path, lambda handle: handle.writelines(piece.encode() for piece in pieces))
         except OSError as error:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
             raise StoreError(f"cannot write the state file {self.path}: {error.strerror or error}") from error
 
     def close(self) -> None:

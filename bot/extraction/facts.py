@@ -34,7 +34,7 @@ MAX_QUOTE = 1000
 
 
 # Not frozen, though a value never changed once made: a frozen dataclass sets each field through
-# object.__setattr__, which made reading 250,000 facts at start-up 0.3 s (40%) slower. Hashed by
+# object.__setattr__, which slows down reading a large store at start-up. Hashed by
 # its fields all the same; never assign to one (``dataclasses.replace`` makes a changed copy).
 @dataclass(slots=True, unsafe_hash=True)
 class Fact:
@@ -54,14 +54,14 @@ class Fact:
     printed: str | None = None  # what the source printed, where an erratum corrected the text
 
     def __reduce__(self) -> tuple[type[Fact], tuple[Any, ...]]:
-        # Pickled as a call of the class: the generic restore of slotted dataclasses is several
-        # times slower, and a full build sends every fact from its worker process.
+        # Pickled as a call of the class: the generic restore of slotted dataclasses is slower,
+        # and a full build sends every fact from its worker process.
         return Fact, (self.id, self.value, self.text, self.quote, self.article, self.topics, self.origin,
                       self.line, self.mention, self.keys, self.figures, self.printed)
 
     def without_keys(self) -> Fact:
         """This fact without its search keys (the store keeps them apart). Not
-        ``dataclasses.replace``: that costs ~10 µs a call, and a full build strips 250,000 facts."""
+        ``dataclasses.replace``, which is slow, and a full build strips every fact."""
         return Fact(self.id, self.value, self.text, self.quote, self.article, self.topics, self.origin, self.line,
                     self.mention, (), self.figures, self.printed)
 
@@ -138,8 +138,8 @@ def fact_id(*parts: str) -> str:
 
 class _SentenceFactIds:
     """``fact_id(article, sentence, mention, str(occurrence))`` for the mentions of one sentence,
-    with the sentence hashed once (hashing it again for each of its dates was quadratic in a
-    sentence of a megabyte full of dates)."""
+    with the sentence hashed once (hashing it again for each of its dates would be quadratic in
+    a long sentence full of dates)."""
 
     def __init__(self, article_id: str, sentence: str) -> None:
         self._prefix = hashlib.blake2b(f"{article_id}\x1f{sentence}\x1f".encode("utf-8"), digest_size=5)

@@ -41,7 +41,7 @@ class Deferred(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SavedViews:
-    """What ``warm_up`` and the topic cards derive at a cost of seconds at 10,000 articles, saved
+    """What ``warm_up`` and the topic cards derive at a cost that grows with the store, saved
     with the fact store so that the next start on the same store does not derive it again for
     its first search or topic card."""
 
@@ -113,14 +113,14 @@ class Knowledge:
                    deferred)
 
     # The indexes are built on first use, each in one pass over the facts: a start that reads
-    # 250,000 facts pays only for those its first answer needs, and ``warm_up`` builds the rest
+    # a large store pays only for those its first answer needs, and ``warm_up`` builds the rest
     # in the background. (cached_property locks: a query arriving mid-build waits for it.)
 
     @cached_property
     def facts(self) -> list[Fact]:
         """Every fact in date order (``FACT_ORDER``). Sorted on first use: a store gives its facts
-        shard after shard, and sorting 250,000 of them (about 0.3 s) need not delay the start;
-        the order saved with the store by an earlier run takes a tenth of that."""
+        shard after shard, and sorting them need not delay the start; the order saved with the
+        store by an earlier run is cheaper to apply."""
         if self._in_saved_order:
             assert self._saved is not None
             return list(itemgetter(*self._saved.order)(self.given))
@@ -180,7 +180,7 @@ class Knowledge:
         """Positions in ``facts`` by search key.
 
         Built on the first search, not at start-up: with an entry for every word of every fact it
-        is the costliest index (about 1.5 s at 250,000 facts); ``warm_up`` builds it in advance,
+        is the costliest index; ``warm_up`` builds it in advance,
         and ``save_views`` saves it for the next start.
         """
         if self._saved is not None:
@@ -395,7 +395,7 @@ class Knowledge:
     def _articles_by_key(self) -> tuple[Mapping[str, Sequence[int]], Mapping[str, Sequence[int]]]:
         """Positions in ``articles`` (publication order) by the keys (``_word_keys``) of their
         title and text, and of their title alone: what a search finds beyond dated sentences.
-        Built on the first search (seconds at 10,000 articles), or read from the saved views."""
+        Built on the first search, or read from the saved views."""
         if self._saved is not None:
             return self._saved.articles
         found: defaultdict[str, list[int]] = defaultdict(list)
@@ -435,8 +435,8 @@ class Knowledge:
 
     @cached_property
     def events(self) -> list[Event]:
-        """The facts merged into events (``bot.knowledge.events``), in date order. Merging takes
-        seconds at 100,000 facts: a start on a store a bot has run on takes the saved events."""
+        """The facts merged into events (``bot.knowledge.events``), in date order. Merging is
+        costly in a large store: a start on a store a bot has run on takes the saved events."""
         facts = self.facts
         if self._in_saved_order:
             assert self._saved is not None

@@ -40,7 +40,7 @@ class DateValue:
     #: 1 January to 31 December: "w latach 2019–2021").
     ends: tuple[Unit, Unit] | None = None
     #: Date order: of periods starting on the same day, the longest first (2022, styczeń 2022,
-    #: ...). Computed once, here, because sorting 250,000 facts by a computed key is slow.
+    #: ...). Computed once, here: a large store's facts are sorted by it, and a computed key is slow.
     order: tuple[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -263,7 +263,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("weekday", rf"\b(?:w|we)\s+(?:(?P<mod>ubiegły|ubiegłą|zeszły|zeszłą|ostatni|ostatnią|przyszły|przyszłą|najbliższy|najbliższą)\s+)?(?P<w>{_WD_ACC}){_DAY_PART}{_E}"),
         ("relative_day", rf"\b(?P<word>przedwczoraj|wczoraj|pojutrze|jutro|(?:dziś|dzisiaj)(?=\s+(?:rano|wieczorem|w\s+nocy|po\s+południu|przed\s+południem)))(?:{_DAY_PART}){_E}"),
         ("last_days", rf"\b(?:w\s+ciągu\s+ostatnich|w\s+ostatnich|przez\s+ostatnie)\s+(?P<n>\d{{1,2}}|{_alternation(_COUNT_WORDS)})\s+(?:dni|dniach){_E}"),
-        ("year_bare", rf"\b(?:w|we|sprzed)\s+(?P<y>(?:19|20)\d\d)(?=\s*[,;:)]|\s*\.?\s*$|\s+[–—-]\s)"),
+        ("year_bare", r"\b(?:w|we|sprzed)\s+(?P<y>(?:19|20)\d\d)(?=\s*[,;:)]|\s*\.?\s*$|\s+[–—-]\s)"),
         ("weekday_adj", rf"\b(?P<od>od\s+)?(?P<w>{_WD_ADJ}){_E}"),
         ("weekday_from", rf"\bod\s+(?P<w>{_WD_GEN}){_E}(?!\s+do\b)"),
         ("day_adj", rf"\b(?P<od>od\s+)?(?P<a>{_DAY_ADJ}){_E}"),
@@ -557,8 +557,7 @@ def _resolve_in_calendar(
 class _Spans:
     """Disjoint spans of a text, in order: whether a new one overlaps any is a binary search.
 
-    (A scan of every span taken so far made a text full of dates quadratic: 1 MB of
-    "6 stycznia 2022 r." never finished.)
+    (A scan of every span taken so far would make a text full of dates quadratic.)
     """
 
     def __init__(self) -> None:

@@ -3,11 +3,10 @@
 simplemma knows common Polish words ("Kazachstanu" → "Kazachstan", "zatrzymała" →
 "zatrzymać"); names it does not know ("Tokajewa") are matched by a stem rule instead.
 
-simplemma's default dictionary is decoded into a Python dict on first use: about 6 s and
-several hundred MB in every process that lemmatises. Its own ``TrieDictionaryFactory`` builds a
-MARISA trie of the same data once per machine (about 9 s, kept in the user's cache folder) and
-then loads it (about 20 MB) in milliseconds, so the bot, its build workers and the tests pay
-the cost once. A long-running process opens it in the background
+simplemma's default dictionary is decoded into a Python dict on first use, which is slow and
+large in every process that lemmatises. Its own ``TrieDictionaryFactory`` builds a MARISA trie
+of the same data once per machine (kept in the user's cache folder) and then loads it in
+milliseconds, so the bot, its build workers and the tests pay the cost once. A long-running process opens it in the background
 (``Briefing.warm_up``); the CLI builds it up front, with progress on a terminal, when
 ``dictionary_ready`` says this machine has none yet.
 """
@@ -55,7 +54,7 @@ def cache_dir() -> Path:
 
 def dictionary_ready() -> bool:
     """Whether the lemmatiser can start at once: its Polish trie is loaded or cached. If not,
-    its first use builds it (about 10 s)."""
+    its first use builds it, which takes seconds."""
     return _LEMMATIZER is not None or (cache_dir() / "pl.dic").is_file()
 
 
@@ -163,11 +162,3 @@ class PhraseIndex(Generic[T]):
                         hits.add(value)
         return hits
 
-
-def contains_phrase(text_keys: Sequence[str], phrase_keys: Sequence[str]) -> bool:
-    """Whether the lemma sequence of a phrase occurs in a text's lemma sequence."""
-    size = len(phrase_keys)
-    if size == 0 or phrase_keys[0] not in text_keys:  # most phrases are one word, most absent
-        return False
-    phrase = tuple(phrase_keys)
-    return any(tuple(text_keys[i:i + size]) == phrase for i in range(len(text_keys) - size + 1))

@@ -127,7 +127,7 @@ def paragraphs(body: str) -> list[tuple[int, list[str]]]:
     sentence never runs from one into the next.
 
     A loop over lines rather than one regular expression: ``(?:[^\\n]*\\S[^\\n]*\\n)+`` backtracks
-    quadratically over a line of white space (1 MB of spaces never finished).
+    quadratically over a long line of white space.
     """
     blocks: list[tuple[int, list[str]]] = []
     offset, previous_blank = 0, True

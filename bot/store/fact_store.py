@@ -19,8 +19,8 @@ content changed back before the restart, beside side files of the interrupted bu
 files carry the same ``generation``, so side files of another build are still told apart.
 
 Saved views. ``views.db`` holds what a running bot derived from the store in the background
-(the date order, the search index, the figure groups, the reference-list flags: seconds of work
-at 10,000 articles; see ``knowledge.SavedViews``), stamped with the generations of the 16 shards it was derived from, so that the next
+(the date order, the search index, the figure groups, the reference-list flags; see
+``knowledge.SavedViews``), stamped with the generations of the shards it was derived from, so that the next
 start on the same store answers its first search or topic card without deriving them again. A
 stamp that does not match the shards (content changed since) makes them derived again on first
 use, and saved again.
@@ -54,7 +54,8 @@ from bot.base.errors import StoreError
 from bot.extraction.pool import extract_all
 from bot.extraction.facts import EXTRACTOR_VERSION, FACT_ORDER, DateValues, Fact, fact_id, facts_from_records
 from bot.language.figures import SourcedFigure
-from bot.base.storage import PickleStorage, remove_stale_temporaries
+from bot.base.atomic import remove_stale_temporaries
+from bot.base.storage import PickleStorage
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,7 @@ def shard_of(article_id: str) -> int:
 def no_gc() -> Iterator[None]:
     """Turn off the cycle collector while building many objects that form no cycles.
 
-    Otherwise it walks the growing heap again and again: reading 250,000 facts takes about
-    twice as long with it.
+    Otherwise it walks the growing heap again and again, which slows down reading a large store.
     """
     enabled = gc.isenabled()
     gc.disable()

@@ -18,7 +18,7 @@ import json
 import math
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 from pathlib import Path
@@ -30,10 +30,11 @@ from hypothesis import strategies as st
 from bot.language import lemmas
 from bot.content.loader import load_content
 from bot.language.dates import find_dates
-from bot.language.figures import QuantityMatcher, find_figures, load_quantities
+from bot.language.figures import QuantityMatcher, find_figures
 from bot.language.sentences import paragraphs, split_sentences
 from tests.conftest import BUNDLED_CONTENT
 from tests.core.content_fuzz_worker import ContentWorker, Loaded
+from tests.core.test_figures import load_quantities
 
 ARTICLES = {p.name: p.read_bytes() for p in sorted((BUNDLED_CONTENT / "articles").glob("*.md"))}
 TOPICS = {p.name: p.read_bytes() for p in sorted((BUNDLED_CONTENT / "topics").glob("*.toml"))}
@@ -685,6 +686,16 @@ def test_dates_outside_the_calendar_are_left_out(published: date, text: str) -> 
 QUANTITIES = tuple(QuantityMatcher.of(q) for q in load_quantities(BUNDLED_CONTENT)[0])
 
 
+def contains_phrase(text_keys: Sequence[str], phrase_keys: Sequence[str]) -> bool:
+    """Whether the lemma sequence of a phrase occurs in a text's lemma sequence: the plain way,
+    beside extraction's ``lemmas.PhraseIndex``."""
+    size = len(phrase_keys)
+    if size == 0 or phrase_keys[0] not in text_keys:  # most phrases are one word, most absent
+        return False
+    phrase = tuple(phrase_keys)
+    return any(tuple(text_keys[i:i + size]) == phrase for i in range(len(text_keys) - size + 1))
+
+
 def reference_quantity(sentence: str, start: int, end: int) -> str | None:
     """The quantity of a figure as the rule reads: a word of the quantity in the figure's clause
     (between the punctuation around it), found the slow way, as extraction first did."""
@@ -692,9 +703,9 @@ def reference_quantity(sentence: str, start: int, end: int) -> str | None:
     rights = [i for i in (sentence.find(mark, end) for mark in (",", ";", ":", ")", " – ")) if i != -1]
     clause_keys = lemmas.keys(sentence[left:min(rights) if rights else len(sentence)])
     for quantity in QUANTITIES:
-        if not any(lemmas.contains_phrase(clause_keys, w) for w in quantity.words):
+        if not any(contains_phrase(clause_keys, w) for w in quantity.words):
             continue
-        if quantity.context and not any(lemmas.contains_phrase(lemmas.keys(sentence), c) for c in quantity.context):
+        if quantity.context and not any(contains_phrase(lemmas.keys(sentence), c) for c in quantity.context):
             continue
         return quantity.key
     return None

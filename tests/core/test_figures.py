@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.base.errors import Problem
 from bot.content.loader import Article, Reference, Topic, load_content
 from bot.language.dates import DateValue, day
 from bot.language.figures import (
+    QUANTITIES_FILE,
     Figure,
     Quantity,
     QuantityMatcher,
@@ -17,11 +19,25 @@ from bot.language.figures import (
     compatible,
     find_figures,
     group_figures,
-    load_quantities,
+    parse_quantities,
 )
 from bot.content.references import check_lists
 from bot.briefings.service import Briefing
 from tests.conftest import BUNDLED_CONTENT
+
+
+def load_quantities(content_dir: Path) -> tuple[tuple[Quantity, ...], list[Problem]]:
+    """The quantities of ``content/quantities.toml`` (none when the file is missing), without the
+    content loader's other checks."""
+    path = content_dir / QUANTITIES_FILE
+    if not path.is_file():
+        return (), []
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return (), [Problem(path, 1, f"cannot be read: {error.strerror or type(error).__name__}")]
+    return parse_quantities(path, raw)
+
 
 QUANTITIES = tuple(QuantityMatcher.of(q) for q in load_quantities(BUNDLED_CONTENT)[0])
 
@@ -127,7 +143,6 @@ def test_figures_command_and_topic_card_show_them(bundled: Briefing) -> None:
     assert "18 [" in killed and "16 funkcjonariuszy [" in killed and "stan na 7 stycznia 2022" in killed
     assert "nie znam tematu" in (bundled.ask("/figures pogoda").cards[0].body or "").lower()
     csto = bundled.ask("/csto")
-    names = [f.name for card in csto.cards for f in card.fields]
     differ = {f.name: f.value for card in csto.cards for f in card.fields}["Źródła podają różne liczby"]
     assert "żołnierze ODKB w Kazachstanie" in differ and "/figures csto" in differ  # the figures are on /figures
 

@@ -20,10 +20,10 @@ from functools import partial
 from types import SimpleNamespace
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue  # the "not given" sentinel, as PTB's HTTPXRequest uses it
-from telegram._utils.types import ODVInput  # the type BaseRequest.do_request declares
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.base.errors import BriefingError
 
 #: Timeouts in seconds, PTB's own defaults.
 READ_TIMEOUT = 5.0
@@ -33,7 +33,7 @@ MEDIA_WRITE_TIMEOUT = 20.0
 _dumps = partial(json.dumps, ensure_ascii=False)
 
 
-class Unanswered(Exception):
+class Unanswered(BriefingError):
     """The request went out and no answer came: the Bot API may have carried it out."""
 
 
@@ -43,6 +43,17 @@ class TimedOutUnanswered(TimedOut, Unanswered):
 
 class NetworkErrorUnanswered(NetworkError, Unanswered):
     """The connection failed after the request was sent."""
+
+
+def _seconds(timeout: object, default: float | None) -> float | None:
+    """A timeout as PTB passes it: seconds, None (no limit), or ``BaseRequest.DEFAULT_NONE`` (not
+    given: ``default``).
+
+    PTB types these parameters with ``DefaultValue``, which lives in its private ``telegram._utils``;
+    its public way to tell "not given" is ``BaseRequest.DEFAULT_NONE``. Any value that is not a
+    number counts as not given, as any ``DefaultValue`` does in PTB's own ``HTTPXRequest``.
+    """
+    return timeout if timeout is None or isinstance(timeout, int | float) else default
 
 
 @dataclass
@@ -95,18 +106,17 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,  # each: seconds, None or DEFAULT_NONE (see _seconds)
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = bool(request_data and request_data.contains_files)
-        read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
-        write = (MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT) \
-            if isinstance(write_timeout, DefaultValue) else write_timeout
-        connect = CONNECT_TIMEOUT if isinstance(connect_timeout, DefaultValue) else connect_timeout
+        read = _seconds(read_timeout, self._read_timeout)
+        write = _seconds(write_timeout, MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT)
+        connect = _seconds(connect_timeout, CONNECT_TIMEOUT)
         # aiohttp has no separate write timeout: a request must be sent and answered within both.
         total = None if read is None or write is None else read + write
         timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
