@@ -15,7 +15,7 @@ from functools import partial
 from bot.briefings import replies
 from bot.briefings.cards import Reply
 from bot.briefings.request import Request
-from bot.i18n.messages import DEFAULT_LANGUAGE, Language, t
+from bot.i18n.messages import DEFAULT_LANGUAGE, LANGUAGES, Language, in_every_language, t
 from bot.knowledge.indexes import Knowledge
 
 #: Longer requests are refused before any work is done.
@@ -44,7 +44,12 @@ class CommandSpec:
 
 def _same(arguments: str) -> dict[str, str]:
     """Arguments written the same in every language (dates, codes)."""
-    return {"pl": arguments, "en": arguments}
+    return {language: arguments for language in LANGUAGES}
+
+
+def _words(key: str) -> dict[str, str]:
+    """A command's arguments or summary in every language, from the catalogues."""
+    return in_every_language(key)
 
 
 def suggestion(name: str, names: Sequence[str]) -> str | None:
@@ -76,39 +81,24 @@ def help_reply(knowledge: Knowledge, arguments: str, request: Request) -> Reply:
 
 
 BUILTIN: tuple[CommandSpec, ...] = (
-    CommandSpec("start", {}, {"pl": "powitanie: co wiem i jak pytać", "en": "greeting: what I know and how to ask"},
-                replies.start),
-    CommandSpec("help", {"pl": "[komenda]", "en": "[command]"},
-                {"pl": "lista komend albo opis jednej", "en": "the commands, or one in detail"},
+    CommandSpec("start", {}, _words("command.start.summary"), replies.start),
+    CommandSpec("help", _words("command.help.arguments"), _words("command.help.summary"),
                 help_reply, examples=("/help search",)),
-    CommandSpec("timeline", {"pl": "[YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat]",
-                             "en": "[YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | topic]"},
-                {"pl": "wydarzenia w kolejności dat", "en": "events in date order"}, replies.timeline,
-                examples=("/timeline 2022-01", "/timeline 2022-01-01..2022-01-07")),
-    CommandSpec("sources", {"pl": "[dzień | id | artykuł]", "en": "[day | id | article]"},
-                {"pl": "artykuły źródłowe; cytaty jednego dnia albo wydarzenia; źródło jednego faktu",
-                 "en": "the articles; the quotes of a day or an event; the source of one fact"},
+    CommandSpec("timeline", _words("command.timeline.arguments"), _words("command.timeline.summary"),
+                replies.timeline, examples=("/timeline 2022-01", "/timeline 2022-01-01..2022-01-07")),
+    CommandSpec("sources", _words("command.sources.arguments"), _words("command.sources.summary"),
                 replies.sources, examples=("/sources", "/sources 2022-01-06", "/sources 2")),
-    CommandSpec("card", {"pl": "<artykuł>", "en": "<article>"},
-                {"pl": "briefing jednego artykułu", "en": "one article's briefing"},
+    CommandSpec("card", _words("command.card.arguments"), _words("command.card.summary"),
                 replies.article_card, examples=("/card 1",)),
-    CommandSpec("onthisday", _same("[MM-DD]"),
-                {"pl": "tego dnia w poprzednich latach", "en": "this day in earlier years"},
+    CommandSpec("onthisday", _same("[MM-DD]"), _words("command.onthisday.summary"),
                 replies.on_this_day, examples=("/onthisday 01-06",)),
-    CommandSpec("search", {"pl": "<słowa>", "en": "<words>"},
-                {"pl": "szukaj w faktach i artykułach (odmiana i polskie znaki dowolne)",
-                 "en": "search the facts and articles (any inflection, diacritics optional)"},
+    CommandSpec("search", _words("command.search.arguments"), _words("command.search.summary"),
                 replies.search, examples=("/search zatrzymanych", "/search Tokajew")),
-    CommandSpec("figures", {"pl": "[temat]", "en": "[topic]"},
-                {"pl": "liczby w źródłach obok siebie, z datami", "en": "the sources' figures side by side, with dates"},
+    CommandSpec("figures", _words("command.figures.arguments"), _words("command.figures.summary"),
                 replies.figures, examples=("/figures",)),
-    CommandSpec("lang", _same("pl|en"), {"pl": "język odpowiedzi bota", "en": "the bot's reply language"},
+    CommandSpec("lang", _same("|".join(LANGUAGES)), _words("command.lang.summary"),
                 replies.language, read_only=False, examples=("/lang en", "/lang pl")),
-    CommandSpec("digest", {"pl": "on [HH:MM] [strefa] | off | status | preview [MM-DD] | empty skip|nearest | topics …",
-                           "en": "on [HH:MM] [time zone] | off | status | preview [MM-DD] | empty skip|nearest | "
-                                 "topics …"},
-                {"pl": "codzienny przegląd „Tego dnia” (administratorzy)",
-                 "en": "daily \"on this day\" digest (admins)"},
+    CommandSpec("digest", _words("command.digest.arguments"), _words("command.digest.summary"),
                 replies.digest_elsewhere, read_only=False, examples=("/digest on 09:00 Europe/Warsaw", "/digest status")),
 )
 BUILTIN_NAMES = frozenset(spec.name for spec in BUILTIN)
@@ -119,7 +109,7 @@ def all_commands(knowledge: Knowledge) -> list[CommandSpec]:
     topics = [
         CommandSpec(
             topic.command, {},
-            {"pl": topic.description, "en": topic.description},
+            _same(topic.description),
             partial(replies.topic_card, topic_id=topic.id),
         )
         for topic in knowledge.topics.values()
