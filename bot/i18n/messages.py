@@ -22,8 +22,8 @@ from babel.dates import format_date as babel_format_date
 from bot.i18n.catalogues import catalogue
 from bot.language.dates import DateValue
 
-Language = Literal["pl", "en"]
-LANGUAGES: tuple[Language, ...] = ("pl", "en")
+Language = Literal["pl", "en", "ru"]
+LANGUAGES: tuple[Language, ...] = ("pl", "en", "ru")
 DEFAULT_LANGUAGE: Language = "pl"
 
 
