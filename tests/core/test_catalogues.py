@@ -145,3 +145,16 @@ def test_lang_ru_turns_every_reply_russian(bundled: Briefing) -> None:
     start = render_card(bundled.ask("/start", language="ru").cards[0])
     assert re.search(r"Я знаю \d+ стат", start) and "Попробуйте" in start
     assert "/lang pl|en|ru — язык ответов бота" in render_card(bundled.ask("/help", language="ru").cards[0])
+
+
+def test_discord_descriptions_fit_and_translate_one_way() -> None:
+    """Discord takes descriptions of up to 100 characters, and its translator looks each up by
+    its English text: two descriptions that read the same in English must read the same in
+    every language."""
+    described = [key for key in entries("en") if key.startswith(("discord.option.", "discord.digest."))
+                 or (key.startswith("command.") and key.endswith(".summary"))]
+    by_english: dict[str, dict[str, str]] = {}
+    for key in described:
+        words: dict[str, str] = {language: entries(language)[key][0] for language in LANGUAGES}
+        assert all(len(text) <= 100 for text in words.values()), key
+        assert by_english.setdefault(words["en"], words) == words, key
