@@ -24,6 +24,7 @@ from bot.app import list_digests, load_briefing, run, run_digests
 from bot.config import load_settings
 from bot.language import lemmas
 from bot.briefings.commands import help_text
+from bot.i18n.messages import LANGUAGES
 from bot.content.loader import load_content
 from bot.base.errors import BriefingError
 from bot.knowledge.events import explain
@@ -68,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("chat", "chat with the bot in this terminal")
     ask = add("ask", "print the bot's reply to one message, e.g. briefing-bot ask \"/timeline 2022-01\"")
     ask.add_argument("text", help="the message, e.g. \"/csto\"")
-    ask.add_argument("--lang", choices=("pl", "en"), help="reply language (default: from the config, pl)")
+    ask.add_argument("--lang", choices=LANGUAGES, help="reply language (default: from the config, pl)")
     facts = add("facts", "list the facts in the fact store")
     facts.add_argument("--json", action="store_true", help="one JSON object per line")
     events = add("events", "list the events: facts of several sources merged into one happening")

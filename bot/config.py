@@ -14,7 +14,7 @@ import shlex
 import stat
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -28,6 +28,7 @@ from pydantic import (
 
 from bot.base.errors import ConfigError
 from bot.base.zones import known_zone
+from bot.i18n.messages import DEFAULT_LANGUAGE, Language
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class DiscordSettings(_Section):
 class Settings(_Section):
     content: Path = DEFAULT_CONTENT
     data: Path = DEFAULT_DATA
-    language: Literal["pl", "en"] = "pl"
+    language: Language = DEFAULT_LANGUAGE
     timezone: str = "Europe/Warsaw"
     #: How often a running bot looks for added, changed or removed content files (0: never).
     reload_seconds: float = Field(default=10.0, ge=0)

@@ -35,13 +35,19 @@ class Kind:
     """What an argument is: its reader, its placeholder in usage lines, its autocompletion."""
 
     name: str
-    shown: dict[str, str]  # the placeholder per language, e.g. {"pl": "artykuł", "en": "article"}
+    #: The placeholder in usage lines: a message key ("argument.article"), or with ``literal``,
+    #: the same text in every language ("MM-DD").
+    shown: str
     read: Reader
     completion: Completion | None = None
     #: The words it accepts, or starts with (/digest's settings); the platforms offer them.
     choices: tuple[str, ...] = ()
     #: False for a placeholder that is its own grammar ("pl|en"): shown without <> or [].
     bracketed: bool = True
+    literal: bool = False
+
+    def placeholder(self, language: str) -> str:
+        return self.shown if self.literal else t(language, self.shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +59,7 @@ class Parameter:
     required: bool = False
 
     def usage(self, language: str = DEFAULT_LANGUAGE) -> str:
-        shown = self.kind.shown.get(language, self.kind.shown[DEFAULT_LANGUAGE])
+        shown = self.kind.placeholder(language)
         if not self.kind.bracketed:
             return shown
         return f"<{shown}>" if self.required else f"[{shown}]"
@@ -137,7 +143,7 @@ def _words(knowledge: Knowledge, text: str, language: Language) -> str:
 def _language(knowledge: Knowledge, text: str, language: Language) -> Language:
     wanted = text.strip().lower()
     if wanted not in LANGUAGES:
-        raise BadArgument(t(language, "lang.bad"))
+        raise BadArgument(t(language, "lang.bad", languages=", ".join(LANGUAGES)))
     return wanted  # type: ignore[return-value]
 
 
@@ -145,19 +151,13 @@ def _text(knowledge: Knowledge, text: str, language: Language) -> str:
     return text
 
 
-PERIOD = Kind("period or topic", {"pl": "YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat",
-                                  "en": "YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | topic"},
-              _period_or_topic, completion="periods")
-TOPIC = Kind("topic", {"pl": "temat", "en": "topic"}, _topic, completion="topics")
-SOURCE = Kind("source", {"pl": "dzień | id | artykuł", "en": "day | id | article"}, _source, completion="articles")
-ARTICLE = Kind("article", {"pl": "artykuł", "en": "article"}, _article, completion="articles")
-MONTH_DAY = Kind("month-day", {"pl": "MM-DD", "en": "MM-DD"}, _month_day)
-WORDS = Kind("words", {"pl": "słowa", "en": "words"}, _words)
-LANGUAGE = Kind("language", {"pl": "|".join(LANGUAGES), "en": "|".join(LANGUAGES)}, _language,
-                choices=tuple(LANGUAGES), bracketed=False)
+PERIOD = Kind("period or topic", "argument.period", _period_or_topic, completion="periods")
+TOPIC = Kind("topic", "argument.topic", _topic, completion="topics")
+SOURCE = Kind("source", "argument.source", _source, completion="articles")
+ARTICLE = Kind("article", "argument.article", _article, completion="articles")
+MONTH_DAY = Kind("month-day", "MM-DD", _month_day, literal=True)
+WORDS = Kind("words", "argument.words", _words)
+LANGUAGE = Kind("language", "|".join(LANGUAGES), _language, choices=tuple(LANGUAGES), bracketed=False, literal=True)
 #: /digest's settings, which ``bot.digests`` reads; the table only shows and names them.
-DIGEST_SETTINGS = Kind(
-    "digest settings",
-    {"pl": "on [HH:MM] [strefa] | off | status | preview [MM-DD] | empty skip|nearest | topics …",
-     "en": "on [HH:MM] [time zone] | off | status | preview [MM-DD] | empty skip|nearest | topics …"},
-    _text, choices=("on", "off", "status", "preview", "empty", "topics"), bracketed=False)
+DIGEST_SETTINGS = Kind("digest settings", "argument.digest", _text,
+                       choices=("on", "off", "status", "preview", "empty", "topics"), bracketed=False)

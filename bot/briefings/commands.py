@@ -30,7 +30,7 @@ from bot.briefings.arguments import (
 )
 from bot.briefings.cards import Reply
 from bot.briefings.request import Request
-from bot.i18n.messages import DEFAULT_LANGUAGE, Language, t
+from bot.i18n.messages import DEFAULT_LANGUAGE, LANGUAGES, Language, in_every_language, t
 from bot.knowledge.indexes import Knowledge
 
 #: Longer requests are refused before any work is done.
@@ -72,6 +72,11 @@ class CommandSpec:
         return self.handler(knowledge, request, **values)
 
 
+def _same(text: str) -> dict[str, str]:
+    """Words written the same in every language (a topic's description, from content)."""
+    return {language: text for language in LANGUAGES}
+
+
 def suggestion(name: str, names: Sequence[str]) -> str | None:
     """The command a mistyped name most likely meant ("timline" → "timeline"), if any is close."""
     close = get_close_matches(name, names, n=1, cutoff=0.7)
@@ -101,7 +106,7 @@ def _command(knowledge: Knowledge, text: str, language: Language) -> CommandSpec
 
 
 #: The kind of /help's argument, kept beside the table it reads.
-COMMAND = Kind("command", {"pl": "komenda", "en": "command"}, _command, completion="commands")
+COMMAND = Kind("command", "argument.command", _command, completion="commands")
 
 
 def help_reply(knowledge: Knowledge, request: Request, command: CommandSpec | None = None) -> Reply:
@@ -115,37 +120,24 @@ def help_reply(knowledge: Knowledge, request: Request, command: CommandSpec | No
 
 
 BUILTIN: tuple[CommandSpec, ...] = (
-    CommandSpec("start", (), {"pl": "powitanie: co wiem i jak pytać", "en": "greeting: what I know and how to ask"},
-                replies.start),
-    CommandSpec("help", (Parameter("command", COMMAND),),
-                {"pl": "lista komend albo opis jednej", "en": "the commands, or one in detail"},
+    CommandSpec("start", (), in_every_language("command.start.summary"), replies.start),
+    CommandSpec("help", (Parameter("command", COMMAND),), in_every_language("command.help.summary"),
                 help_reply, examples=("/help search",)),
-    CommandSpec("timeline", (Parameter("period", PERIOD),),
-                {"pl": "wydarzenia w kolejności dat", "en": "events in date order"}, replies.timeline,
-                examples=("/timeline 2022-01", "/timeline 2022-01-01..2022-01-07")),
-    CommandSpec("sources", (Parameter("fact", SOURCE),),
-                {"pl": "artykuły źródłowe; cytaty jednego dnia albo wydarzenia; źródło jednego faktu",
-                 "en": "the articles; the quotes of a day or an event; the source of one fact"},
+    CommandSpec("timeline", (Parameter("period", PERIOD),), in_every_language("command.timeline.summary"),
+                replies.timeline, examples=("/timeline 2022-01", "/timeline 2022-01-01..2022-01-07")),
+    CommandSpec("sources", (Parameter("fact", SOURCE),), in_every_language("command.sources.summary"),
                 replies.sources, examples=("/sources", "/sources 2022-01-06", "/sources 2")),
-    CommandSpec("card", (Parameter("article", ARTICLE, required=True),),
-                {"pl": "briefing jednego artykułu", "en": "one article's briefing"},
+    CommandSpec("card", (Parameter("article", ARTICLE, required=True),), in_every_language("command.card.summary"),
                 replies.article_card, examples=("/card 1",)),
-    CommandSpec("onthisday", (Parameter("day", MONTH_DAY),),
-                {"pl": "tego dnia w poprzednich latach", "en": "this day in earlier years"},
+    CommandSpec("onthisday", (Parameter("day", MONTH_DAY),), in_every_language("command.onthisday.summary"),
                 replies.on_this_day, examples=("/onthisday 01-06",)),
-    CommandSpec("search", (Parameter("words", WORDS, required=True),),
-                {"pl": "szukaj w faktach i artykułach (odmiana i polskie znaki dowolne)",
-                 "en": "search the facts and articles (any inflection, diacritics optional)"},
+    CommandSpec("search", (Parameter("words", WORDS, required=True),), in_every_language("command.search.summary"),
                 replies.search, examples=("/search zatrzymanych", "/search Tokajew")),
-    CommandSpec("figures", (Parameter("topic", TOPIC),),
-                {"pl": "liczby w źródłach obok siebie, z datami", "en": "the sources' figures side by side, with dates"},
+    CommandSpec("figures", (Parameter("topic", TOPIC),), in_every_language("command.figures.summary"),
                 replies.figures, examples=("/figures",)),
-    CommandSpec("lang", (Parameter("language", LANGUAGE, required=True),),
-                {"pl": "język odpowiedzi bota", "en": "the bot's reply language"},
+    CommandSpec("lang", (Parameter("language", LANGUAGE, required=True),), in_every_language("command.lang.summary"),
                 replies.language, read_only=False, examples=("/lang en", "/lang pl")),
-    CommandSpec("digest", (Parameter("settings", DIGEST_SETTINGS),),
-                {"pl": "codzienny przegląd „Tego dnia” (administratorzy)",
-                 "en": "daily \"on this day\" digest (admins)"},
+    CommandSpec("digest", (Parameter("settings", DIGEST_SETTINGS),), in_every_language("command.digest.summary"),
                 replies.digest_elsewhere, read_only=False, examples=("/digest on 09:00 Europe/Warsaw", "/digest status")),
 )
 BUILTIN_NAMES = frozenset(spec.name for spec in BUILTIN)
@@ -156,7 +148,7 @@ def all_commands(knowledge: Knowledge) -> list[CommandSpec]:
     topics = [
         CommandSpec(
             topic.command, (),
-            {"pl": topic.description, "en": topic.description},
+            _same(topic.description),
             partial(replies.topic_card, topic_id=topic.id),
         )
         for topic in knowledge.topics.values()

@@ -44,8 +44,8 @@ from bot.i18n.messages import (
     format_outlet,
     format_published,
     join,
-    plural,
     t,
+    tn,
     years_ago,
 )
 from bot.knowledge.indexes import Knowledge
@@ -245,10 +245,8 @@ def start(knowledge: Knowledge, request: Request) -> Reply:
         years = t(language, "start.year", year=bounds[0].year)
     elif bounds:
         years = t(language, "start.years", first=bounds[0].year, last=bounds[1].year)
-    articles = plural(language, len(knowledge.articles), ("artykuł", "artykuły", "artykułów")
-                      if language == "pl" else ("article", "articles"))
-    facts = plural(language, len(knowledge.facts), ("datowany fakt", "datowane fakty", "datowanych faktów")
-                   if language == "pl" else ("dated fact", "dated facts"))
+    articles = tn(language, "n.articles", len(knowledge.articles))
+    facts = tn(language, "n.facts", len(knowledge.facts))
     topics = ", ".join(f"/{topic.command} ({topic.title})" for topic in knowledge.topics.values()) or "–"
     body = t(language, "start.body", articles=articles, facts=facts, period=years, topics=topics)
     lines = tuple(Line(text=example, label=t(language, "start.try")) for example in EXAMPLES)
@@ -319,7 +317,7 @@ def _fact_source(knowledge: Knowledge, fact: Fact, language: str) -> Reply:
     number = knowledge.article_numbers[article.id]
     when = format_date(fact.value, language)
     if fact.mention:
-        when += f" („{fact.mention}”)" if language == "pl" else f" (\"{fact.mention}\")"
+        when += f" ({t(language, 'quoted', text=fact.mention)})"
     else:
         when += f" — {t(language, 'sources.curated')}"
     fields = (
@@ -332,8 +330,8 @@ def _fact_source(knowledge: Knowledge, fact: Fact, language: str) -> Reply:
     )
     event = knowledge.event_of(fact)
     if len(event.facts) > 1:
-        fields += (CardField(t(language, "sources.event"), t(language, "sources.event_value", id=event.id,
-                                                             count=len(event.articles))),)
+        fields += (CardField(t(language, "sources.event"), tn(language, "sources.event_value", len(event.articles),
+                                                              id=event.id)),)
     body, _ = cut_at_sentence([f"„{fact.quote}”"], 700)
     card = Card(
         title=t(language, "sources.fact_title", id=fact.id),
@@ -503,7 +501,7 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str) -> Repl
     differ: list[CardField] = []
     groups = [g for g in knowledge.figure_groups(topic.id) if g.varies]
     if groups:
-        labels = [g.quantity.label if language == "pl" else g.quantity.label_en for g in groups]
+        labels = [g.quantity.label_in(language) for g in groups]
         differ.append(CardField(t(language, "figures.differ_short"),
                                 t(language, "figures.differ_value", what=", ".join(labels), topic=topic.id)))
     flags = knowledge.list_flags(topic.id)
@@ -535,7 +533,7 @@ def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbe
     """
     make = source_maker(knowledge, language)
     article_numbers = knowledge.article_numbers
-    label = group.quantity.label if language == "pl" else group.quantity.label_en
+    label = group.quantity.label_in(language)
     name = f"{label} — {t(language, f'figures.verdict.{group.verdict}')}"
     used = len(name) + 3
     planned: list[tuple[str, str, bool]] = []  # (text, article, whether it is cited anew)
@@ -596,16 +594,20 @@ def _flag_field(knowledge: Knowledge, flags: Sequence[ListFlag], language: str, 
             numbers[article] = sources[-1].number
 
         def names(found: Sequence[str]) -> str:
-            return join(language, [accusative(n) if language == "pl" else n for n in found])
+            return join(language, found)
+
+        def accusatives(found: Sequence[str]) -> str:  # a Polish sentence takes them so
+            return join(language, [accusative(n) for n in found])
 
         extra, left_out = list(wrong), [m for m in members if m in (missing or ())]
         n = numbers[article]
         if extra and left_out:
-            parts.append(t(language, "lists.both", n=n, extra=names(extra), missing=names(left_out)))
+            parts.append(t(language, "lists.both", n=n, extra=names(extra), missing=names(left_out),
+                           extra_acc=accusatives(extra), missing_acc=accusatives(left_out)))
         elif extra:
-            parts.append(t(language, "lists.extra", n=n, names=names(extra)))
+            parts.append(t(language, "lists.extra", n=n, names=names(extra), names_acc=accusatives(extra)))
         elif left_out:
-            parts.append(t(language, "lists.missing", n=n, names=names(left_out)))
+            parts.append(t(language, "lists.missing", n=n, names=names(left_out), names_acc=accusatives(left_out)))
     name = flags[0].reference.name
     value = f"{'; '.join(parts)} ({t(language, 'lists.reference', source=flags[0].reference.source)})"
     return CardField(name[:1].upper() + name[1:], value)

@@ -23,8 +23,8 @@ from bot.i18n.messages import (
     format_date,
     format_day,
     format_month_day,
-    plural,
     t,
+    tn,
     years_ago,
 )
 from bot.knowledge.indexes import Knowledge
@@ -205,7 +205,7 @@ def build_digest(knowledge: Knowledge, day: date, language: Language, topics: tu
         if not facts:
             return None
         body = t(language, "digest.nearest", day=format_day(when, language, with_year=False),
-                 days=plural(language, ahead, ("day", "days")) if language == "en" else _days_pl(ahead))
+                 days=tn(language, "n.days", ahead))
     if not facts:
         return None
     events = list({event.id: event for event in (knowledge.event_of(f) for f in facts)}.values())
@@ -216,10 +216,6 @@ def build_digest(knowledge: Knowledge, day: date, language: Language, topics: tu
     footer = t(language, "digest.more", day=when.strftime("%m-%d")) if len(events) > len(shown) else None
     first = Card(title=title, body=body, footer=footer)
     return paginate(first, items, source_maker(knowledge, language))[0]
-
-
-def _days_pl(days: int) -> str:
-    return "1 dzień" if days == 1 else f"{days} dni"
 
 
 def status_fields(subscription: Subscription, now: datetime, last: dict[str, str] | None,

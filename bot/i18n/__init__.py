@@ -1,3 +1,3 @@
-"""The bot's own words in Polish and English, plurals and date formats. Imports ``bot.base``
-and ``bot.language`` (dates).
+"""The bot's own words: gettext catalogues per language (``locales/<language>/LC_MESSAGES/bot.po``),
+their plural forms, and dates written out with Babel. Imports ``bot.language`` (dates).
 """

@@ -129,6 +129,11 @@ class Quantity:
     topic: str | None
     cumulative: bool = False  # a running total: it does not go down over time
 
+    def label_in(self, language: str) -> str:
+        """The label in the reader's language where the content gives one: it has Polish and
+        English labels, and content is shown in Polish to readers of other languages."""
+        return self.label_en if language == "en" else self.label
+
 
 @dataclass(frozen=True, slots=True)
 class QuantityMatcher:

@@ -94,6 +94,23 @@ async def test_every_command_in_a_direct_message(simcord_env) -> None:  # type: 
     assert title(await bob.slash("onthisday", day="01-06")) == "On this day: 6 January"
 
 
+async def test_lang_ru_answers_in_russian(simcord_env) -> None:  # type: ignore[no-untyped-def]
+    """/lang ru in a channel: the replies, dates, page labels and buttons in Russian; the
+    content stays Polish."""
+    guild, channel, alice = world(simcord_env)
+    managers = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
+    mod = guild.add_member(simcord_env.create_user("mod"), roles=[managers])
+    assert description(await mod.slash(channel, "lang", language="ru")) == "Язык ответов: русский."
+    result = await alice.slash(channel, "timeline", period="2022-01")
+    embed = result.response.embeds[0]
+    assert embed.title == "Хронология: январь 2022"
+    assert "2 января 2022" in (embed.description or "") and "stycznia" not in (embed.description or "")
+    assert "Страница 1/2" in (embed.footer.text or "") and [f.name for f in embed.fields] == ["Источники"]
+    await alice.click(result.response, label="Далее ›")
+    assert "Страница 2/2" in (channel.last_message.embeds[0].footer.text or "")
+    assert title(await alice.slash(channel, "onthisday", day="01-06")) == "В этот день: 6 января"
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 0.0
@@ -235,7 +252,7 @@ class TestLargestContent:
 
 
 @pytest.mark.simcord(approved_intents=discord.Intents.default())  # no privileged intent approved
-async def test_commands_are_synced_with_polish_localisations(simcord_env) -> None:  # type: ignore[no-untyped-def]
+async def test_commands_are_synced_with_polish_and_russian_localisations(simcord_env) -> None:  # type: ignore[no-untyped-def]
     synced = next(r for r in simcord_env.http_requests if r.method == "PUT" and r.path.endswith("/commands"))
     commands = {command["name"]: command for command in synced.json}
     assert {"start", "help", "timeline", "sources", "card", "onthisday", "search", "lang", "digest", "figures",
@@ -244,12 +261,14 @@ async def test_commands_are_synced_with_polish_localisations(simcord_env) -> Non
     assert int(digest["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
     assert {o["name"] for o in digest["options"]} == {"on", "off", "status", "preview", "empty", "topics"}
     assert digest["description_localizations"]["pl"].startswith("codzienny przegląd")
+    assert digest["description_localizations"]["ru"].startswith("ежедневная подборка")
     timeline = commands["timeline"]
     assert timeline["description"] == "events in date order"
-    assert timeline["description_localizations"] == {"pl": "wydarzenia w kolejności dat"}
+    assert timeline["description_localizations"] == {"pl": "wydarzenia w kolejności dat", "ru": "события в порядке дат"}
     period = timeline["options"][0]
     assert period["name"] == "period" and period["autocomplete"] and not period.get("required", False)
     assert period["description_localizations"]["pl"].startswith("YYYY, YYYY-MM")
+    assert period["description_localizations"]["ru"] == "YYYY, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD или тема"
     assert commands["card"]["options"][0]["required"]
     assert int(commands["lang"]["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
 

@@ -36,7 +36,7 @@ from bot.platforms.telegram.adapter import TelegramAdapter
 from bot.config import load_settings
 from bot.briefings.cards import Card, CardField, Line, SourceRef
 from bot.digests.delivery import Digests
-from bot.i18n.messages import LANGUAGES, Language
+from bot.i18n.messages import LANGUAGES, Language, in_every_language
 from bot.knowledge.indexes import Knowledge
 from bot.briefings.service import Briefing
 from bot.digests.state import StateStore
@@ -62,7 +62,7 @@ from tests.hostile_input import (
     unescaped,
 )
 
-SOURCES_LABEL = {"pl": "Źródła", "en": "Sources"}  # as the Discord adapter labels the source fields
+SOURCES_LABEL = in_every_language("sources.title")  # as the Discord adapter labels the source fields
 
 
 def source_urls(card: Card) -> set[str]:

@@ -211,15 +211,17 @@ def test_long_requests_page_through_a_short_key(bundled: Briefing, tmp_path: Pat
     run(bundled, tmp_path, scenario)
 
 
-def test_command_menu_in_polish_and_english(bundled: Briefing, tmp_path: Path) -> None:
+def test_command_menu_in_every_language(bundled: Briefing, tmp_path: Path) -> None:
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
         await ask(api, "/start")
         menus = {call.get("language_code"): call["commands"] for call in api.sent("setMyCommands")}
-        assert set(menus) == {None, "en"}
+        assert set(menus) == {None, "en", "ru"}
         polish = {c["command"]: c["description"] for c in menus[None]}
         english = {c["command"]: c["description"] for c in menus["en"]}
+        russian = {c["command"]: c["description"] for c in menus["ru"]}
         assert polish["timeline"] == "wydarzenia w kolejności dat"
         assert english["timeline"] == "events in date order"
+        assert russian["timeline"] == "события в порядке дат"
         assert {"start", "help", "sources", "card", "onthisday", "search", "lang", "csto"} <= set(polish)
 
     run(bundled, tmp_path, scenario)
@@ -259,6 +261,21 @@ def test_language_is_per_chat_and_survives_a_restart(bundled: Briefing, tmp_path
 
     run(bundled, tmp_path, first)
     run(bundled, tmp_path, after_restart)
+
+
+def test_lang_ru_answers_in_russian(bundled: Briefing, tmp_path: Path) -> None:
+    """/lang ru: the replies, dates, page labels and buttons in Russian; the content stays Polish."""
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        assert visible(await ask(api, "/lang ru")).endswith("Язык ответов: русский.")
+        reply = await ask(api, "/timeline 2022-01")
+        text = visible(reply)
+        assert text.startswith("Хронология: январь 2022")
+        assert "2 января 2022 — Protesty w Kazachstanie" in text and "Страница 1/2" in text
+        assert "stycznia" not in text and "Strona" not in text
+        assert [b["text"] for b in reply["reply_markup"]["inline_keyboard"][0]] == ["Далее ›"]
+        assert visible(await ask(api, "/onthisday 01-06")).startswith("В этот день: 6 января")
+
+    run(bundled, tmp_path, scenario)
 
 
 def test_flood_limits_and_server_errors_are_retried(bundled: Briefing, tmp_path: Path) -> None:

@@ -32,11 +32,11 @@ from bot.language.dates import DateValue
 USAGE = {
     "pl": ["/start", "/help [komenda]", "/timeline [YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat]",
            "/sources [dzień | id | artykuł]", "/card <artykuł>", "/onthisday [MM-DD]", "/search <słowa>",
-           "/figures [temat]", "/lang pl|en",
+           "/figures [temat]", "/lang pl|en|ru",
            "/digest on [HH:MM] [strefa] | off | status | preview [MM-DD] | empty skip|nearest | topics …"],
     "en": ["/start", "/help [command]", "/timeline [YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | topic]",
            "/sources [day | id | article]", "/card <article>", "/onthisday [MM-DD]", "/search <words>",
-           "/figures [topic]", "/lang pl|en",
+           "/figures [topic]", "/lang pl|en|ru",
            "/digest on [HH:MM] [time zone] | off | status | preview [MM-DD] | empty skip|nearest | topics …"],
 }
 
@@ -50,7 +50,7 @@ def test_a_parameter_shows_whether_it_is_required() -> None:
     assert Parameter("article", ARTICLE, required=True).usage("en") == "<article>"
     assert Parameter("article", ARTICLE).usage("en") == "[article]"
     assert Parameter("day", MONTH_DAY).usage("xx") == "[MM-DD]"  # the default language's placeholder
-    assert Parameter("language", LANGUAGE, required=True).usage() == "pl|en"  # its own grammar
+    assert Parameter("language", LANGUAGE, required=True).usage() == "pl|en|ru"  # its own grammar
 
 
 def test_a_command_takes_at_most_one_parameter() -> None:

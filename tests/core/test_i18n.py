@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.language.dates import DateValue, day, month, period, year
-from bot.i18n.messages import accusative, format_date, join, plural, years_ago
+from bot.i18n.messages import accusative, format_date, join, tn, years_ago
 
 
 @pytest.mark.parametrize(
@@ -48,8 +48,7 @@ def test_years_ago(years: int, pl: str, en: str) -> None:
 
 
 def test_plural_forms() -> None:
-    forms = ("artykuł", "artykuły", "artykułów")
-    assert [plural("pl", n, forms) for n in (1, 3, 5, 14, 104)] == [
+    assert [tn("pl", "n.articles", n) for n in (1, 3, 5, 14, 104)] == [
         "1 artykuł", "3 artykuły", "5 artykułów", "14 artykułów", "104 artykuły",
     ]
 

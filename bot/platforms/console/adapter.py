@@ -16,7 +16,7 @@ from typing import TextIO
 from bot.briefings.replies import help_detail, notice
 from bot.briefings.cards import Line, Reply
 from bot.digests.delivery import preview
-from bot.i18n.messages import Language, t
+from bot.i18n.messages import Language, in_every_language, t
 from bot.briefings.service import Briefing
 from bot.platforms.console.render import render_card
 
@@ -32,24 +32,15 @@ class ConsoleCommand:
 
 
 CONSOLE_COMMANDS = (
-    ConsoleCommand("next", {"pl": "następna strona długiej odpowiedzi", "en": "the next page of a long reply"}),
-    ConsoleCommand("prev", {"pl": "poprzednia strona", "en": "the previous page"}),
-    ConsoleCommand("quit", {"pl": "koniec rozmowy (także Ctrl+D)", "en": "end the chat (also Ctrl+D)"},
-                   aliases=("exit",)),
+    ConsoleCommand("next", in_every_language("console.next")),
+    ConsoleCommand("prev", in_every_language("console.prev")),
+    ConsoleCommand("quit", in_every_language("console.quit"), aliases=("exit",)),
 )
 QUIT = {f"/{name}" for name in ("quit", "exit")}
-HINTS = {
-    "pl": "Wpisz komendę, np. /timeline 2022-01; /next i /prev przewijają strony, /quit kończy. Wszystko: /help",
-    "en": "Type a command, e.g. /timeline 2022-01; /next and /prev turn pages, /quit ends. Everything: /help",
-}
-NO_PAGES = {"pl": "Nie ma więcej stron.", "en": "There are no more pages."}
-HELP_HEADING = {"pl": "W konsoli:", "en": "In the console:"}
-DIGEST_HERE = {
-    "pl": "W konsoli działa /digest preview [MM-DD] (podgląd przeglądu danego dnia). Pozostałe komendy "
-          "/digest ustawiają przegląd czatu Telegram lub kanału Discord: wpisują je tam jego administratorzy.",
-    "en": "In the console, /digest preview [MM-DD] works (a day's digest, as it would be posted). The other "
-          "/digest commands set up a Telegram chat's or a Discord channel's digest: its admins give them there.",
-}
+HINTS = in_every_language("console.hint")
+NO_PAGES = in_every_language("console.no_pages")
+HELP_HEADING = in_every_language("console.help_heading")
+DIGEST_HERE = in_every_language("console.digest_here")
 
 
 def _console_command(word: str) -> ConsoleCommand | None:

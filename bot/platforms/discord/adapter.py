@@ -2,9 +2,9 @@
 
 ``create_bot(settings)`` builds the discord.py bot without connecting (for ``run``, the tests and
 other tools). Every core command is a slash command with typed, described options; descriptions
-are English with Polish localisations; an option autocompletes from what the command table
-declares. The slash commands are written out (discord.py reads options from a callback's
-signature), and a test checks them against the command table. It needs no
+are English with localisations in the bot's other languages; an option autocompletes from what
+the command table declares. The slash commands are written out (discord.py reads options from a
+callback's signature), and a test checks them against the command table. It needs no
 privileged intents: slash commands bring their own text. A member has a quota of requests in
 each channel (``bot.platforms.quota``), as on Telegram.
 """
@@ -31,7 +31,7 @@ from bot.briefings.request import Chat
 from bot.digests.chats import Chats
 from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.compose import Target
-from bot.i18n.messages import Language, t
+from bot.i18n.messages import LANGUAGES, Language, in_every_language, t
 from bot.knowledge.indexes import Knowledge
 from bot.language.lemmas import fold
 from bot.briefings.service import Briefing
@@ -48,58 +48,35 @@ PLATFORM = "discord"
 PAGE_TIMEOUT = 300.0  # seconds a paged reply keeps its buttons
 NO_MENTIONS = discord.AllowedMentions.none()
 _SUMMARY = {spec.name: spec.summary for spec in BUILTIN}
-# Option descriptions: English (the default) and Polish (the localisation).
-_OPTIONS = {
-    "command": ("a command, e.g. timeline", "komenda, np. timeline"),
-    "period": ("YYYY, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD or a topic", "YYYY, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD albo temat"),
-    "fact": ("a day (2022-01-06), an event or fact id, or an article", "dzień (2022-01-06), id wydarzenia lub faktu, albo artykuł"),
-    "article": ("the article: its id or words of its title", "artykuł: id albo słowa z tytułu"),
-    "day": ("the day as MM-DD, e.g. 01-06", "dzień jako MM-DD, np. 01-06"),
-    "words": ("words to find, in any form", "słowa do znalezienia, w dowolnej formie"),
-    "topic": ("a topic, e.g. csto (default: all)", "temat, np. csto (domyślnie wszystkie)"),
-    "language": ("the language of the bot's replies here", "język odpowiedzi bota tutaj"),
-    "time": ("local time HH:MM (default 09:00)", "godzina HH:MM (domyślnie 09:00)"),
-    "timezone": ("a time zone such as Europe/Warsaw", "strefa czasowa, np. Europe/Warsaw"),
-    "policy": ("what to post on a day without anniversaries", "co wysłać w dzień bez rocznic"),
-    "topics": ("all, or topics separated by commas", "all albo tematy po przecinku"),
-}
-# The /digest subcommands' descriptions, English and Polish.
-_DIGEST = {
-    "digest": ("daily \"on this day\" digest in this channel (admins)",
-               "codzienny przegląd „Tego dnia” na tym kanale (administratorzy)"),
-    "on": ("turn the daily digest on, or change its time", "włącz codzienny przegląd albo zmień godzinę"),
-    "off": ("turn the daily digest off", "wyłącz codzienny przegląd"),
-    "status": ("next run, settings and the last attempt", "następny przegląd, ustawienia i ostatnia próba"),
-    "preview": ("show a day's digest here", "pokaż przegląd danego dnia"),
-    "empty": ("what to post on a day without anniversaries", "co wysłać w dzień bez rocznic"),
-    "topics": ("limit the digest to some topics", "ogranicz przegląd do tematów"),
-}
+# Option and /digest subcommand descriptions in every language: English is Discord's default,
+# the others are localisations (``CatalogueTranslator``).
+_OPTIONS = {name: in_every_language(f"discord.option.{name}") for name in (
+    "command", "period", "fact", "article", "day", "words", "topic", "language", "time", "timezone", "policy",
+    "topics")}
+_DIGEST = {name: in_every_language(f"discord.digest.{name}") for name in (
+    "digest", "on", "off", "status", "preview", "empty", "topics")}
 #: Offered by the time zone autocomplete; any IANA name is accepted.
 _ZONES = ("Europe/Warsaw", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "Europe/Moscow", "Asia/Almaty",
           "Asia/Tashkent", "America/New_York", "America/Chicago", "America/Los_Angeles", "Asia/Tokyo", "UTC")
-_WORDS = {
-    "pl": {"prev": "‹ Poprzednia", "next": "Następna ›", "sources": "Źródła",
-           "not_yours": "Te przyciski należą do osoby, która wywołała komendę.",
-           "admins_only": "Tę komendę mogą wydać tylko osoby z uprawnieniem „Zarządzanie serwerem”.",
-           "error": "Coś poszło nie tak. Spróbuj jeszcze raz za chwilę."},
-    "en": {"prev": "‹ Previous", "next": "Next ›", "sources": "Sources",
-           "not_yours": "These buttons belong to whoever ran the command.",
-           "admins_only": "Only members with the Manage Server permission can use this command.",
-           "error": "Something went wrong. Please try again in a moment."},
-}
+_WORDS = {language: {"prev": t(language, "button.prev"), "next": t(language, "button.next"),
+                     "sources": t(language, "sources.title"), "not_yours": t(language, "discord.not_yours"),
+                     "admins_only": t(language, "discord.admins_only"), "error": t(language, "error")}
+          for language in LANGUAGES}
 
 
-class PolishTranslator(app_commands.Translator):
-    """Polish descriptions for the commands and options, keyed by their English text."""
+class CatalogueTranslator(app_commands.Translator):
+    """The descriptions of commands and options in each language the bot speaks besides English
+    (Discord's default), keyed by their English text."""
 
-    def __init__(self, table: dict[str, str]) -> None:
+    def __init__(self, table: dict[str, dict[str, str]]) -> None:
         self.table = table
 
     async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
                         context: app_commands.TranslationContext) -> str | None:  # type: ignore[type-arg]
-        if locale is discord.Locale.polish:
-            return self.table.get(string.message)
-        return None
+        language = locale.value.split("-")[0]  # "pl", "ru", "en-US"
+        if language == "en" or language not in LANGUAGES:
+            return None
+        return self.table.get(string.message, {}).get(language)
 
 
 class Pager(discord.ui.View):
@@ -164,7 +141,7 @@ class BriefingBot(commands.Bot):
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        await self.tree.set_translator(PolishTranslator(_translations(self.briefing)))
+        await self.tree.set_translator(CatalogueTranslator(_translations(self.briefing)))
         if self.guild_ids:
             for guild_id in self.guild_ids:
                 guild = discord.Object(guild_id)
@@ -277,11 +254,9 @@ def _may_change_settings(interaction: discord.Interaction) -> bool:
     return interaction.guild is None or interaction.permissions.manage_guild
 
 
-def _translations(briefing: Briefing) -> dict[str, str]:
-    table = {summary["en"]: summary["pl"] for summary in _SUMMARY.values()}
-    table.update({english: polish for english, polish in _OPTIONS.values()})
-    table.update({english: polish for english, polish in _DIGEST.values()})
-    return table
+def _translations(briefing: Briefing) -> dict[str, dict[str, str]]:
+    """English description → the description in each language."""
+    return {words["en"]: words for words in (*_SUMMARY.values(), *_OPTIONS.values(), *_DIGEST.values())}
 
 
 def _choices(current: str, candidates: Sequence[tuple[str, str]]) -> list[app_commands.Choice[str]]:
@@ -304,7 +279,7 @@ def _register_commands(bot: BriefingBot) -> None:
         return _SUMMARY[name]["en"]
 
     def option(name: str) -> str:
-        return _OPTIONS[name][0]
+        return _OPTIONS[name]["en"]
 
     async def articles(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return _choices(current, [(f"{a.title} ({a.id})", a.id) for a in bot.briefing.knowledge.articles.values()])
@@ -383,8 +358,8 @@ def _register_commands(bot: BriefingBot) -> None:
 
     @tree.command(name="lang", description=summary("lang"))
     @app_commands.describe(language=option("language"))
-    @app_commands.choices(language=[app_commands.Choice(name="polski", value="pl"),
-                                    app_commands.Choice(name="English", value="en")])
+    @app_commands.choices(language=[app_commands.Choice(name=t(code, "language.name"), value=code)
+                                    for code in LANGUAGES])
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(_may_change_settings)
     async def lang(interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
@@ -401,7 +376,7 @@ def _register_commands(bot: BriefingBot) -> None:
 
 
 def _digest_group(bot: BriefingBot) -> app_commands.Group:
-    group = app_commands.Group(name="digest", description=_DIGEST["digest"][0],
+    group = app_commands.Group(name="digest", description=_DIGEST["digest"]["en"],
                                default_permissions=discord.Permissions(manage_guild=True))
 
     async def zones(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -410,35 +385,35 @@ def _digest_group(bot: BriefingBot) -> app_commands.Group:
     async def topic_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return _choices(current, [("all", "all"), *[(t.title, t.id) for t in bot.briefing.knowledge.topics.values()]])
 
-    @group.command(name="on", description=_DIGEST["on"][0])
-    @app_commands.describe(time=_OPTIONS["time"][0], timezone=_OPTIONS["timezone"][0])
+    @group.command(name="on", description=_DIGEST["on"]["en"])
+    @app_commands.describe(time=_OPTIONS["time"]["en"], timezone=_OPTIONS["timezone"]["en"])
     @app_commands.autocomplete(timezone=zones)
     async def on(interaction: discord.Interaction, time: app_commands.Range[str, 1, 5] | None = None,
                  timezone: app_commands.Range[str, 1, 64] | None = None) -> None:
         await bot.digest(interaction, f"on {time or ''} {timezone or ''}")
 
-    @group.command(name="off", description=_DIGEST["off"][0])
+    @group.command(name="off", description=_DIGEST["off"]["en"])
     async def off(interaction: discord.Interaction) -> None:
         await bot.digest(interaction, "off")
 
-    @group.command(name="status", description=_DIGEST["status"][0])
+    @group.command(name="status", description=_DIGEST["status"]["en"])
     async def status(interaction: discord.Interaction) -> None:
         await bot.digest(interaction, "status")
 
-    @group.command(name="preview", description=_DIGEST["preview"][0])
-    @app_commands.describe(day=_OPTIONS["day"][0])
+    @group.command(name="preview", description=_DIGEST["preview"]["en"])
+    @app_commands.describe(day=_OPTIONS["day"]["en"])
     async def preview(interaction: discord.Interaction, day: app_commands.Range[str, 1, 10] | None = None) -> None:
         await bot.digest(interaction, f"preview {day or ''}")
 
-    @group.command(name="empty", description=_DIGEST["empty"][0])
-    @app_commands.describe(policy=_OPTIONS["policy"][0])
+    @group.command(name="empty", description=_DIGEST["empty"]["en"])
+    @app_commands.describe(policy=_OPTIONS["policy"]["en"])
     @app_commands.choices(policy=[app_commands.Choice(name="skip", value="skip"),
                                   app_commands.Choice(name="nearest", value="nearest")])
     async def empty(interaction: discord.Interaction, policy: app_commands.Choice[str]) -> None:
         await bot.digest(interaction, f"empty {policy.value}")
 
-    @group.command(name="topics", description=_DIGEST["topics"][0])
-    @app_commands.describe(topics=_OPTIONS["topics"][0])
+    @group.command(name="topics", description=_DIGEST["topics"]["en"])
+    @app_commands.describe(topics=_OPTIONS["topics"]["en"])
     @app_commands.autocomplete(topics=topic_names)
     async def topics(interaction: discord.Interaction, topics: app_commands.Range[str, 1, 200]) -> None:
         await bot.digest(interaction, f"topics {topics}")

@@ -64,7 +64,7 @@ from bot.briefings.request import Chat
 from bot.digests.chats import Chats
 from bot.digests.delivery import ChatMoved, DeliveryFailed, Digests
 from bot.digests.compose import Target
-from bot.i18n.messages import Language, t
+from bot.i18n.messages import DEFAULT_LANGUAGE, LANGUAGES, Language, t
 from bot.briefings.service import Briefing
 from bot.digests.state import StateStore
 from bot.platforms.telegram.render import render_html
@@ -77,12 +77,8 @@ ADMIN_CACHE_SECONDS = 60  # how long a getChatMember refusal is remembered (an a
 ADMIN_CACHE_SIZE = 10_000  # refusals remembered before the expired ones are dropped
 ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s|$)")
-_WORDS = {
-    "pl": {"prev": "‹ Poprzednia", "next": "Następna ›", "stale": "Ta lista wygasła: zapytaj jeszcze raz.",
-           "error": "Coś poszło nie tak. Spróbuj jeszcze raz za chwilę."},
-    "en": {"prev": "‹ Previous", "next": "Next ›", "stale": "This list has expired: please ask again.",
-           "error": "Something went wrong. Please try again in a moment."},
-}
+_WORDS = {language: {"prev": t(language, "button.prev"), "next": t(language, "button.next"),
+                     "stale": t(language, "page.stale"), "error": t(language, "error")} for language in LANGUAGES}
 T = TypeVar("T")
 
 
@@ -205,8 +201,9 @@ class TelegramAdapter:
 
     async def _register_commands(self) -> None:
         """Register the command menu; a failure is logged, never fatal."""
-        languages: tuple[tuple[Language, str | None], ...] = (("pl", None), ("en", "en"))
-        for language, code in languages:
+        # The default language's menu is everyone's whose own language has none.
+        for language in LANGUAGES:
+            code = None if language == DEFAULT_LANGUAGE else language
             commands = [BotCommand(name, description[:256]) for name, description in self.briefing.menu(language)]
             try:
                 await self.application.bot.set_my_commands(commands, language_code=code)
