@@ -60,8 +60,13 @@ def run(content: Path, data: Path, *change: str) -> dict[str, float]:
     """Load (and maybe reload) in a fresh process; its report, with the wall time of the process
     until it printed it."""
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", _LOAD, str(content), str(data), *change], cwd=REPO,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD, str(content), str(data), *change],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     report: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     report["wall"] = time.perf_counter() - started
     return report
@@ -85,20 +90,28 @@ def main() -> None:
             write_corpus(size, content)
         shutil.rmtree(data, ignore_errors=True)  # a full build starts with no store
         full = run(content, data)
-        print(f"build full       {size:>6} articles  {full['seconds']:6.2f} s  {full['facts']:.0f} facts  "
-              f"peak {full['main_mb']:.0f} MB main + {workers} workers x {full['worker_mb']:.0f} MB "
-              f"= {full['main_mb'] + workers * full['worker_mb']:.0f} MB at most")
+        print(
+            f"build full       {size:>6} articles  {full['seconds']:6.2f} s  {full['facts']:.0f} facts  "
+            f"peak {full['main_mb']:.0f} MB main + {workers} workers x {full['worker_mb']:.0f} MB "
+            f"= {full['main_mb'] + workers * full['worker_mb']:.0f} MB at most"
+        )
         unchanged = run(content, data)
-        print(f"build unchanged  {size:>6} articles  {unchanged['seconds']:6.2f} s  "
-              f"(extracted {unchanged['extracted']:.0f}; peak {unchanged['main_mb']:.0f} MB)")
+        print(
+            f"build unchanged  {size:>6} articles  {unchanged['seconds']:6.2f} s  "
+            f"(extracted {unchanged['extracted']:.0f}; peak {unchanged['main_mb']:.0f} MB)"
+        )
         first = sorted((content / "articles").glob("*.md"))[0]
         changed = run(content, data, str(first), CHANGE.format(n=time.time_ns()))
-        print(f"build one change {size:>6} articles  {changed['reload']:6.2f} s  (reload in a running bot: "
-              f"extracted {changed['reload_extracted']:.0f}, {changed['reload_shards']:.0f} of 16 shards written)")
+        print(
+            f"build one change {size:>6} articles  {changed['reload']:6.2f} s  (reload in a running bot: "
+            f"extracted {changed['reload_extracted']:.0f}, {changed['reload_shards']:.0f} of 16 shards written)"
+        )
         first.write_text(first.read_text(encoding="utf-8") + CHANGE.format(n=time.time_ns()), encoding="utf-8")
         restart = run(content, data)
-        print(f"build one change {size:>6} articles  {restart['seconds']:6.2f} s  (a fresh start instead: "
-              f"extracted {restart['extracted']:.0f})")
+        print(
+            f"build one change {size:>6} articles  {restart['seconds']:6.2f} s  (a fresh start instead: "
+            f"extracted {restart['extracted']:.0f})"
+        )
 
 
 if __name__ == "__main__":

@@ -22,14 +22,23 @@ from bot.briefings.service import Briefing
 from bot.platforms.console.render import render_card
 
 REPO = Path(__file__).resolve().parent.parent
-REQUESTS = ("/timeline", "/timeline 2022-01", "/csto", "/protesty", "/wojna", "/sources", "/search kazachstan",
-            "/onthisday 01-06")
+REQUESTS = (
+    "/timeline",
+    "/timeline 2022-01",
+    "/csto",
+    "/protesty",
+    "/wojna",
+    "/sources",
+    "/search kazachstan",
+    "/onthisday 01-06",
+)
 
 
 def report(content: Path, label: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        briefing = Briefing.load(content, Path(folder), ZoneInfo("Europe/Warsaw"), "pl",
-                                 lambda: datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+        briefing = Briefing.load(
+            content, Path(folder), ZoneInfo("Europe/Warsaw"), "pl", lambda: datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+        )
         print(f"{label}: {len(briefing.knowledge.articles)} articles, {len(briefing.knowledge.facts)} facts")
         print(f"{'request':<22}{'pages':>6}  {'lines per page':<24}{'longest':>8}{'listed':>8}")
         for request in REQUESTS:
@@ -38,8 +47,7 @@ def report(content: Path, label: str) -> None:
             lines = ",".join(str(len(card.lines)) for card in cards)
             longest = max(len(render_card(card)) for card in cards)
             repeats = sum(listed.values()) - len(listed)
-            print(f"{request:<22}{len(cards):>6}  {lines:<24}{longest:>8}{sum(listed.values()):>5}"
-                  f" ({repeats} again)")
+            print(f"{request:<22}{len(cards):>6}  {lines:<24}{longest:>8}{sum(listed.values()):>5} ({repeats} again)")
 
 
 def main() -> None:

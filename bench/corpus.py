@@ -18,17 +18,57 @@ from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-MONTHS_GENITIVE = ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
-                   "września", "października", "listopada", "grudnia")
-MONTHS_LOCATIVE = ("styczniu", "lutym", "marcu", "kwietniu", "maju", "czerwcu", "lipcu", "sierpniu",
-                   "wrześniu", "październiku", "listopadzie", "grudniu")
+MONTHS_GENITIVE = (
+    "stycznia",
+    "lutego",
+    "marca",
+    "kwietnia",
+    "maja",
+    "czerwca",
+    "lipca",
+    "sierpnia",
+    "września",
+    "października",
+    "listopada",
+    "grudnia",
+)
+MONTHS_LOCATIVE = (
+    "styczniu",
+    "lutym",
+    "marcu",
+    "kwietniu",
+    "maju",
+    "czerwcu",
+    "lipcu",
+    "sierpniu",
+    "wrześniu",
+    "październiku",
+    "listopadzie",
+    "grudniu",
+)
 WEEKDAYS = ("poniedziałek", "wtorek", "środę", "czwartek", "piątek", "sobotę", "niedzielę")
 PLACES = ("Ałmaty", "Nur-Sułtanie", "Aktau", "Aktobe", "Szymkencie", "Karagandzie", "Taraz", "Pawłodarze")
-ACTORS = ("Prezydent Kasym-Żomart Tokajew", "Szef MSW", "Rzecznik rządu", "Agencja Ria Novosti",
-          "Lokalne media", "Biuro prezydenta", "Ministerstwo obrony", "Komentatorzy")
+ACTORS = (
+    "Prezydent Kasym-Żomart Tokajew",
+    "Szef MSW",
+    "Rzecznik rządu",
+    "Agencja Ria Novosti",
+    "Lokalne media",
+    "Biuro prezydenta",
+    "Ministerstwo obrony",
+    "Komentatorzy",
+)
 OUTLETS = ("Gazeta.pl", "Wolne Media", "Rzeczpospolita", "Onet", "Interia", "PAP", "Polsat News", "TVN24")
-TOPIC_WORDS = ("wojska ODKB", "kontyngent CSTO", "protestujący", "demonstranci", "sankcje wobec Moskwy",
-               "Organizacja Układu o Bezpieczeństwie Zbiorowym", "zamieszki", "stan wyjątkowy")
+TOPIC_WORDS = (
+    "wojska ODKB",
+    "kontyngent CSTO",
+    "protestujący",
+    "demonstranci",
+    "sankcje wobec Moskwy",
+    "Organizacja Układu o Bezpieczeństwie Zbiorowym",
+    "zamieszki",
+    "stan wyjątkowy",
+)
 
 
 def _sentence(rng: random.Random, published: date) -> str:

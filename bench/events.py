@@ -23,9 +23,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.corpus import write_corpus
-from bot.knowledge.events import Event, build_events
-from bot.extraction.facts import Fact
 from bot.briefings.service import Briefing
+from bot.extraction.facts import Fact
+from bot.knowledge.events import Event, build_events
 
 REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "tests" / "gold" / "events.toml"
@@ -93,8 +93,10 @@ def main() -> None:
         result = score(knowledge.events, gold)
         merged = sum(len(e.facts) > 1 for e in knowledge.events)
         print(f"facts {len(knowledge.facts)}  events {len(knowledge.events)}  merged events {merged}")
-        print(f"merges: precision {result.precision:.2f}  recall {result.recall:.2f}  "
-              f"(gold pairs {len(result.true_pairs)}, merged pairs {len(result.found_pairs)})")
+        print(
+            f"merges: precision {result.precision:.2f}  recall {result.recall:.2f}  "
+            f"(gold pairs {len(result.true_pairs)}, merged pairs {len(result.found_pairs)})"
+        )
         by_id = knowledge.by_id
         for pair in sorted(result.found_pairs - result.true_pairs, key=sorted):
             print("  wrongly merged:", " + ".join(f"{by_id[i].article}:{by_id[i].line}" for i in sorted(pair)))
@@ -111,8 +113,7 @@ def main() -> None:
             started = time.perf_counter()
             events = build_events(facts, briefing.knowledge.article_numbers)
             took = time.perf_counter() - started
-            print(f"corpus of {args.corpus} articles: {len(facts)} facts into {len(events)} events "
-                  f"in {took:.2f} s")
+            print(f"corpus of {args.corpus} articles: {len(facts)} facts into {len(events)} events in {took:.2f} s")
 
 
 if __name__ == "__main__":

@@ -20,21 +20,32 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bot.content.loader import Article, load_content
-from bot.language.dates import find_dates
 from bot.extraction.facts import corrected
+from bot.language.dates import find_dates
 from bot.language.figures import QuantityMatcher, find_figures
 from bot.language.lemmas import fold
 from bot.language.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
 #: The bundled content and its gold, and the sentences written for the gold standard.
-SETS = {"bundled articles": (REPO / "content", REPO / "tests" / "gold"),
-        "own sentences (tests/gold/extra)": (REPO / "tests" / "gold" / "extra" / "content",
-                                             REPO / "tests" / "gold" / "extra")}
+SETS = {
+    "bundled articles": (REPO / "content", REPO / "tests" / "gold"),
+    "own sentences (tests/gold/extra)": (
+        REPO / "tests" / "gold" / "extra" / "content",
+        REPO / "tests" / "gold" / "extra",
+    ),
+}
 DATE_CATEGORIES = ("full", "no_year", "month", "year", "weekday", "range")
 CATEGORIES = (*DATE_CATEGORIES, "dates", "figures")
-_KIND_TO_CATEGORY = {"full": "full", "no_year": "no_year", "month": "month", "year": "year",
-                     "weekday": "weekday", "relative": "weekday", "range": "range"}
+_KIND_TO_CATEGORY = {
+    "full": "full",
+    "no_year": "no_year",
+    "month": "month",
+    "year": "year",
+    "weekday": "weekday",
+    "relative": "weekday",
+    "range": "range",
+}
 
 
 @dataclass
@@ -89,13 +100,22 @@ def _sentences(article: Article) -> list[str]:
     return [corrected(s.text, article.errata)[0] for s in split_sentences(article.body)]
 
 
-def _match_dates(predicted: list[tuple[str, date, date | None, str]], gold: list[GoldDate],
-                 score: dict[str, Score]) -> None:
+def _match_dates(
+    predicted: list[tuple[str, date, date | None, str]], gold: list[GoldDate], score: dict[str, Score]
+) -> None:
     """Predicted (text, start, end, category): a hit needs overlapping text and the same dates."""
     unmatched = list(gold)
     for text, start, end, category in predicted:
-        hit = next((g for g in unmatched if (_norm(g.text) in _norm(text) or _norm(text) in _norm(g.text))
-                    and g.start == start and (g.end is None or end is None or g.end == end)), None)
+        hit = next(
+            (
+                g
+                for g in unmatched
+                if (_norm(g.text) in _norm(text) or _norm(text) in _norm(g.text))
+                and g.start == start
+                and (g.end is None or end is None or g.end == end)
+            ),
+            None,
+        )
         if hit is None:
             score[category].fp += 1
             score["dates"].fp += 1
@@ -125,9 +145,14 @@ def _peer_category(text: str) -> str:
 def _peer_dates(sentence: str, published: date, gold: list[GoldDate]) -> list[tuple[str, date, date | None, str]]:
     from dateparser.search import search_dates
 
-    found = search_dates(sentence, languages=["pl"],
-                         settings={"RELATIVE_BASE": datetime.combine(published, datetime.min.time()),
-                                   "PREFER_DATES_FROM": "past"}) or []
+    found = (
+        search_dates(
+            sentence,
+            languages=["pl"],
+            settings={"RELATIVE_BASE": datetime.combine(published, datetime.min.time()), "PREFER_DATES_FROM": "past"},
+        )
+        or []
+    )
     results = []
     for text, moment in found:
         value = moment.date()
@@ -143,14 +168,25 @@ def _peer_dates(sentence: str, published: date, gold: list[GoldDate]) -> list[tu
     return results
 
 
-def _match_figures(predicted: list[tuple[str, float, str | None, str | None]], gold: list[dict[str, object]],
-                   score: Score, report: Report | None = None) -> None:
+def _match_figures(
+    predicted: list[tuple[str, float, str | None, str | None]],
+    gold: list[dict[str, object]],
+    score: Score,
+    report: Report | None = None,
+) -> None:
     unmatched = list(gold)
     for text, value, qualifier, quantity in predicted:
-        hit = next((g for g in unmatched
-                    if (_norm(str(g["text"])) in _norm(text) or _norm(text) in _norm(str(g["text"])))
-                    and g["value"] == value and g.get("qualifier") == qualifier and g.get("quantity") == quantity),
-                   None)
+        hit = next(
+            (
+                g
+                for g in unmatched
+                if (_norm(str(g["text"])) in _norm(text) or _norm(text) in _norm(str(g["text"])))
+                and g["value"] == value
+                and g.get("qualifier") == qualifier
+                and g.get("quantity") == quantity
+            ),
+            None,
+        )
         if hit is None:
             score.fp += 1
             if report is not None:
@@ -163,8 +199,9 @@ def _match_figures(predicted: list[tuple[str, float, str | None, str | None]], g
         report.missed_figures += [repr(g["text"]) for g in unmatched]
 
 
-def evaluate(content_dir: Path = REPO / "content", gold_dir: Path = REPO / "tests" / "gold",
-             with_peer: bool = True) -> Report:
+def evaluate(
+    content_dir: Path = REPO / "content", gold_dir: Path = REPO / "tests" / "gold", with_peer: bool = True
+) -> Report:
     content = load_content(content_dir)
     quantities = tuple(QuantityMatcher.of(q) for q in content.quantities)
     report = Report()
@@ -176,8 +213,10 @@ def evaluate(content_dir: Path = REPO / "content", gold_dir: Path = REPO / "test
         for sentence in _sentences(article):
             mentions = find_dates(sentence, article.published, article.published_precision == "day")
             ours += [(m.text, m.value.start, m.value.end, _KIND_TO_CATEGORY[m.kind]) for m in mentions]
-            figures += [(f.text, f.value, f.qualifier, f.quantity)
-                        for f in find_figures(sentence, quantities, [(m.start, m.end) for m in mentions])]
+            figures += [
+                (f.text, f.value, f.qualifier, f.quantity)
+                for f in find_figures(sentence, quantities, [(m.start, m.end) for m in mentions])
+            ]
             if with_peer:
                 peer += _peer_dates(sentence, article.published, gold_dates)
         _match_dates(ours, gold_dates, report.ours)
@@ -194,8 +233,11 @@ def _print(report: Report) -> None:
         ours, peer = report.ours[category], report.peer[category]
         gold = ours.tp + ours.fn
         # dateparser reads no figures: no precision to speak of.
-        peer_scores = (f"{peer.precision:12.2f} {peer.recall:6.2f} {peer.f1:6.2f}" if category != "figures"
-                       else f"{'–':>12} {'–':>6} {'–':>6}")
+        peer_scores = (
+            f"{peer.precision:12.2f} {peer.recall:6.2f} {peer.f1:6.2f}"
+            if category != "figures"
+            else f"{'–':>12} {'–':>6} {'–':>6}"
+        )
         print(f"{category:<10} {ours.precision:6.2f} {ours.recall:6.2f} {ours.f1:6.2f}   {peer_scores}   {gold}")
     counts = Counter({c: report.ours[c].fp for c in CATEGORIES if report.ours[c].fp})
     if counts:

@@ -78,6 +78,7 @@ class Stopwatch:
         def timed(*args: Any, **kwargs: Any) -> Any:
             with self.timing():
                 return function(*args, **kwargs)
+
         return timed
 
     def wrap_context(self, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -86,6 +87,7 @@ class Stopwatch:
         def timed(*args: Any, **kwargs: Any) -> Iterator[Any]:
             with self.timing(), function(*args, **kwargs) as value:
                 yield value
+
         return timed
 
 
@@ -99,12 +101,12 @@ def instrument(state: Any, watch: Stopwatch) -> None:
 
 
 async def fan_out(base_url: str, data: Path, chats: int, rate: float, history: int = 0) -> dict[str, Any]:
-    from bot.platforms.telegram.adapter import TelegramAdapter
-    from bot.digests.delivery import Digests
-    from bot.digests.compose import Subscription, Target
     from bot.briefings.service import Briefing
-    from bot.digests.state import StateStore
+    from bot.digests.compose import Subscription, Target
+    from bot.digests.delivery import Digests
     from bot.digests.scheduler import DigestScheduler
+    from bot.digests.state import StateStore
+    from bot.platforms.telegram.adapter import TelegramAdapter
 
     briefing = Briefing.load(REPO / "content", data, ZoneInfo(ZONE), "pl", lambda: MOMENT)
     state = StateStore(data)
@@ -113,8 +115,10 @@ async def fan_out(base_url: str, data: Path, chats: int, rate: float, history: i
         state.put_subscriptions(Subscription(target, "09:00", ZONE) for target in targets)
         for back in range(history, 0, -1):  # earlier days' deliveries, as a bot that has been running has
             day = (MOMENT - timedelta(days=back)).date().isoformat()
-            state.record_deliveries({"key": target.key, "date": day, "state": "sent", "detail": "",
-                                     "at": f"{day}T08:00:00+00:00"} for target in targets)
+            state.record_deliveries(
+                {"key": target.key, "date": day, "state": "sent", "detail": "", "at": f"{day}T08:00:00+00:00"}
+                for target in targets
+            )
     digests = Digests(briefing, state, ZONE, lambda: MOMENT)
     adapter = TelegramAdapter(briefing, state, TOKEN, base_url, max_retries=3, digests=digests, max_rate=rate)
     await adapter.application.initialize()  # no polling: a fan-out only sends
@@ -128,8 +132,14 @@ async def fan_out(base_url: str, data: Path, chats: int, rate: float, history: i
         await adapter.application.shutdown()
     reloaded = StateStore(data)  # what a restart would find
     recorded = Counter(record["state"] for record in reloaded.deliveries())
-    return {"seconds": seconds, "cpu": cpu, "outcomes": Counter(o.state for o in outcomes), "recorded": recorded,
-            "bookkeeping": watch.seconds, "bookkeeping_calls": watch.calls}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "outcomes": Counter(o.state for o in outcomes),
+        "recorded": recorded,
+        "bookkeeping": watch.seconds,
+        "bookkeeping_calls": watch.calls,
+    }
 
 
 def main() -> None:
@@ -137,10 +147,15 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=1000, help="the limiter's ceiling, messages a second")
     parser.add_argument("--flood", type=float, default=0.02, help="share of sendMessage calls answered 429")
-    parser.add_argument("--retry-after", type=float, default=1.0,
-                        help="the 429s' retry_after in seconds; Telegram sends whole seconds, at least 1")
-    parser.add_argument("--history-days", type=int, default=0,
-                        help="start with this many earlier days of deliveries in the state file")
+    parser.add_argument(
+        "--retry-after",
+        type=float,
+        default=1.0,
+        help="the 429s' retry_after in seconds; Telegram sends whole seconds, at least 1",
+    )
+    parser.add_argument(
+        "--history-days", type=int, default=0, help="start with this many earlier days of deliveries in the state file"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data", type=Path, default=None, help="state and fact store here (default: temporary)")
     args = parser.parse_args()
@@ -175,20 +190,26 @@ def main() -> None:
     # call counts against the ceiling, 429s included, and a chat refused in the last second of
     # the bulk waits out its retry_after after it.
     bound = args.chats / ((args.chats + floods) / args.rate + retry_after) / args.rate
-    print(f"fan-out      {args.chats} chats in {seconds:.2f} s: {achieved:.0f} messages/s = "
-          f"{achieved / args.rate:.1%} of the {args.rate:g}/s ceiling (target >= 90%; "
-          f"about {bound:.1%} at best with these 429s)")
+    print(
+        f"fan-out      {args.chats} chats in {seconds:.2f} s: {achieved:.0f} messages/s = "
+        f"{achieved / args.rate:.1%} of the {args.rate:g}/s ceiling (target >= 90%; "
+        f"about {bound:.1%} at best with these 429s)"
+    )
     print(f"lost         {lost} chats got no digest (target 0)")
     print(f"duplicated   {duplicated} chats got it more than once (target 0)")
-    print(f"bookkeeping  {result['bookkeeping']:.2f} s in {result['bookkeeping_calls']} state store calls = "
-          f"{share:.1%} of the fan-out (target <= 5%)")
+    print(
+        f"bookkeeping  {result['bookkeeping']:.2f} s in {result['bookkeeping_calls']} state store calls = "
+        f"{share:.1%} of the fan-out (target <= 5%)"
+    )
     accepted_at.sort()
     most = accepted_at[int(len(accepted_at) * 0.98) - 1] - accepted_at[0] if accepted_at else 0.0
     span = accepted_at[-1] - accepted_at[0] if accepted_at else 0.0
-    print(f"(bot process: {result['cpu'] / args.chats * 1000:.2f} ms CPU a chat; "
-          f"server: {calls} sendMessage calls, {floods} answered 429 with retry_after {retry_after:g} s; "
-          f"98% of the messages arrived within {most:.2f} s of the first, the last after {span:.2f} s; "
-          f"outcomes: {outcomes}; state file after: {recorded})")
+    print(
+        f"(bot process: {result['cpu'] / args.chats * 1000:.2f} ms CPU a chat; "
+        f"server: {calls} sendMessage calls, {floods} answered 429 with retry_after {retry_after:g} s; "
+        f"98% of the messages arrived within {most:.2f} s of the first, the last after {span:.2f} s; "
+        f"outcomes: {outcomes}; state file after: {recorded})"
+    )
 
 
 if __name__ == "__main__":

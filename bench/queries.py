@@ -14,7 +14,8 @@ lemmatiser, the search-key index and a topic's page plan are reported as "first"
 
 Prints one line per query and size: p50 and p99 of the bot, of plain TinyDB, and plain / bot
 (of the p50s). "/search new word" asks words never searched before, each once (the bot keeps the
-page plans of recent searches); "/search new, warmed" the same after ``replies.warm_up``; and per size the cost of building the indexes: ``Knowledge.build`` and its
+page plans of recent searches); "/search new, warmed" the same after ``replies.warm_up``; and per
+size the cost of building the indexes: ``Knowledge.build`` and its
 ``warm_up`` (what is otherwise built on first use). ``--index-sizes`` only measures those.
 """
 
@@ -38,13 +39,13 @@ from tinydb import Query, TinyDB
 from tinydb.queries import QueryLike
 
 from bench.corpus import write_corpus
-from bot.briefings import replies
-from bot.language import lemmas
-from bot.knowledge.indexes import Knowledge
-from bot.briefings.service import Briefing
 from bot.base.storage import PickleStorage
-from bot.store.fact_store import SHARDS, FactStore, StoreView
+from bot.briefings import replies
+from bot.briefings.service import Briefing
+from bot.knowledge.indexes import Knowledge
+from bot.language import lemmas
 from bot.platforms.telegram.render import render_html
+from bot.store.fact_store import SHARDS, FactStore, StoreView
 
 FACTS_PER_ARTICLE = 24.3  # what bench/corpus.py yields, measured
 TODAY = datetime(2026, 1, 6, 12, tzinfo=UTC)  # fixed, so that /onthisday is reproducible
@@ -66,6 +67,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 
 # --- the plain TinyDB side ------------------------------------------------------------------------
+
 
 def _start(doc: dict[str, Any]) -> date:
     return date.fromisoformat(doc["date"])  # stored as in ``facts --json``: YYYY-MM-DD
@@ -118,8 +120,10 @@ class Plain:
             end = _last_day(doc)
             if end < start:
                 return False
-            days = doc["precision"] == "day" or (doc["precision"] == "range" and (_start(doc).month, _start(doc).day,
-                                                                                   end.month, end.day) != (1, 1, 12, 31))
+            days = doc["precision"] == "day" or (
+                doc["precision"] == "range"
+                and (_start(doc).month, _start(doc).day, end.month, end.day) != (1, 1, 12, 31)
+            )
             return days or (end - _start(doc)).days <= span
 
         docs = self.search(Query().date.test(lambda d: d <= high))
@@ -135,8 +139,7 @@ class Plain:
             wanted.add((2, 29))
         days = {f"-{m:02d}-{d:02d}" for m, d in wanted}
         today = self.today.isoformat()
-        docs = self.search((Query().precision == "day")
-                           & Query().date.test(lambda d: d[-6:] in days and d < today))
+        docs = self.search((Query().precision == "day") & Query().date.test(lambda d: d[-6:] in days and d < today))
         return sorted(docs, key=lambda d: d["date"])
 
     def search_words(self, request: str) -> list[dict[str, Any]]:
@@ -148,9 +151,12 @@ class Plain:
             prefix = lemmas.stem(folded) if len(folded) >= 4 else None
 
             def matches(keys: list[str], folded: str = folded, base: str = base, prefix: str | None = prefix) -> bool:
-                return any(k == folded or k == base
-                           or (prefix is not None and k.startswith(prefix) and len(k) - len(prefix) <= 4)
-                           for k in keys)
+                return any(
+                    k == folded
+                    or k == base
+                    or (prefix is not None and k.startswith(prefix) and len(k) - len(prefix) <= 4)
+                    for k in keys
+                )
 
             test = Query().keys.test(matches)
             condition = test if condition is None else condition & test
@@ -165,8 +171,7 @@ class Plain:
         """The topic's facts, their count, articles and period: what the card's first page
         shows besides the curated summary (figure comparisons left out: the plain side does less)."""
         docs = sorted(self.search(Query().topics.any([request.lstrip("/")])), key=_date_order)
-        return (len(docs), len({d["article"] for d in docs}), _start(docs[0]),
-                max(_last_day(d) for d in docs), docs)
+        return (len(docs), len({d["article"] for d in docs}), _start(docs[0]), max(_last_day(d) for d in docs), docs)
 
     def source_of(self, request: str) -> dict[str, Any] | None:
         """One fact by id: shard after shard until it is found (its shard is chosen by the hash
@@ -185,6 +190,7 @@ class Plain:
 
 
 # --- measuring --------------------------------------------------------------------------------------
+
 
 def load(work: Path, facts: int) -> tuple[Briefing, Path, float]:
     """The corpus of about ``facts`` facts, built once into ``work``; and the load time."""
@@ -212,8 +218,9 @@ def index_build(briefing: Briefing) -> tuple[float, float, float]:
         gc.collect()
         gc.disable()
         started = time.perf_counter()
-        knowledge = Knowledge.build(content.articles, content.topics, sync.facts, (), content.quantities,
-                                    deferred=deferred)
+        knowledge = Knowledge.build(
+            content.articles, content.topics, sync.facts, (), content.quantities, deferred=deferred
+        )
         times.append(time.perf_counter() - started)
         started = time.perf_counter()
         knowledge.warm_up()
@@ -264,6 +271,7 @@ def fresh_words(briefing: Briefing, limit: int = 300) -> list[str]:
 def time_bot(briefing: Briefing, case: Case, runs: int) -> tuple[float, list[float]]:
     """Milliseconds of the first call of each request, and of ``runs`` calls after that; of a
     fresh case, each request once (the first calls are the samples)."""
+
     def once(text: str) -> float:
         started = time.perf_counter()
         reply = briefing.ask(text)
@@ -296,38 +304,51 @@ def main() -> None:
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="briefing-bench-"))
     # Latencies of a millisecond see the scheduler: say how busy the machine was.
-    print(f"queries: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start, "
-          f"{args.runs} timed calls a query (bot), {args.plain_runs} (plain)")
+    print(
+        f"queries: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start, "
+        f"{args.runs} timed calls a query (bot), {args.plain_runs} (plain)"
+    )
     for size in args.index_sizes:
         briefing, _, loaded = load(work, size)
         built, keys, saved = index_build(briefing)
-        print(f"index build {len(briefing.knowledge.facts):>7} facts  Knowledge.build {built * 1000:7.1f} ms  "
-              f"warm_up {keys * 1000:7.1f} ms, with saved views {saved * 1000:6.1f} ms  (whole load {loaded:.1f} s)")
+        print(
+            f"index build {len(briefing.knowledge.facts):>7} facts  Knowledge.build {built * 1000:7.1f} ms  "
+            f"warm_up {keys * 1000:7.1f} ms, with saved views {saved * 1000:6.1f} ms  (whole load {loaded:.1f} s)"
+        )
     for size in args.sizes:
         briefing, data, loaded = load(work, size)
         facts = len(briefing.knowledge.facts)
         built, keys, saved = index_build(briefing)
-        print(f"index build {facts:>7} facts  Knowledge.build {built * 1000:7.1f} ms  "
-              f"warm_up {keys * 1000:7.1f} ms, with saved views {saved * 1000:6.1f} ms  (whole load {loaded:.1f} s)")
+        print(
+            f"index build {facts:>7} facts  Knowledge.build {built * 1000:7.1f} ms  "
+            f"warm_up {keys * 1000:7.1f} ms, with saved views {saved * 1000:6.1f} ms  (whole load {loaded:.1f} s)"
+        )
         plain = Plain(data, briefing.today())
         words = fresh_words(briefing)
-        for case in [*cases(briefing, plain, words[::2]), "warm line costs",
-                     Case("/search new, warmed", [f"/search {w}" for w in words[1::2]], plain.search_words, fresh=True)]:
+        for case in [
+            *cases(briefing, plain, words[::2]),
+            "warm line costs",
+            Case("/search new, warmed", [f"/search {w}" for w in words[1::2]], plain.search_words, fresh=True),
+        ]:
             if isinstance(case, str):
                 # The bot's start-up thread does not do this yet (replies.warm_up is new): it works
                 # out every fact's line cost, which a search otherwise does for facts never shown.
                 started = time.perf_counter()
                 replies.warm_up(briefing.knowledge)
-                print(f"{facts:>7} facts  replies.warm_up (every line cost, pl and en) "
-                      f"{(time.perf_counter() - started) * 1000:.0f} ms")
+                print(
+                    f"{facts:>7} facts  replies.warm_up (every line cost, pl and en) "
+                    f"{(time.perf_counter() - started) * 1000:.0f} ms"
+                )
                 continue
             first, bot = time_bot(briefing, case, args.runs)
             raw = time_plain(case, args.plain_runs)
             bot50, bot99 = statistics.median(bot), percentile(bot, 0.99)
             plain50, plain99 = statistics.median(raw), percentile(raw, 0.99)
-            print(f"{facts:>7} facts  {case.name:<22} bot p50 {bot50:6.2f} ms  p99 {bot99:6.2f} ms  "
-                  f"(first {first:7.1f} ms)  plain p50 {plain50:8.1f} ms  p99 {plain99:8.1f} ms  "
-                  f"plain/bot {plain50 / bot50:7.0f}x")
+            print(
+                f"{facts:>7} facts  {case.name:<22} bot p50 {bot50:6.2f} ms  p99 {bot99:6.2f} ms  "
+                f"(first {first:7.1f} ms)  plain p50 {plain50:8.1f} ms  p99 {plain99:8.1f} ms  "
+                f"plain/bot {plain50 / bot50:7.0f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,10 @@ def first_answer(command: str, content: Path, data: Path) -> tuple[float, float]
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "--content", str(content), "--data", str(data), "chat"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env=os.environ | {"PYTHONUNBUFFERED": "1"},
     )
     assert process.stdin is not None and process.stdout is not None
@@ -90,9 +93,11 @@ def main() -> None:
                 views.unlink(missing_ok=True)
             runs.append(first_answer(command, content, data))
         answers = [answer for _, answer in runs]
-        print(f"startup {args.articles:>6} articles {built['facts']:>7.0f} facts  {command:<18}  "
-              f"best {min(answers):5.2f} s  worst {max(answers):5.2f} s  (greeting after "
-              f"{min(g for g, _ in runs):.2f} s{', no saved views' if args.no_views else ''})")
+        print(
+            f"startup {args.articles:>6} articles {built['facts']:>7.0f} facts  {command:<18}  "
+            f"best {min(answers):5.2f} s  worst {max(answers):5.2f} s  (greeting after "
+            f"{min(g for g, _ in runs):.2f} s{', no saved views' if args.no_views else ''})"
+        )
 
 
 if __name__ == "__main__":

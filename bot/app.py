@@ -14,17 +14,17 @@ from typing import TextIO
 
 from filelock import FileLock, Timeout
 
-from bot.platforms.console.adapter import run_console
-from bot.config import Settings
-from bot.briefings.cards import Card
-from bot.digests.delivery import DeliveryFailed, Digests
-from bot.digests.compose import Subscription, Target
 from bot.base.errors import BriefingError
+from bot.briefings.cards import Card
 from bot.briefings.service import Briefing, Clock, utc_now
-from bot.digests.state import StateStore
-from bot.platforms.console.render import render_card
+from bot.config import Settings
+from bot.digests.compose import Subscription, Target
+from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.scheduler import DigestScheduler
+from bot.digests.state import StateStore
 from bot.platforms.base import Core, Platform, PlatformEntry
+from bot.platforms.console.adapter import run_console
+from bot.platforms.console.render import render_card
 from bot.platforms.registry import PLATFORMS
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,10 @@ def holding(data: Path) -> Iterator[None]:
         data.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
     except Timeout:
-        raise BriefingError(f"{data} is in use by another briefing-bot process (a running bot or a digest run): "
-                            "stop it first, or give this one its own --data") from None
+        raise BriefingError(
+            f"{data} is in use by another briefing-bot process (a running bot or a digest run): "
+            "stop it first, or give this one its own --data"
+        ) from None
     except OSError as error:
         raise BriefingError(f"cannot use the data folder {data}: {error.strerror or error}") from None
     try:
@@ -61,8 +63,12 @@ def holding(data: Path) -> Iterator[None]:
         lock.release()
 
 
-def run(settings: Settings, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-        platforms: Sequence[PlatformEntry] = PLATFORMS) -> int:
+def run(
+    settings: Settings,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    platforms: Sequence[PlatformEntry] = PLATFORMS,
+) -> int:
     """Start every platform the settings turn on, and the digest scheduler; with none, the console."""
     if not any(entry.enabled(settings) for entry in platforms):
         return run_console(load_briefing(settings), stdin, stdout)
@@ -84,8 +90,9 @@ class Router:
             raise DeliveryFailed(f"no {target.platform} adapter is running", permanent=False)
         await platform.send(target, card)
 
-    async def start(self, core: Core, platforms: Sequence[PlatformEntry], listen: bool,
-                    started: list[Platform]) -> None:
+    async def start(
+        self, core: Core, platforms: Sequence[PlatformEntry], listen: bool, started: list[Platform]
+    ) -> None:
         """Build and start every platform the settings turn on; each goes into ``started`` before
         it starts, so that the caller stops a half-started one too."""
         for entry in platforms:
@@ -96,8 +103,9 @@ class Router:
                 self.platforms[entry.name] = platform
 
 
-async def _serve(settings: Settings, briefing: Briefing, state: StateStore,
-                 platforms: Sequence[PlatformEntry] = PLATFORMS) -> None:
+async def _serve(
+    settings: Settings, briefing: Briefing, state: StateStore, platforms: Sequence[PlatformEntry] = PLATFORMS
+) -> None:
     """Run the platforms and the scheduler side by side in one event loop until SIGINT or SIGTERM,
     or until a platform stops by itself (its error, if any, is raised)."""
     stop = asyncio.Event()
@@ -145,6 +153,7 @@ async def reload_content(briefing: Briefing, every: float) -> None:
 
 # --- briefing-bot digest ---------------------------------------------------------------------------
 
+
 def list_digests(settings: Settings, out: TextIO) -> int:
     state = StateStore(settings.data)
     subscriptions = sorted(state.subscriptions(), key=lambda s: s.target.key)
@@ -153,16 +162,19 @@ def list_digests(settings: Settings, out: TextIO) -> int:
         last_text = f"{last['date']} {last['state']}" if last else "never"
         topics = ",".join(s.topics) or "all"
         paused = "  paused" if s.paused else ""
-        print(f"{s.target.key}  {s.time} {s.timezone}  empty={s.empty}  topics={topics}  last={last_text}{paused}",
-              file=out)
+        print(
+            f"{s.target.key}  {s.time} {s.timezone}  empty={s.empty}  topics={topics}  last={last_text}{paused}",
+            file=out,
+        )
     print(f"{len(subscriptions)} subscription(s)", file=sys.stderr)
     for problem in state.problems:  # records the bot cannot read: skipped, and kept in the file
         print(problem, file=sys.stderr)
     return 1 if state.problems else 0
 
 
-def run_digests(settings: Settings, day: date, dry_run: bool, out: TextIO,
-                platforms: Sequence[PlatformEntry] = PLATFORMS) -> int:
+def run_digests(
+    settings: Settings, day: date, dry_run: bool, out: TextIO, platforms: Sequence[PlatformEntry] = PLATFORMS
+) -> int:
     """Deliver the digest of ``day`` now to every subscription that has not had it."""
     briefing = load_briefing(settings)
     if dry_run:
@@ -191,15 +203,25 @@ def _nothing_due(settings: Settings, state: StateStore, day: date, sent: str) ->
     """Why a digest run has nothing to send: no subscription at all, or none due that day."""
     subscriptions = len(state.subscriptions())
     if not subscriptions:
-        return (f"no digest subscriptions in {settings.data}: nothing {sent} "
-                "(a chat's admins turn its digest on there with /digest on)")
-    return (f"none of the {subscriptions} subscription(s) is due the digest of {day} "
-            f"(each has had it or is paused): nothing {sent}")
+        return (
+            f"no digest subscriptions in {settings.data}: nothing {sent} "
+            "(a chat's admins turn its digest on there with /digest on)"
+        )
+    return (
+        f"none of the {subscriptions} subscription(s) is due the digest of {day} "
+        f"(each has had it or is paused): nothing {sent}"
+    )
 
 
-async def _deliver_now(settings: Settings, briefing: Briefing, state: StateStore, digests: Digests,
-                       items: list[tuple[Subscription, date]], out: TextIO,
-                       platforms: Sequence[PlatformEntry] = PLATFORMS) -> int:
+async def _deliver_now(
+    settings: Settings,
+    briefing: Briefing,
+    state: StateStore,
+    digests: Digests,
+    items: list[tuple[Subscription, date]],
+    out: TextIO,
+    platforms: Sequence[PlatformEntry] = PLATFORMS,
+) -> int:
     router = Router()
     started: list[Platform] = []
     try:

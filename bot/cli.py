@@ -21,15 +21,15 @@ from typing import TextIO
 
 from bot import logs
 from bot.app import list_digests, load_briefing, run, run_digests
-from bot.config import load_settings
-from bot.language import lemmas
-from bot.briefings.commands import help_text
-from bot.i18n.messages import LANGUAGES
-from bot.content.loader import load_content
 from bot.base.errors import BriefingError
-from bot.knowledge.events import explain
-from bot.extraction.explain import explain_article
+from bot.briefings.commands import help_text
 from bot.briefings.service import RESERVED_COMMANDS
+from bot.config import load_settings
+from bot.content.loader import load_content
+from bot.extraction.explain import explain_article
+from bot.i18n.messages import LANGUAGES
+from bot.knowledge.events import explain
+from bot.language import lemmas
 from bot.platforms.console.render import render_reply
 
 log = logging.getLogger("bot")
@@ -41,19 +41,29 @@ CHAT_COMMANDS = "chat commands:\n" + "\n".join(f"  {usage:<58} {summary}" for us
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """--content, --data and --config, accepted before and after the subcommand."""
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--content", type=Path, metavar="DIR", default=default,
-                        help="content folder (default: ./content)")
-    parser.add_argument("--data", type=Path, metavar="DIR", default=default,
-                        help="data folder for the stores (default: ./data)")
-    parser.add_argument("--config", type=Path, metavar="FILE", default=default,
-                        help="config file (default: ./config.toml when present)")
-    parser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS if suppress else 0,
-                        help="log more; -vv logs everything, every library's debug lines too (tokens redacted)")
+    parser.add_argument(
+        "--content", type=Path, metavar="DIR", default=default, help="content folder (default: ./content)"
+    )
+    parser.add_argument(
+        "--data", type=Path, metavar="DIR", default=default, help="data folder for the stores (default: ./data)"
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", default=default, help="config file (default: ./config.toml when present)"
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS if suppress else 0,
+        help="log more; -vv logs everything, every library's debug lines too (tokens redacted)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="briefing-bot", description=DESCRIPTION, epilog=CHAT_COMMANDS,
+        prog="briefing-bot",
+        description=DESCRIPTION,
+        epilog=CHAT_COMMANDS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -67,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("run", "start the adapters that have tokens; with none, the console chat")
     add("chat", "chat with the bot in this terminal")
-    ask = add("ask", "print the bot's reply to one message, e.g. briefing-bot ask \"/timeline 2022-01\"")
-    ask.add_argument("text", help="the message, e.g. \"/csto\"")
+    ask = add("ask", 'print the bot\'s reply to one message, e.g. briefing-bot ask "/timeline 2022-01"')
+    ask.add_argument("text", help='the message, e.g. "/csto"')
     ask.add_argument("--lang", choices=LANGUAGES, help="reply language (default: from the config, pl)")
     facts = add("facts", "list the facts in the fact store")
     facts.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -78,23 +88,35 @@ def build_parser() -> argparse.ArgumentParser:
     shown.add_argument("--explain", action="store_true", help="which facts were merged into each event, and why")
     digest = add("digest", "list digest subscriptions, or deliver a day's digests now")
     digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="ACTION")
-    listing = digest_commands.add_parser("list", help="every subscription, one a line",
-                                         description="Every digest subscription, one a line, with its last delivery.")
+    listing = digest_commands.add_parser(
+        "list",
+        help="every subscription, one a line",
+        description="Every digest subscription, one a line, with its last delivery.",
+    )
     _global_options(listing, suppress=True)
     deliver = digest_commands.add_parser(
-        "run", help="deliver the digest of a date now",
+        "run",
+        help="deliver the digest of a date now",
         description="Deliver the digest of --date now to every subscription that has not had it "
-                    "(through the adapters that have tokens); --dry-run prints what would be sent.")
+        "(through the adapters that have tokens); --dry-run prints what would be sent.",
+    )
     deliver.add_argument("--date", required=True, type=_iso_date, metavar="YYYY-MM-DD")
     deliver.add_argument("--dry-run", action="store_true", help="print the digests instead of sending them")
     _global_options(deliver, suppress=True)
     content = add("content", "work with content files")
     content_commands = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
-    check = content_commands.add_parser("check", help="validate every content file",
-                                        description="Validate every content file; print path:line: message "
-                                                    "for each problem and exit 1 if there is any.")
-    check.add_argument("--explain", type=Path, metavar="FILE",
-                       help="print each sentence of this article with the dates and figures understood in it")
+    check = content_commands.add_parser(
+        "check",
+        help="validate every content file",
+        description="Validate every content file; print path:line: message "
+        "for each problem and exit 1 if there is any.",
+    )
+    check.add_argument(
+        "--explain",
+        type=Path,
+        metavar="FILE",
+        help="print each sentence of this article with the dates and figures understood in it",
+    )
     _global_options(check, suppress=True)
     return parser
 
@@ -135,8 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if args.json:
                     print(json.dumps(event.to_json(), ensure_ascii=False))
                 else:
-                    print(f"{event.id}  {event.value.start}  {event.value.precision:<5}  "
-                          f"{len(event.articles)} × {event.headline}")
+                    print(
+                        f"{event.id}  {event.value.start}  {event.value.precision:<5}  "
+                        f"{len(event.articles)} × {event.headline}"
+                    )
             return 0
         if args.command == "facts":
             for fact in briefing.knowledge.facts:
@@ -157,8 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def prepare_lemmas(stream: TextIO, ready: Callable[[], bool] = lemmas.dictionary_ready,
-                   build: Callable[[], None] = lemmas.prepare) -> None:
+def prepare_lemmas(
+    stream: TextIO, ready: Callable[[], bool] = lemmas.dictionary_ready, build: Callable[[], None] = lemmas.prepare
+) -> None:
     """Build the lemmatiser's dictionary up front if this machine has none (about 10 s, once),
     showing that it is at work when ``stream`` is a terminal; elsewhere one log line says so."""
     if ready():
@@ -222,8 +247,10 @@ def _content_check(content_dir: Path) -> int:
     if problems:
         print(f"{len(problems)} problem(s) in {content_dir}", file=sys.stderr)
         return 1
-    print(f"{content_dir}: all {content.files} files valid "
-          f"({len(content.articles)} articles, {len(content.topics)} topics)")
+    print(
+        f"{content_dir}: all {content.files} files valid "
+        f"({len(content.articles)} articles, {len(content.topics)} topics)"
+    )
     return 0
 
 

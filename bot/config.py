@@ -82,14 +82,18 @@ class Settings(_Section):
 
     def without_tokens(self) -> Settings:
         """These settings with no platform turned on (``briefing-bot chat``)."""
-        return self.model_copy(update={section: getattr(self, section).model_copy(update={"token": None})
-                                       for section in token_sections()})
+        return self.model_copy(
+            update={section: getattr(self, section).model_copy(update={"token": None}) for section in token_sections()}
+        )
 
 
 def token_sections() -> list[str]:
     """The sections that hold a platform's token: one per chat platform, named as it is."""
-    return [name for name, field in Settings.model_fields.items()
-            if isinstance(field.default, _Section) and "token" in type(field.default).model_fields]
+    return [
+        name
+        for name, field in Settings.model_fields.items()
+        if isinstance(field.default, _Section) and "token" in type(field.default).model_fields
+    ]
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -107,8 +111,7 @@ def readable_by_others(path: Path, values: dict[str, Any]) -> str | None:
     """A warning when the config file holds a token and its mode lets group or others read it."""
     if os.name != "posix":
         return None
-    if not any(isinstance(values.get(section), dict) and values[section].get("token")
-               for section in token_sections()):
+    if not any(isinstance(values.get(section), dict) and values[section].get("token") for section in token_sections()):
         return None
     try:
         mode = path.stat().st_mode
@@ -116,8 +119,10 @@ def readable_by_others(path: Path, values: dict[str, Any]) -> str | None:
         return None
     if not mode & (stat.S_IRGRP | stat.S_IROTH):
         return None
-    return (f"{path} holds a bot token and other users of this machine can read it "
-            f"({stat.filemode(mode)}); restrict it with: chmod 600 {shlex.quote(str(path))}")
+    return (
+        f"{path} holds a bot token and other users of this machine can read it "
+        f"({stat.filemode(mode)}); restrict it with: chmod 600 {shlex.quote(str(path))}"
+    )
 
 
 def _describe(error: ValidationError, source: str) -> str:

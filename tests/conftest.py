@@ -21,8 +21,13 @@ NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 # Property-based suites assert behaviour, not seconds: no per-example deadline. Each suite sets its
 # own max_examples so that CI stays bounded; the example database stays out of the repository.
-settings.register_profile("briefing", deadline=None, database=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile(
+    "briefing",
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 settings.load_profile("briefing")
 
 

@@ -39,37 +39,165 @@ from bot.knowledge.indexes import Knowledge
 #: bidirectional characters, paths, impossible dates, odd numbers, /digest words, huge input.
 ADVERSARIAL: tuple[str, ...] = (
     # Telegram HTML
-    "<b>", "</a>", "<b>x</b>", "</b></i></a>", "&amp;", "&", "&lt;", "&#0;", "&#x110000;", "&nbsp;", "<", ">",
-    '<a href="javascript:alert(1)">x</a>', "<script>alert(1)</script>", "<pre><code>", "<tg-spoiler>", "<!--",
+    "<b>",
+    "</a>",
+    "<b>x</b>",
+    "</b></i></a>",
+    "&amp;",
+    "&",
+    "&lt;",
+    "&#0;",
+    "&#x110000;",
+    "&nbsp;",
+    "<",
+    ">",
+    '<a href="javascript:alert(1)">x</a>',
+    "<script>alert(1)</script>",
+    "<pre><code>",
+    "<tg-spoiler>",
+    "<!--",
     # Discord Markdown
-    "*bold*", "**", "_i_", "__u__", "~~s~~", "||spoiler||", "`", "```py", "\\", "\\*", "# head", "-# small",
-    "> quote", ">>> q", "- item", "[link](https://evil.example)",
-    "a [x](https://a.example) b [gazeta.pl](https://evil.example)", "<https://evil.example>", "<t:0:R>",
+    "*bold*",
+    "**",
+    "_i_",
+    "__u__",
+    "~~s~~",
+    "||spoiler||",
+    "`",
+    "```py",
+    "\\",
+    "\\*",
+    "# head",
+    "-# small",
+    "> quote",
+    ">>> q",
+    "- item",
+    "[link](https://evil.example)",
+    "a [x](https://a.example) b [gazeta.pl](https://evil.example)",
+    "<https://evil.example>",
+    "<t:0:R>",
     # pings
-    "@everyone", "@here", "<@&123>", "<@123>", "<@!123>", "<@&123456789012345678>", "<@123456789012345678>",
-    "<#123456789012345678>", "</digest on:123456789012345678>", "<:emoji:123456789012345678>", "＠everyone",
+    "@everyone",
+    "@here",
+    "<@&123>",
+    "<@123>",
+    "<@!123>",
+    "<@&123456789012345678>",
+    "<@123456789012345678>",
+    "<#123456789012345678>",
+    "</digest on:123456789012345678>",
+    "<:emoji:123456789012345678>",
+    "＠everyone",
     # invisible and bidirectional characters, combining marks, other scripts
-    "\u200b", "\u200d", "\u2060", "\ufeff", "\u202e", "\u202d", "\u2066\u2069", "\u061c", "\u0301" * 50,
-    "עברית", "العربية", "Kazachstan\u202enapsiT", "\u00a0", "\u2028", "\x85", "\t\n\r",
+    "\u200b",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u202e",
+    "\u202d",
+    "\u2066\u2069",
+    "\u061c",
+    "\u0301" * 50,
+    "עברית",
+    "العربية",
+    "Kazachstan\u202enapsiT",
+    "\u00a0",
+    "\u2028",
+    "\x85",
+    "\t\n\r",
     # paths
-    "../../etc/passwd", "/etc/passwd", "content/../x", "content/articles/../../README.md", "..\\..\\boot.ini",
-    "a\x00b", "\x00", "~/.ssh/id_rsa", "file:///etc/passwd", "%2e%2e%2f", "/proc/self/environ", ".",
+    "../../etc/passwd",
+    "/etc/passwd",
+    "content/../x",
+    "content/articles/../../README.md",
+    "..\\..\\boot.ini",
+    "a\x00b",
+    "\x00",
+    "~/.ssh/id_rsa",
+    "file:///etc/passwd",
+    "%2e%2e%2f",
+    "/proc/self/environ",
+    ".",
     # dates: impossible, ancient, distant, reversed
-    "02-30", "2-30", "13-01", "00-00", "02-29", "99-99", "2022-13", "2022-00", "2022-02-30", "2022-1-1", "0000", "0",
-    "99999", "9999", "9999-12", "9999-12-31", "0001-01-01", "-1", "-0001", "2022-01-01..2021-01-01",
-    "0001-01-01..9999-12-31", "..", "...", "2022..", "..2022", "2022-01..2022-02..2022-03", "01-06 01-06",
+    "02-30",
+    "2-30",
+    "13-01",
+    "00-00",
+    "02-29",
+    "99-99",
+    "2022-13",
+    "2022-00",
+    "2022-02-30",
+    "2022-1-1",
+    "0000",
+    "0",
+    "99999",
+    "9999",
+    "9999-12",
+    "9999-12-31",
+    "0001-01-01",
+    "-1",
+    "-0001",
+    "2022-01-01..2021-01-01",
+    "0001-01-01..9999-12-31",
+    "..",
+    "...",
+    "2022..",
+    "..2022",
+    "2022-01..2022-02..2022-03",
+    "01-06 01-06",
     # numbers in other scripts, odd numbers
-    "²", "①", "٣", "１２", "१", "-5", "999999999999", "1e9", "nan", "inf", "0x10",
+    "²",
+    "①",
+    "٣",
+    "１２",
+    "१",
+    "-5",
+    "999999999999",
+    "1e9",
+    "nan",
+    "inf",
+    "0x10",
     # topics and articles, known and not
-    "csto", "CSTO", "/csto", "ódkb", "nieznany-temat", "odkb-w-kazachstanie", "odkb", "kazach", "zamieszki w", "1", "5",
+    "csto",
+    "CSTO",
+    "/csto",
+    "ódkb",
+    "nieznany-temat",
+    "odkb-w-kazachstanie",
+    "odkb",
+    "kazach",
+    "zamieszki w",
+    "1",
+    "5",
     # /digest words
-    "on", "off", "status", "preview", "preview 02-30", "empty", "empty maybe", "topics", "topics all", "topics ,,,",
-    "on 25:00", "on 9:5", "on ../../../etc/localtime", "on zone.tab", "on Europe", "on posixrules",
+    "on",
+    "off",
+    "status",
+    "preview",
+    "preview 02-30",
+    "empty",
+    "empty maybe",
+    "topics",
+    "topics all",
+    "topics ,,,",
+    "on 25:00",
+    "on 9:5",
+    "on ../../../etc/localtime",
+    "on zone.tab",
+    "on Europe",
+    "on posixrules",
     "on Europe/Warsaw @channel",
 )
 #: Long arguments, as (piece, times): over the request limit, 100 kB, and just under the limit.
-LONG: tuple[tuple[str, int], ...] = (("x", 1001), ("x", 100_000), ("<b>@everyone</b> ", 6000), ("słowo ", 160),
-                                     ("a", 990), ("kazachstan ", 90))
+LONG: tuple[tuple[str, int], ...] = (
+    ("x", 1001),
+    ("x", 100_000),
+    ("<b>@everyone</b> ", 6000),
+    ("słowo ", 160),
+    ("a", 990),
+    ("kazachstan ", 90),
+)
 
 
 def adversarial() -> list[str]:
@@ -82,10 +210,35 @@ ARGUMENT_ALPHABET = st.characters(codec="utf-8")  # any character a chat can car
 #: Arguments that find something in the bundled content, for the fuzzing to reach the cards that
 #: answer them (and the same with hostile text around them).
 PLAUSIBLE: tuple[str, ...] = (
-    "2022", "2022-01", "2022-02", "2022-01-01..2022-01-31", "2021..2023", "01-06", "01-02", "1-6", "02-24",
-    "csto", "protesty", "wojna", "ODKB", "1", "2", "5", "odkb-w-kazachstanie", "zamieszki", "NATO",
-    "kazachstan", "Tokajew", "Tokajewa", "zatrzymani", "żołnierzy", "Kazachstanu tokajew", "timeline", "search",
-    "pl", "en",
+    "2022",
+    "2022-01",
+    "2022-02",
+    "2022-01-01..2022-01-31",
+    "2021..2023",
+    "01-06",
+    "01-02",
+    "1-6",
+    "02-24",
+    "csto",
+    "protesty",
+    "wojna",
+    "ODKB",
+    "1",
+    "2",
+    "5",
+    "odkb-w-kazachstanie",
+    "zamieszki",
+    "NATO",
+    "kazachstan",
+    "Tokajew",
+    "Tokajewa",
+    "zatrzymani",
+    "żołnierzy",
+    "Kazachstanu tokajew",
+    "timeline",
+    "search",
+    "pl",
+    "en",
 )
 
 
@@ -120,8 +273,9 @@ def requests(knowledge: Knowledge) -> st.SearchStrategy[str]:
     names = command_names(knowledge)
     argument = arguments([*list(knowledge.by_id)[:50], *knowledge.articles])
     known_name = st.sampled_from(names)
-    command = weighted((6, known_name), (1, known_name.map(str.upper)),
-                       (1, st.from_regex(r"[A-Za-z0-9_]{1,40}", fullmatch=True)))
+    command = weighted(
+        (6, known_name), (1, known_name.map(str.upper)), (1, st.from_regex(r"[A-Za-z0-9_]{1,40}", fullmatch=True))
+    )
     addressed = st.sampled_from(["", "", "", "@BriefingBot", "@other_bot"])
     separator = st.sampled_from([" ", " ", " ", " ", "  ", "\n", "\t", "\u00a0", "\u3000", ""])
     typed = st.builds(lambda name, bot, gap, text: f"/{name}{bot}{gap}{text}", command, addressed, separator, argument)
@@ -134,8 +288,11 @@ TELEGRAM_LIMIT = 4096
 #: The tags Telegram's HTML knows, and the attributes each may carry.
 TELEGRAM_TAGS: dict[str, frozenset[str]] = {
     **{tag: frozenset() for tag in ("b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "tg-spoiler", "pre")},
-    "a": frozenset({"href"}), "span": frozenset({"class"}), "code": frozenset({"class"}),
-    "tg-emoji": frozenset({"emoji-id"}), "blockquote": frozenset({"expandable"}),
+    "a": frozenset({"href"}),
+    "span": frozenset({"class"}),
+    "code": frozenset({"class"}),
+    "tg-emoji": frozenset({"emoji-id"}),
+    "blockquote": frozenset({"expandable"}),
 }
 _TELEGRAM_TOKEN = re.compile(
     r"<(?P<close>/?)(?P<tag>[a-zA-Z][a-zA-Z-]*)(?P<attrs>(?:\s+[a-zA-Z-]+(?:=\"[^\"<>]*\")?)*)\s*>"
@@ -156,7 +313,7 @@ def telegram_problem(markup: str, urls: Iterable[str] = ()) -> str | None:
     visible: list[str] = []
     position = 0
     for token in _TELEGRAM_TOKEN.finditer(markup):
-        visible.append(markup[position:token.start()])
+        visible.append(markup[position : token.start()])
         position = token.end()
         if token.group("bad"):
             return f"unescaped {token.group('bad')!r} at {token.start()}"
@@ -209,8 +366,16 @@ def telegram_visible(markup: str) -> str:
 # --- Discord: embeds ----------------------------------------------------------------------------
 
 #: Discord's limits for one embed.
-EMBED_LIMITS = {"title": 256, "description": 4096, "fields": 25, "field.name": 256, "field.value": 1024,
-                "footer": 2048, "author": 256, "total": 6000}
+EMBED_LIMITS = {
+    "title": 256,
+    "description": 4096,
+    "fields": 25,
+    "field.name": 256,
+    "field.value": 1024,
+    "footer": 2048,
+    "author": 256,
+    "total": 6000,
+}
 #: A mention that renders (and, outside embeds, pings): @everyone, @here, <@user>, <@!user>, <@&role>.
 _MENTION = re.compile(r"@(?:everyone|here)|<@[!&]?\d+>")
 #: Discord's Markdown link: [text](url), with nested brackets in the text (simple-markdown's rule).
@@ -262,8 +427,12 @@ def mentions(markdown: str) -> list[str]:
 
 
 def embed_texts(embed: discord.Embed) -> dict[str, str]:
-    texts = {"title": embed.title or "", "description": embed.description or "", "footer": embed.footer.text or "",
-             "author": embed.author.name or ""}
+    texts = {
+        "title": embed.title or "",
+        "description": embed.description or "",
+        "footer": embed.footer.text or "",
+        "author": embed.author.name or "",
+    }
     for n, field in enumerate(embed.fields):
         texts[f"field {n} name"] = field.name or ""
         texts[f"field {n} value"] = field.value or ""
@@ -349,8 +518,16 @@ def reads() -> Iterator[list[str]]:
 
 def python_installation() -> list[Path]:
     """Where Python and its packages live, and the time zone database that ZoneInfo reads."""
-    places = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages(),
-              site.getusersitepackages(), *sysconfig.get_paths().values(), *zoneinfo.TZPATH}
+    places = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        *site.getsitepackages(),
+        site.getusersitepackages(),
+        *sysconfig.get_paths().values(),
+        *zoneinfo.TZPATH,
+    }
     return [Path(place).resolve() for place in places if place]
 
 

@@ -35,8 +35,9 @@ DIGEST_DAY = _next_6_january(date.today())
 def run_cli(*args: str, cwd: Path | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
     executable = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
-    return subprocess.run([executable, *args], capture_output=True, text=True, cwd=cwd or REPO, env=env,
-                          input=stdin, timeout=120)
+    return subprocess.run(
+        [executable, *args], capture_output=True, text=True, cwd=cwd or REPO, env=env, input=stdin, timeout=120
+    )
 
 
 @pytest.fixture
@@ -94,7 +95,11 @@ def test_facts_json_keeps_the_contract(workdir: Path) -> None:
         assert isinstance(record["topics"], list) and record["quote"]
         assert all(list(figure) == FIGURE_KEYS for figure in record["figures"])
     arrival = next(r for r in records if "dwutysięczny kontyngent" in r["quote"])
-    assert (arrival["date"], arrival["precision"], arrival["article"]) == ("2022-01-06", "day", "odmowa-udzialu-w-wojnie")
+    assert (arrival["date"], arrival["precision"], arrival["article"]) == (
+        "2022-01-06",
+        "day",
+        "odmowa-udzialu-w-wojnie",
+    )
     night = next(r for r in records if r["quote"].startswith("W nocy z piątku na sobotę"))
     assert (night["date"], night["end"], night["precision"]) == ("2022-02-25", "2022-02-26", "range")
     assert len({r["id"] for r in records}) == len(records)
@@ -186,8 +191,9 @@ def test_digest_list_and_dry_run(workdir: Path) -> None:
     assert dry.returncode == 0
     assert dry.stdout.count("Tego dnia: 6 stycznia") == 2
     assert "6 stycznia 2022 · " in dry.stdout and " lat temu" in dry.stdout
-    empty = run_cli("digest", "run", "--date", DIGEST_DAY.replace(month=11, day=22).isoformat(), "--dry-run",
-                    cwd=workdir)
+    empty = run_cli(
+        "digest", "run", "--date", DIGEST_DAY.replace(month=11, day=22).isoformat(), "--dry-run", cwd=workdir
+    )
     assert empty.stdout.count("(no anniversaries: nothing would be sent)") == 2
     assert run_cli("digest", "run", "--date", "2027-02-30", cwd=workdir).returncode == 2
 
@@ -201,8 +207,10 @@ def test_digest_list_reports_a_subscription_it_cannot_read(workdir: Path) -> Non
     listed = run_cli("digest", "list", cwd=workdir)
     assert listed.returncode == 1
     assert [line.split()[0] for line in listed.stdout.splitlines()] == ["telegram:-100:"]
-    assert f"{Path('data') / 'state.json'}: subscription 'telegram:-200:' skipped: its time '25:99' is not HH:MM" \
+    assert (
+        f"{Path('data') / 'state.json'}: subscription 'telegram:-200:' skipped: its time '25:99' is not HH:MM"
         in listed.stderr
+    )
     assert "Traceback" not in listed.stderr
 
 
@@ -223,8 +231,16 @@ def test_digest_run_delivers_once_through_telegram(workdir: Path) -> None:
             outputs = []
             for _ in range(2):
                 process = await asyncio.create_subprocess_exec(
-                    executable, "digest", "run", "--date", DIGEST_DAY.isoformat(), cwd=workdir, env=env,
-                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                    executable,
+                    "digest",
+                    "run",
+                    "--date",
+                    DIGEST_DAY.isoformat(),
+                    cwd=workdir,
+                    env=env,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                )
                 out, err = await asyncio.wait_for(process.communicate(), 60)
                 assert process.returncode == 0, err.decode()
                 assert token not in err.decode()
@@ -274,18 +290,26 @@ def test_one_process_at_a_time_writes_a_data_folder(workdir: Path) -> None:
     send digests twice: it is refused with a message, and goes ahead once the other has stopped,
     even when that one was killed."""
     _subscribe(workdir / "data", "telegram:-100:")
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(workdir / "data")], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, cwd=REPO)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(workdir / "data")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         refused = run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), cwd=workdir)
         assert refused.returncode == 2
         assert "in use by another briefing-bot process" in refused.stderr
         env = {**os.environ, "BRIEFING_TELEGRAM_TOKEN": "123456789:AAFakeTokenForTheLoopbackServer_0123"}
-        second_bot = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True,
-                                    cwd=workdir, env=env, timeout=120)
+        second_bot = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True, cwd=workdir, env=env, timeout=120
+        )
         assert second_bot.returncode == 2 and "in use by another briefing-bot process" in second_bot.stderr
-        assert run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), "--dry-run", cwd=workdir).returncode == 0  # reads
+        assert (
+            run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), "--dry-run", cwd=workdir).returncode == 0
+        )  # reads
         assert run_cli("digest", "list", cwd=workdir).returncode == 0
     finally:
         holder.kill()
@@ -299,8 +323,14 @@ def test_a_data_folder_that_cannot_be_made_is_an_error_not_a_traceback(workdir: 
     """The bot takes the data folder's lock first: a folder it cannot make is a message."""
     (workdir / "not-a-folder").write_text("", encoding="utf-8")
     env = {**os.environ, "BRIEFING_TELEGRAM_TOKEN": "123456789:AAFakeTokenForTheLoopbackServer_0123"}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "--data", str(workdir / "not-a-folder" / "data"), "run"],
-                          capture_output=True, text=True, cwd=workdir, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--data", str(workdir / "not-a-folder" / "data"), "run"],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "cannot use the data folder" in done.stderr and "Traceback" not in done.stderr
 
@@ -328,11 +358,14 @@ def test_digest_run_with_no_subscription_due_says_so(workdir: Path) -> None:
     from bot.digests.compose import Subscription, Target
     from bot.digests.state import StateStore
 
-    StateStore(workdir / "data").put_subscriptions([replace(Subscription(Target.from_key("telegram:-100:")),
-                                                            paused=True)])
+    StateStore(workdir / "data").put_subscriptions(
+        [replace(Subscription(Target.from_key("telegram:-100:")), paused=True)]
+    )
     result = run_cli("digest", "run", "--date", DIGEST_DAY.isoformat(), "--dry-run", cwd=workdir)
-    assert result.stdout == (f"none of the 1 subscription(s) is due the digest of {DIGEST_DAY} "
-                             "(each has had it or is paused): nothing would be sent\n")
+    assert result.stdout == (
+        f"none of the 1 subscription(s) is due the digest of {DIGEST_DAY} "
+        "(each has had it or is paused): nothing would be sent\n"
+    )
 
 
 class _Terminal(io.StringIO):
@@ -393,9 +426,12 @@ def test_no_progress_off_a_terminal_and_none_once_built(caplog: pytest.LogCaptur
 
 def test_content_check_reports_control_characters(workdir: Path, content_dir: Path) -> None:
     (content_dir / "articles" / "nul.md").write_bytes(
-        b'+++\ntitle = "x"\noutlet = "y"\npublished = 2022-01-06\n+++\nTekst z 6 stycznia 2022\x00 r.\n')
+        b'+++\ntitle = "x"\noutlet = "y"\npublished = 2022-01-06\n+++\nTekst z 6 stycznia 2022\x00 r.\n'
+    )
     result = run_cli("content", "check", cwd=workdir)
     assert result.returncode == 1
-    assert result.stdout == (f"{Path('content') / 'articles' / 'nul.md'}:6: a control character (U+0000) in the "
-                             "text, read as a space: remove it\n")
+    assert result.stdout == (
+        f"{Path('content') / 'articles' / 'nul.md'}:6: a control character (U+0000) in the "
+        "text, read as a space: remove it\n"
+    )
     assert "Traceback" not in result.stderr

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, load_settings, token_sections
 from bot.base.errors import ConfigError
+from bot.config import Settings, load_settings, token_sections
 
 TOKEN = "123456789:AAtest-token-that-must-never-be-printed"
 
@@ -84,8 +84,7 @@ def test_missing_explicit_config_file(tmp_path: Path) -> None:
         load_settings(tmp_path / "nope.toml")
 
 
-def test_a_platform_token_comes_from_its_environment_variable(monkeypatch: pytest.MonkeyPatch,
-                                                              tmp_path: Path) -> None:
+def test_a_platform_token_comes_from_its_environment_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # no config.toml here
     for name in token_sections():
         monkeypatch.setenv(f"BRIEFING_{name.upper()}_TOKEN", f"{name}-from-env")

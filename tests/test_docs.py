@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import build_parser
 from bot.briefings.commands import BUILTIN
+from bot.cli import build_parser
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -52,7 +52,7 @@ def test_setup_commands_install_into_a_virtual_environment() -> None:
 
 def _documented_keys(intro: str) -> tuple[list[str], list[str]]:
     """The keys the README lists after ``intro``, and those of its nested list (``figures``)."""
-    section = README[README.index(intro):].split("\n\n", 2)[1]
+    section = README[README.index(intro) :].split("\n\n", 2)[1]
     top = re.findall(r"^- `(\w+)`", section, re.MULTILINE)
     nested = re.findall(r"^  - `(\w+)`", section, re.MULTILINE)
     return top, nested

@@ -16,8 +16,11 @@ def defined_exceptions() -> list[type[BaseException]]:
         if name.endswith("__main__"):
             continue
         module = importlib.import_module(name)
-        found += [value for value in vars(module).values()
-                  if inspect.isclass(value) and issubclass(value, BaseException) and value.__module__ == name]
+        found += [
+            value
+            for value in vars(module).values()
+            if inspect.isclass(value) and issubclass(value, BaseException) and value.__module__ == name
+        ]
     return found
 
 

@@ -33,10 +33,13 @@ def imported_modules(folder: Path) -> Iterator[tuple[Path, str]]:
 
 
 def test_nothing_private_of_another_library_is_imported() -> None:
-    private = {(str(path.relative_to(REPO)), module) for folder in ("bot", "tests", "bench")
-               for path, module in imported_modules(REPO / folder)
-               if module.split(".")[0] not in ("bot", "tests", "bench")
-               and any(part.startswith("_") and part != "__future__" for part in module.split("."))}
+    private = {
+        (str(path.relative_to(REPO)), module)
+        for folder in ("bot", "tests", "bench")
+        for path, module in imported_modules(REPO / folder)
+        if module.split(".")[0] not in ("bot", "tests", "bench")
+        and any(part.startswith("_") and part != "__future__" for part in module.split("."))
+    }
     assert private == PRIVATE_ALLOWED
 
 
@@ -52,8 +55,15 @@ def normalised(name: str) -> str:
 
 def declared(*groups: str) -> set[str]:
     """The distributions ``pyproject.toml`` names: ``"runtime"`` for its dependencies, else extras."""
-    requirements = [r for group in groups for r in (PROJECT["project"]["dependencies"] if group == "runtime"
-                                                     else PROJECT["project"]["optional-dependencies"][group])]
+    requirements = [
+        r
+        for group in groups
+        for r in (
+            PROJECT["project"]["dependencies"]
+            if group == "runtime"
+            else PROJECT["project"]["optional-dependencies"][group]
+        )
+    ]
     return {normalised(re.split(r"[\[<>=!~;, ]", requirement, maxsplit=1)[0]) for requirement in requirements}
 
 

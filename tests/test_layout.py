@@ -10,8 +10,23 @@ from pathlib import Path
 from tests.conftest import REPO
 
 #: Each package (or top-level module) may import only itself and those before it.
-LAYERS = ("base", "language", "i18n", "content", "extraction", "store", "knowledge", "briefings", "digests",
-          "config", "logs", "platforms", "app", "cli", "__main__")
+LAYERS = (
+    "base",
+    "language",
+    "i18n",
+    "content",
+    "extraction",
+    "store",
+    "knowledge",
+    "briefings",
+    "digests",
+    "config",
+    "logs",
+    "platforms",
+    "app",
+    "cli",
+    "__main__",
+)
 PLATFORMS = ("console", "telegram", "discord")
 
 
@@ -36,8 +51,11 @@ def imports(path: Path, name: str) -> Iterator[str]:
 
 def graph() -> dict[str, set[str]]:
     known = modules()
-    return {name: {imported for imported in imports(path, name) if imported in known and imported not in (name, "bot")}
-            for name, path in known.items() if name != "bot"}
+    return {
+        name: {imported for imported in imports(path, name) if imported in known and imported not in (name, "bot")}
+        for name, path in known.items()
+        if name != "bot"
+    }
 
 
 def layer(module: str) -> str:
@@ -49,8 +67,12 @@ def test_every_package_is_in_a_layer() -> None:
 
 
 def test_packages_import_only_the_packages_before_them() -> None:
-    wrong = [(module, imported) for module, found in graph().items() for imported in found
-             if LAYERS.index(layer(imported)) > LAYERS.index(layer(module))]
+    wrong = [
+        (module, imported)
+        for module, found in graph().items()
+        for imported in found
+        if LAYERS.index(layer(imported)) > LAYERS.index(layer(module))
+    ]
     assert wrong == []
 
 
@@ -88,7 +110,11 @@ def test_no_platform_imports_another() -> None:
     for module, found in graph().items():
         parts = module.split(".")
         if len(parts) > 2 and parts[1] == "platforms" and parts[2] in PLATFORMS:
-            wrong += [(module, imported) for imported in found
-                      if imported.startswith("bot.platforms.") and imported.split(".")[2] in PLATFORMS
-                      and imported.split(".")[2] != parts[2]]
+            wrong += [
+                (module, imported)
+                for imported in found
+                if imported.startswith("bot.platforms.")
+                and imported.split(".")[2] in PLATFORMS
+                and imported.split(".")[2] != parts[2]
+            ]
     assert wrong == []

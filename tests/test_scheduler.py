@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digests.delivery import Digests
-from bot.digests.compose import Subscription, Target
 from bot.briefings.service import Briefing
-from bot.digests.state import StateStore
+from bot.digests.compose import Subscription, Target
+from bot.digests.delivery import Digests
 from bot.digests.scheduler import DigestScheduler, trigger
+from bot.digests.state import StateStore
 from tests.core.test_digests import Clock, Recorder
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -36,10 +36,17 @@ def test_jobs_follow_subscriptions_and_fire_once_per_day(bundled: Briefing, tmp_
             digests.handle("on 09:00", CHANNEL, "pl", is_admin=True)
             digests.handle("on 10:15 Asia/Almaty", Target("telegram", "-300"), "pl", is_admin=True)
             # APScheduler counts from the wall clock; what matters is the local time and zone.
-            jobs = {job.id: (job.next_run_time.astimezone(job.trigger.timezone).strftime("%H:%M"),
-                             str(job.trigger.timezone)) for job in scheduler.scheduler.get_jobs()}
-            assert jobs == {"09:00|Europe/Warsaw": ("09:00", "Europe/Warsaw"),
-                            "10:15|Asia/Almaty": ("10:15", "Asia/Almaty")}
+            jobs = {
+                job.id: (
+                    job.next_run_time.astimezone(job.trigger.timezone).strftime("%H:%M"),
+                    str(job.trigger.timezone),
+                )
+                for job in scheduler.scheduler.get_jobs()
+            }
+            assert jobs == {
+                "09:00|Europe/Warsaw": ("09:00", "Europe/Warsaw"),
+                "10:15|Asia/Almaty": ("10:15", "Asia/Almaty"),
+            }
             clock.moment = datetime(2027, 1, 6, 9, 0, tzinfo=WARSAW)  # the set minute
             outcomes = await scheduler.fire("09:00", "Europe/Warsaw")
             assert sorted(o.target.platform for o in outcomes if o.state == "sent") == ["discord", "telegram"]
@@ -52,7 +59,9 @@ def test_jobs_follow_subscriptions_and_fire_once_per_day(bundled: Briefing, tmp_
 
     asyncio.run(main())
     # After a restart the same day, nothing is sent again.
-    restarted = Digests(bundled, StateStore(tmp_path), "Europe/Warsaw", Clock(datetime(2027, 1, 6, 9, 30, tzinfo=WARSAW)))
+    restarted = Digests(
+        bundled, StateStore(tmp_path), "Europe/Warsaw", Clock(datetime(2027, 1, 6, 9, 30, tzinfo=WARSAW))
+    )
 
     async def again() -> None:
         scheduler = DigestScheduler(restarted, send, {"telegram", "discord"})
@@ -82,8 +91,18 @@ def test_chats_of_a_platform_not_running_wait_instead_of_failing(bundled: Briefi
 
 # --- the daily trigger across daylight-saving changes -----------------------------------------------
 
-TRIGGER_ZONES = ["Europe/Warsaw", "America/New_York", "America/Santiago", "America/Havana", "Asia/Beirut",
-                 "Australia/Lord_Howe", "Pacific/Kiritimati", "Etc/GMT+12", "Pacific/Pago_Pago", "UTC"]
+TRIGGER_ZONES = [
+    "Europe/Warsaw",
+    "America/New_York",
+    "America/Santiago",
+    "America/Havana",
+    "Asia/Beirut",
+    "Australia/Lord_Howe",
+    "Pacific/Kiritimati",
+    "Etc/GMT+12",
+    "Pacific/Pago_Pago",
+    "UTC",
+]
 TRIGGER_TIMES = ["00:00", "00:30", "02:30", "23:59", "12:00"]
 #: How long after a job's run time APScheduler asks its trigger for the next one.
 LATENCY = timedelta(milliseconds=40)
@@ -117,34 +136,66 @@ def test_the_trigger_fires_once_every_local_day_for_two_years(zone_name: str) ->
         assert days == expected, (time_of_day, sorted(set(expected) ^ set(days))[:4])
 
 
-@pytest.mark.parametrize(("zone_name", "time_of_day", "now", "expected"), [
-    # Clocks go forward at 02:00 in Warsaw: 02:30 that day is 03:30 summer time, still ahead at 03:00.
-    ("Europe/Warsaw", "02:30", datetime(2027, 3, 28, 3, 0, tzinfo=ZoneInfo("Europe/Warsaw")),
-     datetime(2027, 3, 28, 1, 30, tzinfo=UTC)),
-    # Clocks go back at 03:00: 02:30 summer time has passed at 02:15 winter time; tomorrow's is next.
-    ("Europe/Warsaw", "02:30", datetime(2027, 10, 31, 2, 15, fold=1, tzinfo=ZoneInfo("Europe/Warsaw")),
-     datetime(2027, 11, 1, 1, 30, tzinfo=UTC)),
-    # Midnight does not exist in Santiago the day clocks go forward: the digest goes at 01:00.
-    ("America/Santiago", "00:00", datetime(2027, 9, 4, 23, 0, tzinfo=ZoneInfo("America/Santiago")),
-     datetime(2027, 9, 5, 4, 0, tzinfo=UTC)),
-    # Pyongyang went from 23:30 to 00:00 on 4 May 2018: that day's 23:45 came at 00:15 on the 5th.
-    ("Asia/Pyongyang", "23:45", datetime(2018, 5, 5, 0, 5, tzinfo=ZoneInfo("Asia/Pyongyang")),
-     datetime(2018, 5, 4, 15, 15, tzinfo=UTC)),
-    # A fire exactly now is not missed.
-    ("Pacific/Kiritimati", "00:00", datetime(2027, 1, 1, tzinfo=ZoneInfo("Pacific/Kiritimati")),
-     datetime(2026, 12, 31, 10, 0, tzinfo=UTC)),
-])
-def test_the_first_fire_and_the_status_agree_around_changes(zone_name: str, time_of_day: str, now: datetime,
-                                                             expected: datetime) -> None:
+@pytest.mark.parametrize(
+    ("zone_name", "time_of_day", "now", "expected"),
+    [
+        # Clocks go forward at 02:00 in Warsaw: 02:30 that day is 03:30 summer time, still ahead at 03:00.
+        (
+            "Europe/Warsaw",
+            "02:30",
+            datetime(2027, 3, 28, 3, 0, tzinfo=ZoneInfo("Europe/Warsaw")),
+            datetime(2027, 3, 28, 1, 30, tzinfo=UTC),
+        ),
+        # Clocks go back at 03:00: 02:30 summer time has passed at 02:15 winter time; tomorrow's is next.
+        (
+            "Europe/Warsaw",
+            "02:30",
+            datetime(2027, 10, 31, 2, 15, fold=1, tzinfo=ZoneInfo("Europe/Warsaw")),
+            datetime(2027, 11, 1, 1, 30, tzinfo=UTC),
+        ),
+        # Midnight does not exist in Santiago the day clocks go forward: the digest goes at 01:00.
+        (
+            "America/Santiago",
+            "00:00",
+            datetime(2027, 9, 4, 23, 0, tzinfo=ZoneInfo("America/Santiago")),
+            datetime(2027, 9, 5, 4, 0, tzinfo=UTC),
+        ),
+        # Pyongyang went from 23:30 to 00:00 on 4 May 2018: that day's 23:45 came at 00:15 on the 5th.
+        (
+            "Asia/Pyongyang",
+            "23:45",
+            datetime(2018, 5, 5, 0, 5, tzinfo=ZoneInfo("Asia/Pyongyang")),
+            datetime(2018, 5, 4, 15, 15, tzinfo=UTC),
+        ),
+        # A fire exactly now is not missed.
+        (
+            "Pacific/Kiritimati",
+            "00:00",
+            datetime(2027, 1, 1, tzinfo=ZoneInfo("Pacific/Kiritimati")),
+            datetime(2026, 12, 31, 10, 0, tzinfo=UTC),
+        ),
+    ],
+)
+def test_the_first_fire_and_the_status_agree_around_changes(
+    zone_name: str, time_of_day: str, now: datetime, expected: datetime
+) -> None:
     subscription = Subscription(GROUP, time_of_day, zone_name)
     assert trigger(subscription).get_next_fire_time(None, now) == expected
     # The status shows the next one strictly after now: tomorrow's when one is due this instant.
     assert subscription.next_run(now) == (expected if expected > now else expected + timedelta(days=1))
 
 
-SIMULATED_SLOTS = [("00:00", "Europe/Warsaw"), ("00:30", "Europe/Warsaw"), ("02:30", "Europe/Warsaw"),
-                   ("00:00", "America/New_York"), ("00:00", "America/Santiago"), ("23:59", "America/Santiago"),
-                   ("00:00", "America/Havana"), ("00:00", "Asia/Beirut"), ("23:59", "Asia/Beirut")]
+SIMULATED_SLOTS = [
+    ("00:00", "Europe/Warsaw"),
+    ("00:30", "Europe/Warsaw"),
+    ("02:30", "Europe/Warsaw"),
+    ("00:00", "America/New_York"),
+    ("00:00", "America/Santiago"),
+    ("23:59", "America/Santiago"),
+    ("00:00", "America/Havana"),
+    ("00:00", "Asia/Beirut"),
+    ("23:59", "Asia/Beirut"),
+]
 
 
 def test_a_simulated_year_sends_one_digest_per_chat_and_local_day(bundled: Briefing, tmp_path: Path) -> None:
@@ -152,8 +203,10 @@ def test_a_simulated_year_sends_one_digest_per_chat_and_local_day(bundled: Brief
     start, end = datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC)
     clock = Clock(start)
     digests = Digests(bundled, StateStore(tmp_path), "Europe/Warsaw", clock)
-    chats = {Target("telegram", str(-n)): Subscription(Target("telegram", str(-n)), time_of_day, zone)
-             for n, (time_of_day, zone) in enumerate(SIMULATED_SLOTS, start=1)}
+    chats = {
+        Target("telegram", str(-n)): Subscription(Target("telegram", str(-n)), time_of_day, zone)
+        for n, (time_of_day, zone) in enumerate(SIMULATED_SLOTS, start=1)
+    }
     digests.state.put_subscriptions(list(chats.values()))
     scheduler = DigestScheduler(digests, Recorder())
     scheduler.reschedule()  # not started: the test is the clock
@@ -181,5 +234,8 @@ def test_a_simulated_year_sends_one_digest_per_chat_and_local_day(bundled: Brief
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         expected = {day: 1 for day in days if start <= subscription.due_at(day) < end}
         got = {day: count for (chat, day), count in handled.items() if chat == target}
-        assert got == expected, (subscription.time, subscription.timezone,
-                                 sorted(set(got.items()) ^ set(expected.items()))[:4])
+        assert got == expected, (
+            subscription.time,
+            subscription.timezone,
+            sorted(set(got.items()) ^ set(expected.items()))[:4],
+        )

@@ -20,13 +20,11 @@ from urllib.parse import quote
 
 import pytest
 
-from bot import cli
-
-from bot import logs
-from bot.config import load_settings, readable_by_others
-from bot.digests.delivery import Digests
-from bot.digests.compose import Subscription, Target
+from bot import cli, logs
 from bot.briefings.service import Briefing
+from bot.config import load_settings, readable_by_others
+from bot.digests.compose import Subscription, Target
+from bot.digests.delivery import Digests
 from bot.digests.state import StateStore
 from bot.platforms.console.render import render_reply
 from tests.adapters.fake_telegram import ApiError, FakeBotApi
@@ -48,8 +46,10 @@ def leaks(text: str) -> list[str]:
 
 # --- where tokens come from ------------------------------------------------------------------------
 
-def test_tokens_come_only_from_the_environment_or_the_config_file(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_tokens_come_only_from_the_environment_or_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     for variable in ("BRIEFING_TELEGRAM_TOKEN", "BRIEFING_DISCORD_TOKEN"):
         monkeypatch.delenv(variable, raising=False)
@@ -69,11 +69,14 @@ def test_tokens_come_only_from_the_environment_or_the_config_file(tmp_path: Path
 
 # --- a config file others can read ------------------------------------------------------------------
 
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX mode bits")
-@pytest.mark.parametrize(("mode", "warned"), [(0o644, True), (0o640, True), (0o604, True), (0o600, False),
-                                              (0o400, False), (0o700, False)])
-def test_a_config_file_with_a_token_that_others_can_read_gets_a_warning(tmp_path: Path, mode: int,
-                                                                        warned: bool) -> None:
+@pytest.mark.parametrize(
+    ("mode", "warned"), [(0o644, True), (0o640, True), (0o604, True), (0o600, False), (0o400, False), (0o700, False)]
+)
+def test_a_config_file_with_a_token_that_others_can_read_gets_a_warning(
+    tmp_path: Path, mode: int, warned: bool
+) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'[telegram]\ntoken = "{TOKEN}"\n', encoding="utf-8")
     config.chmod(mode)
@@ -89,8 +92,7 @@ def test_a_config_file_with_a_token_that_others_can_read_gets_a_warning(tmp_path
 @pytest.mark.skipif(os.name != "posix", reason="POSIX mode bits")
 def test_a_readable_config_file_without_a_token_gets_no_warning(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    config.write_text('[telegram]\nbase_url = "http://127.0.0.1:1/bot"\n[discord]\nguild_ids = [1]\n',
-                      encoding="utf-8")
+    config.write_text('[telegram]\nbase_url = "http://127.0.0.1:1/bot"\n[discord]\nguild_ids = [1]\n', encoding="utf-8")
     config.chmod(0o644)
     assert readable_by_others(config, {"telegram": {"base_url": "x"}, "discord": {"guild_ids": [1]}}) is None
     discord = tmp_path / "discord.toml"
@@ -104,8 +106,7 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[i
 
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")} | (env or {})
     executable = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
-    done = subprocess.run([executable, *args], capture_output=True, text=True, cwd=cwd, env=environment,
-                          timeout=120)
+    done = subprocess.run([executable, *args], capture_output=True, text=True, cwd=cwd, env=environment, timeout=120)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -126,12 +127,19 @@ def test_the_warning_is_logged_once_at_start_up_without_the_token(tmp_path: Path
 
 # --- end to end: briefing-bot -vv run -----------------------------------------------------------------
 
+
 async def _start(tmp_path: Path, api: FakeBotApi, env: dict[str, str]) -> asyncio.subprocess.Process:
     command = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")} | env
     return await asyncio.create_subprocess_exec(
-        command, "-vv", "run", cwd=tmp_path, env=environment, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        command,
+        "-vv",
+        "run",
+        cwd=tmp_path,
+        env=environment,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -179,9 +187,19 @@ def test_a_debug_run_never_shows_the_token(tmp_path: Path, content_dir: Path, bu
             (tmp_path / "config.toml").write_text(f'[telegram]\nbase_url = "{api.base_url}"\n', encoding="utf-8")
             process = await _start(tmp_path, api, {"BRIEFING_TELEGRAM_TOKEN": TOKEN})
             try:
-                for text in ("/help", "/timeline 2022-01", "/search Kazachstanu", "/card ../../etc/passwd",
-                             "/timeline 2022-02-30", "/sources zzzz", "/onthisday 13-45",
-                             "/digest status", "/lang de", "/figures nieznany", "/" + "x" * 300):
+                for text in (
+                    "/help",
+                    "/timeline 2022-01",
+                    "/search Kazachstanu",
+                    "/card ../../etc/passwd",
+                    "/timeline 2022-02-30",
+                    "/sources zzzz",
+                    "/onthisday 13-45",
+                    "/digest status",
+                    "/lang de",
+                    "/figures nieznany",
+                    "/" + "x" * 300,
+                ):
                     await _exchange(api, text, *_someone())
                 await _exchange(api, "/digest on 08:00", GROUP, OLA)  # not an admin: refused
                 await _exchange(api, "/digest on 08:00", CHANNEL, None)
@@ -191,8 +209,11 @@ def test_a_debug_run_never_shows_the_token(tmp_path: Path, content_dir: Path, bu
                 api.blocked_chats.add(GROUP["id"])
                 await _exchange(api, "/start", GROUP, OLA)  # 403
                 api.blocked_chats.clear()
-                for error in (ApiError(400, "Bad Request: can't parse entities"), ApiError(502, "Bad Gateway"),
-                              ApiError(401, "Unauthorized")):
+                for error in (
+                    ApiError(400, "Bad Request: can't parse entities"),
+                    ApiError(502, "Bad Gateway"),
+                    ApiError(401, "Unauthorized"),
+                ):
                     api.failures["sendMessage"] = [error]
                     await _exchange(api, "/timeline csto", GROUP, OLA)
                 await _exchange(api, "/help", PRIVATE)
@@ -214,8 +235,9 @@ def test_a_debug_run_never_shows_the_token(tmp_path: Path, content_dir: Path, bu
     # The run did log what could have leaked: every library's debug lines, the API URLs among them.
     loggers = set(re.findall(r"^\S+ \S+ DEBUG ([\w.]+):", stderr, re.M))
     assert {"telegram.ext.ExtBot", "telegram.ext.Application", "telegram.ext.Updater"} <= loggers, loggers
-    assert re.search(r"DEBUG telegram\.ext\.ExtBot: Set Bot API URL: http://127\.0\.0\.1:\d+/bot\[redacted\]$",
-                     stderr, re.M)
+    assert re.search(
+        r"DEBUG telegram\.ext\.ExtBot: Set Bot API URL: http://127\.0\.0\.1:\d+/bot\[redacted\]$", stderr, re.M
+    )
     assert "Calling Bot API endpoint `sendMessage` with parameters" in stderr  # every request, logged
     assert "error while handling an update" in stderr  # the 401 in a handler was logged with its traceback
     assert "Exception happened while polling for updates" in stderr  # and the 401 that ended polling
@@ -245,8 +267,9 @@ def test_a_rejected_token_never_shows_the_token(tmp_path: Path, content_dir: Pat
 
 
 @pytest.mark.parametrize("base_url", ["http://127.0.0.1:99999/bot", "http://[zz]/bot"])
-def test_a_broken_base_url_is_reported_without_the_token(tmp_path: Path, content_dir: Path, bundled_data: Path,
-                                                         base_url: str) -> None:
+def test_a_broken_base_url_is_reported_without_the_token(
+    tmp_path: Path, content_dir: Path, bundled_data: Path, base_url: str
+) -> None:
     """aiohttp quotes the whole request URL, token included, when it cannot use it."""
     shutil.copytree(bundled_data, tmp_path / "data")
     (tmp_path / "config.toml").write_text(f'[telegram]\nbase_url = "{base_url}"\n', encoding="utf-8")
@@ -279,10 +302,11 @@ def test_an_uncaught_error_is_logged_without_the_token(where: str) -> None:
     import subprocess
 
     fail = f"raise RuntimeError('request to http://127.0.0.1:1/bot{TOKEN}/getMe failed')"
-    code = ("from bot import logs\nlogs.configure()\n"
-            f"logs.add_secrets([{TOKEN!r}])\n"
-            + (f"{fail}\n" if where == "main" else
-               f"import threading\ndef f():\n    {fail}\nt = threading.Thread(target=f)\nt.start()\nt.join()\n"))
+    code = f"from bot import logs\nlogs.configure()\nlogs.add_secrets([{TOKEN!r}])\n" + (
+        f"{fail}\n"
+        if where == "main"
+        else f"import threading\ndef f():\n    {fail}\nt = threading.Thread(target=f)\nt.start()\nt.join()\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=60)
     assert done.returncode == (1 if where == "main" else 0)
     assert "RuntimeError: request to http://127.0.0.1:1/bot[redacted]/getMe failed" in done.stderr
@@ -290,7 +314,8 @@ def test_an_uncaught_error_is_logged_without_the_token(where: str) -> None:
 
 
 def test_an_error_that_quotes_the_url_never_reaches_the_state_the_output_or_the_chat(
-        tmp_path: Path, content_dir: Path, bundled_data: Path, bundled: Briefing) -> None:
+    tmp_path: Path, content_dir: Path, bundled_data: Path, bundled: Briefing
+) -> None:
     """A Bot API that answers sendMessage with redirects to itself: aiohttp's error quotes the
     request URL, token included. ``digest run`` prints, stores and shows only a classified reason."""
     shutil.copytree(bundled_data, tmp_path / "data")
@@ -305,9 +330,16 @@ def test_an_error_that_quotes_the_url_never_reaches_the_state_the_output_or_the_
             command = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
             environment = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
             process = await asyncio.create_subprocess_exec(
-                command, "digest", "run", "--date", day.isoformat(), cwd=tmp_path,
+                command,
+                "digest",
+                "run",
+                "--date",
+                day.isoformat(),
+                cwd=tmp_path,
                 env=environment | {"BRIEFING_TELEGRAM_TOKEN": TOKEN},
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
             out, err = await asyncio.wait_for(process.communicate(), 60)
             return process.returncode or 0, out.decode(), err.decode(), api
 
@@ -318,6 +350,7 @@ def test_an_error_that_quotes_the_url_never_reaches_the_state_the_output_or_the_
     assert record is not None and (record["state"], record["detail"]) == ("interrupted", "no answer in time")
     digests = Digests(bundled, StateStore(tmp_path / "data"), "Europe/Warsaw")
     status = render_reply(digests.handle("status", target, "en", True))
-    assert status.endswith(": the platform did not answer in time; the message may have arrived, so it was not "
-                           "repeated")  # said once: no reason repeated after it
+    assert status.endswith(
+        ": the platform did not answer in time; the message may have arrived, so it was not repeated"
+    )  # said once: no reason repeated after it
     assert not leaks(status)

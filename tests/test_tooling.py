@@ -1,6 +1,6 @@
 """The linters run with the tests, so that CI (which runs ``pytest``) enforces them: ruff's lint
-on ``bot``, ``tests`` and ``bench``, and mypy on ``bot``, both as ``pyproject.toml`` configures
-them. (``ruff format --check`` joins them once the code has been formatted.)"""
+and format check on ``bot``, ``tests`` and ``bench``, and mypy on ``bot``, as ``pyproject.toml``
+configures them."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ def run(*command: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_finds_nothing() -> None:
     result = run("ruff", "check", "--no-cache", "bot", "tests", "bench")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_code_is_formatted() -> None:
+    result = run("ruff", "format", "--check", "--no-cache", "bot", "tests", "bench")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

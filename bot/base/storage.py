@@ -15,7 +15,8 @@ class PickleStorage(Storage):
     """A TinyDB storage in Python's pickle format, written atomically (``write_atomically``).
 
     TinyDB's JSON storage would hold the same documents, but far larger and slower to read,
-    because every fact repeats its article id, topics and search keys; pickle writes each repeated string once and keeps Python objects (figures, parsed articles)
+    because every fact repeats its article id, topics and search keys; pickle writes each repeated
+    string once and keeps Python objects (figures, parsed articles)
     as they are. Pickle runs code named in the file, which is acceptable here only because the
     fact store is the bot's own derived data in its own data folder: never load one from anyone
     else. (The state store, which is not derived, stays JSON.)

@@ -2,7 +2,8 @@
 
 ``tomllib`` raises ``TOMLDecodeError`` for invalid TOML, but two inputs it does not survive:
 arrays or inline tables nested about a thousand deep exhaust the recursion limit, and a dotted
-key of many parts (``a.a.a…``) costs time and memory quadratic in its parts. Content files nest three levels at most, so both are refused as invalid.
+key of many parts (``a.a.a…``) costs time and memory quadratic in its parts. Content files nest
+three levels at most, so both are refused as invalid.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ _KEY_PART = r"""(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')"""
 # A key or table name of more than MAX_KEY_PARTS parts where a key can stand: at the start of a
 # line (after the brackets of a table header) or in an inline table. Bounded repetition: no
 # backtracking beyond the parts it counts.
-_LONG_KEY = re.compile(rf"(?:^|[{{,])[ \t]*\[{{0,2}}[ \t]*{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART}){{{MAX_KEY_PARTS}}}",
-                       re.MULTILINE)
+_LONG_KEY = re.compile(
+    rf"(?:^|[{{,])[ \t]*\[{{0,2}}[ \t]*{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART}){{{MAX_KEY_PARTS}}}", re.MULTILINE
+)
 _BRACKET = re.compile(r"[\[\]{}\n]")
 
 
@@ -84,4 +86,4 @@ def shown(text: str, limit: int = 80) -> str:
     (a key or value from a file may be a megabyte long, or hold line breaks)."""
     if not text.isprintable():
         text = repr(text)[1:-1]
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -65,14 +65,15 @@ class Parameter:
         return f"<{shown}>" if self.required else f"[{shown}]"
 
 
-def read_arguments(knowledge: Knowledge, parameters: tuple[Parameter, ...], text: str,
-                   language: Language) -> dict[str, object]:
+def read_arguments(
+    knowledge: Knowledge, parameters: tuple[Parameter, ...], text: str, language: Language
+) -> dict[str, object]:
     """The values of a command's parameters in what was typed after its name, by name. A command
     takes at most one parameter, which takes the whole text; an optional one not given is left
     out (the handler's default), extra text for a command without parameters is ignored."""
     if not parameters or (not text and not parameters[0].required):
         return {}
-    parameter, = parameters
+    (parameter,) = parameters
     return {parameter.name: parameter.kind.read(knowledge, text, language)}
 
 
@@ -159,5 +160,10 @@ MONTH_DAY = Kind("month-day", "MM-DD", _month_day, literal=True)
 WORDS = Kind("words", "argument.words", _words)
 LANGUAGE = Kind("language", "|".join(LANGUAGES), _language, choices=tuple(LANGUAGES), bracketed=False, literal=True)
 #: /digest's settings, which ``bot.digests`` reads; the table only shows and names them.
-DIGEST_SETTINGS = Kind("digest settings", "argument.digest", _text,
-                       choices=("on", "off", "status", "preview", "empty", "topics"), bracketed=False)
+DIGEST_SETTINGS = Kind(
+    "digest settings",
+    "argument.digest",
+    _text,
+    choices=("on", "off", "status", "preview", "empty", "topics"),
+    bracketed=False,
+)

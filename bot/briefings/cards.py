@@ -66,7 +66,9 @@ class Card:
     def size(self) -> int:
         """An estimate of the rendered length, used to keep cards to a screen."""
         return (
-            2 * len(self.title) + len(self.body or "") + len(self.footer or "")
+            2 * len(self.title)
+            + len(self.body or "")
+            + len(self.footer or "")
             + sum(line_size(line.text, line.label, len(line.sources), line.fact_id) for line in self.lines)
             + sum(len(f.name) + len(f.value) + 3 for f in self.fields)
             + sum(source_size(s) for s in self.sources)
@@ -131,8 +133,9 @@ def cut_at_sentence(sentences: Sequence[str], budget: int) -> tuple[str, bool]:
     return " ".join(taken), False
 
 
-def paginate(first: Card, items: Sequence[Item], source_of: Callable[[str], SourceRef],
-             budget: int = CARD_BUDGET) -> list[Card]:
+def paginate(
+    first: Card, items: Sequence[Item], source_of: Callable[[str], SourceRef], budget: int = CARD_BUDGET
+) -> list[Card]:
     """Spread ``items`` over cards of at most ``budget`` characters (not yet numbered).
 
     The first card keeps ``first``'s body, fields and sources; later cards carry the title and
@@ -161,6 +164,7 @@ def _join(*parts: str | None) -> str | None:
 
 # --- long replies: pages planned from sizes, built when shown -----------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class PagePlan:
     """Where each page of a long list starts, and which page lists each source it cites."""
@@ -169,8 +173,13 @@ class PagePlan:
     listed_on: dict[str, int]
 
 
-def plan_pages(first: Card, costs: Sequence[int], articles: Sequence[Sequence[str]], source_sizes: Mapping[str, int],
-               budget: int = CARD_BUDGET) -> PagePlan:
+def plan_pages(
+    first: Card,
+    costs: Sequence[int],
+    articles: Sequence[Sequence[str]],
+    source_sizes: Mapping[str, int],
+    budget: int = CARD_BUDGET,
+) -> PagePlan:
     """Pages for items of these sizes, worked out from sizes instead of built cards, so that a
     reply of 50,000 facts knows its page count without building 10,000 cards. ``costs[i]`` is
     what item i's line adds to a card (``item_size``); a source it cites adds its
@@ -219,8 +228,14 @@ class PagedItems(_BuiltOnDemand):
     """Items over cards, page by page as ``plan_pages`` planned them, but a page's items and
     card are built only when that page is asked for (a reply shows one page at a time)."""
 
-    def __init__(self, first: Card, count: int, item_at: Callable[[int], Item], plan: PagePlan,
-                 source_of: Callable[[str], SourceRef]) -> None:
+    def __init__(
+        self,
+        first: Card,
+        count: int,
+        item_at: Callable[[int], Item],
+        plan: PagePlan,
+        source_of: Callable[[str], SourceRef],
+    ) -> None:
         self._first, self._count, self._item_at = first, count, item_at
         self._plan, self._source_of = plan, source_of
 
@@ -276,8 +291,9 @@ class Pages(_BuiltOnDemand):
         total = len(self)
         if total < 2:
             return card
-        return replace(card, page=position + 1, pages=total,
-                       footer=_join(card.footer, self._label(position + 1, total)))
+        return replace(
+            card, page=position + 1, pages=total, footer=_join(card.footer, self._label(position + 1, total))
+        )
 
     def __iter__(self) -> Iterator[Card]:
         return (self[i] for i in range(len(self)))

@@ -112,33 +112,82 @@ COMMAND = Kind("command", "argument.command", _command, completion="commands")
 def help_reply(knowledge: Knowledge, request: Request, command: CommandSpec | None = None) -> Reply:
     language = request.language
     if command is not None:
-        return replies.help_detail(command.usage(language), command.summary.get(language, command.summary["pl"]),
-                                   language, command.examples)
-    entries = [(spec.usage(language), spec.summary.get(language, spec.summary["pl"]))
-               for spec in all_commands(knowledge)]
+        return replies.help_detail(
+            command.usage(language), command.summary.get(language, command.summary["pl"]), language, command.examples
+        )
+    entries = [
+        (spec.usage(language), spec.summary.get(language, spec.summary["pl"])) for spec in all_commands(knowledge)
+    ]
     return Reply((replies.help_card(entries, language),))
 
 
 BUILTIN: tuple[CommandSpec, ...] = (
     CommandSpec("start", (), in_every_language("command.start.summary"), replies.start),
-    CommandSpec("help", (Parameter("command", COMMAND),), in_every_language("command.help.summary"),
-                help_reply, examples=("/help search",)),
-    CommandSpec("timeline", (Parameter("period", PERIOD),), in_every_language("command.timeline.summary"),
-                replies.timeline, examples=("/timeline 2022-01", "/timeline 2022-01-01..2022-01-07")),
-    CommandSpec("sources", (Parameter("fact", SOURCE),), in_every_language("command.sources.summary"),
-                replies.sources, examples=("/sources", "/sources 2022-01-06", "/sources 2")),
-    CommandSpec("card", (Parameter("article", ARTICLE, required=True),), in_every_language("command.card.summary"),
-                replies.article_card, examples=("/card 1",)),
-    CommandSpec("onthisday", (Parameter("day", MONTH_DAY),), in_every_language("command.onthisday.summary"),
-                replies.on_this_day, examples=("/onthisday 01-06",)),
-    CommandSpec("search", (Parameter("words", WORDS, required=True),), in_every_language("command.search.summary"),
-                replies.search, examples=("/search zatrzymanych", "/search Tokajew")),
-    CommandSpec("figures", (Parameter("topic", TOPIC),), in_every_language("command.figures.summary"),
-                replies.figures, examples=("/figures",)),
-    CommandSpec("lang", (Parameter("language", LANGUAGE, required=True),), in_every_language("command.lang.summary"),
-                replies.language, read_only=False, examples=("/lang en", "/lang pl")),
-    CommandSpec("digest", (Parameter("settings", DIGEST_SETTINGS),), in_every_language("command.digest.summary"),
-                replies.digest_elsewhere, read_only=False, examples=("/digest on 09:00 Europe/Warsaw", "/digest status")),
+    CommandSpec(
+        "help",
+        (Parameter("command", COMMAND),),
+        in_every_language("command.help.summary"),
+        help_reply,
+        examples=("/help search",),
+    ),
+    CommandSpec(
+        "timeline",
+        (Parameter("period", PERIOD),),
+        in_every_language("command.timeline.summary"),
+        replies.timeline,
+        examples=("/timeline 2022-01", "/timeline 2022-01-01..2022-01-07"),
+    ),
+    CommandSpec(
+        "sources",
+        (Parameter("fact", SOURCE),),
+        in_every_language("command.sources.summary"),
+        replies.sources,
+        examples=("/sources", "/sources 2022-01-06", "/sources 2"),
+    ),
+    CommandSpec(
+        "card",
+        (Parameter("article", ARTICLE, required=True),),
+        in_every_language("command.card.summary"),
+        replies.article_card,
+        examples=("/card 1",),
+    ),
+    CommandSpec(
+        "onthisday",
+        (Parameter("day", MONTH_DAY),),
+        in_every_language("command.onthisday.summary"),
+        replies.on_this_day,
+        examples=("/onthisday 01-06",),
+    ),
+    CommandSpec(
+        "search",
+        (Parameter("words", WORDS, required=True),),
+        in_every_language("command.search.summary"),
+        replies.search,
+        examples=("/search zatrzymanych", "/search Tokajew"),
+    ),
+    CommandSpec(
+        "figures",
+        (Parameter("topic", TOPIC),),
+        in_every_language("command.figures.summary"),
+        replies.figures,
+        examples=("/figures",),
+    ),
+    CommandSpec(
+        "lang",
+        (Parameter("language", LANGUAGE, required=True),),
+        in_every_language("command.lang.summary"),
+        replies.language,
+        read_only=False,
+        examples=("/lang en", "/lang pl"),
+    ),
+    CommandSpec(
+        "digest",
+        (Parameter("settings", DIGEST_SETTINGS),),
+        in_every_language("command.digest.summary"),
+        replies.digest_elsewhere,
+        read_only=False,
+        examples=("/digest on 09:00 Europe/Warsaw", "/digest status"),
+    ),
 )
 BUILTIN_NAMES = frozenset(spec.name for spec in BUILTIN)
 
@@ -147,7 +196,8 @@ def all_commands(knowledge: Knowledge) -> list[CommandSpec]:
     """Built-in commands, then one per topic file."""
     topics = [
         CommandSpec(
-            topic.command, (),
+            topic.command,
+            (),
             _same(topic.description),
             partial(replies.topic_card, topic_id=topic.id),
         )
@@ -192,7 +242,6 @@ def handle(knowledge: Knowledge, request: Request) -> Reply:
     return spec.answer(knowledge, request, arguments)
 
 
-
 def builtin(name: str) -> CommandSpec:
     """The built-in command of this name (for the adapters' own command definitions)."""
     return next(spec for spec in BUILTIN if spec.name == name)
@@ -201,4 +250,3 @@ def builtin(name: str) -> CommandSpec:
 def help_text(language: str = "en") -> list[tuple[str, str]]:
     """Usage and summary of the built-in commands, for the CLI and the README test."""
     return [(spec.usage(language), spec.summary[language]) for spec in BUILTIN]
-

@@ -10,7 +10,6 @@ from dataclasses import replace
 from operator import itemgetter
 from typing import TypeVar
 
-from bot.language import lemmas
 from bot.briefings.cards import (
     CARD_BUDGET,
     Card,
@@ -29,12 +28,10 @@ from bot.briefings.cards import (
     shorten,
     source_size,
 )
-from bot.content.loader import Article, Reference, Topic
-from bot.language.dates import DateValue
-from bot.knowledge.events import Event
-from bot.extraction.facts import Fact
-from bot.language.figures import FigureGroup
 from bot.briefings.request import Request
+from bot.content.loader import Article, Reference, Topic
+from bot.content.references import ListFlag
+from bot.extraction.facts import Fact
 from bot.i18n.messages import (
     LANGUAGES,
     Language,
@@ -48,10 +45,12 @@ from bot.i18n.messages import (
     tn,
     years_ago,
 )
+from bot.knowledge.events import Event
 from bot.knowledge.indexes import Knowledge
-from bot.content.references import ListFlag
+from bot.language import lemmas
+from bot.language.dates import DateValue
+from bot.language.figures import FigureGroup
 from bot.language.sentences import split_sentences
-
 
 T = TypeVar("T")
 
@@ -73,6 +72,7 @@ EXAMPLES = ("/timeline 2022-01", "/onthisday 01-06", "/search Tokajew", "/source
 
 # --- small helpers ------------------------------------------------------------------------------
 
+
 def notice(text: str, title: str = "briefing-bot") -> Reply:
     """A one-card reply with a short message: errors, usage lines, confirmations."""
     return Reply((Card(title=title, body=text),))
@@ -84,8 +84,9 @@ def source_maker(knowledge: Knowledge, language: str) -> Callable[[str], SourceR
 
     def make(article_id: str) -> SourceRef:
         article = knowledge.articles[article_id]
-        published = format_published(article.published, article.published_precision, language,
-                                     article.published_inferred)
+        published = format_published(
+            article.published, article.published_precision, language, article.published_inferred
+        )
         return SourceRef(
             number=numbers[article_id],
             article_id=article.id,
@@ -100,6 +101,7 @@ def source_maker(knowledge: Knowledge, language: str) -> Callable[[str], SourceR
 
 def _source_sizes(knowledge: Knowledge, language: str) -> dict[str, int]:
     """What citing each article adds to a card's size, for every article, once per language."""
+
     def compute() -> dict[str, int]:
         make = source_maker(knowledge, language)
         return {article_id: source_size(make(article_id)) for article_id in knowledge.articles}
@@ -146,8 +148,12 @@ def _page_label(language: str) -> Callable[[int, int], str]:
 
 def _fact_item(fact: Fact, language: str, label: str | None = None) -> Item:
     """A fact as a line of quotes: its sentence as the source printed it, and its id."""
-    return Item(text=shorten(f"„{fact.quote}”", QUOTE_LIMIT), label=label or format_date(fact.value, language),
-                articles=(fact.article,), fact_id=fact.id)
+    return Item(
+        text=shorten(f"„{fact.quote}”", QUOTE_LIMIT),
+        label=label or format_date(fact.value, language),
+        articles=(fact.article,),
+        fact_id=fact.id,
+    )
 
 
 def event_item(event: Event, language: str, label: str | None, varying: dict[str, str]) -> Item:
@@ -172,9 +178,15 @@ def _quotes_hint(knowledge: Knowledge, positions: Sequence[int], language: str) 
     return t(language, "facts.quotes", example=knowledge.events[positions[0]].id)
 
 
-def _event_cards(knowledge: Knowledge, first: Card, positions: Sequence[int], language: str,
-                 suffix: Callable[[Event], str] | None = None, plan_as: Hashable | None = None,
-                 recent: bool = False) -> PagedItems:
+def _event_cards(
+    knowledge: Knowledge,
+    first: Card,
+    positions: Sequence[int],
+    language: str,
+    suffix: Callable[[Event], str] | None = None,
+    plan_as: Hashable | None = None,
+    recent: bool = False,
+) -> PagedItems:
     """Events (by position in ``knowledge.events``) as card lines over cards of a screen, labelled
     with their date and ``suffix``; the first card says where the quotes are.
 
@@ -197,15 +209,21 @@ def _event_cards(knowledge: Knowledge, first: Card, positions: Sequence[int], la
         costs = _line_costs(knowledge, positions, language)
         if suffix:
             costs = [cost + len(suffix(events[p])) for cost, p in zip(costs, positions)]
-        articles = _pick(knowledge.memo(("briefings.event_articles",), lambda: [e.articles for e in events]),
-                         positions)
+        articles = _pick(knowledge.memo(("briefings.event_articles",), lambda: [e.articles for e in events]), positions)
         return plan_pages(first, costs, articles, _source_sizes(knowledge, language), CARD_BUDGET - PAGE_LABEL)
 
     if plan_as is None:
         pages = plan()
     else:  # the same list under another first card pages differently: the card is in the key
-        key = ("briefings.event_pages", plan_as, language, first.title, first.size,
-               tuple(s.article_id for s in first.sources), bool(first.body or first.fields or first.lines))
+        key = (
+            "briefings.event_pages",
+            plan_as,
+            language,
+            first.title,
+            first.size,
+            tuple(s.article_id for s in first.sources),
+            bool(first.body or first.fields or first.lines),
+        )
         pages = _recent_plan(knowledge, key, plan) if recent else knowledge.memo(key, plan)
     return PagedItems(first, len(positions), item_at, pages, source_maker(knowledge, language))
 
@@ -225,9 +243,15 @@ def _recent_plan(knowledge: Knowledge, key: Hashable, plan: Callable[[], PagePla
     return starts
 
 
-def _event_pages(knowledge: Knowledge, first: Card, positions: Sequence[int], language: str,
-                 suffix: Callable[[Event], str] | None = None, plan_as: Hashable | None = None,
-                 recent: bool = False) -> Reply:
+def _event_pages(
+    knowledge: Knowledge,
+    first: Card,
+    positions: Sequence[int],
+    language: str,
+    suffix: Callable[[Event], str] | None = None,
+    plan_as: Hashable | None = None,
+    recent: bool = False,
+) -> Reply:
     return Reply(_numbered([_event_cards(knowledge, first, positions, language, suffix, plan_as, recent)], language))
 
 
@@ -236,6 +260,7 @@ def _numbered(parts: Sequence[Sequence[Card]], language: str) -> Pages:
 
 
 # --- commands -----------------------------------------------------------------------------------
+
 
 def start(knowledge: Knowledge, request: Request) -> Reply:
     language = request.language
@@ -322,16 +347,29 @@ def _fact_source(knowledge: Knowledge, fact: Fact, language: str) -> Reply:
         when += f" — {t(language, 'sources.curated')}"
     fields = (
         CardField(t(language, "sources.date"), when),
-        *([CardField(t(language, "sources.corrected"), f"{fact.text} ({t(language, 'facts.printed', printed=fact.printed)})")]
-          if fact.printed else []),
+        *(
+            [
+                CardField(
+                    t(language, "sources.corrected"),
+                    f"{fact.text} ({t(language, 'facts.printed', printed=fact.printed)})",
+                )
+            ]
+            if fact.printed
+            else []
+        ),
         CardField(t(language, "sources.article"), f"{article.title} [{number}] — /card {number}"),
-        CardField(t(language, "sources.where"),
-                  t(language, "sources.where_value", path=f"articles/{article.path.name}", line=fact.line)),
+        CardField(
+            t(language, "sources.where"),
+            t(language, "sources.where_value", path=f"articles/{article.path.name}", line=fact.line),
+        ),
     )
     event = knowledge.event_of(fact)
     if len(event.facts) > 1:
-        fields += (CardField(t(language, "sources.event"), tn(language, "sources.event_value", len(event.articles),
-                                                              id=event.id)),)
+        fields += (
+            CardField(
+                t(language, "sources.event"), tn(language, "sources.event_value", len(event.articles), id=event.id)
+            ),
+        )
     body, _ = cut_at_sentence([f"„{fact.quote}”"], 700)
     card = Card(
         title=t(language, "sources.fact_title", id=fact.id),
@@ -350,14 +388,21 @@ def _article_list(knowledge: Knowledge, language: str) -> PagedItems:
 
     def item_at(index: int) -> Item:
         article = articles[index]
-        return Item(text=f"{article.title} — /card {index + 1}",
-                    label=format_published(article.published, article.published_precision, language,
-                                           article.published_inferred),
-                    articles=(article.id,))
+        return Item(
+            text=f"{article.title} — /card {index + 1}",
+            label=format_published(
+                article.published, article.published_precision, language, article.published_inferred
+            ),
+            articles=(article.id,),
+        )
 
     sources = _source_sizes(knowledge, language)
-    plan = knowledge.memo(("briefings.article_pages", language), lambda: plan_pages(
-        first, [item_size(item_at(i)) for i in range(len(articles))], [(a.id,) for a in articles], sources))
+    plan = knowledge.memo(
+        ("briefings.article_pages", language),
+        lambda: plan_pages(
+            first, [item_size(item_at(i)) for i in range(len(articles))], [(a.id,) for a in articles], sources
+        ),
+    )
     return PagedItems(first, len(articles), item_at, plan, source_maker(knowledge, language))
 
 
@@ -365,10 +410,15 @@ def article_card(knowledge: Knowledge, request: Request, article: Article) -> Re
     """/card: an article's briefing, its lead and its dated facts."""
     language = request.language
     lead, _ = cut_at_sentence([s.text for s in split_sentences(article.body)], LEAD_BUDGET)
-    fields = [CardField(t(language, "card.outlet"), format_outlet(article.outlet, language)),
-              CardField(t(language, "card.published"),
-                        format_published(article.published, article.published_precision, language,
-                                         article.published_inferred, explained=True))]
+    fields = [
+        CardField(t(language, "card.outlet"), format_outlet(article.outlet, language)),
+        CardField(
+            t(language, "card.published"),
+            format_published(
+                article.published, article.published_precision, language, article.published_inferred, explained=True
+            ),
+        ),
+    ]
     if article.author:
         fields.append(CardField(t(language, "card.author"), article.author))
     if article.topics:
@@ -396,8 +446,12 @@ def on_this_day(knowledge: Knowledge, request: Request, day: tuple[int, int] | N
         empty = t(language, "onthisday.empty", day=label)
         nearest = knowledge.nearest_month_day(month, day_of_month, before=request.today)
         if nearest is not None:
-            empty += " " + t(language, "onthisday.nearest", day=format_month_day(*nearest, language),
-                             command=f"/onthisday {nearest[0]:02d}-{nearest[1]:02d}")
+            empty += " " + t(
+                language,
+                "onthisday.nearest",
+                day=format_month_day(*nearest, language),
+                command=f"/onthisday {nearest[0]:02d}-{nearest[1]:02d}",
+            )
         return notice(empty, title=title)
     ago: dict[int, str] = {}
 
@@ -437,20 +491,36 @@ def search(knowledge: Knowledge, request: Request, words: str) -> Reply:
         hint = f" {t(language, 'search.polish')}" if _looks_english(words) else ""
         return notice(t(language, "search.empty", query=query) + hint, title=title)
     if not positions:
-        lines = tuple(Line(text=f"{shorten(a.title, 90)} — /card {a.id}",
-                           label=format_published(a.published, a.published_precision, language, a.published_inferred))
-                      for a in articles[:SEARCH_ARTICLES])
+        lines = tuple(
+            Line(
+                text=f"{shorten(a.title, 90)} — /card {a.id}",
+                label=format_published(a.published, a.published_precision, language, a.published_inferred),
+            )
+            for a in articles[:SEARCH_ARTICLES]
+        )
         more = len(articles) - len(lines)
-        return Reply((Card(title=title, body=t(language, "search.only_articles", count=len(articles)), lines=lines,
-                           footer=t(language, "search.more", count=more) if more else None),))
+        return Reply(
+            (
+                Card(
+                    title=title,
+                    body=t(language, "search.only_articles", count=len(articles)),
+                    lines=lines,
+                    footer=t(language, "search.more", count=more) if more else None,
+                ),
+            )
+        )
     named = " ".join(f"/card {a.id}" for a in articles[:SEARCH_FIELD])
     if len(articles) > SEARCH_FIELD:
         named += f" (+{len(articles) - SEARCH_FIELD})"
-    first = Card(title=title, body=t(language, "search.count", count=len(positions)),
-                 fields=(CardField(t(language, "search.articles", count=len(articles)), named),) if articles else ())
+    first = Card(
+        title=title,
+        body=t(language, "search.count", count=len(positions)),
+        fields=(CardField(t(language, "search.articles", count=len(articles)), named),) if articles else (),
+    )
     # Telegram asks again for every page turned: the plan of a search asked lately is kept.
-    return _event_pages(knowledge, first, positions, language, plan_as=("search", tuple(lemmas.words(words))),
-                       recent=True)
+    return _event_pages(
+        knowledge, first, positions, language, plan_as=("search", tuple(lemmas.words(words))), recent=True
+    )
 
 
 #: A topic card shows at most this many of its topic's events: those most sources report.
@@ -464,8 +534,10 @@ def key_events(knowledge: Knowledge, positions: Sequence[int], count: int = KEY_
     """The events a summary shows, in date order: those most articles report, then most facts,
     then the most precise; earlier first among equals."""
     events = knowledge.events
-    ranked = sorted(positions, key=lambda p: (-len(events[p].articles), -len(events[p].facts),
-                                             _PRECISION_RANK[events[p].value.precision], p))
+    ranked = sorted(
+        positions,
+        key=lambda p: (-len(events[p].articles), -len(events[p].facts), _PRECISION_RANK[events[p].value.precision], p),
+    )
     return sorted(ranked[:count])
 
 
@@ -483,8 +555,7 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str) -> Repl
     covered = knowledge.topic_period(topic.id)
     if covered:
         fields.append(CardField(t(language, "topic.period"), format_date(covered, language)))
-    card = Card(title=topic.title, body=summary, fields=tuple(fields),
-                footer=t(language, "topic.more", topic=topic.id))
+    card = Card(title=topic.title, body=summary, fields=tuple(fields), footer=t(language, "topic.more", topic=topic.id))
     make = source_maker(knowledge, language)
     numbers: dict[str, int] = {}
     sources: list[SourceRef] = []
@@ -502,8 +573,12 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str) -> Repl
     groups = [g for g in knowledge.figure_groups(topic.id) if g.varies]
     if groups:
         labels = [g.quantity.label_in(language) for g in groups]
-        differ.append(CardField(t(language, "figures.differ_short"),
-                                t(language, "figures.differ_value", what=", ".join(labels), topic=topic.id)))
+        differ.append(
+            CardField(
+                t(language, "figures.differ_short"),
+                t(language, "figures.differ_value", what=", ".join(labels), topic=topic.id),
+            )
+        )
     flags = knowledge.list_flags(topic.id)
     differ += [_flag_field(knowledge, same, language, numbers, sources) for same in by_reference(flags).values()]
     card = replace(card, lines=tuple(lines), fields=(*card.fields, *differ), sources=_by_number(sources))
@@ -515,15 +590,27 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str) -> Repl
     if whole.size <= CARD_BUDGET or not differ:
         return Reply((whole,))
     # Too much for one screen: where the sources differ goes on a page of its own.
-    first = replace(card, fields=card.fields[:len(card.fields) - len(differ)],
-                    sources=tuple(s for s in card.sources if s.number in by_events))
-    second = Card(title=t(language, "figures.differ_title", what=topic.title), fields=tuple(differ),
-                  sources=tuple(s for s in card.sources if s.number in by_lists - by_events))
+    first = replace(
+        card,
+        fields=card.fields[: len(card.fields) - len(differ)],
+        sources=tuple(s for s in card.sources if s.number in by_events),
+    )
+    second = Card(
+        title=t(language, "figures.differ_title", what=topic.title),
+        fields=tuple(differ),
+        sources=tuple(s for s in card.sources if s.number in by_lists - by_events),
+    )
     return Reply(_numbered([(first, second)], language))
 
 
-def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbers: dict[str, int],
-                  sources: list[SourceRef], room: int) -> CardField:
+def _figure_field(
+    knowledge: Knowledge,
+    group: FigureGroup,
+    language: str,
+    numbers: dict[str, int],
+    sources: list[SourceRef],
+    room: int,
+) -> CardField:
     """One quantity's figures side by side: value, source number, as-of date.
 
     As many as fit in ``room`` (a card of their own); the rest are counted, "… (+N)": a large
@@ -541,8 +628,13 @@ def _figure_field(knowledge: Knowledge, group: FigureGroup, language: str, numbe
     for entry in group.entries:
         new = entry.article not in cited
         cited.add(entry.article)
-        text = t(language, "figures.entry", text=entry.figure.text, n=article_numbers[entry.article],
-                 date=format_date(entry.as_of, language))
+        text = t(
+            language,
+            "figures.entry",
+            text=entry.figure.text,
+            n=article_numbers[entry.article],
+            date=format_date(entry.as_of, language),
+        )
         used += len(text) + 2 + (source_size(make(entry.article)) if new else 0)
         planned.append((text, entry.article, new))
         if used > room:
@@ -574,8 +666,9 @@ def figures(knowledge: Knowledge, request: Request, topic: Topic | None = None) 
     return Reply(_numbered([_figure_cards(knowledge, groups, title, language)], language))
 
 
-def _flag_field(knowledge: Knowledge, flags: Sequence[ListFlag], language: str, numbers: dict[str, int],
-                sources: list[SourceRef]) -> CardField:
+def _flag_field(
+    knowledge: Knowledge, flags: Sequence[ListFlag], language: str, numbers: dict[str, int], sources: list[SourceRef]
+) -> CardField:
     """The lists in articles that differ from one of the topic's reference lists: what each
     source names besides it and which members it leaves out, then the reference's own source."""
     by_article: dict[str, tuple[dict[str, None], set[str] | None]] = {}
@@ -602,8 +695,17 @@ def _flag_field(knowledge: Knowledge, flags: Sequence[ListFlag], language: str, 
         extra, left_out = list(wrong), [m for m in members if m in (missing or ())]
         n = numbers[article]
         if extra and left_out:
-            parts.append(t(language, "lists.both", n=n, extra=names(extra), missing=names(left_out),
-                           extra_acc=accusatives(extra), missing_acc=accusatives(left_out)))
+            parts.append(
+                t(
+                    language,
+                    "lists.both",
+                    n=n,
+                    extra=names(extra),
+                    missing=names(left_out),
+                    extra_acc=accusatives(extra),
+                    missing_acc=accusatives(left_out),
+                )
+            )
         elif extra:
             parts.append(t(language, "lists.extra", n=n, names=names(extra), names_acc=accusatives(extra)))
         elif left_out:
@@ -625,8 +727,14 @@ def _by_number(sources: Sequence[SourceRef]) -> tuple[SourceRef, ...]:
     return tuple(sorted(sources, key=lambda source: source.number))
 
 
-def _figure_cards(knowledge: Knowledge, groups: list[FigureGroup], title: str, language: str,
-                  flags: Sequence[ListFlag] = (), listed: dict[str, int] | None = None) -> list[Card]:
+def _figure_cards(
+    knowledge: Knowledge,
+    groups: list[FigureGroup],
+    title: str,
+    language: str,
+    flags: Sequence[ListFlag] = (),
+    listed: dict[str, int] | None = None,
+) -> list[Card]:
     """Figure groups (and flagged lists) as fields on cards of a screen each; a source is listed
     on the first card that cites it, unless ``listed`` (the reply's earlier cards) holds it."""
     entries: list[FigureGroup | list[ListFlag]] = [*groups, *by_reference(flags).values()]

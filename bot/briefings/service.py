@@ -12,8 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.briefings import replies
-
-from bot.language import lemmas
 from bot.briefings.cards import Reply
 from bot.briefings.commands import BUILTIN_NAMES, handle, menu
 from bot.briefings.request import Chat, Request
@@ -21,6 +19,7 @@ from bot.content.loader import Article, Content, ContentSignature, content_signa
 from bot.extraction.facts import Fact
 from bot.i18n.messages import Language
 from bot.knowledge.indexes import Knowledge
+from bot.language import lemmas
 from bot.store.fact_store import FactStore, SyncResult, no_gc
 
 log = logging.getLogger(__name__)
@@ -35,8 +34,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _build(content_dir: Path, store: FactStore, known: dict[str, tuple[Article, tuple[str, ...]]] | None = None,
-           previous: Knowledge | None = None) -> tuple[Content, SyncResult, Knowledge]:
+def _build(
+    content_dir: Path,
+    store: FactStore,
+    known: dict[str, tuple[Article, tuple[str, ...]]] | None = None,
+    previous: Knowledge | None = None,
+) -> tuple[Content, SyncResult, Knowledge]:
     """Content, store and knowledge; ``known`` defaults to the articles the store holds."""
     with no_gc():  # for all of it: the store's objects, read first, would be walked again and again
         if known is None:
@@ -51,8 +54,9 @@ def _build(content_dir: Path, store: FactStore, known: dict[str, tuple[Article, 
             merged += [f for f in sync.facts if f.article in sync.extracted]
             if len(merged) == len(sync.facts):  # else the previous knowledge was not of this store
                 facts = merged
-        knowledge = Knowledge.build(content.articles, content.topics, facts, (), content.quantities,
-                                    deferred=store.view())
+        knowledge = Knowledge.build(
+            content.articles, content.topics, facts, (), content.quantities, deferred=store.view()
+        )
         # What was just loaded lives as long as the process: keep the cycle collector off it.
         gc.freeze()
     for problem in content.problems:
@@ -76,8 +80,9 @@ class Briefing:
     _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
-    def load(cls, content_dir: Path, data_dir: Path, zone: ZoneInfo, language: Language = "pl",
-             clock: Clock = utc_now) -> Briefing:
+    def load(
+        cls, content_dir: Path, data_dir: Path, zone: ZoneInfo, language: Language = "pl", clock: Clock = utc_now
+    ) -> Briefing:
         """Load content, bring the fact store up to date, and index it.
 
         Broken content files are logged and skipped; the rest still load.
@@ -96,8 +101,9 @@ class Briefing:
             return False
         with self._reloading:
             if not (self.content_dir / "articles").is_dir():  # moved away, or a disk gone: keep what we have
-                log.warning("content folder %s/articles is missing; still answering from what was loaded",
-                            self.content_dir)
+                log.warning(
+                    "content folder %s/articles is missing; still answering from what was loaded", self.content_dir
+                )
                 return False
             signature = content_signature(self.content_dir)
             if signature == self.signature:
@@ -106,8 +112,12 @@ class Briefing:
             known = {a.path.name: (a, topic_ids) for a in self.content.articles}
             self.content, self.sync, self.knowledge = _build(self.content_dir, self.store, known, self.knowledge)
             self.signature = signature
-            log.info("content reloaded: %d articles, %d extracted anew, %d facts", len(self.content.articles),
-                     self.sync.extracted_articles, len(self.knowledge.facts))
+            log.info(
+                "content reloaded: %d articles, %d extracted anew, %d facts",
+                len(self.content.articles),
+                self.sync.extracted_articles,
+                len(self.knowledge.facts),
+            )
             return True
 
     def warm_up(self) -> threading.Thread:

@@ -26,11 +26,10 @@ from pydantic import (
     model_validator,
 )
 
-from bot.language import dates
-
 from bot.base import tomlfile
-from bot.language.dates import DateValue, find_dates
 from bot.base.errors import BriefingError, Problem
+from bot.language import dates
+from bot.language.dates import DateValue, find_dates
 from bot.language.figures import QUANTITIES_FILE, Quantity, parse_quantities
 from bot.language.sentences import paragraphs, split_sentences
 
@@ -53,6 +52,7 @@ MAX_CONTROL_REPORTS = 10
 
 
 # --- validated front matter -------------------------------------------------------------------
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -146,6 +146,7 @@ class TopicSpec(_Strict):
 
 # --- loaded content -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class CuratedFact:
     value: DateValue
@@ -227,6 +228,7 @@ class Content:
 
 # --- parsing helpers ----------------------------------------------------------------------------
 
+
 def _decode(path: Path, raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
@@ -244,8 +246,13 @@ class _FileProblem(BriefingError):
         self.message = message
 
 
-_SPECIAL_FILES = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                  (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
 
 
 def _check_kind_and_size(info: os.stat_result, limit: int) -> None:
@@ -282,7 +289,7 @@ def _split_front_matter(text: str) -> tuple[str, str, int]:
         raise _FileProblem(1, f"the file must start with a line '{FRONT_MATTER_FENCE}' that opens the front matter")
     for index in range(1, len(lines)):
         if lines[index].strip() == FRONT_MATTER_FENCE:
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
     raise _FileProblem(1, f"the front matter opened here is not closed: add a line '{FRONT_MATTER_FENCE}' after it")
 
 
@@ -365,7 +372,9 @@ def _validation_problems(error: ValidationError, key_lines: _KeyLines) -> list[t
         elif kind in ("date_type", "datetime_type"):
             message = f"'{name}' must be a TOML date such as 2022-01-06 (no quotes)"
         elif kind == "published_type":
-            message = f"'{name}' must be a TOML date (2022-01-06) or a date-time with an offset (2022-01-06T09:30:00+01:00)"
+            message = (
+                f"'{name}' must be a TOML date (2022-01-06) or a date-time with an offset (2022-01-06T09:30:00+01:00)"
+            )
         elif kind == "string_pattern_mismatch":
             hint = _PATTERN_HINTS.get(str(location[-1]), "see README")
             message = f"'{name}' has an invalid value {tomlfile.shown(repr(item['input']))} (expected: {hint})"
@@ -407,9 +416,11 @@ class _MultiProblem(BriefingError):
         self.problems = problems
 
 
-_INFERRED = re.compile(r"\bpublished\b[^.]*?(?:\binferred\b|\bnot stated\b)"
-                       r"|\bdat[aęy] publikacji\b[^.]*?(?:\bustalon|\bwywnioskowan|\bnie podan)",
-                       re.IGNORECASE | re.DOTALL)
+_INFERRED = re.compile(
+    r"\bpublished\b[^.]*?(?:\binferred\b|\bnot stated\b)"
+    r"|\bdat[aęy] publikacji\b[^.]*?(?:\bustalon|\bwywnioskowan|\bnie podan)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def says_inferred(note: str | None) -> bool:
@@ -429,14 +440,24 @@ def _without_controls(path: Path, text: str, warnings: list[Problem]) -> str:
     (the line of the file: ``text`` is a whole file)."""
     if not CONTROL_CHARACTERS.search(text):
         return text
-    lines = [(number, found.group(0)) for number, line in enumerate(text.split("\n"), 1)
-             if (found := CONTROL_CHARACTERS.search(line))]
-    warnings += [Problem(path, number, f"a control character (U+{ord(character):04X}) in the text, read as a "
-                                       "space: remove it") for number, character in lines[:MAX_CONTROL_REPORTS]]
+    lines = [
+        (number, found.group(0))
+        for number, line in enumerate(text.split("\n"), 1)
+        if (found := CONTROL_CHARACTERS.search(line))
+    ]
+    warnings += [
+        Problem(path, number, f"a control character (U+{ord(character):04X}) in the text, read as a space: remove it")
+        for number, character in lines[:MAX_CONTROL_REPORTS]
+    ]
     if len(lines) > MAX_CONTROL_REPORTS:
         more = len(lines) - MAX_CONTROL_REPORTS
-        warnings.append(Problem(path, lines[MAX_CONTROL_REPORTS][0],
-                                f"control characters on {more} more line(s) from here, read as spaces"))
+        warnings.append(
+            Problem(
+                path,
+                lines[MAX_CONTROL_REPORTS][0],
+                f"control characters on {more} more line(s) from here, read as spaces",
+            )
+        )
     return CONTROL_CHARACTERS.sub(" ", text)
 
 
@@ -466,18 +487,25 @@ def _strings_without_controls(data: Any, location: tuple[int | str, ...] = ()) -
     return data, []
 
 
-def _toml_without_controls(path: Path, data: dict[str, Any], toml_text: str, first_line: int,
-                           warnings: list[Problem]) -> dict[str, Any]:
+def _toml_without_controls(
+    path: Path, data: dict[str, Any], toml_text: str, first_line: int, warnings: list[Problem]
+) -> dict[str, Any]:
     cleaned, locations = _strings_without_controls(data)
     if locations:
         key_lines = _KeyLines(toml_text, first_line)
         for location, character in locations[:MAX_CONTROL_REPORTS]:
-            warnings.append(Problem(path, key_lines.line(location), f"a control character (U+{ord(character):04X}) "
-                                                                    "in a string, read as a space: remove it"))
+            warnings.append(
+                Problem(
+                    path,
+                    key_lines.line(location),
+                    f"a control character (U+{ord(character):04X}) in a string, read as a space: remove it",
+                )
+            )
     return cleaned
 
 
 # --- loading ------------------------------------------------------------------------------------
+
 
 def parse_article(path: Path, raw: bytes, topic_ids: set[str], warnings: list[Problem] | None = None) -> Article:
     """One article file, validated; problems are raised as ``_FileProblem`` or ``_MultiProblem``.
@@ -489,8 +517,11 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str], warnings: list[Pr
     data = _toml_without_controls(path, _parse_toml(toml_text, 2), toml_text, 2, repaired)
     spec: FrontMatter = _check_model(FrontMatter, data, toml_text, 2)
     if spec.id is None and not re.fullmatch(ID_PATTERN, path.stem):
-        raise _FileProblem(1, f"the file name gives an invalid article id {tomlfile.shown(repr(path.stem))} "
-                              f"(expected: {_PATTERN_HINTS['id']}); rename the file or set 'id'")
+        raise _FileProblem(
+            1,
+            f"the file name gives an invalid article id {tomlfile.shown(repr(path.stem))} "
+            f"(expected: {_PATTERN_HINTS['id']}); rename the file or set 'id'",
+        )
     if not body.strip():
         raise _FileProblem(body_line, "the article has no text after the front matter")
     known = ", ".join(sorted(topic_ids)) or "none"
@@ -502,18 +533,30 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str], warnings: list[Pr
     ]
     if unknown_topics:
         key_lines = _KeyLines(toml_text, 2)
-        raise _MultiProblem([
-            (key_lines.line(location), f"unknown topic {_listed([repr(name) for name in missing])} (topics: {known})")
-            for location, missing in unknown_topics
-        ])
+        raise _MultiProblem(
+            [
+                (
+                    key_lines.line(location),
+                    f"unknown topic {_listed([repr(name) for name in missing])} (topics: {known})",
+                )
+                for location, missing in unknown_topics
+            ]
+        )
     folded_body = " ".join(body.split())
     errata_lines = [i + 2 for i, line in enumerate(toml_text.split("\n")) if line.strip() == "[[errata]]"]
     errata = tuple(Erratum(" ".join(e.quote.split()), " ".join(e.correction.split()), e.note) for e in spec.errata)
-    unfound = [(errata_lines[i] if i < len(errata_lines) else 1, e.quote) for i, e in enumerate(errata)
-               if e.quote not in folded_body]
+    unfound = [
+        (errata_lines[i] if i < len(errata_lines) else 1, e.quote)
+        for i, e in enumerate(errata)
+        if e.quote not in folded_body
+    ]
     if unfound:
-        raise _MultiProblem([(line, f"erratum quote {tomlfile.shown(repr(quote))} is not in the article's text")
-                             for line, quote in unfound])
+        raise _MultiProblem(
+            [
+                (line, f"erratum quote {tomlfile.shown(repr(quote))} is not in the article's text")
+                for line, quote in unfound
+            ]
+        )
     published, published_at = _local_date(spec.published)
     fact_lines = [i + 2 for i, line in enumerate(toml_text.split("\n")) if line.strip() == "[[facts]]"]
     facts = tuple(
@@ -529,9 +572,16 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str], warnings: list[Pr
     if spec.language == "pl":  # dates are read from Polish text only
         crowded = _crowded_sentences(body, published, spec.published_precision == "day")
         if crowded:
-            raise _MultiProblem([(body_line + line - 1, f"a sentence with {count} dates: at most "
-                                  f"{MAX_DATES_PER_SENTENCE} are read from one sentence; split it")
-                                 for line, count in crowded])
+            raise _MultiProblem(
+                [
+                    (
+                        body_line + line - 1,
+                        f"a sentence with {count} dates: at most "
+                        f"{MAX_DATES_PER_SENTENCE} are read from one sentence; split it",
+                    )
+                    for line, count in crowded
+                ]
+            )
     if warnings is not None:
         warnings += sorted(repaired, key=lambda problem: problem.line)
     return Article(
@@ -541,8 +591,7 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str], warnings: list[Pr
         published=published,
         published_precision=spec.published_precision,
         published_at=published_at,
-        published_inferred=spec.published_inferred if spec.published_inferred is not None
-        else says_inferred(spec.note),
+        published_inferred=spec.published_inferred if spec.published_inferred is not None else says_inferred(spec.note),
         url=spec.url,
         author=spec.author,
         language=spec.language,
@@ -560,8 +609,9 @@ def parse_article(path: Path, raw: bytes, topic_ids: set[str], warnings: list[Pr
 # Every date expression holds a run of digits or one of these words (those of the date patterns
 # that need no digit), and no two expressions share one: counting both bounds the dates in a text.
 _DIGITS = re.compile(r"\d+")
-_DATE_WORDS = sorted({word for group, needs_digit in dates._TRIGGERS.values() if not needs_digit
-                      for word in dates._TRIGGER_WORDS[group]})
+_DATE_WORDS = sorted(
+    {word for group, needs_digit in dates._TRIGGERS.values() if not needs_digit for word in dates._TRIGGER_WORDS[group]}
+)
 
 
 def _could_hold_too_many_dates(text: str) -> bool:
@@ -621,8 +671,10 @@ def parse_topic(path: Path, raw: bytes, warnings: list[Problem] | None = None) -
         sources=tuple(spec.sources),
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
-        references=tuple(Reference(r.name, tuple(r.members), tuple(r.others), tuple(r.synonyms.items()), r.source)
-                         for r in spec.reference),
+        references=tuple(
+            Reference(r.name, tuple(r.members), tuple(r.others), tuple(r.synonyms.items()), r.source)
+            for r in spec.reference
+        ),
     )
 
 
@@ -645,6 +697,7 @@ def _without_clashes(candidates: list[Topic], loaded_before: set[str]) -> tuple[
     order. So a file added to a running bot never takes a name from a topic that was loading, and
     the articles tagged with that topic keep loading.
     """
+
     def claim(index: int) -> tuple[bool, bool, int]:
         topic = candidates[index]
         named_for_it = topic.path.stem == topic.id == topic.id.lower() and topic.command == _default_command(topic.id)
@@ -663,8 +716,9 @@ def _without_clashes(candidates: list[Topic], loaded_before: set[str]) -> tuple[
         # The key that gave the name (a command may come from the id), else line 1: the file name.
         keys = ("command", "id") if name == topic.command else ("id",)
         line = next((line for key in keys if (line := _key_line(topic.path, key)) is not None), 1)
-        clashes.append((index, Problem(topic.path, line,
-                                       f"topic id or command {name!r} is already used by {holders[name].path}")))
+        clashes.append(
+            (index, Problem(topic.path, line, f"topic id or command {name!r} is already used by {holders[name].path}"))
+        )
     return [candidates[i] for i in sorted(kept)], [problem for _, problem in sorted(clashes, key=lambda c: c[0])]
 
 
@@ -760,8 +814,11 @@ def _load_quantities(content_dir: Path) -> tuple[tuple[Quantity, ...], str, list
     return quantities, hashlib.sha256(raw).hexdigest(), problems
 
 
-def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozenset(),
-                 known: Mapping[str, tuple[Article, tuple[str, ...]]] | None = None) -> Content:
+def load_content(
+    content_dir: Path,
+    reserved_commands: frozenset[str] = frozenset(),
+    known: Mapping[str, tuple[Article, tuple[str, ...]]] | None = None,
+) -> Content:
     """Load and validate every topic and article under ``content_dir``.
 
     ``reserved_commands`` are the bot's own commands, which a topic may not take. ``known`` holds
@@ -791,8 +848,13 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
             problems.append(_unreadable(path, error))
             continue
         if topic.command in reserved_commands:
-            problems.append(Problem(path, _line_of(path, "command"),
-                                    f"the command /{topic.command} is one of the bot's own; set another 'command'"))
+            problems.append(
+                Problem(
+                    path,
+                    _line_of(path, "command"),
+                    f"the command /{topic.command} is one of the bot's own; set another 'command'",
+                )
+            )
         else:
             candidates.append(topic)
     loaded_before = {topic_id for _, checked_against in known.values() for topic_id in checked_against}
@@ -817,8 +879,9 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
                 if previous is not None and previous.sha256 == hashlib.sha256(raw).hexdigest():
                     article = replace(previous, path=path, size=info.st_size, mtime_ns=info.st_mtime_ns)
                 else:
-                    article = replace(parse_article(path, raw, topic_ids, warnings), size=info.st_size,
-                                      mtime_ns=info.st_mtime_ns)
+                    article = replace(
+                        parse_article(path, raw, topic_ids, warnings), size=info.st_size, mtime_ns=info.st_mtime_ns
+                    )
         except (_FileProblem, _MultiProblem) as error:
             problems += _problems_of(path, error)
             continue
@@ -826,8 +889,13 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
             problems.append(_unreadable(path, error))
             continue
         if article.id in seen:
-            problems.append(Problem(path, _line_of(path, "id", article.body_line),
-                                    f"article id {article.id!r} is already used by {seen[article.id]}"))
+            problems.append(
+                Problem(
+                    path,
+                    _line_of(path, "id", article.body_line),
+                    f"article id {article.id!r} is already used by {seen[article.id]}",
+                )
+            )
             continue
         seen[article.id] = path
         articles.append(article)
@@ -839,5 +907,4 @@ def load_content(content_dir: Path, reserved_commands: frozenset[str] = frozense
             line = _line_of(topic.path, "sources")
             problems.append(Problem(topic.path, line, f"'sources' names unknown articles: {_listed(missing)}"))
     files = len(topic_paths) + len(article_paths) + len(extra) + len(extra_articles) + (1 if quantities_sha else 0)
-    return Content(tuple(articles), tuple(topics), tuple(problems), files, quantities, quantities_sha,
-                   tuple(warnings))
+    return Content(tuple(articles), tuple(topics), tuple(problems), files, quantities, quantities_sha, tuple(warnings))

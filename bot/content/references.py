@@ -77,8 +77,9 @@ def check_lists(topic: Topic, articles: list[Article]) -> list[ListFlag]:
 
     def mentioning(article: Article) -> list[Sentence]:
         if article.id not in sentences:
-            sentences[article.id] = [s for s in split_sentences(article.body)
-                                     if mentions is not None and mentions.search(fold(s.text))]
+            sentences[article.id] = [
+                s for s in split_sentences(article.body) if mentions is not None and mentions.search(fold(s.text))
+            ]
         return sentences[article.id]
 
     flags: list[ListFlag] = []
@@ -94,13 +95,22 @@ def check_lists(topic: Topic, articles: list[Article]) -> list[ListFlag]:
                 for run in _name_runs(sentence.text, stems):
                     wrong, missing = _differences(reference, run, stems, lambda: _paragraph(article.body, sentence))
                     if wrong or missing:
-                        flags.append(ListFlag(reference, article.id, article.body_line + sentence.line - 1,
-                                              sentence.text, wrong, missing))
+                        flags.append(
+                            ListFlag(
+                                reference,
+                                article.id,
+                                article.body_line + sentence.line - 1,
+                                sentence.text,
+                                wrong,
+                                missing,
+                            )
+                        )
     return flags
 
 
-def _differences(reference: Reference, run: list[tuple[str, str]], stems: dict[str, tuple[str, str]],
-                 paragraph: Callable[[], str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _differences(
+    reference: Reference, run: list[tuple[str, str]], stems: dict[str, tuple[str, str]], paragraph: Callable[[], str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """What a run of names (spelling, canonical) names that the reference excludes, and the
     members it leaves out when it is meant to be whole; nothing when it is not a list."""
     named = {name for _, name in run}
@@ -118,7 +128,7 @@ def _paragraph(body: str, sentence: Sentence) -> str:
     """The paragraph of ``body`` that holds the sentence."""
     start = max((m.end() for m in _PARAGRAPH_BREAK.finditer(body, 0, sentence.offset)), default=0)
     after = _PARAGRAPH_BREAK.search(body, sentence.offset + len(sentence.raw))
-    return body[start:after.start() if after else len(body)]
+    return body[start : after.start() if after else len(body)]
 
 
 def _names_in(text: str, stems: dict[str, tuple[str, str]]) -> list[tuple[re.Match[str], tuple[str, str]]]:
@@ -139,7 +149,7 @@ def _name_runs(text: str, stems: dict[str, tuple[str, str]]) -> list[list[tuple[
     current: list[tuple[str, str]] = []
     last_end = 0
     for match, name in _names_in(text, stems):
-        joined = re.fullmatch(r"\s*(?:,|i|oraz|-|–)?\s*", text[last_end:match.start()])
+        joined = re.fullmatch(r"\s*(?:,|i|oraz|-|–)?\s*", text[last_end : match.start()])
         if current and not joined:
             runs.append(current)
             current = []

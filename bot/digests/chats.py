@@ -45,8 +45,9 @@ class Chats:
         if digest is not None and self.digests is not None:
             allowed = await is_admin(chat)
             target = Target(chat.platform, chat.id, chat.thread)
-            return await asyncio.to_thread(self.digests.handle, digest.group("arguments") or "", target,
-                                           chat.language, allowed)
+            return await asyncio.to_thread(
+                self.digests.handle, digest.group("arguments") or "", target, chat.language, allowed
+            )
         reply = await asyncio.to_thread(self.briefing.ask, text, chat.language, chat)
         if reply.language is None:
             return reply

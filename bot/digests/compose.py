@@ -14,8 +14,10 @@ from datetime import time as time_of_day
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.briefings.replies import event_item, source_maker
+from bot.base.secrets import redact
+from bot.base.zones import known_zone
 from bot.briefings.cards import Card, CardField, paginate
+from bot.briefings.replies import event_item, source_maker
 from bot.extraction.facts import Fact
 from bot.i18n.messages import (
     LANGUAGES,
@@ -28,8 +30,6 @@ from bot.i18n.messages import (
     years_ago,
 )
 from bot.knowledge.indexes import Knowledge
-from bot.base.secrets import redact
-from bot.base.zones import known_zone
 
 EmptyPolicy = Literal["skip", "nearest"]
 EMPTY_POLICIES: tuple[EmptyPolicy, ...] = ("skip", "nearest")
@@ -105,8 +105,13 @@ class Subscription:
 
     def to_record(self) -> dict[str, object]:
         record: dict[str, object] = {
-            "key": self.target.key, "time": self.time, "timezone": self.timezone, "empty": self.empty,
-            "topics": list(self.topics), "language": self.language, "failures": self.failures,
+            "key": self.target.key,
+            "time": self.time,
+            "timezone": self.timezone,
+            "empty": self.empty,
+            "topics": list(self.topics),
+            "language": self.language,
+            "failures": self.failures,
             "paused": self.paused,
         }
         if self.since is not None:
@@ -145,8 +150,17 @@ class Subscription:
             when = None
         if since is not None and (when is None or when.tzinfo is None):
             raise ValueError(f"its start {str(since)[:40]!r} is not an ISO date and time with its offset")
-        return cls(Target.from_key(key), at, zone, empty, tuple(topics), language,  # type: ignore[arg-type]
-                   failures, bool(record.get("paused", False)), when)
+        return cls(
+            Target.from_key(key),
+            at,
+            zone,
+            empty,
+            tuple(topics),
+            language,  # type: ignore[arg-type]
+            failures,
+            bool(record.get("paused", False)),
+            when,
+        )
 
 
 def parse_time(text: str) -> str | None:
@@ -189,8 +203,9 @@ def anniversaries(knowledge: Knowledge, day: date, topics: tuple[str, ...] = ())
     return _ordered(facts, day)
 
 
-def build_digest(knowledge: Knowledge, day: date, language: Language, topics: tuple[str, ...] = (),
-                 empty: EmptyPolicy = "skip") -> Card | None:
+def build_digest(
+    knowledge: Knowledge, day: date, language: Language, topics: tuple[str, ...] = (), empty: EmptyPolicy = "skip"
+) -> Card | None:
     """The digest card for a local day, or None when there is nothing to post."""
     facts = anniversaries(knowledge, day, topics)
     title = t(language, "onthisday.title", day=format_month_day(day.month, day.day, language))
@@ -204,22 +219,34 @@ def build_digest(knowledge: Knowledge, day: date, language: Language, topics: tu
                 break
         if not facts:
             return None
-        body = t(language, "digest.nearest", day=format_day(when, language, with_year=False),
-                 days=tn(language, "n.days", ahead))
+        body = t(
+            language,
+            "digest.nearest",
+            day=format_day(when, language, with_year=False),
+            days=tn(language, "n.days", ahead),
+        )
     if not facts:
         return None
     events = list({event.id: event for event in (knowledge.event_of(f) for f in facts)}.values())
     shown = events[:MAX_ITEMS]
     varying = knowledge.varying_quantities
-    items = [event_item(e, language, f"{format_date(e.value, language)} · "
-                        f"{years_ago(language, when.year - e.value.start.year)}", varying) for e in shown]
+    items = [
+        event_item(
+            e,
+            language,
+            f"{format_date(e.value, language)} · {years_ago(language, when.year - e.value.start.year)}",
+            varying,
+        )
+        for e in shown
+    ]
     footer = t(language, "digest.more", day=when.strftime("%m-%d")) if len(events) > len(shown) else None
     first = Card(title=title, body=body, footer=footer)
     return paginate(first, items, source_maker(knowledge, language))[0]
 
 
-def status_fields(subscription: Subscription, now: datetime, last: dict[str, str] | None,
-                  language: Language) -> tuple[CardField, ...]:
+def status_fields(
+    subscription: Subscription, now: datetime, last: dict[str, str] | None, language: Language
+) -> tuple[CardField, ...]:
     """What an admin needs to see: when, where, what, and how the last attempt ended."""
     zone = subscription.zone
     next_run = subscription.next_run(now).astimezone(zone)

@@ -30,13 +30,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.briefings.replies import notice
+from bot.base.errors import BriefingError, StoreError
+from bot.base.secrets import redact
 from bot.briefings.cards import Card, Reply
-from bot.language.dates import parse_month_day
+from bot.briefings.replies import notice
+from bot.briefings.service import Briefing, Clock
 from bot.digests.compose import (
     EMPTY_POLICIES,
-    EmptyPolicy,
     PAUSE_AFTER,
+    EmptyPolicy,
     Subscription,
     Target,
     build_digest,
@@ -44,12 +46,10 @@ from bot.digests.compose import (
     parse_zone,
     status_fields,
 )
-from bot.base.errors import BriefingError, StoreError
+from bot.digests.state import StateStore
 from bot.i18n.messages import Language, format_day, t
 from bot.knowledge.indexes import Knowledge
-from bot.base.secrets import redact
-from bot.briefings.service import Briefing, Clock
-from bot.digests.state import StateStore
+from bot.language.dates import parse_month_day
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +116,16 @@ def _open(record: dict[str, Any] | None) -> bool:
 
 
 class Digests:
-    def __init__(self, briefing: Briefing, state: StateStore, default_timezone: str, clock: Clock | None = None,
-                 batch: int = BATCH, flush_seconds: float = FLUSH_SECONDS, claim_batch: int = CLAIM_BATCH) -> None:
+    def __init__(
+        self,
+        briefing: Briefing,
+        state: StateStore,
+        default_timezone: str,
+        clock: Clock | None = None,
+        batch: int = BATCH,
+        flush_seconds: float = FLUSH_SECONDS,
+        claim_batch: int = CLAIM_BATCH,
+    ) -> None:
         self.briefing = briefing
         self.batch, self.flush_seconds = batch, flush_seconds
         self.state = state
@@ -163,9 +171,12 @@ class Digests:
         if action == "preview":
             return self._preview(rest, current, language)
         if action == "empty" and len(rest) == 1 and rest[0].lower() in EMPTY_POLICIES:
-            return self._update(current, language, empty=rest[0].lower(),
-                                done=t(language, "digest.empty_set",
-                                       policy=t(language, f"digest.empty.{rest[0].lower()}")))
+            return self._update(
+                current,
+                language,
+                empty=rest[0].lower(),
+                done=t(language, "digest.empty_set", policy=t(language, f"digest.empty.{rest[0].lower()}")),
+            )
         if action == "topics" and len(rest) >= 1:
             return self._topics(" ".join(rest), current, language)
         return notice(t(language, "digest.usage"), t(language, "digest.title"))
@@ -183,8 +194,11 @@ class Digests:
             else:
                 return notice(t(language, "digest.bad_zone", arg=word[:60]), t(language, "digest.title"))
         now = self.clock()
-        subscription = replace(current, time=at, timezone=zone, failures=0, paused=False, language=language, since=now) \
-            if current else Subscription(target, at, zone, language=language, since=now)
+        subscription = (
+            replace(current, time=at, timezone=zone, failures=0, paused=False, language=language, since=now)
+            if current
+            else Subscription(target, at, zone, language=language, since=now)
+        )
         self.state.put_subscriptions([subscription])
         self._changed()
         next_run = subscription.next_run(now).astimezone(subscription.zone)
@@ -194,20 +208,32 @@ class Digests:
     def _preview(self, rest: list[str], current: Subscription | None, language: Language) -> Reply:
         zone = current.zone if current else Subscription(Target("", ""), timezone=self.default_timezone).zone
         today = self.clock().astimezone(zone).date()
-        return preview(self.briefing.knowledge, today, rest, language, current.topics if current else (),
-                       current.empty if current else "skip")
+        return preview(
+            self.briefing.knowledge,
+            today,
+            rest,
+            language,
+            current.topics if current else (),
+            current.empty if current else "skip",
+        )
 
     def _topics(self, text: str, current: Subscription | None, language: Language) -> Reply:
         if text.strip().lower() == "all":
-            return self._update(current, language, topics=(), done=t(language, "digest.topics_set",
-                                                                       topics=t(language, "digest.all_topics")))
+            return self._update(
+                current,
+                language,
+                topics=(),
+                done=t(language, "digest.topics_set", topics=t(language, "digest.all_topics")),
+            )
         wanted = [w.strip() for w in text.split(",") if w.strip()]
         found = [self.briefing.knowledge.find_topic(w) for w in wanted]
         unknown = [w for w, topic in zip(wanted, found, strict=True) if topic is None]
         if unknown:
             known = ", ".join(self.briefing.knowledge.topics) or "–"
-            return notice(t(language, "digest.unknown_topics", topics=", ".join(unknown)[:200], known=known),
-                          t(language, "digest.title"))
+            return notice(
+                t(language, "digest.unknown_topics", topics=", ".join(unknown)[:200], known=known),
+                t(language, "digest.title"),
+            )
         ids = tuple(dict.fromkeys(topic.id for topic in found if topic is not None))
         return self._update(current, language, topics=ids, done=t(language, "digest.topics_set", topics=", ".join(ids)))
 
@@ -233,7 +259,8 @@ class Digests:
         stamp = now.astimezone(UTC).isoformat(timespec="seconds")
         records = [
             {**record, "state": "interrupted", "detail": "", "at": stamp}
-            for record in self.state.deliveries() if record["state"] == "claimed"
+            for record in self.state.deliveries()
+            if record["state"] == "claimed"
         ]
         records += self._given_up(now, stamp, everything=True)
         due: list[tuple[Subscription, date]] = []
@@ -241,14 +268,27 @@ class Digests:
             if subscription.paused:
                 continue
             today = subscription.local_day(now)
-            if subscription.due_at(today) <= now and subscription.was_due(today) and \
-                    _open(self.state.delivery(subscription.target.key, today)):
+            if (
+                subscription.due_at(today) <= now
+                and subscription.was_due(today)
+                and _open(self.state.delivery(subscription.target.key, today))
+            ):
                 due.append((subscription, today))
             yesterday = today - timedelta(days=1)
-            if self.state.delivery(subscription.target.key, yesterday) is None and subscription.was_due(yesterday) \
-                    and self.state.last_delivery(subscription.target.key) is not None:
-                records.append({"key": subscription.target.key, "date": yesterday.isoformat(), "state": "missed",
-                                "detail": "", "at": stamp})
+            if (
+                self.state.delivery(subscription.target.key, yesterday) is None
+                and subscription.was_due(yesterday)
+                and self.state.last_delivery(subscription.target.key) is not None
+            ):
+                records.append(
+                    {
+                        "key": subscription.target.key,
+                        "date": yesterday.isoformat(),
+                        "state": "missed",
+                        "detail": "",
+                        "at": stamp,
+                    }
+                )
         self.state.record_deliveries(records)
         self.state.prune_deliveries(now.date() - timedelta(days=KEEP_DAYS))
         return due
@@ -301,7 +341,8 @@ class Digests:
     def due_in_slot(self, time_of_day: str, zone: str, now: datetime) -> list[tuple[Subscription, date]]:
         """The subscriptions of one scheduler slot (a local time in a zone), for today there."""
         return [
-            (s, s.local_day(now)) for s in self.state.subscriptions()
+            (s, s.local_day(now))
+            for s in self.state.subscriptions()
             if s.time == time_of_day and s.timezone == zone and not s.paused
         ]
 
@@ -312,16 +353,22 @@ class Digests:
         the records that would say so are gone, so sending them now could send them twice."""
         oldest = self.clock().date() - timedelta(days=KEEP_DAYS)
         if day < oldest:
-            raise BriefingError(f"the delivery log keeps {KEEP_DAYS} days: the digests of {day} may have been "
-                                f"sent already, so they are not sent again (the oldest day possible is {oldest})")
-        return [(s, day) for s in self.state.subscriptions()
-                if not s.paused and _open(self.state.delivery(s.target.key, day))]
+            raise BriefingError(
+                f"the delivery log keeps {KEEP_DAYS} days: the digests of {day} may have been "
+                f"sent already, so they are not sent again (the oldest day possible is {oldest})"
+            )
+        return [
+            (s, day)
+            for s in self.state.subscriptions()
+            if not s.paused and _open(self.state.delivery(s.target.key, day))
+        ]
 
     # --- delivery -------------------------------------------------------------------------------
 
     def digest_for(self, subscription: Subscription, day: date) -> Card | None:
-        return build_digest(self.briefing.knowledge, day, subscription.language, subscription.topics,
-                            subscription.empty)
+        return build_digest(
+            self.briefing.knowledge, day, subscription.language, subscription.topics, subscription.empty
+        )
 
     async def deliver(self, items: list[tuple[Subscription, date]], send: Sender) -> list[Outcome]:
         """Send each subscription its digest of the given day, at most once ever.
@@ -400,8 +447,9 @@ class Digests:
             return False
         return True
 
-    def _claims(self, chunk: list[tuple[Subscription, date]], cards: dict[tuple[object, ...], Card | None]
-                ) -> tuple[list[tuple[Subscription, date, Card]], list[dict[str, Any]], list[Outcome]]:
+    def _claims(
+        self, chunk: list[tuple[Subscription, date]], cards: dict[tuple[object, ...], Card | None]
+    ) -> tuple[list[tuple[Subscription, date, Card]], list[dict[str, Any]], list[Outcome]]:
         """Which chats of a batch are still open, with their cards; the records that claim them
         (an empty day is recorded as such, nothing to send); and the outcomes of the rest."""
         stamp = self._stamp()
@@ -418,16 +466,24 @@ class Digests:
             if settings not in cards:
                 cards[settings] = self.digest_for(subscription, day)
             card = cards[settings]
-            records.append({"key": key, "date": day.isoformat(), "state": "claimed" if card else "empty",
-                            "detail": "", "at": stamp})
+            records.append(
+                {
+                    "key": key,
+                    "date": day.isoformat(),
+                    "state": "claimed" if card else "empty",
+                    "detail": "",
+                    "at": stamp,
+                }
+            )
             if card is None:
                 settled.append(Outcome(subscription.target, day, "empty"))
             else:
                 sends.append((subscription, day, card))
         return sends, records, settled
 
-    def _write_claims(self, claims: list[dict[str, Any]], done: list[tuple[Subscription, Outcome]],
-                      prune_before: date | None) -> None:
+    def _write_claims(
+        self, claims: list[dict[str, Any]], done: list[tuple[Subscription, Outcome]], prune_before: date | None
+    ) -> None:
         """One write: a batch's claims, the outcomes finished since the last write, and (with the
         first batch) old records pruned, never those of a day being delivered now (`digest run
         --date` may deliver an old one)."""
@@ -437,8 +493,9 @@ class Digests:
             if prune_before is not None:
                 self.state.prune_deliveries(min(self.clock().date() - timedelta(days=KEEP_DAYS), prune_before))
 
-    async def _send(self, subscription: Subscription, day: date, card: Card,
-                    send: Sender) -> tuple[Subscription, Outcome]:
+    async def _send(
+        self, subscription: Subscription, day: date, card: Card, send: Sender
+    ) -> tuple[Subscription, Outcome]:
         """One digest, and the subscription it was for: a chat that has moved gets it at its new
         id, where its subscription now is."""
         outcome = Outcome(subscription.target, day, "retry", "moved more than once")
@@ -466,8 +523,17 @@ class Digests:
         stamp = self._stamp()
         with self.state.transaction():
             self.state.remove_subscription(old.key)
-            self.state.record_deliveries([{"key": old.key, "date": day.isoformat(), "state": "failed",
-                                           "detail": f"moved to {target.chat}", "at": stamp}])
+            self.state.record_deliveries(
+                [
+                    {
+                        "key": old.key,
+                        "date": day.isoformat(),
+                        "state": "failed",
+                        "detail": f"moved to {target.chat}",
+                        "at": stamp,
+                    }
+                ]
+            )
             moved = self.state.subscription(target.key)
             if moved is None:
                 moved = replace(subscription, target=target)
@@ -477,8 +543,9 @@ class Digests:
                     self.state.set_language(target.platform, target.chat, language)
             if not _open(self.state.delivery(target.key, day)):
                 return moved, False
-            self.state.record_deliveries([{"key": target.key, "date": day.isoformat(), "state": "claimed",
-                                           "detail": "", "at": stamp}])
+            self.state.record_deliveries(
+                [{"key": target.key, "date": day.isoformat(), "state": "claimed", "detail": "", "at": stamp}]
+            )
         return moved, True
 
     def _record(self, finished: list[tuple[Subscription, Outcome]]) -> None:
@@ -503,8 +570,12 @@ class Digests:
                 failures = current.failures + 1
                 paused = failures >= PAUSE_AFTER
                 if paused and not current.paused:
-                    log.warning("digest for %s paused after %d failures in a row: %s",
-                                current.target.key, failures, outcome.detail)
+                    log.warning(
+                        "digest for %s paused after %d failures in a row: %s",
+                        current.target.key,
+                        failures,
+                        outcome.detail,
+                    )
                 updated.append(replace(current, failures=failures, paused=paused))
             if updated:  # usually nothing: most sends succeed after a success
                 self.state.put_subscriptions(updated)
@@ -513,8 +584,14 @@ class Digests:
         return self.clock().astimezone(UTC).isoformat(timespec="seconds")
 
 
-def preview(knowledge: Knowledge, today: date, arguments: Sequence[str], language: Language,
-            topics: tuple[str, ...] = (), empty: EmptyPolicy = "skip") -> Reply:
+def preview(
+    knowledge: Knowledge,
+    today: date,
+    arguments: Sequence[str],
+    language: Language,
+    topics: tuple[str, ...] = (),
+    empty: EmptyPolicy = "skip",
+) -> Reply:
     """``/digest preview [MM-DD]``: the digest of today, or of that day this year, as it would be
     posted (in a chat, with the chat's settings; in the console, with the defaults)."""
     day = today

@@ -18,8 +18,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from bot.digests.delivery import Digests, Outcome, Sender
 from bot.digests.compose import Subscription
+from bot.digests.delivery import Digests, Outcome, Sender
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +101,9 @@ class DigestScheduler:
                 job.remove()
         for job_id, subscription in wanted.items():
             if self.scheduler.get_job(job_id) is None:
-                self.scheduler.add_job(self.fire, trigger(subscription), id=job_id,
-                                       args=[subscription.time, subscription.timezone])
+                self.scheduler.add_job(
+                    self.fire, trigger(subscription), id=job_id, args=[subscription.time, subscription.timezone]
+                )
 
     def _live(self, items: list[tuple[Subscription, date]]) -> list[tuple[Subscription, date]]:
         """Only chats on platforms this process serves: the others wait, they do not fail."""

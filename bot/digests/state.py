@@ -22,10 +22,10 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from bot.digests.compose import Subscription
-from bot.base.errors import StoreError
-from bot.i18n.messages import LANGUAGES, Language
 from bot.base.atomic import remove_stale_temporaries, write_atomically
+from bot.base.errors import StoreError
+from bot.digests.compose import Subscription
+from bot.i18n.messages import LANGUAGES, Language
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,10 @@ class AtomicJSONStorage(Storage):
         except FileNotFoundError:
             return None
         except UnicodeDecodeError as error:
-            raise StoreError(f"{self.path}: the state file is not UTF-8 text (byte {error.start}); "
-                             "restore it from a backup or move it away") from None
+            raise StoreError(
+                f"{self.path}: the state file is not UTF-8 text (byte {error.start}); "
+                "restore it from a backup or move it away"
+            ) from None
         except OSError as error:
             raise StoreError(f"{self.path}: cannot read the state file: {error.strerror or error}") from None
         if not text.strip():
@@ -57,8 +59,9 @@ class AtomicJSONStorage(Storage):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
-            raise StoreError(f"{self.path}: the state file is not valid JSON ({error}); "
-                             "restore it from a backup or move it away") from None
+            raise StoreError(
+                f"{self.path}: the state file is not valid JSON ({error}); restore it from a backup or move it away"
+            ) from None
         return data  # type: ignore[no-any-return]
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
@@ -102,7 +105,8 @@ class StateStore:
         empty: list[Any] = []
         self._languages: dict[tuple[str, str], Language] = {
             (doc["platform"], doc["chat"]): doc["language"]
-            for doc in (tables["chats"].all() if "chats" in tables else empty) if doc.get("language") in LANGUAGES
+            for doc in (tables["chats"].all() if "chats" in tables else empty)
+            if doc.get("language") in LANGUAGES
         }
         self._subs: dict[str, Subscription] = {}
         #: Stored subscriptions that cannot be read (a hand edit, a bug): reported, skipped, and
@@ -121,8 +125,9 @@ class StateStore:
         self._ids: dict[tuple[str, str], int] = {}  # a delivery record's document id in the file
         for doc in tables["deliveries"].all() if "deliveries" in tables else empty:
             if not _readable_delivery(doc):
-                self.problems.append(f"{self.path}: delivery record {doc.doc_id} dropped: it is not "
-                                     "{key, date, state, detail, at}")
+                self.problems.append(
+                    f"{self.path}: delivery record {doc.doc_id} dropped: it is not {{key, date, state, detail, at}}"
+                )
                 continue
             index = (doc["key"], doc["date"])
             self._log[index], self._ids[index] = dict(doc), doc.doc_id
@@ -135,7 +140,8 @@ class StateStore:
         # Tables this code does not know are written back as they were read.
         self._encoded: dict[str, str] = {
             name: json.dumps({str(doc.doc_id): dict(doc) for doc in table.all()}, ensure_ascii=False)
-            for name, table in tables.items() if name not in _TABLES
+            for name, table in tables.items()
+            if name not in _TABLES
         }
         self._fragments: dict[str, str] = {}  # day → its records as JSON members ("id": {...}, ...)
         self._hot: dict[str, dict[tuple[str, str], str]] = {}  # recent days → each record's JSON member
@@ -199,8 +205,9 @@ class StateStore:
         if not self._dirty:
             return
         if "chats" in self._dirty:
-            self._encoded["chats"] = _table({"platform": p, "chat": c, "language": lang}
-                                            for (p, c), lang in self._languages.items())
+            self._encoded["chats"] = _table(
+                {"platform": p, "chat": c, "language": lang} for (p, c), lang in self._languages.items()
+            )
         if "subscriptions" in self._dirty:
             self._encoded["subscriptions"] = _table([*(s.to_record() for s in self._subs.values()), *self.unreadable])
         if "deliveries" in self._dirty:
@@ -231,8 +238,7 @@ class StateStore:
             hot = self._hot.get(day)
             if changed is None:  # a day read from the file, or pruned: one call for the lot
                 self._hot.pop(day, None)
-                members = json.dumps({str(self._ids[index]): self._log[index] for index in records},
-                                     ensure_ascii=False)
+                members = json.dumps({str(self._ids[index]): self._log[index] for index in records}, ensure_ascii=False)
                 self._fragments[day] = members[1:-1]
                 continue
             if hot is None:

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.content.loader import load_content
-from bot.language.dates import find_dates
 from bot.extraction.facts import corrected
-from bot.language.figures import QuantityMatcher, find_figures
 from bot.i18n.messages import format_date
+from bot.language.dates import find_dates
+from bot.language.figures import QuantityMatcher, find_figures
 from bot.language.sentences import split_sentences
 
 
@@ -27,8 +27,11 @@ def explain_article(content_dir: Path, path: Path, out: TextIO) -> int:
         return 1
     quantities = tuple(QuantityMatcher.of(q) for q in content.quantities)
     labels = {q.key: q.label for q in content.quantities}
-    print(f"{path}: {article.id}, published {article.published} ({article.published_precision}), "
-          f"language {article.language}", file=out)
+    print(
+        f"{path}: {article.id}, published {article.published} ({article.published_precision}), "
+        f"language {article.language}",
+        file=out,
+    )
     for sentence in split_sentences(article.body):
         text, printed = corrected(sentence.text, article.errata)
         mentions = find_dates(text, article.published, article.published_precision == "day")
@@ -40,11 +43,17 @@ def explain_article(content_dir: Path, path: Path, out: TextIO) -> int:
         for mention in mentions:
             value = mention.value
             end = f"..{value.end}" if value.end else ""
-            print(f"    date   {mention.text!r} → {value.start}{end} ({value.precision}, {mention.kind}: "
-                  f"{format_date(value, 'pl')})", file=out)
+            print(
+                f"    date   {mention.text!r} → {value.start}{end} ({value.precision}, {mention.kind}: "
+                f"{format_date(value, 'pl')})",
+                file=out,
+            )
         for figure in figures:
-            quantity = f"quantity {figure.quantity} ({labels[figure.quantity]})" if figure.quantity \
+            quantity = (
+                f"quantity {figure.quantity} ({labels[figure.quantity]})"
+                if figure.quantity
                 else "no quantity (add words to quantities.toml)"
+            )
             qualifier = f"{figure.qualifier} " if figure.qualifier else ""
             unit = f" {figure.unit}" if figure.unit else ""
             counted = f", counts {figure.counted}" if figure.counted else ""
@@ -52,6 +61,5 @@ def explain_article(content_dir: Path, path: Path, out: TextIO) -> int:
         if not mentions and not figures:
             print("    (no dates, no figures)", file=out)
     if article.language != "pl":
-        print("\nnote: dates and figures are read from Polish text only; this article gets its curated facts",
-              file=out)
+        print("\nnote: dates and figures are read from Polish text only; this article gets its curated facts", file=out)
     return 0

@@ -6,14 +6,14 @@ import bisect
 import hashlib
 import itertools
 import re
-from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
 from typing import Any, Literal
 
-from bot.language import lemmas
 from bot.content.loader import MAX_DATES_PER_SENTENCE, Article, Erratum, Topic
+from bot.language import lemmas
 from bot.language.dates import DateValue, Mention, find_dates
 from bot.language.figures import (
     Figure,
@@ -56,14 +56,38 @@ class Fact:
     def __reduce__(self) -> tuple[type[Fact], tuple[Any, ...]]:
         # Pickled as a call of the class: the generic restore of slotted dataclasses is slower,
         # and a full build sends every fact from its worker process.
-        return Fact, (self.id, self.value, self.text, self.quote, self.article, self.topics, self.origin,
-                      self.line, self.mention, self.keys, self.figures, self.printed)
+        return Fact, (
+            self.id,
+            self.value,
+            self.text,
+            self.quote,
+            self.article,
+            self.topics,
+            self.origin,
+            self.line,
+            self.mention,
+            self.keys,
+            self.figures,
+            self.printed,
+        )
 
     def without_keys(self) -> Fact:
         """This fact without its search keys (the store keeps them apart). Not
         ``dataclasses.replace``, which is slow, and a full build strips every fact."""
-        return Fact(self.id, self.value, self.text, self.quote, self.article, self.topics, self.origin, self.line,
-                    self.mention, (), self.figures, self.printed)
+        return Fact(
+            self.id,
+            self.value,
+            self.text,
+            self.quote,
+            self.article,
+            self.topics,
+            self.origin,
+            self.line,
+            self.mention,
+            (),
+            self.figures,
+            self.printed,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of ``briefing-bot facts --json`` (a contract: keep it)."""
@@ -84,8 +108,13 @@ class Fact:
         where the fact stands in its article. Fields with their default value are left out (a
         store holds hundreds of thousands of these), and search keys are stored apart."""
         record: dict[str, Any] = {
-            "id": self.id, "date": self.value.start.isoformat(), "precision": self.value.precision,
-            "quote": self.quote, "article": self.article, "topics": self.topics, "line": self.line,
+            "id": self.id,
+            "date": self.value.start.isoformat(),
+            "precision": self.value.precision,
+            "quote": self.quote,
+            "article": self.article,
+            "topics": self.topics,
+            "line": self.line,
         }
         if self.value.end is not None:
             record["end"] = self.value.end.isoformat()
@@ -119,11 +148,27 @@ def facts_from_records(records: Iterable[dict[str, Any]], values: DateValues | N
         key = (record["date"], record["precision"], end)
         value = values.get(key)
         if value is None:
-            value = values[key] = DateValue(date.fromisoformat(key[0]), key[1],  # type: ignore[arg-type]
-                                            date.fromisoformat(end) if end else None)
-        append(Fact(record["id"], value, record.get("text", quote), quote, record["article"], record["topics"],
-                    record.get("origin", "extracted"), record["line"], record.get("mention"), (),
-                    record.get("figures", ()), record.get("printed")))
+            value = values[key] = DateValue(
+                date.fromisoformat(key[0]),
+                key[1],  # type: ignore[arg-type]
+                date.fromisoformat(end) if end else None,
+            )
+        append(
+            Fact(
+                record["id"],
+                value,
+                record.get("text", quote),
+                quote,
+                record["article"],
+                record["topics"],
+                record.get("origin", "extracted"),
+                record["line"],
+                record.get("mention"),
+                (),
+                record.get("figures", ()),
+                record.get("printed"),
+            )
+        )
     return facts
 
 
@@ -215,7 +260,7 @@ def is_byline(text: str, mentions: Sequence[Mention]) -> bool:
         return False
     rest, at = [], 0
     for mention in mentions:
-        rest.append(text[at:mention.start])
+        rest.append(text[at : mention.start])
         at = max(at, mention.end)
     rest.append(text[at:])
     return all(_BYLINE_REST.fullmatch(part.strip()) for part in rest)
@@ -237,8 +282,7 @@ def as_of(text: str, figures: Sequence[Figure], mentions: Sequence[Mention], pub
         index = bisect.bisect_left(marks, figure.end)
         right = marks[index] if index < len(marks) else len(text)
         first = bisect.bisect_right(starts, left)
-        beside = [m for m in itertools.islice(mentions, first, bisect.bisect_left(starts, right))
-                  if m.end <= right]
+        beside = [m for m in itertools.islice(mentions, first, bisect.bisect_left(starts, right)) if m.end <= right]
         before = [m for m in beside if m.end <= figure.start]
         found.append((before[-1] if before else beside[0]).value if beside else mentions[0].value)
     return found
@@ -252,8 +296,10 @@ def extract(article: Article, matcher: TopicMatcher, quantities: tuple[QuantityM
     """
     facts: list[Fact] = []
     figures: list[SourcedFigure] = []
-    published = DateValue(article.published if article.published_precision == "day"
-                          else article.published.replace(day=1), article.published_precision)
+    published = DateValue(
+        article.published if article.published_precision == "day" else article.published.replace(day=1),
+        article.published_precision,
+    )
     for curated in article.facts:
         topics = tuple(dict.fromkeys((*curated.topics, *matcher.topics_in(curated.text))))
         facts.append(
@@ -280,8 +326,10 @@ def extract(article: Article, matcher: TopicMatcher, quantities: tuple[QuantityM
             continue
         topics = matcher.topics_in(text)
         line = article.body_line + sentence.line - 1
-        figures += [SourcedFigure(f, article.id, sentence.text, line, when, topics)
-                    for f, when in zip(found, as_of(text, found, mentions, published))]
+        figures += [
+            SourcedFigure(f, article.id, sentence.text, line, when, topics)
+            for f, when in zip(found, as_of(text, found, mentions, published))
+        ]
         if is_byline(text, mentions):
             continue
         keys = tuple(sorted(lemmas.key_set(text)))

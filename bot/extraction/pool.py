@@ -15,9 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.connection import wait
 
-from bot.language import lemmas
 from bot.content.loader import Article, Topic
 from bot.extraction.facts import Extraction, TopicMatcher, extract
+from bot.language import lemmas
 from bot.language.figures import Quantity, QuantityMatcher
 
 log = logging.getLogger(__name__)
@@ -63,28 +63,32 @@ def _extract_chunk(articles: list[Article]) -> list[Extraction]:
     return [extract(article, *_WORKER_MATCHERS) for article in articles]
 
 
-def extract_all(articles: list[Article], topics: Sequence[Topic], quantities: Sequence[Quantity]) -> Iterator[Extraction]:
+def extract_all(
+    articles: list[Article], topics: Sequence[Topic], quantities: Sequence[Quantity]
+) -> Iterator[Extraction]:
     """Each article's extraction, in order, as soon as it is done."""
     workers = min(os.cpu_count() or 1, 8)
     done = 0
     if len(articles) >= PARALLEL_FROM and workers >= 2:
-        chunks = [articles[i:i + CHUNK] for i in range(0, len(articles), CHUNK)]
+        chunks = [articles[i : i + CHUNK] for i in range(0, len(articles), CHUNK)]
         # "spawn": a forked child would inherit the parent's threads' locks (the warm-up's, the
         # adapters') in whatever state they were. (So a script that builds a store should guard
         # its entry point with ``if __name__ == "__main__":``, as multiprocessing asks.)
         context = multiprocessing.get_context("spawn")
         lemmas.lemma("dom")  # on a new machine, build the dictionary's trie once, not once per worker
         try:
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                     initargs=(tuple(topics), tuple(quantities))) as pool:
+            with ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_start_worker, initargs=(tuple(topics), tuple(quantities))
+            ) as pool:
                 for chunk in pool.map(_extract_chunk, chunks):
                     for extraction in chunk:
                         done += 1
                         yield extraction
             return
         except BrokenProcessPool:  # e.g. a main script that workers cannot import (stdin, no guard)
-            log.warning("extraction workers could not start; extracting %d articles in this process",
-                        len(articles) - done)
+            log.warning(
+                "extraction workers could not start; extracting %d articles in this process", len(articles) - done
+            )
     matchers = _matchers(topics, quantities)
     for article in articles[done:]:
         yield extract(article, *matchers)

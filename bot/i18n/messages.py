@@ -67,7 +67,7 @@ def years_ago(language: str, years: int) -> str:
 
 
 def join(language: str, items: Sequence[str]) -> str:
-    """"A, B i C" / "A, B and C"."""
+    """ "A, B i C" / "A, B and C"."""
     if len(items) < 2:
         return "".join(items)
     return f"{', '.join(items[:-1])} {t(language, 'and')} {items[-1]}"
@@ -85,7 +85,7 @@ def accusative(name: str) -> str:
 
 @lru_cache(maxsize=4096)
 def format_day(value: date, language: str, with_year: bool = True) -> str:
-    """"6 stycznia 2022", or "6 stycznia" without the year: the catalogue's date pattern."""
+    """ "6 stycznia 2022", or "6 stycznia" without the year: the catalogue's date pattern."""
     language = supported(language)
     return babel_format_date(value, t(language, "date.day" if with_year else "date.day_month"), _locale(language))
 
@@ -121,8 +121,11 @@ def format_date(value: DateValue, language: str) -> str:
     if bounds == ("year", "year"):
         return f"{start.year}–{end.year}"
     if bounds == ("month", "month"):
-        first = format_month(start.year, start.month, language, with_year=False) if start.year == end.year \
+        first = (
+            format_month(start.year, start.month, language, with_year=False)
+            if start.year == end.year
             else format_date(value.first, language)
+        )
         return f"{first} – {format_date(value.last, language)}"
     if bounds != ("day", "day"):  # ends of different precision: each written whole
         return f"{format_date(value.first, language)} – {format_date(value.last, language)}"
@@ -147,12 +150,14 @@ def format_outlet(outlet: str, language: str) -> str:
     return t(language, "outlet.unnamed_via", via=via) if via else t(language, "outlet.unnamed")
 
 
-def format_published(published: date, precision: str, language: str, inferred: bool = False,
-                     explained: bool = False) -> str:
+def format_published(
+    published: date, precision: str, language: str, inferred: bool = False, explained: bool = False
+) -> str:
     """A publication date; one the editors inferred reads "ok. 26 lutego 2022", and with
     ``explained`` also says why (an article's card has room for it, a source line has not)."""
-    text = format_date(DateValue(published.replace(day=1), "month") if precision == "month" else DateValue(published),
-                       language)
+    text = format_date(
+        DateValue(published.replace(day=1), "month") if precision == "month" else DateValue(published), language
+    )
     if not inferred:
         return text
     text = t(language, "published.about", date=text)

@@ -31,9 +31,9 @@ from typing import Any
 
 import stopwordsiso
 
+from bot.extraction.facts import Fact
 from bot.language import lemmas
 from bot.language.dates import DateValue
-from bot.extraction.facts import Fact
 
 #: The fewest shared content words that can make two facts one event.
 MIN_SHARED = 3
@@ -53,11 +53,15 @@ WHOLE_LIMIT = 120
 SHORT_CLAUSE = 40
 
 # Words that date a fact rather than say what happened: the date is compared on its own.
-_DATE_WORDS = frozenset(lemmas.fold(w) for w in (
-    "styczeń luty marzec kwiecień maj czerwiec lipiec sierpień wrzesień październik listopad grudzień "
-    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia "
-    "poniedziałek wtorek środa czwartek piątek sobota niedziela rok roku r dzień dnia dni noc nocy "
-    "wieczór wieczorem rano rana początek początku koniec końcu tydzień tygodnia").split())
+_DATE_WORDS = frozenset(
+    lemmas.fold(w)
+    for w in (
+        "styczeń luty marzec kwiecień maj czerwiec lipiec sierpień wrzesień październik listopad grudzień "
+        "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia "
+        "poniedziałek wtorek środa czwartek piątek sobota niedziela rok roku r dzień dnia dni noc nocy "
+        "wieczór wieczorem rano rana początek początku koniec końcu tydzień tygodnia"
+    ).split()
+)
 
 
 # Words news reports use for one action or thing, compared as one. Written here, not taken from
@@ -168,8 +172,12 @@ def _rule(a: Fact, b: Fact, sa: Signature, sb: Signature) -> str | None:
         return "names"
     if overlap >= NEAR_WORDS and sa.figures & sb.figures:
         return "figure"
-    if (len(shared) >= REPORTED_SHARED and len(shared) / min(len(sa.words), len(sb.words)) >= REPORTED_OVERLAP
-            and sa.names & sb.names and any(_is_action(w) for w in shared)):
+    if (
+        len(shared) >= REPORTED_SHARED
+        and len(shared) / min(len(sa.words), len(sb.words)) >= REPORTED_OVERLAP
+        and sa.names & sb.names
+        and any(_is_action(w) for w in shared)
+    ):
         return "reported"
     return None
 
@@ -199,9 +207,12 @@ def compare(a: Fact, b: Fact, sa: Signature | None = None, sb: Signature | None 
     if rule == "reported":
         of_shorter = len(shared) / min(len(sa.words), len(sb.words))
         actions = sorted(w for w in shared if _is_action(w))
-        return Verdict(True, f"{len(shared)} shared words, {of_shorter:.0%} of the shorter report's, "
-                             f"names {', '.join(sorted(sa.names & sb.names)[:4])}, "
-                             f"the same action {', '.join(actions[:2])} ({words})")
+        return Verdict(
+            True,
+            f"{len(shared)} shared words, {of_shorter:.0%} of the shorter report's, "
+            f"names {', '.join(sorted(sa.names & sb.names)[:4])}, "
+            f"the same action {', '.join(actions[:2])} ({words})",
+        )
     return Verdict(False, f"{found}: not enough")
 
 
@@ -284,8 +295,9 @@ def group(facts: Sequence[Fact], order: dict[str, int] | None = None) -> list[li
         for i in ranked:
             sign = signatures[i]
             shared = Counter(c for word in sign.words for c in by_word.get(word, ()))
-            candidates = sorted({c for c, count in shared.items() if count >= MIN_SHARED}
-                                | set(by_normal.get(sign.normal, ())))
+            candidates = sorted(
+                {c for c, count in shared.items() if count >= MIN_SHARED} | set(by_normal.get(sign.normal, ()))
+            )
             for cluster in (clusters[c] for c in candidates):
                 if all(_rule(facts[j], facts[i], signatures[j], sign) for j in cluster):
                     cluster.append(i)
@@ -319,7 +331,9 @@ _CLAUSE_BREAK = re.compile(r"(?<!po tym)\s*[,;:]\s+|\s+[–—-]\s+|\s+(?=po\s+t
 # An opening that only says who reports: "Jak przypomniał dziennik,", "Według PAP,".
 _ATTRIBUTION = re.compile(
     r"^(?:Jak\s+\w+(?:\s+\S+){0,4}?|Według\s+\S+(?:\s+\S+){0,3}?|Zdaniem\s+\S+(?:\s+\S+){0,3}?|"
-    r"Przypomnijmy|Dodajmy|Warto\s+przypomnieć)\s*,\s*(?:że\s+)?", re.IGNORECASE)
+    r"Przypomnijmy|Dodajmy|Warto\s+przypomnieć)\s*,\s*(?:że\s+)?",
+    re.IGNORECASE,
+)
 # Words left dangling before a date taken out of a headline.
 _BEFORE_DATE = re.compile(r"(?:\s|^)(?:jeszcze|już|w|we|od|do|z|ze|dnia|na|o|około|ok\.)\s*$", re.IGNORECASE)
 _AFTER_DATE = re.compile(r"^\s*(?:r\.|roku|rok)(?=\W|$)")
@@ -328,8 +342,9 @@ _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 # or end with.
 _THAT = re.compile(r"że\s", re.IGNORECASE)
 _LEADING = re.compile(r"^(?:że|a|i|oraz|ale|lecz|jednak|zaś)\s+", re.IGNORECASE)
-_TRAILING = re.compile(r"(?:\s+(?:po\s+tym|w\s+tym|tym|że|jak|gdy|który|która|które|i|a|oraz|lub|po))+\s*$",
-                       re.IGNORECASE)
+_TRAILING = re.compile(
+    r"(?:\s+(?:po\s+tym|w\s+tym|tym|że|jak|gdy|który|która|które|i|a|oraz|lub|po))+\s*$", re.IGNORECASE
+)
 
 
 def _without(text: str, mention: str | None) -> str:
@@ -340,7 +355,7 @@ def _without(text: str, mention: str | None) -> str:
     at = text.find(mention)
     if at < 0:
         return text
-    before, after = text[:at], text[at + len(mention):]
+    before, after = text[:at], text[at + len(mention) :]
     before = _BEFORE_DATE.sub("", before)
     after = _AFTER_DATE.sub("", after)
     joined = _EMPTY_BRACKETS.sub("", f"{before.rstrip()} {after.lstrip()}")
@@ -368,19 +383,24 @@ def headline(fact: Fact, limit: int = HEADLINE_LIMIT) -> str:
     text = fact.text.strip()
     attribution = _ATTRIBUTION.match(text)
     if attribution and (not fact.mention or text.find(fact.mention) >= attribution.end()):
-        text = text[attribution.end():]
+        text = text[attribution.end() :]
     at = max(text.find(fact.mention), 0) if fact.mention else 0
     spans = _clauses(text)
     first = next((k for k, (_, end) in enumerate(spans) if at < end), 0)
-    if first + 1 < len(spans) and _THAT.match(text, spans[first + 1][0]) \
-            and len(lemmas.words(_without(text[slice(*spans[first])], fact.mention))) <= 4:
+    if (
+        first + 1 < len(spans)
+        and _THAT.match(text, spans[first + 1][0])
+        and len(lemmas.words(_without(text[slice(*spans[first])], fact.mention))) <= 4
+    ):
         first += 1  # "Z relacji „Guardiana” (07.01.2022 r.) wynika, że …": what it reports
     low, high = spans[first][0], len(text)
     if len(_without(text[low:], fact.mention)) > WHOLE_LIMIT:
         high = spans[first][1]
-        for _, end in spans[first + 1:]:
-            if len(_without(text[low:high], fact.mention)) >= SHORT_CLAUSE \
-                    or len(_without(text[low:end], fact.mention)) > limit:
+        for _, end in spans[first + 1 :]:
+            if (
+                len(_without(text[low:high], fact.mention)) >= SHORT_CLAUSE
+                or len(_without(text[low:end], fact.mention)) > limit
+            ):
                 break
             high = end
         if len(_without(text[low:high], fact.mention)) < SHORT_CLAUSE:
@@ -394,6 +414,7 @@ def headline(fact: Fact, limit: int = HEADLINE_LIMIT) -> str:
 
 
 # --- explaining ---------------------------------------------------------------------------------
+
 
 def explain(events: Iterable[Event]) -> list[str]:
     """Lines saying which facts each merged event holds and why they were merged."""
@@ -409,4 +430,3 @@ def explain(events: Iterable[Event]) -> list[str]:
             why = event.reasons[index] if index < len(event.reasons) else compare(lead, fact).reason
             lines.append(f"  {fact.id} {fact.article}:{fact.line} joined: {why}")
     return lines
-

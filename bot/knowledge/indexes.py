@@ -14,13 +14,13 @@ from functools import cached_property
 from operator import itemgetter
 from typing import Any, Protocol, TypeVar
 
-from bot.language import lemmas
 from bot.content.loader import Article, Topic
-from bot.language.dates import DateValue, between
-from bot.knowledge.events import Event, build_events, event_id
-from bot.extraction.facts import FACT_ORDER, Fact
-from bot.language.figures import FigureGroup, Quantity, SourcedFigure, group_figures
 from bot.content.references import ListFlag, check_lists
+from bot.extraction.facts import FACT_ORDER, Fact
+from bot.knowledge.events import Event, build_events, event_id
+from bot.language import lemmas
+from bot.language.dates import DateValue, between
+from bot.language.figures import FigureGroup, Quantity, SourcedFigure, group_figures
 
 T = TypeVar("T")
 
@@ -105,12 +105,19 @@ class Knowledge:
     _memo: dict[Hashable, Any] = field(init=False, default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def build(cls, articles: list[Article] | tuple[Article, ...], topics: list[Topic] | tuple[Topic, ...],
-              facts: Sequence[Fact], figures: list[SourcedFigure] | tuple[SourcedFigure, ...] = (),
-              quantities: tuple[Quantity, ...] = (), deferred: Deferred | None = None) -> Knowledge:
+    def build(
+        cls,
+        articles: list[Article] | tuple[Article, ...],
+        topics: list[Topic] | tuple[Topic, ...],
+        facts: Sequence[Fact],
+        figures: list[SourcedFigure] | tuple[SourcedFigure, ...] = (),
+        quantities: tuple[Quantity, ...] = (),
+        deferred: Deferred | None = None,
+    ) -> Knowledge:
         ordered_articles = sorted(articles, key=lambda a: (a.published, a.id))
-        return cls({a.id: a for a in ordered_articles}, {t.id: t for t in topics}, facts, list(figures), quantities,
-                   deferred)
+        return cls(
+            {a.id: a for a in ordered_articles}, {t.id: t for t in topics}, facts, list(figures), quantities, deferred
+        )
 
     # The indexes are built on first use, each in one pass over the facts: a start that reads
     # a large store pays only for those its first answer needs, and ``warm_up`` builds the rest
@@ -200,9 +207,21 @@ class Knowledge:
 
     def warm_up(self) -> None:
         """Build the indexes that are otherwise built on first use."""
-        for name in ("facts", "by_id", "_position_by_id", "_starts", "_reaching", "_by_month_day",
-                     "_by_topic", "_by_article", "_by_key", "_figure_groups", "events", "_event_of",
-                     "_article_vocabulary"):
+        for name in (
+            "facts",
+            "by_id",
+            "_position_by_id",
+            "_starts",
+            "_reaching",
+            "_by_month_day",
+            "_by_topic",
+            "_by_article",
+            "_by_key",
+            "_figure_groups",
+            "events",
+            "_event_of",
+            "_article_vocabulary",
+        ):
             getattr(self, name)
 
     def save_views(self) -> None:
@@ -221,8 +240,10 @@ class Knowledge:
             starts.append(starts[-1] + len(event.facts))
         events = (members, starts, [event.headline for event in self.events])
         by_text, by_title = self._articles_by_key
-        articles = ({key: array("I", found) for key, found in by_text.items()},
-                    {key: array("I", found) for key, found in by_title.items()})
+        articles = (
+            {key: array("I", found) for key, found in by_text.items()},
+            {key: array("I", found) for key, found in by_title.items()},
+        )
         views = SavedViews(order, _digest(self.given), search, self._figure_groups, flags, events, articles)
         self.deferred.save_views({f.name: getattr(views, f.name) for f in fields(views)})
 
@@ -261,8 +282,11 @@ class Knowledge:
         facts = self.facts
 
         def belongs(value: DateValue) -> bool:  # given that it overlaps: not coarser than the period
-            return (value.precision == "day" or value.bounds == ("day", "day")
-                    or (value.last_day - value.start).days <= span)
+            return (
+                value.precision == "day"
+                or value.bounds == ("day", "day")
+                or (value.last_day - value.start).days <= span
+            )
 
         # Facts starting within the period overlap it. Of those starting before, only facts of
         # several days can reach into it: each bucket of them is searched back as far as its
@@ -274,11 +298,15 @@ class Knowledge:
         earlier: list[int] = []
         for reaching, starts, longest, days_precise in self._reaching:
             back = bisect.bisect_left(starts, day_number - (longest if days_precise else min(longest, span)))
-            earlier += [i for i in reaching[back:bisect.bisect_left(starts, day_number, back)]
-                        if facts[i].value.last_day >= first and belongs(facts[i].value)]
+            earlier += [
+                i
+                for i in reaching[back : bisect.bisect_left(starts, day_number, back)]
+                if facts[i].value.last_day >= first and belongs(facts[i].value)
+            ]
         earlier.sort()
         return [
-            i for i in (*earlier, *range(low, high))
+            i
+            for i in (*earlier, *range(low, high))
             if (topic is None or topic in facts[i].topics) and (i < low or belongs(facts[i].value))
         ]
 
@@ -339,6 +367,7 @@ class Knowledge:
     def topic_period(self, topic_id: str) -> DateValue | None:
         """The period a topic's facts cover, from the first to the last, each end as precise as
         its fact: "2–9 stycznia 2022", "21 lutego 2022 – czerwiec 2023", "2022"."""
+
         def compute() -> DateValue | None:
             positions = self._by_topic.get(topic_id)
             if not positions:
@@ -346,6 +375,7 @@ class Knowledge:
             # The last is the fact ending last; of those, the one starting first (the coarsest).
             last = max((self.facts[i].value for i in positions), key=lambda v: (v.last_day, -v.start.toordinal()))
             return between(self.facts[positions[0]].value, last)
+
         return self.memo(("topic_period", topic_id), compute)
 
     def of_article(self, article_id: str) -> list[Fact]:
@@ -443,7 +473,7 @@ class Knowledge:
             members, starts, headlines = self._saved.events
             events = []
             for index, headline in enumerate(headlines):
-                found = tuple(facts[p] for p in members[starts[index]:starts[index + 1]])
+                found = tuple(facts[p] for p in members[starts[index] : starts[index + 1]])
                 events.append(Event(event_id(found), found[0].value, found, headline))
             return events
         return build_events(facts, self.article_numbers)
@@ -489,8 +519,10 @@ class Knowledge:
         """Each quantity's figures side by side; of a topic, when given."""
         if topic is None:
             return self._figure_groups
-        return self.memo(("figure_groups", topic), lambda: [
-            g for g in self._figure_groups if g.quantity.topic == topic or topic in g.topics])
+        return self.memo(
+            ("figure_groups", topic),
+            lambda: [g for g in self._figure_groups if g.quantity.topic == topic or topic in g.topics],
+        )
 
     @cached_property
     def varying_quantities(self) -> dict[str, str]:
@@ -544,9 +576,11 @@ class Knowledge:
 
     def topic_articles(self, topic: Topic) -> list[Article]:
         """The articles behind a topic: its curated sources and those with facts of it."""
+
         def compute() -> list[Article]:
             ids = set(topic.sources) | {self.facts[i].article for i in self._by_topic.get(topic.id, [])}
             return [a for a in self.articles.values() if a.id in ids]
+
         return list(self.memo(("topic_articles", topic.id, topic.sources), compute))
 
     @cached_property
@@ -554,4 +588,3 @@ class Knowledge:
         if not self.facts:
             return None
         return self.facts[0].value.start, max(f.value.last_day for f in self.facts)
-

@@ -47,8 +47,9 @@ class DateValue:
         if self.precision == "range":
             if self.end is None or self.end < self.start:
                 raise ValueError("a range needs an end on or after its start")
-            if self.ends is not None and not (_starts_unit(self.start, self.ends[0])
-                                              and _ends_unit(self.end, self.ends[1])):
+            if self.ends is not None and not (
+                _starts_unit(self.start, self.ends[0]) and _ends_unit(self.end, self.ends[1])
+            ):
                 raise ValueError("a range's ends must be whole units of their precision")
         elif self.end is not None or self.ends is not None:
             raise ValueError("only ranges have an end")
@@ -80,14 +81,18 @@ class DateValue:
         if self.precision != "range":
             return self
         unit, end = self.bounds[1], self.last_day
-        return DateValue(end.replace(day=1) if unit == "month" else end.replace(month=1, day=1) if unit == "year"
-                         else end, unit)
+        return DateValue(
+            end.replace(day=1) if unit == "month" else end.replace(month=1, day=1) if unit == "year" else end, unit
+        )
 
     def to_json(self) -> dict[str, str | None]:
         """``date`` (the first day), ``precision`` and ``end`` (of a range), as ``facts --json``
         and ``events --json`` give them (a contract: keep it)."""
-        return {"date": self.start.isoformat(), "precision": self.precision,
-                "end": self.end.isoformat() if self.end else None}
+        return {
+            "date": self.start.isoformat(),
+            "precision": self.precision,
+            "end": self.end.isoformat() if self.end else None,
+        }
 
     @property
     def last_day(self) -> date:
@@ -158,16 +163,46 @@ class Mention:
 # --- Polish vocabulary -------------------------------------------------------------------------
 
 _MONTHS_GENITIVE = (
-    "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia",
-    "września", "października", "listopada", "grudnia",
+    "stycznia",
+    "lutego",
+    "marca",
+    "kwietnia",
+    "maja",
+    "czerwca",
+    "lipca",
+    "sierpnia",
+    "września",
+    "października",
+    "listopada",
+    "grudnia",
 )
 _MONTHS_LOCATIVE = (
-    "styczniu", "lutym", "marcu", "kwietniu", "maju", "czerwcu", "lipcu", "sierpniu",
-    "wrześniu", "październiku", "listopadzie", "grudniu",
+    "styczniu",
+    "lutym",
+    "marcu",
+    "kwietniu",
+    "maju",
+    "czerwcu",
+    "lipcu",
+    "sierpniu",
+    "wrześniu",
+    "październiku",
+    "listopadzie",
+    "grudniu",
 )
 _MONTHS_NOMINATIVE = (
-    "styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec", "sierpień",
-    "wrzesień", "październik", "listopad", "grudzień",
+    "styczeń",
+    "luty",
+    "marzec",
+    "kwiecień",
+    "maj",
+    "czerwiec",
+    "lipiec",
+    "sierpień",
+    "wrzesień",
+    "październik",
+    "listopad",
+    "grudzień",
 )
 _MONTH_NUMBER = {
     name: index + 1
@@ -179,9 +214,7 @@ _MONTH_NUMBER = {
 _WEEKDAYS_ACCUSATIVE = ("poniedziałek", "wtorek", "środę", "czwartek", "piątek", "sobotę", "niedzielę")
 _WEEKDAYS_GENITIVE = ("poniedziałku", "wtorku", "środy", "czwartku", "piątku", "soboty", "niedzieli")
 _WEEKDAY_NUMBER = {
-    name: index
-    for names in (_WEEKDAYS_ACCUSATIVE, _WEEKDAYS_GENITIVE)
-    for index, name in enumerate(names)
+    name: index for names in (_WEEKDAYS_ACCUSATIVE, _WEEKDAYS_GENITIVE) for index, name in enumerate(names)
 }
 
 # Adjectives of the weekdays ("środowa decyzja", "po czwartkowym posiedzeniu"), by their stem.
@@ -194,21 +227,92 @@ _DAY_ADJECTIVES = {"przedwczorajsz": -2, "wczorajsz": -1, "jutrzejsz": 1, "pojut
 _TODAY_NOUNS = ("dnia", "dzień", "dniu", "poranka", "ranka", "rana", "popołudnia", "wieczora", "wieczoru")
 # Counts in the nominative, as in "za dwa dni", "dwa dni temu".
 _COUNT_NOMINATIVE = {
-    "dwa": 2, "trzy": 3, "cztery": 4, "pięć": 5, "sześć": 6, "siedem": 7, "osiem": 8, "dziewięć": 9,
-    "dziesięć": 10, "czternaście": 14,
+    "dwa": 2,
+    "trzy": 3,
+    "cztery": 4,
+    "pięć": 5,
+    "sześć": 6,
+    "siedem": 7,
+    "osiem": 8,
+    "dziewięć": 9,
+    "dziesięć": 10,
+    "czternaście": 14,
 }
 # Words that put a clause in the future tense: "będzie", "zostanie" and the future (perfective)
 # forms of verbs that news reports plan with ("rozpocznie się w czwartek"), and "ma/mają" with
 # an infinitive ("ma się odbyć"). A bare weekday in such a clause is the coming one.
 _FUTURE_WORDS = (
-    "będzie", "będą", "będziemy", "będziecie", "będę", "zostanie", "zostaną", "odbędzie", "odbędą",
-    "rozpocznie", "rozpoczną", "zacznie", "zaczną", "zakończy", "zakończą", "skończy", "skończą", "potrwa",
-    "potrwają", "przyjedzie", "przyjadą", "przyleci", "przylecą", "wyjedzie", "wyjadą", "wyleci", "wylecą",
-    "spotka", "spotkają", "ogłosi", "ogłoszą", "przedstawi", "przedstawią", "podpisze", "podpiszą", "wejdzie",
-    "wejdą", "zbierze", "zbiorą", "zdecyduje", "zdecydują", "wróci", "wrócą", "opuści", "opuszczą", "ruszy",
-    "ruszą", "przyjmie", "przyjmą", "wystąpi", "wystąpią", "zagłosuje", "zagłosują", "odwiedzi", "odwiedzą",
-    "wygłosi", "wygłoszą", "poleci", "polecą", "pojedzie", "pojadą", "dojdzie", "nastąpi", "otworzy",
-    "otworzą", "zamknie", "zamkną", "rozpatrzy", "rozpatrzą", "omówi", "omówią",
+    "będzie",
+    "będą",
+    "będziemy",
+    "będziecie",
+    "będę",
+    "zostanie",
+    "zostaną",
+    "odbędzie",
+    "odbędą",
+    "rozpocznie",
+    "rozpoczną",
+    "zacznie",
+    "zaczną",
+    "zakończy",
+    "zakończą",
+    "skończy",
+    "skończą",
+    "potrwa",
+    "potrwają",
+    "przyjedzie",
+    "przyjadą",
+    "przyleci",
+    "przylecą",
+    "wyjedzie",
+    "wyjadą",
+    "wyleci",
+    "wylecą",
+    "spotka",
+    "spotkają",
+    "ogłosi",
+    "ogłoszą",
+    "przedstawi",
+    "przedstawią",
+    "podpisze",
+    "podpiszą",
+    "wejdzie",
+    "wejdą",
+    "zbierze",
+    "zbiorą",
+    "zdecyduje",
+    "zdecydują",
+    "wróci",
+    "wrócą",
+    "opuści",
+    "opuszczą",
+    "ruszy",
+    "ruszą",
+    "przyjmie",
+    "przyjmą",
+    "wystąpi",
+    "wystąpią",
+    "zagłosuje",
+    "zagłosują",
+    "odwiedzi",
+    "odwiedzą",
+    "wygłosi",
+    "wygłoszą",
+    "poleci",
+    "polecą",
+    "pojedzie",
+    "pojadą",
+    "dojdzie",
+    "nastąpi",
+    "otworzy",
+    "otworzą",
+    "zamknie",
+    "zamkną",
+    "rozpatrzy",
+    "rozpatrzą",
+    "omówi",
+    "omówią",
 )
 _FUTURE = re.compile(rf"\b(?:{'|'.join(_FUTURE_WORDS)}|ma(?:ją)?\s+(?:się\s+)?\w+ć)\b", re.IGNORECASE)
 # What ends a clause around a date, for the tense of its verb ("zapowiedział w niedzielę, że
@@ -216,8 +320,18 @@ _FUTURE = re.compile(rf"\b(?:{'|'.join(_FUTURE_WORDS)}|ma(?:ją)?\s+(?:się\s+)?
 _CLAUSE_EDGE = re.compile(r"[,;:()–—]|\s-\s|\bże\b|\bgdy\b|\bkiedy\b|\bale\b|\ba\s", re.IGNORECASE)
 
 _COUNT_WORDS = {
-    "dwóch": 2, "dwu": 2, "trzech": 3, "czterech": 4, "pięciu": 5, "sześciu": 6, "siedmiu": 7,
-    "ośmiu": 8, "dziewięciu": 9, "dziesięciu": 10, "czternastu": 14, "trzydziestu": 30,
+    "dwóch": 2,
+    "dwu": 2,
+    "trzech": 3,
+    "czterech": 4,
+    "pięciu": 5,
+    "sześciu": 6,
+    "siedmiu": 7,
+    "ośmiu": 8,
+    "dziewięciu": 9,
+    "dziesięciu": 10,
+    "czternastu": 14,
+    "trzydziestu": 30,
 }
 
 
@@ -248,21 +362,51 @@ _E = r"(?!\w)"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (name, re.compile(pattern, re.IGNORECASE))
     for name, pattern in [
-        ("day_range", rf"{_B}(?:od\s+|między\s+)?(?P<d1>\d{{1,2}})\s*(?:[-–—]|do|a)\s*(?P<d2>\d{{1,2}})\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}"),
-        ("month_range", rf"{_B}od\s+(?P<d1>\d{{1,2}})\s+(?P<m1>{_GEN})(?:\s+(?P<y1>\d{{4}}){_YEAR_SUFFIX})?\s+do\s+(?P<d2>\d{{1,2}})\s+(?P<m2>{_GEN})(?:\s+(?P<y2>\d{{4}}){_YEAR_SUFFIX})?{_E}"),
-        ("day_month", rf"{_B}(?P<od>od\s+)?(?P<d>\d{{1,2}})\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}"),
-        ("numeric", rf"{_B}(?P<od>od\s+)?(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}}){_YEAR_SUFFIX}(?![\w.]\d){_TIME}"),
+        (
+            "day_range",
+            rf"{_B}(?:od\s+|między\s+)?(?P<d1>\d{{1,2}})\s*(?:[-–—]|do|a)\s*(?P<d2>\d{{1,2}})\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}",
+        ),
+        (
+            "month_range",
+            rf"{_B}od\s+(?P<d1>\d{{1,2}})\s+(?P<m1>{_GEN})(?:\s+(?P<y1>\d{{4}}){_YEAR_SUFFIX})?\s+do\s+(?P<d2>\d{{1,2}})\s+(?P<m2>{_GEN})(?:\s+(?P<y2>\d{{4}}){_YEAR_SUFFIX})?{_E}",
+        ),
+        (
+            "day_month",
+            rf"{_B}(?P<od>od\s+)?(?P<d>\d{{1,2}})\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}",
+        ),
+        (
+            "numeric",
+            rf"{_B}(?P<od>od\s+)?(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\.(?P<y>\d{{4}}){_YEAR_SUFFIX}(?![\w.]\d){_TIME}",
+        ),
         ("iso", rf"{_B}(?P<od>od\s+)?(?P<y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}}){_E}{_TIME}"),
-        ("month_year", rf"{_B}(?:(?:w|we)\s+(?P<m_loc>{_LOC})|(?P<m_nom>{_NOM})|(?P<m_gen>{_GEN}))\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}{_E}"),
+        (
+            "month_year",
+            rf"{_B}(?:(?:w|we)\s+(?P<m_loc>{_LOC})|(?P<m_nom>{_NOM})|(?P<m_gen>{_GEN}))\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}{_E}",
+        ),
         ("month_in", rf"\b(?:w|we)\s+(?P<m>{_LOC})(?:\s+{_RELATIVE_YEAR})?{_E}"),
-        ("month_part", rf"\b(?:na\s+początku|pod\s+koniec|w\s+połowie|z\s+końcem|na\s+przełomie|od\s+początku|do\s+końca)\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}"),
+        (
+            "month_part",
+            rf"\b(?:na\s+początku|pod\s+koniec|w\s+połowie|z\s+końcem|na\s+przełomie|od\s+początku|do\s+końca)\s+(?P<m>{_GEN})(?:\s+(?P<y>\d{{4}}){_YEAR_SUFFIX}|\s+{_RELATIVE_YEAR})?{_E}",
+        ),
         ("years", rf"\bw\s+latach\s+(?P<y1>\d{{4}})\s*[-–—]\s*(?P<y2>\d{{4}}){_E}"),
         ("year", rf"(?:\b(?:w|we|od|do|z|ze)\s+)?{_B}(?P<y>(?:19|20)\d\d)\s*(?:r\.|roku\b)"),
-        ("year_relative", rf"\b(?:(?:na\s+początku|pod\s+koniec|w\s+połowie|od\s+początku)\s+(?P<rel_a>tego|bieżącego|ubiegłego|zeszłego|przyszłego)?\s*roku|w\s+(?P<rel_b>tym|bieżącym|ubiegłym|zeszłym|przyszłym)\s+roku){_E}"),
+        (
+            "year_relative",
+            rf"\b(?:(?:na\s+początku|pod\s+koniec|w\s+połowie|od\s+początku)\s+(?P<rel_a>tego|bieżącego|ubiegłego|zeszłego|przyszłego)?\s*roku|w\s+(?P<rel_b>tym|bieżącym|ubiegłym|zeszłym|przyszłym)\s+roku){_E}",
+        ),
         ("night", rf"\bw\s+nocy\s+(?:z|ze)\s+(?P<w1>{_WD_GEN})\s+na\s+(?P<w2>{_WD_ACC}){_E}"),
-        ("weekday", rf"\b(?:w|we)\s+(?:(?P<mod>ubiegły|ubiegłą|zeszły|zeszłą|ostatni|ostatnią|przyszły|przyszłą|najbliższy|najbliższą)\s+)?(?P<w>{_WD_ACC}){_DAY_PART}{_E}"),
-        ("relative_day", rf"\b(?P<word>przedwczoraj|wczoraj|pojutrze|jutro|(?:dziś|dzisiaj)(?=\s+(?:rano|wieczorem|w\s+nocy|po\s+południu|przed\s+południem)))(?:{_DAY_PART}){_E}"),
-        ("last_days", rf"\b(?:w\s+ciągu\s+ostatnich|w\s+ostatnich|przez\s+ostatnie)\s+(?P<n>\d{{1,2}}|{_alternation(_COUNT_WORDS)})\s+(?:dni|dniach){_E}"),
+        (
+            "weekday",
+            rf"\b(?:w|we)\s+(?:(?P<mod>ubiegły|ubiegłą|zeszły|zeszłą|ostatni|ostatnią|przyszły|przyszłą|najbliższy|najbliższą)\s+)?(?P<w>{_WD_ACC}){_DAY_PART}{_E}",
+        ),
+        (
+            "relative_day",
+            rf"\b(?P<word>przedwczoraj|wczoraj|pojutrze|jutro|(?:dziś|dzisiaj)(?=\s+(?:rano|wieczorem|w\s+nocy|po\s+południu|przed\s+południem)))(?:{_DAY_PART}){_E}",
+        ),
+        (
+            "last_days",
+            rf"\b(?:w\s+ciągu\s+ostatnich|w\s+ostatnich|przez\s+ostatnie)\s+(?P<n>\d{{1,2}}|{_alternation(_COUNT_WORDS)})\s+(?:dni|dniach){_E}",
+        ),
         ("year_bare", r"\b(?:w|we|sprzed)\s+(?P<y>(?:19|20)\d\d)(?=\s*[,;:)]|\s*\.?\s*$|\s+[–—-]\s)"),
         ("weekday_adj", rf"\b(?P<od>od\s+)?(?P<w>{_WD_ADJ}){_E}"),
         ("weekday_from", rf"\bod\s+(?P<w>{_WD_GEN}){_E}(?!\s+do\b)"),
@@ -349,6 +493,7 @@ def _candidate_patterns(text: str) -> list[tuple[int, str, re.Pattern[str]]]:
 
 # --- resolution --------------------------------------------------------------------------------
 
+
 def infer_year(month_number: int, day_number: int, published: date) -> int:
     """The year of a date written without one: the nearest such date to the publication,
     where the future counts three times as far (news mostly reports what has happened)."""
@@ -411,7 +556,7 @@ def _month(name: str) -> int:
 
 
 def _open_range(start: date, published: date, published_is_day: bool) -> DateValue:
-    """"od 2 stycznia" means from then until (at least) the article's date."""
+    """ "od 2 stycznia" means from then until (at least) the article's date."""
     if published_is_day and published > start:
         return period(start, published)
     return day(start)
@@ -499,8 +644,11 @@ def _resolve(
         return "weekday", day(value)
     if name in ("weekday_adj", "weekday_from"):
         word = g["w"].lower()
-        target = (_WEEKDAY_NUMBER[word] if name == "weekday_from"
-                  else next(i for i, stem in enumerate(_WEEKDAY_ADJECTIVE_STEMS) if word.startswith(stem)))
+        target = (
+            _WEEKDAY_NUMBER[word]
+            if name == "weekday_from"
+            else next(i for i, stem in enumerate(_WEEKDAY_ADJECTIVE_STEMS) if word.startswith(stem))
+        )
         if _in_future_clause(match):
             return "weekday", day(next_weekday(target, published))
         value = last_weekday(target, published)
@@ -605,7 +753,7 @@ _LISTED_DAY = re.compile(r"(?<![\w.,-])(\d{1,2})(?:\s*,\s*|\s+(?:i|oraz)\s+)$")
 
 
 def _with_listed_days(text: str, mentions: list[Mention]) -> list[Mention]:
-    """"6 i 7 stycznia", "5, 6 i 7 stycznia": the days listed before a date share its month and
+    """ "6 i 7 stycznia", "5, 6 i 7 stycznia": the days listed before a date share its month and
     year. Each is a mention of its own, reaching to the end of the date that completes it."""
     if not any(m.kind in ("full", "no_year") for m in mentions):
         return mentions
@@ -619,12 +767,12 @@ def _with_listed_days(text: str, mentions: list[Mention]) -> list[Mention]:
             if value is None or value.day >= first_day:
                 break
             start, first_day = found.start(1), value.day
-            listed.append(Mention(start, mention.end, text[start:mention.end], mention.kind, day(value)))
+            listed.append(Mention(start, mention.end, text[start : mention.end], mention.kind, day(value)))
     return sorted([*mentions, *listed], key=lambda m: m.start) if listed else mentions
 
 
 def _merge_weekday_appositions(text: str, mentions: list[Mention]) -> list[Mention]:
-    """"w środę 12 stycznia": the weekday names the date that follows; one mention, not two."""
+    """ "w środę 12 stycznia": the weekday names the date that follows; one mention, not two."""
     merged: list[Mention] = []
     for mention in mentions:
         previous = merged[-1] if merged else None
@@ -632,10 +780,11 @@ def _merge_weekday_appositions(text: str, mentions: list[Mention]) -> list[Menti
             previous is not None
             and previous.kind == "weekday"
             and mention.kind in ("full", "no_year")
-            and re.fullmatch(r"[\s,]*", text[previous.end:mention.start])
+            and re.fullmatch(r"[\s,]*", text[previous.end : mention.start])
         ):
-            merged[-1] = Mention(previous.start, mention.end, text[previous.start:mention.end], mention.kind,
-                                 mention.value)
+            merged[-1] = Mention(
+                previous.start, mention.end, text[previous.start : mention.end], mention.kind, mention.value
+            )
         else:
             merged.append(mention)
     return merged

@@ -23,39 +23,101 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.language import lemmas
-
 from bot.base import tomlfile
-from bot.language.dates import DateValue
 from bot.base.errors import Problem
+from bot.language import lemmas
+from bot.language.dates import DateValue
 
 QUANTITIES_FILE = "quantities.toml"
 
 _QUALIFIERS = {
-    "ponad": "ponad", "przeszło": "ponad", "powyżej": "ponad", "więcej niż": "ponad",
-    "około": "około", "ok.": "około", "mniej więcej": "około",
-    "co najmniej": "co najmniej", "przynajmniej": "co najmniej",
-    "prawie": "prawie", "niemal": "prawie", "blisko": "prawie", "niespełna": "prawie",
-    "mniej niż": "mniej niż", "poniżej": "mniej niż",
+    "ponad": "ponad",
+    "przeszło": "ponad",
+    "powyżej": "ponad",
+    "więcej niż": "ponad",
+    "około": "około",
+    "ok.": "około",
+    "mniej więcej": "około",
+    "co najmniej": "co najmniej",
+    "przynajmniej": "co najmniej",
+    "prawie": "prawie",
+    "niemal": "prawie",
+    "blisko": "prawie",
+    "niespełna": "prawie",
+    "mniej niż": "mniej niż",
+    "poniżej": "mniej niż",
 }
 _MULTIPLIERS = {
-    "tys.": 1_000, "tys": 1_000, "tysiąc": 1_000, "tysiące": 1_000, "tysięcy": 1_000, "tysiąca": 1_000,
-    "mln": 1_000_000, "mln.": 1_000_000, "milion": 1_000_000, "miliony": 1_000_000, "milionów": 1_000_000,
-    "mld": 1_000_000_000, "mld.": 1_000_000_000, "miliard": 1_000_000_000, "miliardy": 1_000_000_000,
+    "tys.": 1_000,
+    "tys": 1_000,
+    "tysiąc": 1_000,
+    "tysiące": 1_000,
+    "tysięcy": 1_000,
+    "tysiąca": 1_000,
+    "mln": 1_000_000,
+    "mln.": 1_000_000,
+    "milion": 1_000_000,
+    "miliony": 1_000_000,
+    "milionów": 1_000_000,
+    "mld": 1_000_000_000,
+    "mld.": 1_000_000_000,
+    "miliard": 1_000_000_000,
+    "miliardy": 1_000_000_000,
     "miliardów": 1_000_000_000,
 }
 _UNITS = {
-    "dolarów": "USD", "dolary": "USD", "dolara": "USD", "dolar": "USD", "usd": "USD", "$": "USD",
-    "euro": "EUR", "eur": "EUR", "złotych": "PLN", "zł": "PLN", "złote": "PLN", "pln": "PLN",
-    "rubli": "RUB", "km": "km", "kilometrów": "km", "kilometry": "km", "%": "%", "proc.": "%", "procent": "%",
+    "dolarów": "USD",
+    "dolary": "USD",
+    "dolara": "USD",
+    "dolar": "USD",
+    "usd": "USD",
+    "$": "USD",
+    "euro": "EUR",
+    "eur": "EUR",
+    "złotych": "PLN",
+    "zł": "PLN",
+    "złote": "PLN",
+    "pln": "PLN",
+    "rubli": "RUB",
+    "km": "km",
+    "kilometrów": "km",
+    "kilometry": "km",
+    "%": "%",
+    "proc.": "%",
+    "procent": "%",
 }
 _WORD_NUMBERS = {
-    "dwa": 2, "dwie": 2, "dwóch": 2, "dwoje": 2, "trzy": 3, "trzech": 3, "troje": 3, "cztery": 4, "czterech": 4,
-    "pięć": 5, "pięciu": 5, "sześć": 6, "sześciu": 6, "siedem": 7, "siedmiu": 7, "osiem": 8, "ośmiu": 8,
-    "dziewięć": 9, "dziewięciu": 9, "dziesięć": 10, "dziesięciu": 10,
+    "dwa": 2,
+    "dwie": 2,
+    "dwóch": 2,
+    "dwoje": 2,
+    "trzy": 3,
+    "trzech": 3,
+    "troje": 3,
+    "cztery": 4,
+    "czterech": 4,
+    "pięć": 5,
+    "pięciu": 5,
+    "sześć": 6,
+    "sześciu": 6,
+    "siedem": 7,
+    "siedmiu": 7,
+    "osiem": 8,
+    "ośmiu": 8,
+    "dziewięć": 9,
+    "dziewięciu": 9,
+    "dziesięć": 10,
+    "dziesięciu": 10,
 }
 _THOUSAND_ADJECTIVES = {
-    "dwu": 2, "trzy": 3, "cztero": 4, "pięcio": 5, "sześcio": 6, "siedmio": 7, "ośmio": 8, "dziewięcio": 9,
+    "dwu": 2,
+    "trzy": 3,
+    "cztero": 4,
+    "pięcio": 5,
+    "sześcio": 6,
+    "siedmio": 7,
+    "ośmio": 8,
+    "dziewięcio": 9,
     "dziesięcio": 10,
 }
 # Words after a number that say nothing about what it counts.
@@ -69,14 +131,19 @@ _UNIT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 _FIRST = "".join(sorted({word[0] for word in (*_QUALIFIERS, *_THOUSAND_ADJECTIVES, *_WORD_NUMBERS)}))
 # Number adjectives written with digits ("ponad 2-tysięczny kontyngent", "150-osobowy oddział"), by
 # the multiplier their stem stands for and the unit it gives.
-_DIGIT_ADJECTIVES = {"tysięczn": (1_000, None), "milionow": (1_000_000, None), "osobow": (1, None),
-                     "procentow": (1, "%"), "kilometrow": (1, "km")}
+_DIGIT_ADJECTIVES = {
+    "tysięczn": (1_000, None),
+    "milionow": (1_000_000, None),
+    "osobow": (1, None),
+    "procentow": (1, "%"),
+    "kilometrow": (1, "km"),
+}
 _NUMBER = re.compile(
     rf"(?=[\d{re.escape(_FIRST)}])"
     rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?"
     # Not after a letter and a hyphen: "Ił-76", "An-124" are models; not before ". word": "25. forum"
     # is an ordinal.
-    rf"(?:(?P<digits>(?<![\w.,])(?<![^\W\d_]-)\d{{1,3}}(?:[ \u00a0]\d{{3}})+(?![\d,])|(?<![\w.,])(?<![^\W\d_]-)\d+(?:,\d+)?)"
+    rf"(?:(?P<digits>(?<![\w.,])(?<![^\W\d_]-)\d{{1,3}}(?:[ \u00a0]\d{{3}})+(?![\d,])|(?<![\w.,])(?<![^\W\d_]-)\d+(?:,\d+)?)"  # noqa: E501 (one alternative of a pattern)
     rf"(?![\w])(?!-\w)(?!\.\d)(?!\.\s*[a-ząćęłńóśźż])"
     rf"|(?P<digit_adjective>(?<![\w.,-])(?P<adjective_digits>\d+(?:,\d+)?)-(?P<stem>{'|'.join(_DIGIT_ADJECTIVES)})\w*)"
     rf"|(?P<adjective>\b(?:{'|'.join(_THOUSAND_ADJECTIVES)})tysięczn\w*)"
@@ -105,8 +172,10 @@ _HOURS = re.compile(rf"\b(?:od|do|o|między)\s+(?P<n>{_HOUR}(?:\s*(?:do|a|[-–]
 
 def _no_figures(sentence: str) -> list[tuple[int, int]]:
     """The spans of the numbers in ``sentence`` that are times of day or years."""
-    spans = [match.span(next(g for g in ("n", "n2", "n3", "n4", "n5") if match.group(g)))
-             for match in _NOT_FIGURES.finditer(sentence)]
+    spans = [
+        match.span(next(g for g in ("n", "n2", "n3", "n4", "n5") if match.group(g)))
+        for match in _NOT_FIGURES.finditer(sentence)
+    ]
     if _CURFEW.search(sentence):
         spans += [match.span("n") for match in _HOURS.finditer(sentence)]
     return spans
@@ -145,8 +214,11 @@ class QuantityMatcher:
 
     @classmethod
     def of(cls, quantity: Quantity) -> QuantityMatcher:
-        return cls(quantity.key, tuple(tuple(lemmas.keys(w)) for w in quantity.words),
-                   tuple(tuple(lemmas.keys(c)) for c in quantity.context))
+        return cls(
+            quantity.key,
+            tuple(tuple(lemmas.keys(w)) for w in quantity.words),
+            tuple(tuple(lemmas.keys(c)) for c in quantity.context),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,16 +235,30 @@ class Figure:
     def __reduce__(self) -> tuple[type[Figure], tuple[Any, ...]]:
         # Unpickled by calling the class: faster than the generic state restore
         # of slotted dataclasses, and the fact store holds a figure for every other fact.
-        return Figure, (self.value, self.qualifier, self.unit, self.quantity, self.text, self.counted,
-                        self.start, self.end)
+        return Figure, (
+            self.value,
+            self.qualifier,
+            self.unit,
+            self.quantity,
+            self.text,
+            self.counted,
+            self.start,
+            self.end,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The public shape inside ``facts --json`` (a contract: keep it)."""
-        return {"value": self.value, "qualifier": self.qualifier, "unit": self.unit,
-                "quantity": self.quantity, "text": self.text}
+        return {
+            "value": self.value,
+            "qualifier": self.qualifier,
+            "unit": self.unit,
+            "quantity": self.quantity,
+            "text": self.text,
+        }
 
 
 # --- quantities.toml ----------------------------------------------------------------------------
+
 
 class _QuantitySpec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -208,13 +294,22 @@ def parse_quantities(path: Path, raw: bytes) -> tuple[tuple[Quantity, ...], list
             name = tomlfile.shown(".".join(str(part) for part in first["loc"]))
             problems.append(Problem(path, line, f"[{tomlfile.shown(key)}] {name}: {first['msg']}"))
             continue
-        quantities.append(Quantity(key=key, label=spec.label, label_en=spec.label_en or spec.label,
-                                   words=tuple(spec.words), context=tuple(spec.context), topic=spec.topic,
-                                   cumulative=spec.cumulative))
+        quantities.append(
+            Quantity(
+                key=key,
+                label=spec.label,
+                label_en=spec.label_en or spec.label,
+                words=tuple(spec.words),
+                context=tuple(spec.context),
+                topic=spec.topic,
+                cumulative=spec.cumulative,
+            )
+        )
     return tuple(quantities), problems
 
 
 # --- extraction ---------------------------------------------------------------------------------
+
 
 def _value(digits: str | None, adjective: str | None, word: str | None, multiplier: str | None) -> int | float | None:
     """The number a figure's groups say, or None when it is no finite number."""
@@ -273,8 +368,13 @@ class _SentenceQuantities:
 
         def found(phrases: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
             """Where the phrases stand in the sentence: (first word, past the last), in order."""
-            return sorted((i, i + len(phrase)) for phrase in phrases if phrase for i in by_key.get(phrase[0], ())
-                          if tuple(keys[i:i + len(phrase)]) == phrase)
+            return sorted(
+                (i, i + len(phrase))
+                for phrase in phrases
+                if phrase
+                for i in by_key.get(phrase[0], ())
+                if tuple(keys[i : i + len(phrase)]) == phrase
+            )
 
         # Per quantity present: where its words start, and the nearest end of one starting there
         # or later (a word lies in a clause when it starts in it and ends by its end).
@@ -316,8 +416,9 @@ class _Skipped:
         return before > 0 and self._reach[before - 1] > start
 
 
-def find_figures(sentence: str, quantities: tuple[QuantityMatcher, ...] = (),
-                 skip: list[tuple[int, int]] | None = None) -> list[Figure]:
+def find_figures(
+    sentence: str, quantities: tuple[QuantityMatcher, ...] = (), skip: list[tuple[int, int]] | None = None
+) -> list[Figure]:
     """The figures in a sentence; spans in ``skip`` (its dates) are not figures."""
     found: list[Figure] = []
     computed: list[_SentenceQuantities] = []
@@ -330,12 +431,13 @@ def find_figures(sentence: str, quantities: tuple[QuantityMatcher, ...] = (),
 
     for match in _NUMBER.finditer(sentence):
         qualifier, digits, digit_adjective, adjective, word, multiplier, unit_text = match.group(
-            "qualifier", "digits", "digit_adjective", "adjective", "word", "multiplier", "unit")
+            "qualifier", "digits", "digit_adjective", "adjective", "word", "multiplier", "unit"
+        )
         start, end = match.span()
         number = next(g for g in ("digits", "digit_adjective", "adjective", "word") if match.group(g))
         if skipped.overlaps(match.start(number), end):
             continue
-        after = sentence[end:end + 3]
+        after = sentence[end : end + 3]
         if word and (after.startswith(" z ") or not qualifier and after[:1] == "-"):
             continue
         unit = _UNITS.get(unit_text.lower()) if unit_text else None
@@ -358,11 +460,18 @@ def find_figures(sentence: str, quantities: tuple[QuantityMatcher, ...] = (),
             if following and lemmas.lemma(following.group(1)) not in _NOT_COUNTED:
                 counted = following.group(1)
                 text_end = following.end()
-        found.append(Figure(
-            value=value, qualifier=_QUALIFIERS.get(qualifier.lower()) if qualifier else None, unit=unit,
-            quantity=quantity(start, text_end) if quantities else None,
-            text=sentence[start:text_end].strip(), counted=counted, start=start, end=text_end,
-        ))
+        found.append(
+            Figure(
+                value=value,
+                qualifier=_QUALIFIERS.get(qualifier.lower()) if qualifier else None,
+                unit=unit,
+                quantity=quantity(start, text_end) if quantities else None,
+                text=sentence[start:text_end].strip(),
+                counted=counted,
+                start=start,
+                end=text_end,
+            )
+        )
     return found
 
 
@@ -380,14 +489,20 @@ class SourcedFigure:
     def to_record(self) -> dict[str, Any]:
         """The fact store's document (dates as dates)."""
         return {
-            "figure": self.figure, "article": self.article, "quote": self.quote,
-            "line": self.line, "as_of": self.as_of.start, "as_of_precision": self.as_of.precision,
-            "as_of_end": self.as_of.end, "topics": self.topics,
+            "figure": self.figure,
+            "article": self.article,
+            "quote": self.quote,
+            "line": self.line,
+            "as_of": self.as_of.start,
+            "as_of_precision": self.as_of.precision,
+            "as_of_end": self.as_of.end,
+            "topics": self.topics,
         }
 
     @classmethod
-    def from_record(cls, record: dict[str, Any],
-                    values: dict[tuple[Any, ...], DateValue] | None = None) -> SourcedFigure:
+    def from_record(
+        cls, record: dict[str, Any], values: dict[tuple[Any, ...], DateValue] | None = None
+    ) -> SourcedFigure:
         """A figure from its store document. ``values``, when given, holds one DateValue per
         distinct date for many calls: a store has 150,000 figures on far fewer dates, and making
         a DateValue costs more than reading the rest of the document."""
@@ -397,11 +512,11 @@ class SourcedFigure:
             as_of = DateValue(*key)
             if values is not None:
                 values[key] = as_of
-        return cls(record["figure"], record["article"], record["quote"], record["line"], as_of,
-                   tuple(record["topics"]))
+        return cls(record["figure"], record["article"], record["quote"], record["line"], as_of, tuple(record["topics"]))
 
 
 # --- sources side by side ------------------------------------------------------------------------
+
 
 def _interval(figure: Figure) -> tuple[float, float]:
     """The values a figure allows: "ponad 3000" is anything above 3000."""
@@ -463,7 +578,7 @@ def group_figures(figures: list[SourcedFigure], quantities: tuple[Quantity, ...]
 
 
 def _verdict(entries: list[SourcedFigure], cumulative: bool) -> str:
-    """"differ" if two figures of the same day, or a running total and a later lower one, exclude
+    """ "differ" if two figures of the same day, or a running total and a later lower one, exclude
     each other; "dates" if only figures of different days do; else "agree".
 
     Linear rather than over all pairs (a large corpus has tens of thousands of figures of one
@@ -496,7 +611,7 @@ def _verdict_of_pairs(entries: list[SourcedFigure], cumulative: bool) -> str:
     """The verdict by comparing every pair: the definition that ``_verdict`` computes faster."""
     verdict = "agree"
     for i, first in enumerate(entries):
-        for second in entries[i + 1:]:
+        for second in entries[i + 1 :]:
             if compatible(first.figure, second.figure):
                 continue
             same_day = first.as_of.last_day == second.as_of.last_day

@@ -6,7 +6,8 @@ simplemma knows common Polish words ("Kazachstanu" → "Kazachstan", "zatrzymał
 simplemma's default dictionary is decoded into a Python dict on first use, which is slow and
 large in every process that lemmatises. Its own ``TrieDictionaryFactory`` builds a MARISA trie
 of the same data once per machine (kept in the user's cache folder) and then loads it in
-milliseconds, so the bot, its build workers and the tests pay the cost once. A long-running process opens it in the background
+milliseconds, so the bot, its build workers and the tests pay the cost once. A long-running process
+opens it in the background
 (``Briefing.warm_up``); the CLI builds it up front, with progress on a terminal, when
 ``dictionary_ready`` says this machine has none yet.
 """
@@ -112,17 +113,33 @@ def stem(folded: str) -> str:
 #: must try the other. A guess that is no word of the vocabulary finds nothing, so the list may
 #: offer several.
 _DERIVED = (
-    ("ujacy", "owac"), ("ajacy", "ac"), ("iacy", "ic"), ("acy", "ac"), ("acy", "ec"),
-    ("any", "ac"), ("ony", "ic"), ("ony", "yc"), ("ony", "ec"), ("ety", "ac"), ("ty", "c"),
-    ("anie", "ac"), ("enie", "ic"), ("enie", "yc"), ("enie", "ec"), ("cie", "c"),
+    ("ujacy", "owac"),
+    ("ajacy", "ac"),
+    ("iacy", "ic"),
+    ("acy", "ac"),
+    ("acy", "ec"),
+    ("any", "ac"),
+    ("ony", "ic"),
+    ("ony", "yc"),
+    ("ony", "ec"),
+    ("ety", "ac"),
+    ("ty", "c"),
+    ("anie", "ac"),
+    ("enie", "ic"),
+    ("enie", "yc"),
+    ("enie", "ec"),
+    ("cie", "c"),
 )
 
 
 def derived(folded: str) -> set[str]:
     """The verbs a folded participle or verbal noun may come from: "zatrzymany" → "zatrzymac",
     "protestujacy" → "protestowac"."""
-    return {folded[: -len(ending)] + verb for ending, verb in _DERIVED
-            if folded.endswith(ending) and len(folded) - len(ending) >= 3}
+    return {
+        folded[: -len(ending)] + verb
+        for ending, verb in _DERIVED
+        if folded.endswith(ending) and len(folded) - len(ending) >= 3
+    }
 
 
 def candidates(term: str) -> tuple[set[str], set[str]]:
@@ -158,7 +175,6 @@ class PhraseIndex(Generic[T]):
         for tokens in token_lists:
             for index, token in enumerate(tokens):
                 for phrase, value in self._by_first.get(token, ()):
-                    if tuple(tokens[index:index + len(phrase)]) == phrase:
+                    if tuple(tokens[index : index + len(phrase)]) == phrase:
                         hits.add(value)
         return hits
-

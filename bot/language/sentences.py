@@ -16,10 +16,58 @@ from dataclasses import dataclass
 
 # Never the end of a sentence, whatever follows ("m.in. Iran", "prof. Nowak", "ok. 300").
 _NEVER_FINAL = {
-    "m.in", "np", "tzw", "ok", "ul", "al", "pl", "dr", "prof", "gen", "płk", "ppłk", "mjr", "kpt",
-    "por", "ppor", "sierż", "kpr", "szer", "adm", "św", "ks", "inż", "mgr", "red", "tj", "nr",
-    "im", "ds", "godz", "pt", "wyd", "tłum", "oprac", "proc", "pkt", "art", "ust", "poz", "zob",
-    "vs", "ang", "ros", "łac", "niem", "fr", "kaz", "tzn", "jw", "wg", "min", "maks",
+    "m.in",
+    "np",
+    "tzw",
+    "ok",
+    "ul",
+    "al",
+    "pl",
+    "dr",
+    "prof",
+    "gen",
+    "płk",
+    "ppłk",
+    "mjr",
+    "kpt",
+    "por",
+    "ppor",
+    "sierż",
+    "kpr",
+    "szer",
+    "adm",
+    "św",
+    "ks",
+    "inż",
+    "mgr",
+    "red",
+    "tj",
+    "nr",
+    "im",
+    "ds",
+    "godz",
+    "pt",
+    "wyd",
+    "tłum",
+    "oprac",
+    "proc",
+    "pkt",
+    "art",
+    "ust",
+    "poz",
+    "zob",
+    "vs",
+    "ang",
+    "ros",
+    "łac",
+    "niem",
+    "fr",
+    "kaz",
+    "tzn",
+    "jw",
+    "wg",
+    "min",
+    "maks",
 }
 # End a sentence only when a capital letter follows ("w 2022 r. Rosja"), not otherwise
 # ("2 tys. żołnierzy", "06.01.2021 r. szereg budynków").
@@ -27,7 +75,7 @@ _FINAL_BEFORE_CAPITAL = {"tys", "mln", "mld", "bln", "r", "itd", "itp", "km", "z
 
 _END = re.compile(r"[.!?…]+[\"”»’')\]]*")
 _NEXT_START = re.compile(r"\s+(?=[\"„«“'(\[]?[A-ZĄĆĘŁŃÓŚŹŻ0-9–—-])")
-_TERMINAL = tuple(".!?…:;\"”»’)")
+_TERMINAL = tuple('.!?…:;"”»’)')
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +95,7 @@ def normalise_space(text: str) -> str:
 def _word_before(text: str, end: int) -> str:
     """The token that ends at ``end`` (just before the full stop), lower-cased."""
     start = end
-    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "(\"„«“":
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in '("„«“':
         start -= 1
     return text[start:end].lower()
 
@@ -73,8 +121,9 @@ def _is_boundary(text: str, dot_start: int, dot_end: int) -> bool:
 
 # A date that opens a sentence and ends in "r." ("W czwartek 6 stycznia 2022 r. ODKB wysłała…"):
 # the sentence goes on after it, though a capital follows.
-_OPENING_DATE = re.compile(r"\s*(?:(?:w|we|od|do|dnia)\s+)?(?:\w+\s+)?\d{1,2}(?:\.\d{1,2}\.\s*|\s+\w+\s+)\d{4}\s+r",
-                           re.IGNORECASE)
+_OPENING_DATE = re.compile(
+    r"\s*(?:(?:w|we|od|do|dnia)\s+)?(?:\w+\s+)?\d{1,2}(?:\.\d{1,2}\.\s*|\s+\w+\s+)\d{4}\s+r", re.IGNORECASE
+)
 
 
 def _opening_date(sentence: str) -> bool:
@@ -87,7 +136,7 @@ def _split_block(text: str, base: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _END.finditer(text):
-        if _is_boundary(text, match.start(), match.end()) and not _opening_date(text[start:match.start()]):
+        if _is_boundary(text, match.start(), match.end()) and not _opening_date(text[start : match.start()]):
             spans.append((start, match.end()))
             start = match.end()
     spans.append((start, len(text)))
@@ -104,8 +153,35 @@ def _split_block(text: str, base: int) -> list[tuple[int, int]]:
 
 # A line ending in one of these is cut mid-sentence, whatever the next line starts with.
 _JOINING_WORDS = {
-    "w", "we", "z", "ze", "do", "na", "o", "i", "a", "u", "od", "po", "za", "przez", "przy", "dla",
-    "oraz", "lub", "albo", "że", "by", "aby", "nad", "pod", "przed", "między", "jak", "niż", "ale",
+    "w",
+    "we",
+    "z",
+    "ze",
+    "do",
+    "na",
+    "o",
+    "i",
+    "a",
+    "u",
+    "od",
+    "po",
+    "za",
+    "przez",
+    "przy",
+    "dla",
+    "oraz",
+    "lub",
+    "albo",
+    "że",
+    "by",
+    "aby",
+    "nad",
+    "pod",
+    "przed",
+    "między",
+    "jak",
+    "niż",
+    "ale",
 }
 
 

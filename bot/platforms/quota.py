@@ -23,8 +23,13 @@ class SenderQuota:
     request, however many members there are).
     """
 
-    def __init__(self, rate: float = REQUESTS_PER_MINUTE, period: float = 60,
-                 clock: Callable[[], float] = time.monotonic, sweep_from: int = 1024) -> None:
+    def __init__(
+        self,
+        rate: float = REQUESTS_PER_MINUTE,
+        period: float = 60,
+        clock: Callable[[], float] = time.monotonic,
+        sweep_from: int = 1024,
+    ) -> None:
         if rate <= 0 or period <= 0:
             raise ValueError("the quota must be positive")
         self.rate, self.period = rate, period
@@ -57,7 +62,6 @@ class SenderQuota:
         return max(0.0, level - (now - then) * self.rate / self.period)
 
     def _sweep(self, now: float) -> None:
-        self._levels = {key: (level, then) for key, (level, then) in self._levels.items()
-                        if self._level(key, now) > 0}
+        self._levels = {key: (level, then) for key, (level, then) in self._levels.items() if self._level(key, now) > 0}
         self._told = {key for key in self._told if key in self._levels}
         self._sweep_at = max(self._sweep_from, 2 * len(self._levels))

@@ -14,4 +14,3 @@ PLATFORMS: tuple[PlatformEntry, ...] = (
     telegram.ENTRY,
     discord.ENTRY,
 )
-

@@ -48,14 +48,14 @@ from typing import Any
 
 from tinydb import TinyDB
 
-from bot.content.loader import Article, Content
-from bot.language.dates import DateValue
-from bot.base.errors import StoreError
-from bot.extraction.pool import extract_all
-from bot.extraction.facts import EXTRACTOR_VERSION, FACT_ORDER, DateValues, Fact, fact_id, facts_from_records
-from bot.language.figures import SourcedFigure
 from bot.base.atomic import remove_stale_temporaries
+from bot.base.errors import StoreError
 from bot.base.storage import PickleStorage
+from bot.content.loader import Article, Content
+from bot.extraction.facts import EXTRACTOR_VERSION, FACT_ORDER, DateValues, Fact, fact_id, facts_from_records
+from bot.extraction.pool import extract_all
+from bot.language.dates import DateValue
+from bot.language.figures import SourcedFigure
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,17 @@ FORMAT = 12
 VIEWS_FILE = "views.db"
 #: Bump when what the saved views hold, or how any of them is derived, changes.
 VIEWS_FORMAT = 3  # 2: list flags name the members a list leaves out; 3: events, articles by word
-_UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, StopIteration,
-               EOFError, pickle.UnpicklingError)
+_UNREADABLE = (
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    StopIteration,
+    EOFError,
+    pickle.UnpicklingError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +196,9 @@ class FactStore:
             return None
         if not all(self.path(index, part).is_file() for part in ("keys", "figures")):
             return None
-        return _Shard(meta["content_key"], tuple(meta["topic_ids"]), entries, meta["generation"], ordered,
-                      meta["figure_values"])
+        return _Shard(
+            meta["content_key"], tuple(meta["topic_ids"]), entries, meta["generation"], ordered, meta["figure_values"]
+        )
 
     def parsed_articles(self) -> dict[str, tuple[Article, tuple[str, ...]]]:
         """Articles parsed by an earlier build, by file name, with the topic ids they were checked
@@ -260,8 +270,9 @@ class FactStore:
     def generations(self) -> tuple[str, ...]:
         """Each shard's generation ("" for one without articles, which is never written): changes
         whenever any shard is written."""
-        return tuple(shard.generation if shard is not None and shard.entries else ""
-                     for shard in self._stored().values())
+        return tuple(
+            shard.generation if shard is not None and shard.entries else "" for shard in self._stored().values()
+        )
 
     def view(self) -> StoreView:
         """The store as it is now, for a ``Knowledge`` of the facts just synced."""
@@ -295,8 +306,7 @@ class FactStore:
                 return  # content changed meanwhile: these views are already out of date
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                _write(path, {"meta": [{"format": VIEWS_FORMAT, "generations": generations}],
-                              "views": [views]})
+                _write(path, {"meta": [{"format": VIEWS_FORMAT, "generations": generations}], "views": [views]})
             except OSError as error:  # they can be derived again: a full disk must not stop the bot
                 log.warning("cannot save the fact store's views to %s: %s", path, error.strerror or error)
 
@@ -325,9 +335,10 @@ class FactStore:
 
         # Shard by shard: each shard is written as soon as its articles are extracted, while the
         # workers go on with the next ones.
-        fresh_articles = sorted((a for a in content.articles
-                                 if a.id not in reusable or reusable[a.id].sha256 != a.sha256),
-                                key=lambda a: shard_of(a.id))
+        fresh_articles = sorted(
+            (a for a in content.articles if a.id not in reusable or reusable[a.id].sha256 != a.sha256),
+            key=lambda a: shard_of(a.id),
+        )
         extractions = extract_all(fresh_articles, content.topics, content.quantities)
         entries: dict[str, _Entry] = {}
         for article in content.articles:
@@ -344,8 +355,13 @@ class FactStore:
             for article in fresh_in[index]:
                 extraction = next(extractions)
                 facts = _unique_ids(kept_ids, extraction.facts)
-                entries[article.id] = _Entry(article.sha256, article, [f.without_keys() for f in facts],
-                                             [f.keys for f in facts], extraction.figures)
+                entries[article.id] = _Entry(
+                    article.sha256,
+                    article,
+                    [f.without_keys() for f in facts],
+                    [f.keys for f in facts],
+                    extraction.figures,
+                )
             shard = stored[index] if index not in to_write else None
             if shard is None:
                 shard = _Shard(key, topic_ids, {}, uuid.uuid4().hex)
@@ -360,10 +376,20 @@ class FactStore:
         # Shard after shard, each in date order: sorting them all at once is then a cheap merge.
         every_fact = tuple(f for shard in shards.values() for f in shard.ordered)
         if to_write:
-            log.info("fact store: %d facts, %d articles extracted, %d of %d shards written",
-                     len(every_fact), len(fresh_articles), len(to_write), SHARDS)
-        return SyncResult(every_fact, rebuilt=bool(to_write), extracted_articles=len(fresh_articles),
-                          written_shards=len(to_write), extracted=frozenset(a.id for a in fresh_articles))
+            log.info(
+                "fact store: %d facts, %d articles extracted, %d of %d shards written",
+                len(every_fact),
+                len(fresh_articles),
+                len(to_write),
+                SHARDS,
+            )
+        return SyncResult(
+            every_fact,
+            rebuilt=bool(to_write),
+            extracted_articles=len(fresh_articles),
+            written_shards=len(to_write),
+            extracted=frozenset(a.id for a in fresh_articles),
+        )
 
     def _kept_ids(self, kept: dict[str, _Entry]) -> set[str]:
         """The ids of the kept articles' facts, which new facts must not take: from the ids
@@ -371,10 +397,14 @@ class FactStore:
         (a reload changes a few articles of many)."""
         if self._ids is None:
             return {f.id for entry in kept.values() for f in entry.facts}
-        dropped = {f.id for shard in self._stored().values() if shard is not None
-                   for article_id, entry in shard.entries.items()
-                   if article_id not in kept or kept[article_id].facts is not entry.facts
-                   for f in entry.facts}
+        dropped = {
+            f.id
+            for shard in self._stored().values()
+            if shard is not None
+            for article_id, entry in shard.entries.items()
+            if article_id not in kept or kept[article_id].facts is not entry.facts
+            for f in entry.facts
+        }
         return self._ids - dropped
 
     def _complete(self, index: int, reusable: dict[str, _Entry]) -> None:
@@ -408,8 +438,14 @@ class FactStore:
     def _write_shard(self, index: int, shard: _Shard) -> None:
         """The old main file out, the side files, then the main file (see the module docstring)."""
         entries = sorted(shard.entries.items())
-        meta = {"content_key": shard.content_key, "format": FORMAT, "extractor": EXTRACTOR_VERSION,
-                "topic_ids": shard.topic_ids, "generation": shard.generation, "figure_values": shard.figure_values}
+        meta = {
+            "content_key": shard.content_key,
+            "format": FORMAT,
+            "extractor": EXTRACTOR_VERSION,
+            "topic_ids": shard.topic_ids,
+            "generation": shard.generation,
+            "figure_values": shard.figure_values,
+        }
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -419,16 +455,27 @@ class FactStore:
             _put(self.path(index, "keys"), None)
             _put(self.path(index, "figures"), None)
             return
-        _put(self.path(index, "keys"), {"meta": [meta], "keys": (
-            {"id": f.id, "keys": k} for _, e in entries for f, k in zip(e.facts, e.keys or ()))})
-        _put(self.path(index, "figures"), {"meta": [meta], "figures": (
-            f.to_record() for _, e in entries for f in e.figures or ())})
-        _put(self.path(index), {
-            "meta": [meta],
-            "articles": ({"id": i, "file": e.article.path.name, "sha256": e.sha256, "parsed": e.article}
-                         for i, e in entries),
-            "facts": (f.to_record() for f in shard.ordered),
-        })
+        _put(
+            self.path(index, "keys"),
+            {
+                "meta": [meta],
+                "keys": ({"id": f.id, "keys": k} for _, e in entries for f, k in zip(e.facts, e.keys or ())),
+            },
+        )
+        _put(
+            self.path(index, "figures"),
+            {"meta": [meta], "figures": (f.to_record() for _, e in entries for f in e.figures or ())},
+        )
+        _put(
+            self.path(index),
+            {
+                "meta": [meta],
+                "articles": (
+                    {"id": i, "file": e.article.path.name, "sha256": e.sha256, "parsed": e.article} for i, e in entries
+                ),
+                "facts": (f.to_record() for f in shard.ordered),
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -470,8 +517,9 @@ def _put(path: Path, tables: dict[str, Iterable[dict[str, Any]]] | None) -> None
 def _write(path: Path, tables: dict[str, Iterable[dict[str, Any]]]) -> None:
     """A TinyDB database written whole through its storage: the tables TinyDB's own inserts would
     produce (documents by string id from 1), without TinyDB copying every document on the way."""
-    PickleStorage(path).write({name: {str(i): doc for i, doc in enumerate(documents, 1)}
-                               for name, documents in tables.items()})
+    PickleStorage(path).write(
+        {name: {str(i): doc for i, doc in enumerate(documents, 1)} for name, documents in tables.items()}
+    )
 
 
 def _figure_values(figures: Iterable[SourcedFigure]) -> dict[str, list[tuple[Any, Any]]]:
@@ -488,15 +536,19 @@ def _figure_values(figures: Iterable[SourcedFigure]) -> dict[str, list[tuple[Any
     return found
 
 
-def _up_to_date(stored: _Shard | None, wanted: dict[str, str], names: dict[str, str], key: str,
-                topic_ids: tuple[str, ...]) -> bool:
+def _up_to_date(
+    stored: _Shard | None, wanted: dict[str, str], names: dict[str, str], key: str, topic_ids: tuple[str, ...]
+) -> bool:
     """Whether a shard as stored holds exactly the wanted articles (id -> file hash), built for
     the same topics and extractor, from files of the same names."""
     if stored is None:
         return not wanted  # a shard with no articles need not exist
-    return (stored.content_key == key and stored.topic_ids == topic_ids
-            and {i: e.sha256 for i, e in stored.entries.items()} == wanted
-            and all(stored.entries[i].article.path.name == names[i] for i in wanted))
+    return (
+        stored.content_key == key
+        and stored.topic_ids == topic_ids
+        and {i: e.sha256 for i, e in stored.entries.items()} == wanted
+        and all(stored.entries[i].article.path.name == names[i] for i in wanted)
+    )
 
 
 def _unique_ids(taken: set[str], fresh: list[Fact]) -> list[Fact]:

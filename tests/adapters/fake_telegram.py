@@ -34,10 +34,33 @@ from typing import Any
 
 from aiohttp import web
 
-BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Briefing", "username": "BriefingBot",
-            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
-ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-                "tg-spoiler", "span", "blockquote", "tg-emoji"}
+BOT_USER = {
+    "id": 777000111,
+    "is_bot": True,
+    "first_name": "Briefing",
+    "username": "BriefingBot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 
@@ -52,14 +75,14 @@ class _HtmlCheck(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            self.error = self.error or f"Unsupported start tag \"{tag}\""
+            self.error = self.error or f'Unsupported start tag "{tag}"'
         if tag == "a" and not dict(attrs).get("href"):
             self.error = self.error or "Can't find end of the entity"
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
-            self.error = self.error or f"Unexpected end tag \"{tag}\""
+            self.error = self.error or f'Unexpected end tag "{tag}"'
         else:
             self.stack.pop()
 
@@ -77,7 +100,7 @@ def check_html(text: str) -> str | None:
     if checker.error:
         return checker.error
     if checker.stack:
-        return f"Can't find end tag corresponding to start tag \"{checker.stack[-1]}\""
+        return f'Can\'t find end tag corresponding to start tag "{checker.stack[-1]}"'
     return None
 
 
@@ -92,8 +115,9 @@ class Call:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: float | None = None,
-                 migrate_to_chat_id: int | None = None) -> None:
+    def __init__(
+        self, code: int, description: str, retry_after: float | None = None, migrate_to_chat_id: int | None = None
+    ) -> None:
         super().__init__(description)
         self.code, self.description, self.retry_after = code, description, retry_after
         self.migrate_to_chat_id = migrate_to_chat_id
@@ -184,10 +208,10 @@ class FakeBotApi:
         self._updates.append({"update_id": next(self._update_ids), kind: payload})
         self._new_update.set()
 
-    def user_message(self, text: str, chat: dict[str, Any], user: dict[str, Any] | None = None,
-                     kind: str = "message", **extra: Any) -> dict[str, Any]:
-        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat, "text": text,
-                   **extra}
+    def user_message(
+        self, text: str, chat: dict[str, Any], user: dict[str, Any] | None = None, kind: str = "message", **extra: Any
+    ) -> dict[str, Any]:
+        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat, "text": text, **extra}
         if user is not None:
             message["from"] = user
         command = re.match(r"/\S+", text)
@@ -197,8 +221,16 @@ class FakeBotApi:
         return message
 
     def press(self, message: dict[str, Any], data: str, user: dict[str, Any]) -> None:
-        self.push("callback_query", {"id": str(next(self._update_ids)), "from": user, "message": message,
-                                     "chat_instance": "ci-1", "data": data})
+        self.push(
+            "callback_query",
+            {
+                "id": str(next(self._update_ids)),
+                "from": user,
+                "message": message,
+                "chat_instance": "ci-1",
+                "data": data,
+            },
+        )
 
     # --- what the bot did ------------------------------------------------------------------------
 
@@ -218,6 +250,7 @@ class FakeBotApi:
         async def satisfied() -> None:
             async with self._sent:
                 await self._sent.wait_for(condition)
+
         await asyncio.wait_for(satisfied(), timeout)
 
     # --- the API ---------------------------------------------------------------------------------
@@ -343,27 +376,54 @@ class FakeBotApi:
             status = "administrator" if user_id in self.admins.get(chat_id, set()) else "member"
             member: dict[str, Any] = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "U"}}
             if status == "administrator":
-                member.update({key: True for key in (
-                    "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
-                    "can_manage_video_chats", "can_restrict_members", "can_promote_members", "can_change_info",
-                    "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories")})
+                member.update(
+                    {
+                        key: True
+                        for key in (
+                            "can_be_edited",
+                            "is_anonymous",
+                            "can_manage_chat",
+                            "can_delete_messages",
+                            "can_manage_video_chats",
+                            "can_restrict_members",
+                            "can_promote_members",
+                            "can_change_info",
+                            "can_invite_users",
+                            "can_post_stories",
+                            "can_edit_stories",
+                            "can_delete_stories",
+                        )
+                    }
+                )
             return member
         if method == "getChat":
             chat = self.chats.get(str(params["chat_id"]))
             if chat is None:
                 raise ApiError(400, "Bad Request: chat not found")
-            return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": {
-                "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-                "premium_subscription": False, "gifts_from_channels": False}}
+            return {
+                **chat,
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                    "gifts_from_channels": False,
+                },
+            }
         if method == "editMessageText":
             key = (int(params["chat_id"]), int(params["message_id"]))
             old = self.messages.get(key)
             if old is None:
                 raise ApiError(400, "Bad Request: message to edit not found")
             if old["text"] == visible_text(params["text"]) and old.get("reply_markup") == params.get("reply_markup"):
-                raise ApiError(400, "Bad Request: message is not modified: specified new message content and "
-                                    "reply markup are exactly the same as a current content and reply markup "
-                                    "of the message")
+                raise ApiError(
+                    400,
+                    "Bad Request: message is not modified: specified new message content and "
+                    "reply markup are exactly the same as a current content and reply markup "
+                    "of the message",
+                )
             return self._store_message(params, key[1])
         raise ApiError(404, "Not Found: method not found")
 
@@ -397,8 +457,13 @@ class FakeBotApi:
             for button in row:
                 if len(button.get("callback_data", "").encode()) > CALLBACK_DATA_LIMIT:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-        message = {"message_id": message_id, "date": int(time.time()), "from": BOT_USER,
-                   "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}, "text": text}
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "from": BOT_USER,
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "text": text,
+        }
         if params.get("message_thread_id"):
             message["message_thread_id"] = int(params["message_thread_id"])
         if markup:

@@ -20,8 +20,12 @@ from tests.adapters.test_discord import content, description, simcord_bot, title
 REFUSED = "tylko administratorzy"
 #: Every /digest subcommand, with options.
 SUBCOMMANDS: list[tuple[str, dict[str, Any]]] = [
-    ("digest on", {}), ("digest on", {"time": "06:00", "timezone": "Asia/Almaty"}), ("digest off", {}),
-    ("digest status", {}), ("digest preview", {"day": "01-06"}), ("digest empty", {"policy": "nearest"}),
+    ("digest on", {}),
+    ("digest on", {"time": "06:00", "timezone": "Asia/Almaty"}),
+    ("digest off", {}),
+    ("digest status", {}),
+    ("digest preview", {"day": "01-06"}),
+    ("digest empty", {"policy": "nearest"}),
     ("digest topics", {"topics": "csto"}),
 ]
 
@@ -41,9 +45,19 @@ async def test_members_without_manage_server_change_nothing(simcord_env) -> None
     bot = simcord_env.bot
     other = guild.create_text_channel("other")
     # Permissions that are not Manage Server do not count, however many.
-    moderators = guild.create_role("Moderators", permissions=discord.Permissions(
-        manage_channels=True, manage_messages=True, kick_members=True, ban_members=True, manage_roles=True,
-        manage_webhooks=True, mention_everyone=True, moderate_members=True))
+    moderators = guild.create_role(
+        "Moderators",
+        permissions=discord.Permissions(
+            manage_channels=True,
+            manage_messages=True,
+            kick_members=True,
+            ban_members=True,
+            manage_roles=True,
+            manage_webhooks=True,
+            mention_everyone=True,
+            moderate_members=True,
+        ),
+    )
     moderator = guild.add_member(simcord_env.create_user("moderator"), roles=[moderators])
     bot.digests.state.put_subscriptions([Subscription(Target("discord", str(c.id)), "07:30") for c in (channel, other)])
     before = subscriptions(bot)
@@ -72,8 +86,9 @@ async def test_a_member_whose_permission_is_removed_is_refused_at_the_next_comma
     backend.remove_member_role(guild.id, mod.id, managers.id)  # the role is taken away
     assert REFUSED in description(await mod.slash(channel, "digest off"))
     backend.add_member_role(guild.id, mod.id, managers.id)
-    assert description(await mod.slash(channel, "digest status")).startswith("") and \
-        REFUSED not in description(await mod.slash(channel, "digest status"))
+    assert description(await mod.slash(channel, "digest status")).startswith("") and REFUSED not in description(
+        await mod.slash(channel, "digest status")
+    )
     backend.edit_role(guild.id, managers.id, {"permissions": 0})  # the role loses the permission
     assert REFUSED in description(await mod.slash(channel, "digest off"))
     backend.edit_role(guild.id, admins.id, {"permissions": 0})  # and Administrator, which implies it
@@ -106,8 +121,9 @@ async def test_forged_and_replayed_buttons_reach_no_digest(simcord_env) -> None:
     requests = len(simcord_env.http_requests)
     for member in (alice, mod):
         for custom_id in forged:
-            await _component_interaction(member, bot_message(simcord_env, message),
-                                         {"custom_id": custom_id, "component_type": 2})
+            await _component_interaction(
+                member, bot_message(simcord_env, message), {"custom_id": custom_id, "component_type": 2}
+            )
     # A forged id matches no button: discord.py dispatches it to nothing, so nothing answers it.
     assert not [r for r in simcord_env.http_requests[requests:] if r.method != "GET"]
     # The manager's own button, pressed by a member: refused by the buttons' owner check.

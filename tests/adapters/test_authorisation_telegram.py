@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.briefings.service import Briefing
+from bot.digests.compose import Subscription, Target
+from bot.digests.delivery import Digests
+from bot.digests.state import StateStore
 from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.adapter import ADMIN_CACHE_SECONDS, TelegramAdapter
-from bot.digests.delivery import Digests
-from bot.digests.compose import Subscription, Target
-from bot.briefings.service import Briefing
-from bot.digests.state import StateStore
 from tests.adapters.fake_telegram import FakeBotApi
 from tests.adapters.test_telegram import ALA, OLA, PRIVATE, TOKEN, ask, visible
 from tests.adapters.test_telegram_faults import idle
@@ -43,8 +43,17 @@ CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "userna
 OLA_PRIVATE = {"id": OLA["id"], "type": "private", "first_name": "Ola"}
 
 #: Every /digest action: the ones that change settings, and the ones that only show them.
-ACTIONS = ["on 08:00", "on 10:00 Asia/Almaty", "off", "empty nearest", "topics csto", "topics all", "status",
-           "preview 01-06", ""]
+ACTIONS = [
+    "on 08:00",
+    "on 10:00 Asia/Almaty",
+    "off",
+    "empty nearest",
+    "topics csto",
+    "topics all",
+    "status",
+    "preview 01-06",
+    "",
+]
 
 
 class Clock:
@@ -68,8 +77,16 @@ def run(bundled: Briefing, data: Path, scenario: Scenario) -> None:
             state, clock = StateStore(data), Clock()
             digests = Digests(bundled, state, "Europe/Warsaw", lambda: datetime(2027, 1, 6, 7, tzinfo=WARSAW))
             # A quota larger than the commands one member gives here: what is under test is who may.
-            adapter = TelegramAdapter(bundled, state, TOKEN, api.base_url, max_retries=1, digests=digests,
-                                      clock=clock, quota=SenderQuota(100, clock=clock))
+            adapter = TelegramAdapter(
+                bundled,
+                state,
+                TOKEN,
+                api.base_url,
+                max_retries=1,
+                digests=digests,
+                clock=clock,
+                quota=SenderQuota(100, clock=clock),
+            )
             await adapter.start(poll_timeout=1)
             try:
                 await scenario(api, adapter, state, clock)
@@ -81,8 +98,10 @@ def run(bundled: Briefing, data: Path, scenario: Scenario) -> None:
 
 def seed(state: StateStore) -> list[Subscription]:
     """A digest in every chat, set up by its admin, for the others to try to change."""
-    subscriptions = [Subscription(Target("telegram", str(chat["id"])), "07:30", "Europe/Warsaw")
-                     for chat in (*GROUPS, CHANNEL, *(chat for _, chat, _ in SENDERS))]
+    subscriptions = [
+        Subscription(Target("telegram", str(chat["id"])), "07:30", "Europe/Warsaw")
+        for chat in (*GROUPS, CHANNEL, *(chat for _, chat, _ in SENDERS))
+    ]
     subscriptions.append(Subscription(Target("telegram", str(FORUM["id"]), "7"), "07:45", "Europe/Warsaw"))
     state.put_subscriptions(subscriptions)
     return sorted(state.subscriptions(), key=lambda s: s.target.key)
@@ -103,15 +122,20 @@ def senders() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
         cases.append((f"member-in-{group['title']}", group, {"from": OLA}))
     cases += [
         ("member-in-a-forum-topic", FORUM, {"from": OLA, "is_topic_message": True, "message_thread_id": 7}),
-        ("linked-channel-forwarded", DISCUSSION,
-         {"from": CHANNEL_BOT, "sender_chat": CHANNEL, "is_automatic_forward": True}),
+        (
+            "linked-channel-forwarded",
+            DISCUSSION,
+            {"from": CHANNEL_BOT, "sender_chat": CHANNEL, "is_automatic_forward": True},
+        ),
         ("posting-as-the-linked-channel", DISCUSSION, {"from": CHANNEL_BOT, "sender_chat": CHANNEL}),
         ("posting-as-another-channel", SUPERGROUP, {"from": CHANNEL_BOT, "sender_chat": ELSEWHERE}),
         ("no-sender", SUPERGROUP, {}),
         ("anonymous-bot-without-the-group", SUPERGROUP, {"from": ANONYMOUS}),
     ]
-    return [(case, {**chat, "id": chat["id"] - 100 * number}, fields)
-            for number, (case, chat, fields) in enumerate(cases, 1)]
+    return [
+        (case, {**chat, "id": chat["id"] - 100 * number}, fields)
+        for number, (case, chat, fields) in enumerate(cases, 1)
+    ]
 
 
 SENDERS = senders()
@@ -119,6 +143,7 @@ SENDERS = senders()
 
 def test_non_admins_change_nothing_in_any_group(bundled: Briefing, tmp_path: Path) -> None:
     """10 commands x 10 ways of sending, each refused, and nothing changed in the file either."""
+
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter, state: StateStore, clock: Clock) -> None:
         before = seed(state)
         commands = [f"/digest {action}".strip() for action in ACTIONS] + ["/digest@BriefingBot off"]
@@ -137,8 +162,11 @@ def test_admins_anonymous_admins_and_channel_posts_may(bundled: Briefing, tmp_pa
         allowed = [
             (SUPERGROUP, {"from": ALA}, Target("telegram", str(SUPERGROUP["id"]))),
             (BASIC, {"from": ALA}, Target("telegram", str(BASIC["id"]))),
-            (FORUM, {"from": ALA, "is_topic_message": True, "message_thread_id": 7},
-             Target("telegram", str(FORUM["id"]), "7")),
+            (
+                FORUM,
+                {"from": ALA, "is_topic_message": True, "message_thread_id": 7},
+                Target("telegram", str(FORUM["id"]), "7"),
+            ),
             (SUPERGROUP, {"from": ANONYMOUS, "sender_chat": SUPERGROUP}, Target("telegram", str(SUPERGROUP["id"]))),
         ]
         for chat, fields, target in allowed:
@@ -154,9 +182,9 @@ def test_admins_anonymous_admins_and_channel_posts_may(bundled: Briefing, tmp_pa
 
 
 @pytest.mark.parametrize("kind", ["edited_message", "edited_channel_post"])
-def test_edited_messages_carrying_a_digest_command_change_nothing(bundled: Briefing, tmp_path: Path,
-                                                                  kind: str) -> None:
+def test_edited_messages_carrying_a_digest_command_change_nothing(bundled: Briefing, tmp_path: Path, kind: str) -> None:
     """Edits are not commands, not even an admin's (an edit of an old message would replay it)."""
+
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter, state: StateStore, clock: Clock) -> None:
         before = seed(state)
         sent = len(api.sent())
@@ -174,6 +202,7 @@ def test_edited_messages_carrying_a_digest_command_change_nothing(bundled: Brief
 def test_callback_data_never_reaches_the_digest(bundled: Briefing, tmp_path: Path) -> None:
     """Forged data aimed at /digest, a paging key that stands for one, and another user's paging
     button: the first two get the core's read-only answer, the last just turns the page."""
+
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter, state: StateStore, clock: Clock) -> None:
         before = seed(state)
         paged = await ask(api, "/timeline", chat=SUPERGROUP, user=ALA)
@@ -181,7 +210,12 @@ def test_callback_data_never_reaches_the_digest(bundled: Briefing, tmp_path: Pat
         assert paged["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "p:1:/timeline"
         key = adapter.pages.key("/digest off")  # as if a paged reply had stood for it
         forged = [f"p:0:/digest {action}".strip() for action in ACTIONS] + [
-            "p:0:/digest@BriefingBot off", f"k:0:{key}", "p:0:/lang en", "p:0: /digest off", "p:0:/digest\noff"]
+            "p:0:/digest@BriefingBot off",
+            f"k:0:{key}",
+            "p:0:/lang en",
+            "p:0: /digest off",
+            "p:0:/digest\noff",
+        ]
         mine = await ask(api, "/timeline", chat=PRIVATE, user=ALA)
         assert mine["reply_markup"]
         own = api.messages[(PRIVATE["id"], max(k[1] for k in api.messages if k[0] == PRIVATE["id"]))]
@@ -224,6 +258,7 @@ def test_a_channel_from_a_private_chat_needs_its_admin(bundled: Briefing, tmp_pa
 def test_a_demoted_admin_loses_the_power_at_once(bundled: Briefing, tmp_path: Path) -> None:
     """Admins are asked about every time: no cached answer keeps a demoted one powerful, in a
     group or over a channel named from a private chat."""
+
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter, state: StateStore, clock: Clock) -> None:
         assert "Włączono" in visible(await ask(api, "/digest on 08:00", chat=SUPERGROUP, user=ALA))
         assert "Włączono" in visible(await ask(api, "/digest on 08:00 @kanal", chat=PRIVATE, user=ALA))
@@ -239,6 +274,7 @@ def test_a_demoted_admin_loses_the_power_at_once(bundled: Briefing, tmp_path: Pa
 
 def test_a_refusal_is_remembered_for_a_minute_then_asked_again(bundled: Briefing, tmp_path: Path) -> None:
     """A member repeating /digest costs one getChatMember a minute; promoted, they wait at most that."""
+
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter, state: StateStore, clock: Clock) -> None:
         for _ in range(3):
             assert REFUSED in visible(await ask(api, "/digest on", chat=SUPERGROUP, user=OLA))
@@ -259,6 +295,7 @@ def test_a_refusal_is_remembered_for_a_minute_then_asked_again(bundled: Briefing
 def test_only_admins_change_a_groups_reply_language(bundled: Briefing, tmp_path: Path) -> None:
     """/lang is a setting of the whole chat: in a group, every non-admin way of sending is refused
     and nothing is stored; the group's admin changes it; in a private chat the user does."""
+
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter, state: StateStore, clock: Clock) -> None:
         for case, chat, fields in SENDERS:
             reply = await ask(api, "/lang en", chat=chat, user=None, **fields)

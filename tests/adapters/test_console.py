@@ -6,9 +6,9 @@ import io
 import json
 from pathlib import Path
 
-from bot.platforms.console.adapter import ConsoleSession, run_console
-from bot.content.loader import CONTROL_CHARACTERS
 from bot.briefings.service import Briefing
+from bot.content.loader import CONTROL_CHARACTERS
+from bot.platforms.console.adapter import ConsoleSession, run_console
 from tests.conftest import NOW, WARSAW, fixed_clock
 
 
@@ -49,13 +49,14 @@ def test_run_console_until_quit(bundled: Briefing) -> None:
     assert out.count("Cześć! Tu briefing-bot") == 1  # nothing after /quit is answered
 
 
-
 def test_an_article_added_during_the_chat_is_answered(content_dir: Path, data_dir: Path) -> None:
     session = ConsoleSession(Briefing.load(content_dir, data_dir, WARSAW, "pl", fixed_clock(NOW)))
     assert "Testowa Gazeta" not in session.answer("/sources")
     (content_dir / "articles" / "lotnisko.md").write_text(
         '+++\ntitle = "Lotnisko"\noutlet = "Testowa Gazeta"\npublished = 2022-01-20\n+++\n'
-        "W czwartek 13 stycznia 2022 r. otwarto lotnisko.\n", encoding="utf-8")
+        "W czwartek 13 stycznia 2022 r. otwarto lotnisko.\n",
+        encoding="utf-8",
+    )
     assert "Testowa Gazeta" in session.answer("/sources")
 
 
@@ -104,15 +105,26 @@ def test_no_reply_carries_a_control_character_of_an_article(content_dir: Path, d
     (content_dir / "articles" / "nul.md").write_text(
         '+++\ntitle = "Lotnisko\\u0007 w Ałmaty"\noutlet = "Testowa\\u007fGazeta"\npublished = 2022-01-20\n'
         'topics = ["protesty"]\n[[facts]]\ndate = 2022-01-14\ntext = "Fakt\\u0000kuratora."\n+++\n'
-        "W czwartek 13 stycznia 2022 r. otwarto\x00lotnisko\x1b[31m w Ałmaty.\n\nW piątek 14 stycznia\x85 protesty\x9f ucichły.\n",
-        encoding="utf-8")
+        "W czwartek 13 stycznia 2022 r. otwarto\x00lotnisko\x1b[31m w Ałmaty.\n\n"
+        "W piątek 14 stycznia\x85 protesty\x9f ucichły.\n",
+        encoding="utf-8",
+    )
     briefing = Briefing.load(content_dir, data_dir, WARSAW, "pl", fixed_clock(NOW))
     article_facts = [f for f in briefing.knowledge.facts if f.article == "nul"]
     assert len(article_facts) == 3
     session = ConsoleSession(briefing)
-    replies = [session.answer(command) for command in (
-        "/card nul", "/sources", "/timeline 2022-01", "/onthisday 01-13", "/search lotnisko", "/protesty",
-        *(f"/sources {fact.id}" for fact in article_facts))]
+    replies = [
+        session.answer(command)
+        for command in (
+            "/card nul",
+            "/sources",
+            "/timeline 2022-01",
+            "/onthisday 01-13",
+            "/search lotnisko",
+            "/protesty",
+            *(f"/sources {fact.id}" for fact in article_facts),
+        )
+    ]
     while (page := session.answer("/next")) != "Nie ma więcej stron.":
         replies.append(page)
     shown = "\n".join(replies)

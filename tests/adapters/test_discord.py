@@ -13,11 +13,11 @@ import discord
 import pytest
 
 from bot.briefings.commands import all_commands
-from bot.platforms.discord.adapter import PAGE_TIMEOUT, create_bot
-from bot.platforms.quota import SenderQuota
-from bot.config import load_settings
-from bot.platforms.discord.render import EMBED_TOTAL_MAX
 from bot.briefings.service import Briefing
+from bot.config import load_settings
+from bot.platforms.discord.adapter import PAGE_TIMEOUT, create_bot
+from bot.platforms.discord.render import EMBED_TOTAL_MAX
+from bot.platforms.quota import SenderQuota
 from tests.conftest import BUNDLED_CONTENT, NOW, fixed_clock
 
 
@@ -73,8 +73,9 @@ GUILD_COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "options", "expected"), GUILD_COMMANDS,
-                         ids=[f"{n}-{'-'.join(o) or 'none'}" for n, o, _ in GUILD_COMMANDS])
+@pytest.mark.parametrize(
+    ("name", "options", "expected"), GUILD_COMMANDS, ids=[f"{n}-{'-'.join(o) or 'none'}" for n, o, _ in GUILD_COMMANDS]
+)
 async def test_every_command_in_a_guild_channel(simcord_env, name: str, options: dict, expected: str) -> None:  # type: ignore[no-untyped-def]
     _, channel, alice = world(simcord_env)
     result = await alice.slash(channel, name, **options)
@@ -220,7 +221,11 @@ def _write_huge_content(folder: Path) -> None:
     (folder / "articles").mkdir(parents=True)
     (folder / "topics").mkdir()
     (folder / "topics" / "duzy.toml").write_text(
-        'title = "' + "Temat " * 60 + '"\naliases = ["Kazachstan"]\nsummary = """' + "Bardzo długie zdanie. " * 200 + '"""\n',
+        'title = "'
+        + "Temat " * 60
+        + '"\naliases = ["Kazachstan"]\nsummary = """'
+        + "Bardzo długie zdanie. " * 200
+        + '"""\n',
         encoding="utf-8",
     )
     sentence = "Dnia 6 stycznia 2022 r. w Kazachstanie " + "zdarzyło się bardzo wiele rzeczy " * 30 + "."
@@ -243,8 +248,14 @@ class TestLargestContent:
 
     async def test_embeds_stay_within_discord_limits(self, simcord_env) -> None:  # type: ignore[no-untyped-def]
         _, channel, alice = world(simcord_env)
-        for name, options in [("timeline", {}), ("card", {"article": "a0"}), ("duzy", {}), ("sources", {}),
-                              ("onthisday", {"day": "01-06"}), ("search", {"words": "Kazachstanie"})]:
+        for name, options in [
+            ("timeline", {}),
+            ("card", {"article": "a0"}),
+            ("duzy", {}),
+            ("sources", {}),
+            ("onthisday", {"day": "01-06"}),
+            ("search", {"words": "Kazachstanie"}),
+        ]:
             embed = (await alice.slash(channel, name, **options)).response.embeds[0]
             assert len(embed) <= EMBED_TOTAL_MAX and len(embed.title or "") <= 256, name
             assert len(embed.description or "") <= 4096 and len(embed.fields) <= 25
@@ -255,8 +266,21 @@ class TestLargestContent:
 async def test_commands_are_synced_with_polish_and_russian_localisations(simcord_env) -> None:  # type: ignore[no-untyped-def]
     synced = next(r for r in simcord_env.http_requests if r.method == "PUT" and r.path.endswith("/commands"))
     commands = {command["name"]: command for command in synced.json}
-    assert {"start", "help", "timeline", "sources", "card", "onthisday", "search", "lang", "digest", "figures",
-            "csto", "protesty", "wojna"} == set(commands)
+    assert {
+        "start",
+        "help",
+        "timeline",
+        "sources",
+        "card",
+        "onthisday",
+        "search",
+        "lang",
+        "digest",
+        "figures",
+        "csto",
+        "protesty",
+        "wojna",
+    } == set(commands)
     digest = commands["digest"]
     assert int(digest["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
     assert {o["name"] for o in digest["options"]} == {"on", "off", "status", "preview", "empty", "topics"}
@@ -283,7 +307,7 @@ async def test_slash_commands_match_the_command_table(simcord_env) -> None:  # t
     for spec in specs:
         options = commands[spec.name].get("options", [])
         if options and options[0]["type"] == discord.AppCommandOptionType.subcommand.value:  # /digest's settings
-            parameter, = spec.parameters
+            (parameter,) = spec.parameters
             assert [o["name"] for o in options] == list(parameter.kind.choices), spec.name
             continue
         assert [o["name"] for o in options] == [p.name for p in spec.parameters], spec.name
@@ -294,6 +318,7 @@ async def test_slash_commands_match_the_command_table(simcord_env) -> None:  # t
 
 
 # --- digests -------------------------------------------------------------------------------------
+
 
 async def test_digest_commands_are_for_server_managers(simcord_env) -> None:  # type: ignore[no-untyped-def]
     from bot.digests.compose import Target
@@ -327,7 +352,9 @@ async def test_digest_delivery_to_a_channel_and_to_one_closed_to_the_bot(simcord
 
     guild, channel, alice = world(simcord_env)
     bot = simcord_env.bot
-    closed = guild.create_text_channel("closed", overwrites={bot.user: discord.PermissionOverwrite(send_messages=False)})
+    closed = guild.create_text_channel(
+        "closed", overwrites={bot.user: discord.PermissionOverwrite(send_messages=False)}
+    )
     subscriptions = [Subscription(Target("discord", str(c.id))) for c in (channel, closed)]
     bot.digests.state.put_subscriptions(subscriptions)
     outcomes = await bot.digests.deliver([(s, date(2027, 1, 6)) for s in subscriptions], bot.deliver)

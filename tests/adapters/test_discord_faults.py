@@ -22,11 +22,11 @@ import aiohttp
 import discord
 import pytest
 
-from bot.platforms.discord.adapter import UNANSWERED_ATTEMPTS
-from bot.digests.delivery import Digests
 from bot.digests.compose import PAUSE_AFTER, Subscription, Target
-from bot.digests.state import StateStore
+from bot.digests.delivery import Digests
 from bot.digests.scheduler import DigestScheduler
+from bot.digests.state import StateStore
+from bot.platforms.discord.adapter import UNANSWERED_ATTEMPTS
 from tests.adapters.test_discord import content, description, simcord_bot, title, world  # noqa: F401 (fixtures)
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -79,8 +79,9 @@ class Faults:
             if fault in TRANSPORT_FAULTS:
                 raise TRANSPORT_FAULTS[fault]()
             status, code, message = HTTP_FAULTS[fault]
-            self.env.inject_error("POST", f"/channels/{route.channel_id}/messages", status=status, code=code,
-                                  message=message, times=1)
+            self.env.inject_error(
+                "POST", f"/channels/{route.channel_id}/messages", status=status, code=code, message=message, times=1
+            )
         return await self._request(route, **kwargs)
 
 
@@ -104,13 +105,15 @@ async def test_random_faults_over_many_digests_lose_none_and_repeat_none(simcord
     missing_access = set(rng.sample(sorted(set(range(CHANNELS)) - closed), CHANNELS // 20))
     channels = [
         guild.create_text_channel(f"c{n}", overwrites={bot.user: discord.PermissionOverwrite(send_messages=False)})
-        if n in closed else guild.create_text_channel(f"c{n}")
+        if n in closed
+        else guild.create_text_channel(f"c{n}")
         for n in range(CHANNELS)
     ]
     unreachable = {channels[n].id for n in closed | missing_access}
     for n in missing_access:
-        simcord_env.inject_error("POST", f"/channels/{channels[n].id}/messages", status=403, code=50001,
-                                 message="Missing Access", times=None)
+        simcord_env.inject_error(
+            "POST", f"/channels/{channels[n].id}/messages", status=403, code=50001, message="Missing Access", times=None
+        )
     faults = Faults(simcord_env, bot)
     targets = {c.id: Target("discord", str(c.id)) for c in channels}
     data = Path(bot.state.path).parent
@@ -185,9 +188,11 @@ async def test_random_faults_over_many_digests_lose_none_and_repeat_none(simcord
     assert len(sent) == (CHANNELS - len(unreachable)) * DAYS - len(interrupted)
     assert interrupted  # the seed gives some
     assert not [r for r in state.deliveries() if r["state"] in ("retry", "claimed")]
-    print(f"\n{DAYS} days x {CHANNELS} channels ({len(unreachable)} closed to the bot): {len(sent)} digests sent "
-          f"once each, {len(interrupted)} given up unanswered; passing faults {dict(faults.answered)}; "
-          f"rounds a day {rounds_per_day}")
+    print(
+        f"\n{DAYS} days x {CHANNELS} channels ({len(unreachable)} closed to the bot): {len(sent)} digests sent "
+        f"once each, {len(interrupted)} given up unanswered; passing faults {dict(faults.answered)}; "
+        f"rounds a day {rounds_per_day}"
+    )
 
 
 CALLBACK = "/interactions/*/*/callback"
@@ -220,7 +225,9 @@ async def test_a_digest_command_whose_reply_fails_has_still_taken_effect(simcord
     assert len(simcord_env.errors) == 1
     again = await mod.slash(channel, "digest on", time="08:00")
     assert description(again).startswith("Włączono codzienny przegląd: 08:00")
-    assert [(s.target.chat, s.time) for s in simcord_env.bot.digests.state.subscriptions()] == [(str(channel.id), "08:00")]
+    assert [(s.target.chat, s.time) for s in simcord_env.bot.digests.state.subscriptions()] == [
+        (str(channel.id), "08:00")
+    ]
 
 
 def _causes(error: BaseException) -> list[BaseException]:

@@ -34,8 +34,14 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 class FakePlatform:
     """Records what it is asked to do; a chat listed in ``fail`` fails as a platform would."""
 
-    def __init__(self, name: str, journal: list[str], fail: dict[str, DeliveryFailed] | None = None,
-                 start_error: BriefingError | None = None, closed_error: BriefingError | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        journal: list[str],
+        fail: dict[str, DeliveryFailed] | None = None,
+        start_error: BriefingError | None = None,
+        closed_error: BriefingError | None = None,
+    ) -> None:
         self.name, self.journal, self.fail = name, journal, fail or {}
         self.start_error, self.closed_error = start_error, closed_error
         self.sent: list[tuple[Target, Card]] = []
@@ -68,19 +74,25 @@ def entry(platform: FakePlatform, enabled: bool = True) -> PlatformEntry:
     return PlatformEntry(platform.name, lambda settings: enabled, create)
 
 
-def test_digest_run_sends_through_a_registered_platform_and_maps_its_failures(bundled: Briefing,
-                                                                               tmp_path: Path) -> None:
+def test_digest_run_sends_through_a_registered_platform_and_maps_its_failures(
+    bundled: Briefing, tmp_path: Path
+) -> None:
     settings = load_settings(data=tmp_path)
     state = StateStore(tmp_path)
     digests = Digests(bundled, state, "Europe/Warsaw", Clock(datetime(2027, 1, 6, 7, tzinfo=WARSAW)))
     journal: list[str] = []
     fake = FakePlatform("fake", journal, fail={"2": DeliveryFailed("403: blocked", permanent=True)})
     off = FakePlatform("off", journal)
-    items = [(Subscription(Target(platform, chat)), date(2027, 1, 6))
-             for platform, chat in (("fake", "1"), ("fake", "2"), ("off", "3"))]
+    items = [
+        (Subscription(Target(platform, chat)), date(2027, 1, 6))
+        for platform, chat in (("fake", "1"), ("fake", "2"), ("off", "3"))
+    ]
     out = io.StringIO()
-    code = asyncio.run(app._deliver_now(settings, bundled, state, digests, items, out,
-                                        platforms=(entry(fake), entry(off, enabled=False))))
+    code = asyncio.run(
+        app._deliver_now(
+            settings, bundled, state, digests, items, out, platforms=(entry(fake), entry(off, enabled=False))
+        )
+    )
     assert journal == ["fake created", "fake start listen=False", "fake stop"]  # the one turned off: never built
     assert [(target.key, card.title) for target, card in fake.sent] == [("fake:1:", "Tego dnia: 6 stycznia")]
     assert out.getvalue().splitlines() == ["fake:1:  sent", "fake:2:  failed (403: blocked)"]
@@ -99,19 +111,30 @@ def test_run_serves_every_enabled_platform_until_one_fails(bundled: Briefing, tm
     other = FakePlatform("other", journal)
     with pytest.raises(BriefingError, match="the fake token was refused"):
         asyncio.run(app._serve(settings, bundled, state, platforms=(entry(fake), entry(other))))
-    assert journal == ["fake created", "fake start listen=True", "other created", "other start listen=True",
-                       "other stop", "fake stop"]
+    assert journal == [
+        "fake created",
+        "fake start listen=True",
+        "other created",
+        "other start listen=True",
+        "other stop",
+        "fake stop",
+    ]
     assert [target.key for target, _ in fake.sent] == ["fake:1:"]
 
 
-def test_a_platform_that_fails_to_start_is_stopped_and_the_rest_not_started(bundled: Briefing,
-                                                                             tmp_path: Path) -> None:
+def test_a_platform_that_fails_to_start_is_stopped_and_the_rest_not_started(bundled: Briefing, tmp_path: Path) -> None:
     journal: list[str] = []
     refused = FakePlatform("fake", journal, start_error=BriefingError("the fake rejected the token"))
     later = FakePlatform("later", journal)
     with pytest.raises(BriefingError, match="rejected"):
-        asyncio.run(app._serve(Settings(data=tmp_path, reload_seconds=0), bundled, StateStore(tmp_path),
-                               platforms=(entry(refused), entry(later))))
+        asyncio.run(
+            app._serve(
+                Settings(data=tmp_path, reload_seconds=0),
+                bundled,
+                StateStore(tmp_path),
+                platforms=(entry(refused), entry(later)),
+            )
+        )
     assert journal == ["fake created", "fake start listen=True", "fake stop"]
 
 
@@ -129,7 +152,9 @@ def test_each_platform_is_on_when_its_token_is_set() -> None:
 
 def test_the_registry_imports_no_platform_library() -> None:
     """The console needs none: a platform's library is imported only when it is built."""
-    script = ("import sys, bot.platforms.registry, bot.app\n"
-              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('telegram', 'discord')))\n")
+    script = (
+        "import sys, bot.platforms.registry, bot.app\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('telegram', 'discord')))\n"
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO)
     assert result.stdout.strip() == "[]"

@@ -29,20 +29,20 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.platforms.console.adapter import ConsoleSession
-from bot.platforms.discord.adapter import NO_MENTIONS, create_bot
-from bot.platforms.quota import SenderQuota
-from bot.platforms.telegram.adapter import TelegramAdapter
-from bot.config import load_settings
 from bot.briefings.cards import Card, CardField, Line, SourceRef
+from bot.briefings.service import Briefing
+from bot.config import load_settings
 from bot.digests.delivery import Digests
+from bot.digests.state import StateStore
 from bot.i18n.messages import LANGUAGES, Language, in_every_language
 from bot.knowledge.indexes import Knowledge
-from bot.briefings.service import Briefing
-from bot.digests.state import StateStore
-from bot.platforms.discord.render import esc, render_embed
-from bot.platforms.telegram.render import render_html
+from bot.platforms.console.adapter import ConsoleSession
 from bot.platforms.console.render import render_card, render_reply
+from bot.platforms.discord.adapter import NO_MENTIONS, create_bot
+from bot.platforms.discord.render import esc, render_embed
+from bot.platforms.quota import SenderQuota
+from bot.platforms.telegram.adapter import TelegramAdapter
+from bot.platforms.telegram.render import render_html
 from tests.adapters.fake_telegram import FakeBotApi
 from tests.conftest import BUNDLED_CONTENT, NOW, fixed_clock
 from tests.hostile_input import (
@@ -84,6 +84,7 @@ def check_renderings(card: Card, language: Language) -> None:
 
 # --- core replies through every renderer ---------------------------------------------------------
 
+
 class Chat:
     """The bundled briefing and a console session on it (a short repr for Hypothesis' reports)."""
 
@@ -101,8 +102,7 @@ def chat(bundled: Briefing) -> Chat:
 
 @settings(max_examples=300)
 @given(data=st.data(), language=st.sampled_from(LANGUAGES))
-def test_every_page_of_any_reply_renders_on_every_platform(chat: Chat, data: st.DataObject,
-                                                           language: Language) -> None:
+def test_every_page_of_any_reply_renders_on_every_platform(chat: Chat, data: st.DataObject, language: Language) -> None:
     text = data.draw(requests(chat.briefing.knowledge), label="request")
     reply = chat.briefing.ask(text, language)
     for card in reply.cards:
@@ -122,8 +122,12 @@ def test_every_adversarial_argument_renders_on_every_platform(bundled: Briefing)
 
 # --- any card through the renderers --------------------------------------------------------------
 
-URLS = ("https://example.org/a", "https://example.org/a?x=1&y=\"2\"&z=<b>", "https://example.org/(a) b",
-        "https://example.org/" + "x" * 300)
+URLS = (
+    "https://example.org/a",
+    'https://example.org/a?x=1&y="2"&z=<b>',
+    "https://example.org/(a) b",
+    "https://example.org/" + "x" * 300,
+)
 text = st.text(ARGUMENT_ALPHABET, max_size=60) | st.sampled_from(ADVERSARIAL)
 long_text = text | st.builds(lambda piece, times: piece * times, text, st.integers(1, 400))
 title = long_text.filter(str.strip)
@@ -172,14 +176,18 @@ def test_lines_dropped_to_fit_are_marked_once() -> None:
 
 # --- Discord's escaping --------------------------------------------------------------------------
 
+
 def plain(markdown: str) -> str:
     """What Discord shows for escaped text: escapes dropped, the zero-width space after @ too."""
     return re.sub("@\u200b(?=everyone|here)", "@", shown(markdown))
 
 
 @settings(max_examples=250)
-@given(st.lists(st.one_of(st.sampled_from(ADVERSARIAL[:80]), st.text(ARGUMENT_ALPHABET, max_size=20)),
-                max_size=8).map("".join))
+@given(
+    st.lists(st.one_of(st.sampled_from(ADVERSARIAL[:80]), st.text(ARGUMENT_ALPHABET, max_size=20)), max_size=8).map(
+        "".join
+    )
+)
 def test_escaped_text_shows_as_typed_and_formats_nothing(typed: str) -> None:
     assume("@\u200b" not in typed)  # what esc makes of "@everyone": it cannot tell them apart
     escaped = esc(typed)
@@ -207,18 +215,27 @@ def test_mentions_of_any_length_are_escaped() -> None:
 
 # --- end to end: the Discord adapter in SimCord --------------------------------------------------
 
+
 @pytest.fixture
 def simcord_bot(tmp_path: Path, bundled_data: Path) -> discord.Client:
     data = tmp_path / "data"
     shutil.copytree(bundled_data, data)
     settings = load_settings(content=BUNDLED_CONTENT, data=data)
-    return create_bot(settings, Briefing.load(BUNDLED_CONTENT, data, settings.zone, settings.language, fixed_clock(NOW)))
+    return create_bot(
+        settings, Briefing.load(BUNDLED_CONTENT, data, settings.zone, settings.language, fixed_clock(NOW))
+    )
 
 
 #: Slash commands and their free-text option, within the lengths the adapter declares.
-SLASH_OPTIONS = [("help", "command", 100), ("timeline", "period", 100), ("sources", "fact", 100),
-                 ("card", "article", 100), ("onthisday", "day", 10), ("search", "words", 200),
-                 ("figures", "topic", 100)]
+SLASH_OPTIONS = [
+    ("help", "command", 100),
+    ("timeline", "period", 100),
+    ("sources", "fact", 100),
+    ("card", "article", 100),
+    ("onthisday", "day", 10),
+    ("search", "words", 200),
+    ("figures", "topic", 100),
+]
 
 
 def option_values(limit: int) -> st.SearchStrategy[str]:
@@ -228,7 +245,8 @@ def option_values(limit: int) -> st.SearchStrategy[str]:
 @settings(max_examples=100)
 @given(data=st.data())
 async def test_slash_commands_with_hostile_options_reply_with_embeds_that_ping_no_one(
-        simcord_env, data: st.DataObject) -> None:  # type: ignore[no-untyped-def]
+    simcord_env, data: st.DataObject
+) -> None:  # type: ignore[no-untyped-def]
     guild = simcord_env.create_guild()
     channel = guild.create_text_channel("general")
     member = guild.add_member(simcord_env.create_user("mallory"))
@@ -270,8 +288,15 @@ async def telegram(bundled: Briefing, tmp_path: Path) -> AsyncIterator[Running]:
     async with FakeBotApi(TOKEN) as api:
         state = StateStore(tmp_path / "state")
         # One member sends every example: a quota larger than all of them.
-        adapter = TelegramAdapter(bundled, state, TOKEN, api.base_url, max_retries=1,
-                                  digests=Digests(bundled, state, "Europe/Warsaw"), quota=SenderQuota(10_000))
+        adapter = TelegramAdapter(
+            bundled,
+            state,
+            TOKEN,
+            api.base_url,
+            max_retries=1,
+            digests=Digests(bundled, state, "Europe/Warsaw"),
+            quota=SenderQuota(10_000),
+        )
         await adapter.start(poll_timeout=1)
         try:
             yield Running(api, bundled)
@@ -282,21 +307,29 @@ async def telegram(bundled: Briefing, tmp_path: Path) -> AsyncIterator[Running]:
 def messages(knowledge: Knowledge) -> st.SearchStrategy[str]:
     """Private messages, as Telegram carries them (at most 4,096 characters, not blank), that the
     adapter answers: all but commands addressed to another bot."""
-    return requests(knowledge).map(lambda text: text.strip()[:4096]).filter(
-        lambda text: bool(text) and not re.match(r"/[A-Za-z0-9_]+@(?!BriefingBot\b)\w", text, re.IGNORECASE))
+    return (
+        requests(knowledge)
+        .map(lambda text: text.strip()[:4096])
+        .filter(lambda text: bool(text) and not re.match(r"/[A-Za-z0-9_]+@(?!BriefingBot\b)\w", text, re.IGNORECASE))
+    )
 
 
 @settings(max_examples=60)
 @given(data=st.data())
 async def test_messages_with_hostile_text_get_html_replies_that_telegram_accepts(
-        telegram: Running, data: st.DataObject) -> None:
+    telegram: Running, data: st.DataObject
+) -> None:
     api, knowledge = telegram.api, telegram.briefing.knowledge
     text = data.draw(messages(knowledge), label="message")
     message = api.user_message(text, PRIVATE, ALA)
 
     def replies() -> list[dict]:
-        return [m for m in api.sent() if m["chat_id"] == ALA["id"]
-                and (m.get("reply_parameters") or {}).get("message_id") == message["message_id"]]
+        return [
+            m
+            for m in api.sent()
+            if m["chat_id"] == ALA["id"]
+            and (m.get("reply_parameters") or {}).get("message_id") == message["message_id"]
+        ]
 
     await api.wait_until(lambda: bool(replies()))
     [reply] = replies()

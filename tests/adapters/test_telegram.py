@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.briefings.commands import all_commands
-from bot.platforms.quota import SenderQuota
-from bot.platforms.telegram.adapter import TelegramAdapter
 from bot.briefings.service import Briefing
 from bot.digests.state import STATE_FILE, StateStore
+from bot.platforms.quota import SenderQuota
+from bot.platforms.telegram.adapter import TelegramAdapter
 from tests.adapters.fake_telegram import ApiError, FakeBotApi, check_html
 
 TOKEN = "123456789:AAFakeTokenForTheLoopbackServer_0123"
@@ -29,10 +29,11 @@ CHANNEL = {"id": -1005678, "type": "channel", "title": "Kanał"}
 Scenario = Callable[[FakeBotApi, TelegramAdapter], Awaitable[None]]
 
 
-def run(briefing: Briefing, data: Path, scenario: Scenario, api: FakeBotApi | None = None,
-        quota: SenderQuota | None = None) -> FakeBotApi:
+def run(
+    briefing: Briefing, data: Path, scenario: Scenario, api: FakeBotApi | None = None, quota: SenderQuota | None = None
+) -> FakeBotApi:
     async def main() -> FakeBotApi:
-        async with (api or FakeBotApi(TOKEN)) as server:
+        async with api or FakeBotApi(TOKEN) as server:
             adapter = TelegramAdapter(briefing, StateStore(data), TOKEN, server.base_url, max_retries=2, quota=quota)
             await adapter.start(poll_timeout=1)
             try:
@@ -90,8 +91,11 @@ COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize(("chat", "suffix"), [(PRIVATE, ""), (GROUP, ""), (GROUP, "@BriefingBot")],
-                         ids=["private", "group", "group-with-bot-name"])
+@pytest.mark.parametrize(
+    ("chat", "suffix"),
+    [(PRIVATE, ""), (GROUP, ""), (GROUP, "@BriefingBot")],
+    ids=["private", "group", "group-with-bot-name"],
+)
 def test_every_command(bundled: Briefing, tmp_path: Path, chat: dict, suffix: str) -> None:
     fact = bundled.knowledge.facts[0]
 
@@ -179,8 +183,15 @@ def test_a_button_repeats_only_read_only_commands(bundled: Briefing, tmp_path: P
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
         await ask(api, "/timeline")
         message = api.messages[(PRIVATE["id"], max(k[1] for k in api.messages))]
-        forged = ["p:0:/lang en", "p:0:/LANG en", "p:0:/lang@BriefingBot en", f"k:0:{adapter.pages.key('/lang en')}",
-                  "p:0:/digest off", "p:0:/digest status", "p:0:/nieznana"]
+        forged = [
+            "p:0:/lang en",
+            "p:0:/LANG en",
+            "p:0:/lang@BriefingBot en",
+            f"k:0:{adapter.pages.key('/lang en')}",
+            "p:0:/digest off",
+            "p:0:/digest status",
+            "p:0:/nieznana",
+        ]
         for data in forged:
             api.press(message, data, ALA)  # her own chat, her own message: still not a way to /lang
         answers = await api.wait_for("answerCallbackQuery", len(forged))
@@ -234,7 +245,8 @@ def test_command_menu_is_the_command_table(bundled: Briefing, tmp_path: Path) ->
         specs = all_commands(bundled.knowledge)
         for code, language in ((None, "pl"), ("en", "en")):
             assert [(c["command"], c["description"]) for c in menus[code]] == [
-                (spec.name, spec.summary[language]) for spec in specs]
+                (spec.name, spec.summary[language]) for spec in specs
+            ]
 
     run(bundled, tmp_path, scenario)
 
@@ -251,7 +263,7 @@ def test_a_failing_command_menu_does_not_stop_the_bot(bundled: Briefing, tmp_pat
 
 def test_language_is_per_chat_and_survives_a_restart(bundled: Briefing, tmp_path: Path) -> None:
     async def first(api: FakeBotApi, adapter: TelegramAdapter) -> None:
-        assert visible(await ask(api, "/lang en")) .endswith("Reply language: English.")
+        assert visible(await ask(api, "/lang en")).endswith("Reply language: English.")
         assert visible(await ask(api, "/onthisday 01-06")).startswith("On this day: 6 January")
         other = await ask(api, "/onthisday 01-06", chat=OTHER_PRIVATE, user=OLA)
         assert visible(other).startswith("Tego dnia")
@@ -265,6 +277,7 @@ def test_language_is_per_chat_and_survives_a_restart(bundled: Briefing, tmp_path
 
 def test_lang_ru_answers_in_russian(bundled: Briefing, tmp_path: Path) -> None:
     """/lang ru: the replies, dates, page labels and buttons in Russian; the content stays Polish."""
+
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
         assert visible(await ask(api, "/lang ru")).endswith("Язык ответов: русский.")
         reply = await ask(api, "/timeline 2022-01")
@@ -351,8 +364,13 @@ def test_briefing_bot_run_serves_telegram_until_stopped(tmp_path: Path, content_
             env = {**os.environ, "BRIEFING_TELEGRAM_TOKEN": TOKEN}
             command = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
             process = await asyncio.create_subprocess_exec(
-                command, "--verbose", "run", cwd=tmp_path, env=env,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                command,
+                "--verbose",
+                "run",
+                cwd=tmp_path,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
             )
             try:
                 reply = await ask(api, "/onthisday 01-06")
@@ -381,8 +399,13 @@ def test_briefing_bot_run_with_a_rejected_token(tmp_path: Path, content_dir: Pat
             env = {**os.environ, "BRIEFING_TELEGRAM_TOKEN": TOKEN}
             command = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
             process = await asyncio.create_subprocess_exec(
-                command, "run", cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                command,
+                "run",
+                cwd=tmp_path,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
             )
             _, stderr = await asyncio.wait_for(process.communicate(), 60)
             return process.returncode or 0, stderr.decode()
@@ -397,6 +420,7 @@ def test_a_member_flooding_a_group_is_told_once_then_ignored(bundled: Briefing, 
     """A group's replies share Telegram's 20 a minute: past their quota a member gets one notice and
     then no answers, while others in the group, and the same person in a private chat (a quota of
     its own), still do."""
+
     async def scenario(server: FakeBotApi, adapter: TelegramAdapter) -> None:
         for _ in range(5):
             server.user_message("/start", GROUP, ALA)
@@ -414,8 +438,9 @@ def test_a_member_flooding_a_group_is_told_once_then_ignored(bundled: Briefing, 
     run(bundled, tmp_path, scenario, quota=SenderQuota(3, 60))
 
 
-def test_a_language_that_cannot_be_saved_is_not_changed_and_the_reply_says_so(bundled: Briefing,
-                                                                              tmp_path: Path) -> None:
+def test_a_language_that_cannot_be_saved_is_not_changed_and_the_reply_says_so(
+    bundled: Briefing, tmp_path: Path
+) -> None:
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
         # A full disk, as the state store meets it: the write's temporary file cannot be made.
         blocker = tmp_path / f".{STATE_FILE}.{os.getpid()}.{threading.get_ident()}.tmp"
@@ -423,7 +448,8 @@ def test_a_language_that_cannot_be_saved_is_not_changed_and_the_reply_says_so(bu
         try:
             assert visible(await ask(api, "/lang en")).endswith(
                 "Nie zapisano zmiany: bot nie może teraz zapisać swoich danych. Nic się nie zmieniło; "
-                "spróbuj ponownie później.")
+                "spróbuj ponownie później."
+            )
         finally:
             blocker.rmdir()
         assert visible(await ask(api, "/start")).startswith("Cześć!")  # still Polish, in memory too

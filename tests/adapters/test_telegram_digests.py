@@ -12,15 +12,15 @@ import pytest
 from aiohttp import web
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
+from bot.briefings.cards import Card
+from bot.briefings.service import Briefing
+from bot.digests.compose import Subscription, Target
+from bot.digests.delivery import DeliveryFailed, Digests
+from bot.digests.scheduler import DigestScheduler
+from bot.digests.state import StateStore
 from bot.platforms.telegram.adapter import TelegramAdapter
 from bot.platforms.telegram.http import AiohttpRequest
 from bot.platforms.telegram.limits import FloodLimiter
-from bot.briefings.cards import Card
-from bot.digests.delivery import DeliveryFailed, Digests
-from bot.digests.compose import Subscription, Target
-from bot.briefings.service import Briefing
-from bot.digests.state import StateStore
-from bot.digests.scheduler import DigestScheduler
 from tests.adapters.fake_telegram import ApiError, FakeBotApi
 from tests.adapters.test_telegram import ALA, GROUP, OLA, PRIVATE, TOKEN, ask, visible
 
@@ -30,7 +30,7 @@ CHANNEL = {"id": -1009999, "type": "channel", "title": "Kanał", "username": "ka
 
 def run(bundled: Briefing, data: Path, moment: datetime, scenario, api: FakeBotApi | None = None):  # type: ignore[no-untyped-def]
     async def main() -> None:
-        async with (api or FakeBotApi(TOKEN)) as server:
+        async with api or FakeBotApi(TOKEN) as server:
             state = StateStore(data)
             digests = Digests(bundled, state, "Europe/Warsaw", lambda: moment)
             adapter = TelegramAdapter(bundled, state, TOKEN, server.base_url, max_retries=2, digests=digests)
@@ -70,8 +70,9 @@ def test_forum_topics_channels_and_a_channel_from_a_private_chat(bundled: Briefi
     async def scenario(server: FakeBotApi, adapter: TelegramAdapter, digests: Digests) -> None:
         await ask(server, "/digest on", chat=GROUP, user=ALA, is_topic_message=True, message_thread_id=7)
         before = len(server.sent())
-        server.user_message("/digest on 10:00", {k: v for k, v in CHANNEL.items() if k != "username"}, None,
-                            kind="channel_post")
+        server.user_message(
+            "/digest on 10:00", {k: v for k, v in CHANNEL.items() if k != "username"}, None, kind="channel_post"
+        )
         await server.wait_for("sendMessage", before + 1)
         refused = await ask(server, "/digest on 09:00 @kanal", chat={**PRIVATE, "id": OLA["id"]}, user=OLA)
         assert "tylko administratorzy" in visible(refused)
@@ -103,7 +104,11 @@ def test_fan_out_with_flood_limits_and_a_blocked_chat(bundled: Briefing, tmp_pat
         scheduler = DigestScheduler(digests, adapter.deliver)
         outcomes = await scheduler.fire("09:00", "Europe/Warsaw")
         assert sorted((o.target.chat, o.state) for o in outcomes) == [
-            ("-1001", "sent"), ("-1002", "failed"), ("-1003", "sent"), ("-1004", "sent"), ("-1005", "sent"),
+            ("-1001", "sent"),
+            ("-1002", "failed"),
+            ("-1003", "sent"),
+            ("-1004", "sent"),
+            ("-1005", "sent"),
         ]
         delivered = [c for c in server.sent() if c["chat_id"] != -1002]
         assert {c["chat_id"] for c in delivered} == {-1001, -1003, -1004, -1005}
@@ -122,8 +127,10 @@ def test_fan_out_with_flood_limits_and_a_blocked_chat(bundled: Briefing, tmp_pat
 
 # --- pacing: the adapter's rate limiter against the fake Bot API ---------------------------------
 
+
 def test_the_overall_rate_is_the_configured_one(bundled: Briefing, tmp_path: Path) -> None:
     """5 messages a second: the fourth of four sends cannot be accepted sooner than 0.6 s after the first."""
+
     async def main() -> None:
         async with FakeBotApi(TOKEN) as server:
             adapter = TelegramAdapter(bundled, StateStore(tmp_path), TOKEN, server.base_url, max_rate=5)
@@ -174,14 +181,20 @@ def test_a_flood_limit_without_a_chat_holds_back_every_call() -> None:
 
         attempts = iter([True, False])
         started = loop.time()
-        commands = asyncio.create_task(limiter.process_request(
-            lambda: call("setMyCommands", next(attempts)), (), {}, "setMyCommands", {}, None))
+        commands = asyncio.create_task(
+            limiter.process_request(lambda: call("setMyCommands", next(attempts)), (), {}, "setMyCommands", {}, None)
+        )
         await asyncio.sleep(0)  # its first attempt is answered 429
-        assert await limiter.process_request(lambda: call("sendMessage", False), (), {}, "sendMessage",
-                                             {"chat_id": 5}, None) == "sendMessage"
+        assert (
+            await limiter.process_request(
+                lambda: call("sendMessage", False), (), {}, "sendMessage", {"chat_id": 5}, None
+            )
+            == "sendMessage"
+        )
         assert await commands == "setMyCommands"
-        assert [name for name, _ in calls] == ["setMyCommands", "setMyCommands", "sendMessage"] or \
-            [name for name, _ in calls] == ["setMyCommands", "sendMessage", "setMyCommands"]
+        assert [name for name, _ in calls] == ["setMyCommands", "setMyCommands", "sendMessage"] or [
+            name for name, _ in calls
+        ] == ["setMyCommands", "sendMessage", "setMyCommands"]
         assert all(at - started >= 0.2 for name, at in calls[1:])  # nothing went out during the pause
 
     asyncio.run(main())
@@ -189,15 +202,16 @@ def test_a_flood_limit_without_a_chat_holds_back_every_call() -> None:
 
 # --- the HTTP transport: failures become PTB's errors, which the adapter and the app handle -------
 
-def test_an_unreachable_api_is_a_network_error_and_a_digest_a_retryable_failure(bundled: Briefing,
-                                                                               tmp_path: Path) -> None:
+
+def test_an_unreachable_api_is_a_network_error_and_a_digest_a_retryable_failure(
+    bundled: Briefing, tmp_path: Path
+) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
 
     async def main() -> None:
-        adapter = TelegramAdapter(bundled, StateStore(tmp_path), TOKEN, f"http://127.0.0.1:{port}/bot",
-                                  max_retries=1)
+        adapter = TelegramAdapter(bundled, StateStore(tmp_path), TOKEN, f"http://127.0.0.1:{port}/bot", max_retries=1)
         with pytest.raises(NetworkError):  # what `briefing-bot run` reports as "cannot reach"
             await adapter.application.initialize()
         await adapter.application.bot.request.initialize()  # sending alone: initialize() stopped at getMe

@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.platforms.telegram.adapter import TelegramAdapter
-from bot.platforms.telegram.limits import FloodLimiter
 from bot.briefings.service import Briefing
 from bot.digests.state import StateStore
+from bot.platforms.telegram.adapter import TelegramAdapter
+from bot.platforms.telegram.limits import FloodLimiter
 from tests.adapters.fake_telegram import FakeBotApi
 from tests.adapters.test_telegram import ALA, OLA, OTHER_PRIVATE, PRIVATE, TOKEN, visible
 from tests.adapters.test_telegram_faults import calls_to, idle
@@ -65,7 +65,8 @@ def test_the_overall_rate_goes_round_the_chats_that_wait() -> None:
 
         def request(chat: int) -> asyncio.Future[None]:
             return asyncio.ensure_future(
-                limiter.process_request(send, (chat,), {}, "sendMessage", {"chat_id": chat}, None))
+                limiter.process_request(send, (chat,), {}, "sendMessage", {"chat_id": chat}, None)
+            )
 
         backlog = [request(1) for _ in range(40)]
         await started.wait()
@@ -77,4 +78,3 @@ def test_the_overall_rate_goes_round_the_chats_that_wait() -> None:
     order, asked = asyncio.run(main())
     assert len(order) == 41 and asked < 40
     assert order.index(2) - asked <= 1, order
-

@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.platforms.telegram.adapter import TelegramAdapter
-from bot.digests.delivery import Digests
-from bot.digests.compose import PAUSE_AFTER, Subscription, Target
 from bot.briefings.service import Briefing
-from bot.digests.state import StateStore
+from bot.digests.compose import PAUSE_AFTER, Subscription, Target
+from bot.digests.delivery import Digests
 from bot.digests.scheduler import DigestScheduler
+from bot.digests.state import StateStore
+from bot.platforms.telegram.adapter import TelegramAdapter
 from tests.adapters.fake_telegram import ApiError, FakeBotApi, Fault, Late, Reset, Slow
 from tests.adapters.test_telegram import ALA, GROUP, OLA, OTHER_PRIVATE, PRIVATE, TOKEN, ask, visible
 
@@ -41,8 +41,10 @@ def flood(seconds: float = 1) -> ApiError:
 
 
 def server_error(code: int) -> ApiError:
-    return ApiError(code, {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-                           504: "Gateway Timeout"}[code])
+    return ApiError(
+        code,
+        {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}[code],
+    )
 
 
 BLOCKED = ApiError(403, "Forbidden: bot was blocked by the user")
@@ -50,8 +52,9 @@ KICKED = ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
 GONE = ApiError(400, "Bad Request: chat not found")
 
 
-def adapter_for(briefing: Briefing, state: StateStore, api: FakeBotApi, digests: Digests | None = None,
-                **options: object) -> TelegramAdapter:
+def adapter_for(
+    briefing: Briefing, state: StateStore, api: FakeBotApi, digests: Digests | None = None, **options: object
+) -> TelegramAdapter:
     settings: dict[str, object] = {"read_timeout": READ_TIMEOUT, "retry_delay": 0.02, **options}
     return TelegramAdapter(briefing, state, TOKEN, api.base_url, digests=digests, **settings)  # type: ignore[arg-type]
 
@@ -62,9 +65,11 @@ def calls_to(api: FakeBotApi, chat: int, method: str = "sendMessage") -> int:
 
 async def idle(adapter: TelegramAdapter, timeout: float = 15) -> None:
     """Until the bot has finished handling every update it has taken (retries included)."""
+
     async def drained() -> None:
         while adapter.application.update_processor.current_concurrent_updates:
             await asyncio.sleep(0.01)
+
     await asyncio.wait_for(drained(), timeout)
 
 
@@ -104,8 +109,9 @@ def test_a_fault_in_one_chat_holds_up_no_other(bundled: Briefing, tmp_path: Path
                     return
                 assert calls_to(api, PRIVATE["id"]) == len(faults) + 1  # one call per fault, then it got through
                 assert api.received()[PRIVATE["id"]] == 1
-                assert [m["text"].startswith("ODKB") for (c, _), m in api.messages.items() if c == PRIVATE["id"]] \
-                    == [True]
+                assert [m["text"].startswith("ODKB") for (c, _), m in api.messages.items() if c == PRIVATE["id"]] == [
+                    True
+                ]
             finally:
                 await adapter.stop()
 
@@ -194,8 +200,12 @@ def test_random_faults_over_many_digests_lose_none_and_repeat_none(bundled: Brie
         async with FakeBotApi(TOKEN) as api:
             plan = schedule(rng, chats, unreachable)
             api.chat_failures = {chat: list(faults) for chat, faults in plan.items()}
-            tally.update(type(f).__name__ if not isinstance(f, ApiError) else str(f.code)
-                         for chat, faults in plan.items() if chat not in unreachable for f in faults)
+            tally.update(
+                type(f).__name__ if not isinstance(f, ApiError) else str(f.code)
+                for chat, faults in plan.items()
+                if chat not in unreachable
+                for f in faults
+            )
 
             def bot(state: StateStore, clock_moment: datetime) -> tuple[Digests, TelegramAdapter, DigestScheduler]:
                 digests = Digests(bundled, state, "Europe/Warsaw", lambda: clock_moment)
@@ -290,9 +300,11 @@ def test_random_faults_over_many_digests_lose_none_and_repeat_none(bundled: Brie
     assert len(sent) == (CHATS - len(unreachable)) * DAYS - len(interrupted)
     assert interrupted  # the seed gives some
     assert not [r for r in state.deliveries() if r["state"] in ("retry", "claimed")]
-    print(f"\n{DAYS} days x {CHATS} chats ({len(unreachable)} unreachable): {len(sent)} digests sent once each, "
-          f"{len(interrupted)} interrupted by an unanswered send, passing faults {dict(tally)}, "
-          f"rounds a day {rounds_per_day}")
+    print(
+        f"\n{DAYS} days x {CHATS} chats ({len(unreachable)} unreachable): {len(sent)} digests sent once each, "
+        f"{len(interrupted)} interrupted by an unanswered send, passing faults {dict(tally)}, "
+        f"rounds a day {rounds_per_day}"
+    )
 
 
 def test_a_revoked_token_keeps_the_digest_for_later(bundled: Briefing, tmp_path: Path) -> None:
@@ -352,9 +364,11 @@ def migration(bundled: Briefing, tmp_path: Path, setup: Callable[[StateStore], N
 def test_a_group_upgraded_to_a_supergroup_keeps_its_digest(bundled: Briefing, tmp_path: Path) -> None:
     """Telegram answers a basic group's old id with "upgraded to a supergroup" and the new id: the
     subscription and the chat's language move there, and the digest goes there, once."""
+
     def setup(state: StateStore) -> None:
-        state.put_subscriptions([Subscription(Target("telegram", str(OLD_GROUP)), "09:00", empty="nearest",
-                                              topics=("csto",))])
+        state.put_subscriptions(
+            [Subscription(Target("telegram", str(OLD_GROUP)), "09:00", empty="nearest", topics=("csto",))]
+        )
         state.set_language("telegram", OLD_GROUP, "en")
 
     first, again, received = migration(bundled, tmp_path, setup)
@@ -374,11 +388,21 @@ def test_a_group_upgraded_to_a_supergroup_keeps_its_digest(bundled: Briefing, tm
 def test_an_upgraded_group_with_a_digest_of_its_own_gets_one_digest(bundled: Briefing, tmp_path: Path) -> None:
     """The new id already has a subscription, whose digest went out today: it stands, the old one
     goes, and nothing more is sent."""
+
     def setup(state: StateStore) -> None:
         new = Subscription(Target("telegram", str(SUPERGROUP_ID)), "08:00", topics=("csto",))
         state.put_subscriptions([Subscription(Target("telegram", str(OLD_GROUP)), "09:00", empty="nearest"), new])
-        state.record_deliveries([{"key": new.target.key, "date": "2027-01-06", "state": "sent", "detail": "",
-                                  "at": "2027-01-06T07:00:00+00:00"}])
+        state.record_deliveries(
+            [
+                {
+                    "key": new.target.key,
+                    "date": "2027-01-06",
+                    "state": "sent",
+                    "detail": "",
+                    "at": "2027-01-06T07:00:00+00:00",
+                }
+            ]
+        )
 
     first, again, received = migration(bundled, tmp_path, setup)
     assert first == [(str(SUPERGROUP_ID), "skipped")]
@@ -396,8 +420,12 @@ def test_a_send_that_went_out_unanswered_is_never_sent_again(bundled: Briefing, 
     scheduler's nor a restart send it again. A refused connection or a 5xx is still retried."""
     moment = datetime(2027, 1, 6, 9, 0, tzinfo=WARSAW)
     late, dropped, cut, refused = 7001, 7002, 7003, 7004
-    faults: dict[int, list[Fault]] = {late: [Late(2 * READ_TIMEOUT)], dropped: [Slow(2 * READ_TIMEOUT)],
-                                      cut: [Reset()], refused: [server_error(503)] * 5}
+    faults: dict[int, list[Fault]] = {
+        late: [Late(2 * READ_TIMEOUT)],
+        dropped: [Slow(2 * READ_TIMEOUT)],
+        cut: [Reset()],
+        refused: [server_error(503)] * 5,
+    }
 
     async def main() -> tuple[dict[int, str], Counter[int], dict[int, int]]:
         async with FakeBotApi(TOKEN) as api:
@@ -418,8 +446,10 @@ def test_a_send_that_went_out_unanswered_is_never_sent_again(bundled: Briefing, 
                     await scheduler.retry()
                 finally:
                     await adapter.application.shutdown()
-            states = {chat: StateStore(tmp_path).delivery(f"telegram:{chat}:", date(2027, 1, 6))["state"]  # type: ignore[index]
-                      for chat in faults}
+            states = {
+                chat: StateStore(tmp_path).delivery(f"telegram:{chat}:", date(2027, 1, 6))["state"]  # type: ignore[index]
+                for chat in faults
+            }
             return states, api.received(), {chat: calls_to(api, chat) for chat in faults}
 
     states, received, calls = asyncio.run(main())

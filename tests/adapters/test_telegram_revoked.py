@@ -15,8 +15,9 @@ from tests.adapters.test_telegram import TOKEN, ask, visible
 REVOKED = "the Telegram token was refused (401): revoked? set a new one in BRIEFING_TELEGRAM_TOKEN"
 
 
-def test_a_token_revoked_while_polling_ends_the_run_with_a_message(tmp_path: Path, content_dir: Path,
-                                                                   bundled_data: Path) -> None:
+def test_a_token_revoked_while_polling_ends_the_run_with_a_message(
+    tmp_path: Path, content_dir: Path, bundled_data: Path
+) -> None:
     shutil.copytree(bundled_data, tmp_path / "data")
 
     async def main() -> tuple[int | None, str]:
@@ -26,8 +27,13 @@ def test_a_token_revoked_while_polling_ends_the_run_with_a_message(tmp_path: Pat
             env["BRIEFING_TELEGRAM_TOKEN"] = TOKEN
             command = shutil.which("briefing-bot", path=str(Path(sys.executable).parent)) or "briefing-bot"
             process = await asyncio.create_subprocess_exec(
-                command, "run", cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                command,
+                "run",
+                cwd=tmp_path,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
             )
             try:
                 assert visible(await ask(api, "/start")).startswith("Cześć")  # it runs

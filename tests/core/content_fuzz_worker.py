@@ -95,6 +95,7 @@ def _describe(request: tuple[Any, ...]) -> str:
 
 # --- the child --------------------------------------------------------------------------------------
 
+
 def _serve(connection: Connection) -> None:
     handlers: dict[str, Callable[..., Any]] = {"load": _load, "megabyte": _megabyte}
     while True:
@@ -110,11 +111,11 @@ def _serve(connection: Connection) -> None:
 
 
 def _load(folder: str, under_test: str, with_extraction: bool) -> dict[str, Any]:
+    from bot.briefings.service import RESERVED_COMMANDS
     from bot.content.loader import load_content
+    from bot.content.references import check_lists
     from bot.extraction.facts import TopicMatcher, extract
     from bot.language.figures import QuantityMatcher
-    from bot.content.references import check_lists
-    from bot.briefings.service import RESERVED_COMMANDS
 
     content = load_content(Path(folder), reserved_commands=frozenset(RESERVED_COMMANDS))
     target = Path(under_test)
@@ -132,7 +133,8 @@ def _load(folder: str, under_test: str, with_extraction: bool) -> dict[str, Any]
         "rendered": [str(p) for p in content.problems],
         "articles": [(a.id, str(a.path)) for a in content.articles],
         "topics": [(t.id, str(t.path)) for t in content.topics],
-        "facts": facts, "flags": flags,
+        "facts": facts,
+        "flags": flags,
     }
 
 
@@ -155,10 +157,10 @@ def _megabyte(fragment: str, size: int, stage: str) -> float:
     characters as an article's body: sentence splitting, dates and figures over the whole text as
     one sentence (its white space not folded), reference lists, and the whole article's extraction
     (sentences, then each one's dates, figures, topics and search keys)."""
-    from bot.language.dates import find_dates
-    from bot.extraction.facts import extract
-    from bot.language.figures import find_figures
     from bot.content.references import check_lists
+    from bot.extraction.facts import extract
+    from bot.language.dates import find_dates
+    from bot.language.figures import find_figures
     from bot.language.sentences import split_sentences
 
     content, matcher, quantities = _bundled()

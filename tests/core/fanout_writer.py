@@ -16,9 +16,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.briefings.cards import Card
-from bot.digests.delivery import Digests
-from bot.digests.compose import Subscription, Target
 from bot.briefings.service import Briefing
+from bot.digests.compose import Subscription, Target
+from bot.digests.delivery import Digests
 from bot.digests.state import StateStore
 from tests.conftest import BUNDLED_CONTENT
 

@@ -40,13 +40,16 @@ def key(n: int) -> str:
 
 
 def subscription(n: int) -> Subscription:
-    return Subscription(Target("telegram", str(n)), f"{n // 60 % 24:02d}:{n % 60:02d}", "Europe/Warsaw",
-                        topics=("csto",) if n % 3 else ())
+    return Subscription(
+        Target("telegram", str(n)),
+        f"{n // 60 % 24:02d}:{n % 60:02d}",
+        "Europe/Warsaw",
+        topics=("csto",) if n % 3 else (),
+    )
 
 
 def record(chat: str, n: int, state: str) -> dict[str, Any]:
-    return {"key": chat, "date": day(n), "state": state, "detail": "x" * (n % 50),
-            "at": f"{day(n)}T08:00:00+00:00"}
+    return {"key": chat, "date": day(n), "state": state, "detail": "x" * (n % 50), "at": f"{day(n)}T08:00:00+00:00"}
 
 
 def transaction(store: Store, n: int) -> None:
@@ -93,8 +96,7 @@ class Model:
         latest: dict[str, str] = {}
         for chat, when in self.deliveries:
             latest[chat] = max(when, latest.get(chat, when))
-        gone = [(chat, when) for chat, when in self.deliveries
-                if when < before.isoformat() and latest[chat] != when]
+        gone = [(chat, when) for chat, when in self.deliveries if when < before.isoformat() and latest[chat] != when]
         for index in gone:
             del self.deliveries[index]
         return len(gone)

@@ -30,14 +30,30 @@ from bot.language.dates import DateValue
 
 #: The usage lines as they were written out before the parameters were typed.
 USAGE = {
-    "pl": ["/start", "/help [komenda]", "/timeline [YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat]",
-           "/sources [dzień | id | artykuł]", "/card <artykuł>", "/onthisday [MM-DD]", "/search <słowa>",
-           "/figures [temat]", "/lang pl|en|ru",
-           "/digest on [HH:MM] [strefa] | off | status | preview [MM-DD] | empty skip|nearest | topics …"],
-    "en": ["/start", "/help [command]", "/timeline [YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | topic]",
-           "/sources [day | id | article]", "/card <article>", "/onthisday [MM-DD]", "/search <words>",
-           "/figures [topic]", "/lang pl|en|ru",
-           "/digest on [HH:MM] [time zone] | off | status | preview [MM-DD] | empty skip|nearest | topics …"],
+    "pl": [
+        "/start",
+        "/help [komenda]",
+        "/timeline [YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat]",
+        "/sources [dzień | id | artykuł]",
+        "/card <artykuł>",
+        "/onthisday [MM-DD]",
+        "/search <słowa>",
+        "/figures [temat]",
+        "/lang pl|en|ru",
+        "/digest on [HH:MM] [strefa] | off | status | preview [MM-DD] | empty skip|nearest | topics …",
+    ],
+    "en": [
+        "/start",
+        "/help [command]",
+        "/timeline [YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | topic]",
+        "/sources [day | id | article]",
+        "/card <article>",
+        "/onthisday [MM-DD]",
+        "/search <words>",
+        "/figures [topic]",
+        "/lang pl|en|ru",
+        "/digest on [HH:MM] [time zone] | off | status | preview [MM-DD] | empty skip|nearest | topics …",
+    ],
 }
 
 
@@ -113,18 +129,30 @@ def test_each_kind_reads_its_values(bundled: Briefing) -> None:
     assert read(WORDS, "Tokajew") == "Tokajew"
     assert read(LANGUAGE, " EN ") == "en"
     assert read(COMMAND, "/Timeline@briefing_bot") is builtin("timeline")
-    for kind, text, words in [(PERIOD, "styczeń", "Give a year (2022)"), (TOPIC, "x", "I don't know the topic"),
-                              (SOURCE, "2022-01", "I know no day, fact or article"),
-                              (ARTICLE, "kazachstan", "matches several articles"),
-                              (MONTH_DAY, "02-30", "Give the day as MM-DD"), (WORDS, "", "Give words"),
-                              (LANGUAGE, "de", "Languages: pl, en"), (COMMAND, "timline", "Did you mean /timeline?")]:
+    for kind, text, words in [
+        (PERIOD, "styczeń", "Give a year (2022)"),
+        (TOPIC, "x", "I don't know the topic"),
+        (SOURCE, "2022-01", "I know no day, fact or article"),
+        (ARTICLE, "kazachstan", "matches several articles"),
+        (MONTH_DAY, "02-30", "Give the day as MM-DD"),
+        (WORDS, "", "Give words"),
+        (LANGUAGE, "de", "Languages: pl, en"),
+        (COMMAND, "timline", "Did you mean /timeline?"),
+    ]:
         with pytest.raises(BadArgument, match=words.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
             read(kind, text)
 
 
 def test_every_parameter_of_the_table_says_where_it_completes_from() -> None:
     completes = {(spec.name, p.name): p.kind.completion for spec in BUILTIN for p in spec.parameters}
-    assert completes == {("help", "command"): "commands", ("timeline", "period"): "periods",
-                         ("sources", "fact"): "articles", ("card", "article"): "articles", ("onthisday", "day"): None,
-                         ("search", "words"): None, ("figures", "topic"): "topics", ("lang", "language"): None,
-                         ("digest", "settings"): None}
+    assert completes == {
+        ("help", "command"): "commands",
+        ("timeline", "period"): "periods",
+        ("sources", "fact"): "articles",
+        ("card", "article"): "articles",
+        ("onthisday", "day"): None,
+        ("search", "words"): None,
+        ("figures", "topic"): "topics",
+        ("lang", "language"): None,
+        ("digest", "settings"): None,
+    }

@@ -23,9 +23,13 @@ BOT = Path(__file__).resolve().parents[2] / "bot"
 
 def entries(language: str) -> dict[str, tuple[str, ...]]:
     """Key → its text (a plural message: its forms), as the .po file has them."""
-    return {message.id if isinstance(message.id, str) else message.id[0]:
-            (message.string,) if isinstance(message.string, str) else tuple(message.string or ())
-            for message in read(language) if message.id}
+    return {
+        message.id if isinstance(message.id, str) else message.id[0]: (message.string,)
+        if isinstance(message.string, str)
+        else tuple(message.string or ())
+        for message in read(language)
+        if message.id
+    }
 
 
 def placeholders(text: str) -> set[str]:
@@ -44,8 +48,13 @@ def code_strings() -> tuple[set[str], set[str], set[str]]:
                 literals.add(node.value)
             elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
                 prefixes.add(str(node.values[0].value))
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("t", "tn")
-                  and len(node.args) > 1 and isinstance(node.args[1], ast.Constant)):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("t", "tn")
+                and len(node.args) > 1
+                and isinstance(node.args[1], ast.Constant)
+            ):
                 passed.add(str(node.args[1].value))
     return literals, prefixes, passed
 
@@ -96,8 +105,20 @@ def test_plural_rules_are_the_languages_own(language: str) -> None:
 @pytest.mark.parametrize(
     ("language", "counts", "expected"),
     [
-        ("ru", (1, 2, 5, 11, 21, 22, 25, 111), ("1 источник", "2 источника", "5 источников", "11 источников",
-                                                "21 источник", "22 источника", "25 источников", "111 источников")),
+        (
+            "ru",
+            (1, 2, 5, 11, 21, 22, 25, 111),
+            (
+                "1 источник",
+                "2 источника",
+                "5 источников",
+                "11 источников",
+                "21 источник",
+                "22 источника",
+                "25 источников",
+                "111 источников",
+            ),
+        ),
         ("en", (1, 2), ("1 source", "2 sources")),
     ],
 )
@@ -151,8 +172,12 @@ def test_discord_descriptions_fit_and_translate_one_way() -> None:
     """Discord takes descriptions of up to 100 characters, and its translator looks each up by
     its English text: two descriptions that read the same in English must read the same in
     every language."""
-    described = [key for key in entries("en") if key.startswith(("discord.option.", "discord.digest."))
-                 or (key.startswith("command.") and key.endswith(".summary"))]
+    described = [
+        key
+        for key in entries("en")
+        if key.startswith(("discord.option.", "discord.digest."))
+        or (key.startswith("command.") and key.endswith(".summary"))
+    ]
     by_english: dict[str, dict[str, str]] = {}
     for key in described:
         words: dict[str, str] = {language: entries(language)[key][0] for language in LANGUAGES}

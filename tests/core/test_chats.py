@@ -116,5 +116,5 @@ def test_a_language_that_cannot_be_saved_is_not_changed(bundled: Briefing, tmp_p
 def test_without_digests_the_digest_command_says_where_it_works(bundled: Briefing, tmp_path: Path) -> None:
     member = Admin(False)
     reply = asyncio.run(Chats(bundled, StateStore(tmp_path)).answer("/digest on", Chat("fake", "1", "en", member)))
-    assert body(reply).startswith("\"On this day\" digests are set up in a Telegram chat")
+    assert body(reply).startswith('"On this day" digests are set up in a Telegram chat')
     assert member.asked == 0

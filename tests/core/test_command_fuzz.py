@@ -22,15 +22,15 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from bot.language import lemmas
 from bot.briefings.cards import CARD_BUDGET, Card, Reply
 from bot.briefings.commands import BUILTIN, MAX_REQUEST, all_commands
-from bot.digests.delivery import Digests
+from bot.briefings.service import Briefing
 from bot.digests.compose import Target
+from bot.digests.delivery import Digests
+from bot.digests.state import StateStore
 from bot.i18n.messages import LANGUAGES, Language, t
 from bot.knowledge.indexes import Knowledge
-from bot.briefings.service import Briefing
-from bot.digests.state import StateStore
+from bot.language import lemmas
 from tests.conftest import BUNDLED_CONTENT, fixed_clock
 from tests.hostile_input import (
     adversarial,
@@ -128,8 +128,15 @@ def test_a_request_typed_too_long_is_refused_before_any_work(core: Core) -> None
 
 
 def test_path_like_ids_read_nothing_and_find_nothing(bundled: Briefing) -> None:
-    for argument in ("../../etc/passwd", "/etc/passwd", "content/../x", "articles/../../README.md", "a\x00b",
-                     "../content/articles/odkb-w-kazachstanie.md", "/proc/self/environ"):
+    for argument in (
+        "../../etc/passwd",
+        "/etc/passwd",
+        "content/../x",
+        "articles/../../README.md",
+        "a\x00b",
+        "../content/articles/odkb-w-kazachstanie.md",
+        "/proc/self/environ",
+    ):
         for name in ("card", "sources"):
             with reads() as opened:
                 cards = check_reply(bundled.ask(f"/{name} {argument}"), bundled.knowledge, argument)
@@ -138,7 +145,7 @@ def test_path_like_ids_read_nothing_and_find_nothing(bundled: Briefing) -> None:
 
 
 def test_numbers_in_other_scripts_are_not_article_numbers_that_crash(bundled: Briefing) -> None:
-    """"²" and "①" are digits to str.isdigit, but int() refuses them: /card ² raised ValueError."""
+    """ "²" and "①" are digits to str.isdigit, but int() refuses them: /card ² raised ValueError."""
     for argument in ("²", "①", "³", "⑩"):
         for name in ("card", "sources"):
             [card] = bundled.ask(f"/{name} {argument}").cards
@@ -148,8 +155,17 @@ def test_numbers_in_other_scripts_are_not_article_numbers_that_crash(bundled: Br
 
 
 def test_impossible_dates_are_answered_with_what_to_type(bundled: Briefing) -> None:
-    for text in ("/onthisday 02-30", "/onthisday 13-01", "/onthisday 00-00", "/timeline 2022-13", "/timeline 2022-02-30",
-                 "/timeline 0000", "/timeline 99999", "/timeline 2022-01-01..2021-01-01", "/timeline -1"):
+    for text in (
+        "/onthisday 02-30",
+        "/onthisday 13-01",
+        "/onthisday 00-00",
+        "/timeline 2022-13",
+        "/timeline 2022-02-30",
+        "/timeline 0000",
+        "/timeline 99999",
+        "/timeline 2022-01-01..2021-01-01",
+        "/timeline -1",
+    ):
         [card] = bundled.ask(text, "en").cards
         assert "understand" in (card.body or ""), text
     [leap] = bundled.ask("/onthisday 02-29", "en").cards  # possible: in leap years
@@ -158,19 +174,59 @@ def test_impossible_dates_are_answered_with_what_to_type(bundled: Briefing) -> N
 
 # --- /digest, as the adapters call it -----------------------------------------------------------
 
+
 def digest_arguments() -> st.SearchStrategy[str]:
     """What follows /digest: a subcommand with its words (times, zones, policies, topics, days;
     good, bad and path-like), or anything else."""
     action = st.sampled_from(["on", "off", "status", "preview", "empty", "topics", "ON", "Preview", ""])
-    words = st.sampled_from(["09:00", "23:59", "24:00", "9:5", "07.30", "٠٨:٣٠", "Europe/Warsaw", "Asia/Almaty", "UTC",
-                             "Etc/GMT+1", "skip", "nearest", "all", "csto", "csto,protesty", ",", "02-29", "02-30",
-                             "13-01", "../../etc/localtime", "/etc/passwd", "zone.tab", "Europe", "a/" * 400 + "x",
-                             "@channel"])
-    typed = st.builds(lambda a, chosen: " ".join([a, *chosen]), action,
-                      st.lists(weighted((3, words), (1, arguments())), max_size=3))
-    zones = st.sampled_from(["Europe/Warsaw", "UTC", "Etc/GMT+1", "America/Argentina/Buenos_Aires", "posixrules",
-                             "../../etc/localtime", "/etc/passwd", "zone.tab", "Europe", "Europe/", "a/" * 400 + "x",
-                             "</a>" * 1000])
+    words = st.sampled_from(
+        [
+            "09:00",
+            "23:59",
+            "24:00",
+            "9:5",
+            "07.30",
+            "٠٨:٣٠",
+            "Europe/Warsaw",
+            "Asia/Almaty",
+            "UTC",
+            "Etc/GMT+1",
+            "skip",
+            "nearest",
+            "all",
+            "csto",
+            "csto,protesty",
+            ",",
+            "02-29",
+            "02-30",
+            "13-01",
+            "../../etc/localtime",
+            "/etc/passwd",
+            "zone.tab",
+            "Europe",
+            "a/" * 400 + "x",
+            "@channel",
+        ]
+    )
+    typed = st.builds(
+        lambda a, chosen: " ".join([a, *chosen]), action, st.lists(weighted((3, words), (1, arguments())), max_size=3)
+    )
+    zones = st.sampled_from(
+        [
+            "Europe/Warsaw",
+            "UTC",
+            "Etc/GMT+1",
+            "America/Argentina/Buenos_Aires",
+            "posixrules",
+            "../../etc/localtime",
+            "/etc/passwd",
+            "zone.tab",
+            "Europe",
+            "Europe/",
+            "a/" * 400 + "x",
+            "</a>" * 1000,
+        ]
+    )
     zone = weighted((2, zones), (1, arguments()))  # "/digest on" looks a zone up by its name
     on = st.builds(lambda time, name: f"on {time} {name}", st.sampled_from(["", "08:00"]), zone)
     return weighted((4, typed), (2, on), (1, arguments()))
@@ -182,11 +238,15 @@ def digests(bundled: Briefing, tmp_path: Path) -> Digests:
 
 
 @settings(max_examples=250)
-@given(arguments=digest_arguments(), language=st.sampled_from(LANGUAGES), admin=st.booleans(),
-       thread=st.sampled_from([None, "7"]))
+@given(
+    arguments=digest_arguments(),
+    language=st.sampled_from(LANGUAGES),
+    admin=st.booleans(),
+    thread=st.sampled_from([None, "7"]),
+)
 def test_any_digest_command_is_answered_and_only_an_admin_changes_anything(
-        core: Core, digests: Digests, tmp_path: Path, arguments: str, language: Language, admin: bool,
-        thread: str | None) -> None:
+    core: Core, digests: Digests, tmp_path: Path, arguments: str, language: Language, admin: bool, thread: str | None
+) -> None:
     target = Target("telegram", "-100123", thread)
     before = digests.state.subscription(target.key)
     with reads() as opened:
@@ -203,11 +263,23 @@ def test_any_digest_command_is_answered_and_only_an_admin_changes_anything(
 
 
 def test_a_digest_time_zone_that_is_a_path_is_refused(digests: Digests) -> None:
-    """"a/a/a/…" made ZoneInfo import one package per "/" (the tzdata fallback): RecursionError."""
+    """ "a/a/a/…" made ZoneInfo import one package per "/" (the tzdata fallback): RecursionError."""
     target = Target("discord", "42")
-    for zone in ("../../etc/localtime", "/etc/passwd", "zone.tab", "Europe", "America", "Etc", "Europe/",
-                 "Europe/../Europe/Warsaw", "a\x00b", "posixrules", "Factory/x",
-                 "a/" * 400 + "x", "</a>" * 1000):
+    for zone in (
+        "../../etc/localtime",
+        "/etc/passwd",
+        "zone.tab",
+        "Europe",
+        "America",
+        "Etc",
+        "Europe/",
+        "Europe/../Europe/Warsaw",
+        "a\x00b",
+        "posixrules",
+        "Factory/x",
+        "a/" * 400 + "x",
+        "</a>" * 1000,
+    ):
         [card] = digests.handle(f"on 08:00 {zone}", target, "en", True).cards
         assert "time zone" in (card.body or ""), zone[:40]
         assert digests.state.subscription(target.key) is None
@@ -223,6 +295,7 @@ def test_a_digest_time_in_other_digits_is_stored_in_ascii(digests: Digests) -> N
 
 
 # --- the recorder itself ------------------------------------------------------------------------
+
 
 def test_the_recorder_sees_a_file_opened_outside_in_any_thread(tmp_path: Path, bundled_data: Path) -> None:
     secret = tmp_path / "secret.txt"

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from bot.briefings import replies
-
 from bot.briefings.cards import (
     CARD_BUDGET,
     Card,
@@ -34,17 +33,20 @@ from bot.briefings.cards import (
 )
 from bot.briefings.commands import BUILTIN
 from bot.briefings.request import Request
-from bot.language.dates import day
+from bot.briefings.service import Briefing
 from bot.extraction.facts import Fact
 from bot.i18n.messages import format_date
 from bot.knowledge.indexes import Knowledge
-from bot.briefings.service import Briefing
+from bot.language.dates import day
 from bot.platforms.console.render import render_card
 from tests.conftest import BUNDLED_CONTENT, WARSAW, fixed_clock
 
 BUNDLED_FILES = {
-    "odmowa-udzialu-w-wojnie", "kazachstan-blizej-nato", "odkb-w-kazachstanie",
-    "kazachstan-dystansuje-sie", "zamieszki-w-kazachstanie",
+    "odmowa-udzialu-w-wojnie",
+    "kazachstan-blizej-nato",
+    "odkb-w-kazachstanie",
+    "kazachstan-dystansuje-sie",
+    "zamieszki-w-kazachstanie",
 }
 
 
@@ -105,8 +107,9 @@ def test_timeline_of_a_topic_keeps_to_the_topic(bundled: Briefing) -> None:
     assert reply.cards[0].title == "Oś czasu: ODKB (CSTO) w Kazachstanie"
     knowledge = bundled.knowledge
     expected = [e for e in knowledge.events if "csto" in e.topics]
-    assert [line.text for line in lines(reply)] == [replies.event_item(e, "pl", None, knowledge.varying_quantities).text
-                                                    for e in expected]
+    assert [line.text for line in lines(reply)] == [
+        replies.event_item(e, "pl", None, knowledge.varying_quantities).text for e in expected
+    ]
 
 
 @pytest.mark.parametrize("argument", ["2022-13", "styczeń", "2022-02-30", "2022-02-01..2022-01-01", "<b>x</b>"])
@@ -142,9 +145,11 @@ def test_topic_card_for_csto(bundled: Briefing) -> None:
     ("command", "pl", "en"),
     # The curated facts' own precision: Gazeta.pl's count dated to January 2022, the
     # Ilta-Sanomat report to 2023 (its text names no month); never an invented day.
-    [("/csto", "styczeń 2022", "January 2022"),  # a month-precise fact covers 6–9 January
-     ("/protesty", "2022", "2022"),  # a fact dated only to 2022 covers the rest: not "2022–2022"
-     ("/wojna", "21 lutego 2022 – 2023", "21 February 2022 – 2023")],  # not "31 grudnia 2023"
+    [
+        ("/csto", "styczeń 2022", "January 2022"),  # a month-precise fact covers 6–9 January
+        ("/protesty", "2022", "2022"),  # a fact dated only to 2022 covers the rest: not "2022–2022"
+        ("/wojna", "21 lutego 2022 – 2023", "21 February 2022 – 2023"),
+    ],  # not "31 grudnia 2023"
 )
 def test_topic_period_keeps_the_precision_of_its_facts(bundled: Briefing, command: str, pl: str, en: str) -> None:
     for language, expected in (("pl", pl), ("en", en)):
@@ -180,8 +185,11 @@ def test_sources_of_one_fact_gives_quote_article_and_line(bundled: Briefing) -> 
     fact = next(f for f in bundled.knowledge.facts if "dwutysięczny kontyngent" in f.text)
     card = bundled.ask(f"/sources {fact.id}").cards[0]
     path = bundled.knowledge.articles["odmowa-udzialu-w-wojnie"].path
-    line = next(n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                if text.startswith("Na prośbę Tokajewa"))
+    line = next(
+        n
+        for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if text.startswith("Na prośbę Tokajewa")
+    )
     assert card.body == f"„{fact.quote}”"
     fields = {field.name: field.value for field in card.fields}
     assert fields["Miejsce"] == f"articles/odmowa-udzialu-w-wojnie.md, wiersz {line}"
@@ -254,11 +262,21 @@ def test_start_says_what_the_bot_knows(bundled: Briefing) -> None:
     assert any(line.text == "/timeline 2022-01" for line in card.lines)
 
 
-@pytest.mark.parametrize(("language", "expected"),
-                         [("pl", "1 datowany fakt z 2022 roku."), ("en", "1 dated fact from 2022.")])
+@pytest.mark.parametrize(
+    ("language", "expected"), [("pl", "1 datowany fakt z 2022 roku."), ("en", "1 dated fact from 2022.")]
+)
 def test_start_names_a_single_year_grammatically(language: str, expected: str) -> None:
-    fact = Fact(id="f1", value=day(date(2022, 1, 6)), text="t", quote="t", article="a", topics=(),
-                origin="extracted", line=1, keys=())
+    fact = Fact(
+        id="f1",
+        value=day(date(2022, 1, 6)),
+        text="t",
+        quote="t",
+        article="a",
+        topics=(),
+        origin="extracted",
+        line=1,
+        keys=(),
+    )
     request = Request("/start", date(2026, 11, 22), language)
     card = replies.start(Knowledge.build([], [], [fact]), request).cards[0]
     assert expected in (card.body or "")  # not "z lat 2022"
@@ -285,8 +303,22 @@ def test_unknown_command_plain_text_and_huge_requests(bundled: Briefing) -> None
 
 @pytest.mark.parametrize(
     "request_text",
-    ["/start", "/help", "/timeline", "/csto", "/protesty", "/wojna", "/sources", "/card 1", "/card 2", "/card 3",
-     "/card 4", "/card 5", "/onthisday 01-06", "/search kazachstan"],
+    [
+        "/start",
+        "/help",
+        "/timeline",
+        "/csto",
+        "/protesty",
+        "/wojna",
+        "/sources",
+        "/card 1",
+        "/card 2",
+        "/card 3",
+        "/card 4",
+        "/card 5",
+        "/onthisday 01-06",
+        "/search kazachstan",
+    ],
 )
 def test_every_card_fits_a_phone_screen(bundled: Briefing, request_text: str) -> None:
     for card in bundled.ask(request_text).cards:
@@ -296,11 +328,18 @@ def test_every_card_fits_a_phone_screen(bundled: Briefing, request_text: str) ->
 
 # --- paging: pages planned from sizes and built on demand are the pages paginate builds -----------
 
+
 def _source_of(article_id: str) -> SourceRef:
     outlet = "Outlet " * (len(article_id) % 4)
     number = int(article_id[1:]) + 1
-    return SourceRef(number, article_id, f"Title of {article_id} " * (1 + len(article_id) % 5), outlet.strip(),
-                     "6 stycznia 2022", f"https://example.org/{article_id}" if len(article_id) % 2 else None)
+    return SourceRef(
+        number,
+        article_id,
+        f"Title of {article_id} " * (1 + len(article_id) % 5),
+        outlet.strip(),
+        "6 stycznia 2022",
+        f"https://example.org/{article_id}" if len(article_id) % 2 else None,
+    )
 
 
 def _reference_pages(first: Card, items: list[Item], budget: int = CARD_BUDGET) -> list[Card]:
@@ -350,10 +389,12 @@ def test_planned_pages_are_the_cards_paginate_builds(seed: int) -> None:
     first = _random_first(rng)
     articles = [f"a{n}" for n in range(rng.choice([1, 3, 30]))]  # few articles: many repeats on a page
     items = [
-        Item(text="t" * rng.choice([rng.randrange(5, 220), rng.randrange(200, 1200)]),
-             label=rng.choice([None, "6 stycznia 2022", "2022 · 4 lata temu"]),
-             articles=tuple(dict.fromkeys(rng.choice(articles) for _ in range(rng.choice([1, 1, 2, 3])))),
-             fact_id=rng.choice([None, f"{n:010x}"]))
+        Item(
+            text="t" * rng.choice([rng.randrange(5, 220), rng.randrange(200, 1200)]),
+            label=rng.choice([None, "6 stycznia 2022", "2022 · 4 lata temu"]),
+            articles=tuple(dict.fromkeys(rng.choice(articles) for _ in range(rng.choice([1, 1, 2, 3])))),
+            fact_id=rng.choice([None, f"{n:010x}"]),
+        )
         for n in range(rng.randrange(0, 120))
     ]
     sizes = {a: source_size(_source_of(a)) for a in articles}
@@ -371,7 +412,9 @@ def test_planned_pages_are_the_cards_paginate_builds(seed: int) -> None:
     extra = [Card(title="Liczby", body="b")] * rng.randrange(0, 3)
     numbered = Pages([lazy[:1], extra, lazy[1:]], label)
     assert list(numbered) == list(number_pages([eager[0], *extra, *eager[1:]], label))
-    assert [(c.page, c.pages) for c in numbered][-1] == ((len(numbered), len(numbered)) if len(numbered) > 1 else (1, 1))
+    assert [(c.page, c.pages) for c in numbered][-1] == (
+        (len(numbered), len(numbered)) if len(numbered) > 1 else (1, 1)
+    )
 
 
 def test_a_long_reply_builds_only_the_page_asked_for() -> None:
@@ -392,8 +435,20 @@ def test_a_long_reply_builds_only_the_page_asked_for() -> None:
     assert third.footer == f"3/{len(pages)}" and third.size <= CARD_BUDGET
 
 
-@pytest.mark.parametrize("request_text", ["/timeline", "/timeline 2022", "/timeline csto", "/csto", "/protesty",
-                                          "/search kazachstan", "/onthisday 01-06", "/sources", "/card 1"])
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "/timeline",
+        "/timeline 2022",
+        "/timeline csto",
+        "/csto",
+        "/protesty",
+        "/search kazachstan",
+        "/onthisday 01-06",
+        "/sources",
+        "/card 1",
+    ],
+)
 def test_every_page_of_a_reply_in_order_once(bundled: Briefing, request_text: str) -> None:
     reply = bundled.ask(request_text)
     cards = list(reply.cards)
@@ -410,8 +465,10 @@ def test_every_page_of_a_reply_in_order_once(bundled: Briefing, request_text: st
         "/search kazachstan": [e for e in knowledge.events if found & set(e.facts)],
     }.get(request_text)
     if events is not None:
-        assert shown == [(format_date(e.value, "pl"), replies.event_item(e, "pl", None, knowledge.varying_quantities).text)
-                         for e in events]
+        assert shown == [
+            (format_date(e.value, "pl"), replies.event_item(e, "pl", None, knowledge.varying_quantities).text)
+            for e in events
+        ]
     listed = [source.number for card in cards for source in card.sources]
     assert len(listed) == len(set(listed))
     for card in cards:
@@ -432,8 +489,9 @@ def test_a_search_asked_again_pages_the_same(bundled: Briefing, monkeypatch: pyt
 def test_warm_up_changes_no_reply(bundled_data: Path, tmp_path: Path) -> None:
     def fresh(name: str) -> Briefing:
         shutil.copytree(bundled_data, tmp_path / name)
-        return Briefing.load(BUNDLED_CONTENT, tmp_path / name, WARSAW, "pl",
-                             fixed_clock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC)))
+        return Briefing.load(
+            BUNDLED_CONTENT, tmp_path / name, WARSAW, "pl", fixed_clock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+        )
 
     cold, warm = fresh("cold"), fresh("warm")
     replies.warm_up(warm.knowledge)  # every fact's line cost worked out in advance

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from bot.content.loader import Content, load_content
-from bot.language.dates import DateValue
 from bot.base.errors import Problem
 from bot.briefings.service import RESERVED_COMMANDS
+from bot.content.loader import Content, load_content
+from bot.language.dates import DateValue
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED_CONTENT = REPO / "content"
@@ -70,6 +70,7 @@ def broken_problem(root: Path, source: str | bytes) -> Problem:
 
 # --- the bundled content ------------------------------------------------------------------------
 
+
 def test_bundled_content_loads_without_problems() -> None:
     content = load_content(BUNDLED_CONTENT, reserved_commands=frozenset(RESERVED_COMMANDS))
     assert [str(p) for p in content.problems] == []
@@ -85,28 +86,28 @@ def test_bundled_content_loads_without_problems() -> None:
 # --- a valid article ----------------------------------------------------------------------------
 
 VALID = (
-    "+++\n"                                         # 1
-    'title = "Kazachstan bliżej NATO"\n'            # 2
-    'outlet = "Onet"\n'                             # 3
-    "published = 2022-07-25T22:16:00+02:00\n"       # 4
-    'url = "https://example.com/nato"\n'            # 5
-    'author = "Jan Kowalski"\n'                     # 6
-    'topics = ["protesty"]\n'                       # 7
-    "\n"                                            # 8
-    "[[facts]]\n"                                   # 9
-    "date = 2022-01-02\n"                           # 10
-    "end = 2022-01-11\n"                            # 11
-    'precision = "range"\n'                         # 12
-    'text = "Protesty   trwały."\n'                 # 13
-    "\n"                                            # 14
-    "[[facts]]\n"                                   # 15
-    "date = 2022-01-01\n"                           # 16
-    'precision = "month"\n'                         # 17
-    'text = "Styczeń."\n'                           # 18
-    "+++\n"                                         # 19
-    "\n"                                            # 20
-    "Pierwszy akapit.\n"                            # 21
-    "Drugi akapit.\n"                               # 22
+    "+++\n"  # 1
+    'title = "Kazachstan bliżej NATO"\n'  # 2
+    'outlet = "Onet"\n'  # 3
+    "published = 2022-07-25T22:16:00+02:00\n"  # 4
+    'url = "https://example.com/nato"\n'  # 5
+    'author = "Jan Kowalski"\n'  # 6
+    'topics = ["protesty"]\n'  # 7
+    "\n"  # 8
+    "[[facts]]\n"  # 9
+    "date = 2022-01-02\n"  # 10
+    "end = 2022-01-11\n"  # 11
+    'precision = "range"\n'  # 12
+    'text = "Protesty   trwały."\n'  # 13
+    "\n"  # 14
+    "[[facts]]\n"  # 15
+    "date = 2022-01-01\n"  # 16
+    'precision = "month"\n'  # 17
+    'text = "Styczeń."\n'  # 18
+    "+++\n"  # 19
+    "\n"  # 20
+    "Pierwszy akapit.\n"  # 21
+    "Drugi akapit.\n"  # 22
 )
 
 
@@ -159,15 +160,18 @@ def test_month_precision_and_explicit_id(tmp_path: Path) -> None:
     assert (loaded.id, loaded.published_precision, loaded.published_at) == ("inny-id", "month", None)
 
 
-@pytest.mark.parametrize(("front", "inferred"), [
-    ((), False),
-    (("published_inferred = true",), True),
-    (('note = "Published: not stated; inferred from the weekdays in the text."',), True),
-    (('note = "Published: not stated; the latest source quoted is of 7 January."',), True),
-    (('note = "Data publikacji ustalona na podstawie tekstu."',), True),
-    (('note = "Title and publication time are the seed\'s first lines."',), False),
-    (('note = "Published: inferred from the text."', "published_inferred = false"), False),
-])
+@pytest.mark.parametrize(
+    ("front", "inferred"),
+    [
+        ((), False),
+        (("published_inferred = true",), True),
+        (('note = "Published: not stated; inferred from the weekdays in the text."',), True),
+        (('note = "Published: not stated; the latest source quoted is of 7 January."',), True),
+        (('note = "Data publikacji ustalona na podstawie tekstu."',), True),
+        (('note = "Title and publication time are the seed\'s first lines."',), False),
+        (('note = "Published: inferred from the text."', "published_inferred = false"), False),
+    ],
+)
 def test_inferred_publication_date(tmp_path: Path, front: tuple[str, ...], inferred: bool) -> None:
     """``published_inferred``, or else a note saying the date was inferred, marks the date."""
     (loaded,) = load_content(make_content(tmp_path, {"a.md": article(TITLE, OUTLET, PUBLISHED, *front)})).articles
@@ -185,15 +189,16 @@ BROKEN: list[tuple[str, str | bytes, set[int], list[str]]] = [
     ("date as string", article(TITLE, OUTLET, 'published = "2022-01-06"'), {4}, ["toml date"]),
     ("no offset", article(TITLE, OUTLET, "published = 2022-01-06T10:00:00"), {4}, ["offset"]),
     ("month 13", article(TITLE, OUTLET, "published = 2022-13-01"), {4}, ["invalid toml"]),
-    ("not UTF-8", article(TITLE, OUTLET, PUBLISHED, body="Pierwsza linia.\n").encode() + b"\xff druga\n",
-     {7}, ["utf-8"]),
+    (
+        "not UTF-8",
+        article(TITLE, OUTLET, PUBLISHED, body="Pierwsza linia.\n").encode() + b"\xff druga\n",
+        {7},
+        ["utf-8"],
+    ),
     ("empty body", article(TITLE, OUTLET, PUBLISHED, body="\n   \n"), {6}, ["no text"]),
-    ("range without end", article(TITLE, OUTLET, PUBLISHED, *FACT, 'precision = "range"'), {6, 9},
-     ["range", "'end'"]),
-    ("unknown precision", article(TITLE, OUTLET, PUBLISHED, *FACT, 'precision = "week"'), {9},
-     ["precision", "range"]),
-    ("unknown topic", article(TITLE, OUTLET, PUBLISHED, 'topics = ["nieznany"]'), {5},
-     ["unknown topic", "nieznany"]),
+    ("range without end", article(TITLE, OUTLET, PUBLISHED, *FACT, 'precision = "range"'), {6, 9}, ["range", "'end'"]),
+    ("unknown precision", article(TITLE, OUTLET, PUBLISHED, *FACT, 'precision = "week"'), {9}, ["precision", "range"]),
+    ("unknown topic", article(TITLE, OUTLET, PUBLISHED, 'topics = ["nieznany"]'), {5}, ["unknown topic", "nieznany"]),
 ]
 
 
@@ -407,6 +412,7 @@ def test_topic_sources_naming_an_unknown_article(tmp_path: Path) -> None:
 
 # --- the folder and the problem format ------------------------------------------------------------
 
+
 def test_missing_content_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     missing = tmp_path / "nie-ma"
     content = load_content(missing)
@@ -434,8 +440,14 @@ def load_in_child(folder: Path, timeout: float = 60.0) -> dict[str, Any]:
     """``load_content(folder)`` in a child process with 1 GB of address space and a timeout, so
     that a read that blocks, or never ends, fails the test instead of the suite or the machine."""
     try:
-        result = subprocess.run([sys.executable, "-c", LOAD_IN_CHILD, str(folder)], capture_output=True, text=True,
-                                timeout=timeout, preexec_fn=_one_gigabyte, cwd=REPO)
+        result = subprocess.run(
+            [sys.executable, "-c", LOAD_IN_CHILD, str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=_one_gigabyte,
+            cwd=REPO,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"loading {folder} did not finish within {timeout:.0f} s")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -457,8 +469,11 @@ def test_fifos_and_devices_are_reported_not_read(tmp_path: Path) -> None:
     loaded = load_in_child(folder)
     fifo, device = "not a regular file (a FIFO)", "not a regular file (a character device)"
     assert [(name, line, message.split(";")[0]) for name, line, message in loaded["problems"]] == [
-        ("fifo.md", 1, fifo), ("fifo.toml", 1, fifo), ("quantities.toml", 1, fifo),
-        ("zero.md", 1, device), ("zero.toml", 1, device),
+        ("fifo.md", 1, fifo),
+        ("fifo.toml", 1, fifo),
+        ("quantities.toml", 1, fifo),
+        ("zero.md", 1, device),
+        ("zero.toml", 1, device),
     ]
     assert loaded["articles"] == ["good", "link"] and loaded["topics"] == ["protesty"]
 
@@ -466,12 +481,17 @@ def test_fifos_and_devices_are_reported_not_read(tmp_path: Path) -> None:
 def test_files_over_the_size_limits_are_reported_unread(tmp_path: Path) -> None:
     """Articles are read up to 5 MB, topic files and quantities.toml up to 1 MB each."""
     big_article = article(TITLE, OUTLET, PUBLISHED, body="Tekst.\n" * (5_000_000 // 7 + 1))
-    folder = make_content(tmp_path, {"good.md": GOOD, "big.md": big_article},
-                          {"big.toml": TOPIC.replace("Protesty w", "Protesty" + " w" * 500_000)})
+    folder = make_content(
+        tmp_path,
+        {"good.md": GOOD, "big.md": big_article},
+        {"big.toml": TOPIC.replace("Protesty w", "Protesty" + " w" * 500_000)},
+    )
     (folder / "quantities.toml").write_text("# " + "x" * 1_000_000 + "\n", encoding="utf-8")
     content = load_content(folder)
     assert sorted((p.path.name, p.line, p.message.split(";")[0]) for p in content.problems) == [
-        ("big.md", 1, "larger than 5 MB"), ("big.toml", 1, "larger than 1 MB"), ("quantities.toml", 1, "larger than 1 MB"),
+        ("big.md", 1, "larger than 5 MB"),
+        ("big.toml", 1, "larger than 1 MB"),
+        ("quantities.toml", 1, "larger than 1 MB"),
     ]
     assert [a.id for a in content.articles] == ["good"] and [t.id for t in content.topics] == ["protesty"]
     under = article(TITLE, OUTLET, PUBLISHED, body="Tekst.\n" * (4_900_000 // 7))
@@ -497,10 +517,15 @@ CONTROLS = "\x00\x07\x0b\x0c\x1b\x7f\x85\x9f"
 
 
 def test_control_characters_are_reported_by_line_and_read_as_spaces(tmp_path: Path) -> None:
-    source = article('title = "Tytuł\\u0007 z dzwonkiem"', "outlet = \"Gazeta\x7f.pl\"", PUBLISHED,
-                     "[[facts]]", "date = 2022-01-06", 'text = "Fakt\\u0000kuratora."',
-                     body="W czwartek 6 stycznia 2022 r. trwały\x00protesty.\n\nDrugi\x1b[0m akapit\x85.\n"
-                          "Tab\tzostaje.\n")
+    source = article(
+        'title = "Tytuł\\u0007 z dzwonkiem"',
+        'outlet = "Gazeta\x7f.pl"',
+        PUBLISHED,
+        "[[facts]]",
+        "date = 2022-01-06",
+        'text = "Fakt\\u0000kuratora."',
+        body="W czwartek 6 stycznia 2022 r. trwały\x00protesty.\n\nDrugi\x1b[0m akapit\x85.\nTab\tzostaje.\n",
+    )
     folder = make_content(tmp_path, {"nul.md": source})
     content = load_content(folder)
     path = folder / "articles" / "nul.md"

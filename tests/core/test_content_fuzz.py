@@ -27,8 +27,8 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from bot.language import lemmas
 from bot.content.loader import load_content
+from bot.language import lemmas
 from bot.language.dates import find_dates
 from bot.language.figures import QuantityMatcher, find_figures
 from bot.language.sentences import paragraphs, split_sentences
@@ -63,8 +63,9 @@ def bundled_ids(names: dict[str, bytes]) -> set[str]:
     return {name.rsplit(".", 1)[0] for name in names}
 
 
-def try_file(worker: ContentWorker, folder: Path, kind: str, data: bytes, timeout: float = 60.0,
-             extract: bool = True) -> Loaded:
+def try_file(
+    worker: ContentWorker, folder: Path, kind: str, data: bytes, timeout: float = 60.0, extract: bool = True
+) -> Loaded:
     """Load the content with ``data`` as the file under test, and check what every case must satisfy."""
     path = folder / kind / (ARTICLE_UNDER_TEST if kind == "articles" else TOPIC_UNDER_TEST)
     path.write_bytes(data)
@@ -81,7 +82,7 @@ def assert_outcome(loaded: Loaded, path: Path, data: bytes) -> None:
     for (where, line, message), rendered in zip(loaded.problems, loaded.rendered):
         assert where == str(path), f"a problem in a file that was not touched: {rendered}"
         assert 1 <= line <= lines, f"line {line} is not a line of the file ({lines} lines): {rendered[:MAX_MESSAGE]}"
-        assert message and "\n" not in message and len(message) <= MAX_MESSAGE, rendered[:2 * MAX_MESSAGE]
+        assert message and "\n" not in message and len(message) <= MAX_MESSAGE, rendered[: 2 * MAX_MESSAGE]
         assert rendered == f"{path}:{line}: {message}"
     assert bundled_ids(ARTICLES) <= {id_ for id_, where in loaded.articles if where != str(path)}
     assert bundled_ids(TOPICS) == {id_ for id_, where in loaded.topics if where != str(path)}
@@ -95,6 +96,7 @@ def assert_outcome(loaded: Loaded, path: Path, data: bytes) -> None:
 
 # --- TOML values of every type ---------------------------------------------------------------------
 
+
 def toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a TOML basic string, escapes included
 
@@ -106,21 +108,49 @@ SCALARS = st.one_of(
     st.floats().map(lambda f: {"inf": "inf", "-inf": "-inf", "nan": "nan"}.get(str(f), repr(f))),
     st.booleans().map(lambda b: str(b).lower()),
     st.dates().map(str),
-    st.datetimes(timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=2)), None]))
-    .map(lambda d: d.isoformat()),
-    st.sampled_from([
-        '""', "''", '"""\n"""', "'''\n'''", "0x1F", "0o17", "1_000", "+inf", "-0.0", "07:32:00",
-        "2022-02-30", "2022-13-01", "0000-01-01", "9999-12-31", "0001-01-01T00:00:00Z", "1979-05-27 07:32:00",
-        '"\\ud800"', '"\\U0010FFFF"', '"\\x00"', '"\\u0000"', "true false", "= =", "[", "{", '"unterminated',
-        "{ a = 1, a = 2 }", "[1, 'a']", "[[]]",
-    ]),
+    st.datetimes(timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=2)), None])).map(
+        lambda d: d.isoformat()
+    ),
+    st.sampled_from(
+        [
+            '""',
+            "''",
+            '"""\n"""',
+            "'''\n'''",
+            "0x1F",
+            "0o17",
+            "1_000",
+            "+inf",
+            "-0.0",
+            "07:32:00",
+            "2022-02-30",
+            "2022-13-01",
+            "0000-01-01",
+            "9999-12-31",
+            "0001-01-01T00:00:00Z",
+            "1979-05-27 07:32:00",
+            '"\\ud800"',
+            '"\\U0010FFFF"',
+            '"\\x00"',
+            '"\\u0000"',
+            "true false",
+            "= =",
+            "[",
+            "{",
+            '"unterminated',
+            "{ a = 1, a = 2 }",
+            "[1, 'a']",
+            "[[]]",
+        ]
+    ),
 )
 VALUES = st.recursive(
     SCALARS,
     lambda inner: st.one_of(
         st.lists(inner, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
         st.dictionaries(BARE_KEYS, inner, max_size=3).map(
-            lambda table: "{" + ", ".join(f"{k} = {v}" for k, v in table.items()) + "}"),
+            lambda table: "{" + ", ".join(f"{k} = {v}" for k, v in table.items()) + "}"
+        ),
     ),
     max_leaves=8,
 )
@@ -151,6 +181,7 @@ OTHER_CODECS = ("utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "lati
 
 
 # --- files from scratch: a valid draft, then a few deviations ----------------------------------------
+
 
 @dataclass
 class Draft:
@@ -185,23 +216,113 @@ class Allowed:
 
 
 POLISH_WORDS = (
-    "W", "Kazachstanie", "od", "do", "2", "6", "31", "stycznia", "lutego", "marcu", "styczniu", "2022", "r.",
-    "roku", "tego", "ubiegłego", "przyszłym", "w", "we", "poniedziałek", "środę", "nocy", "z", "piątku", "na",
-    "sobotę", "wczoraj", "jutro", "pojutrze", "ciągu", "ostatnich", "siedmiu", "99", "dni", "ponad", "około",
-    "co najmniej", "5 135", "tysięcy", "tys.", "mln", "mld", "dolarów", "osób", "żołnierzy", "zatrzymała",
-    "policja", "ODKB", "CSTO", "Rosja", "Białoruś", "Uzbekistan", "Armenia", "Kirgizja", "Tadżykistan",
-    "m.in.", "06.01.2022", "2022-01-06", "dwutysięczny", "kontyngent", "–", "-", ",", ".", ";", ":", "(",
-    ")", "„", "”", "?", "!", "…", "\n", "\n\n", "  ", "\t", "A.", "J.", "Kowalski", "9" * 400,
-    "straciło życie", "zginęło", "rannych", "funkcjonariuszy", "obronność", "granica", "aresztowano", "MSW",
+    "W",
+    "Kazachstanie",
+    "od",
+    "do",
+    "2",
+    "6",
+    "31",
+    "stycznia",
+    "lutego",
+    "marcu",
+    "styczniu",
+    "2022",
+    "r.",
+    "roku",
+    "tego",
+    "ubiegłego",
+    "przyszłym",
+    "w",
+    "we",
+    "poniedziałek",
+    "środę",
+    "nocy",
+    "z",
+    "piątku",
+    "na",
+    "sobotę",
+    "wczoraj",
+    "jutro",
+    "pojutrze",
+    "ciągu",
+    "ostatnich",
+    "siedmiu",
+    "99",
+    "dni",
+    "ponad",
+    "około",
+    "co najmniej",
+    "5 135",
+    "tysięcy",
+    "tys.",
+    "mln",
+    "mld",
+    "dolarów",
+    "osób",
+    "żołnierzy",
+    "zatrzymała",
+    "policja",
+    "ODKB",
+    "CSTO",
+    "Rosja",
+    "Białoruś",
+    "Uzbekistan",
+    "Armenia",
+    "Kirgizja",
+    "Tadżykistan",
+    "m.in.",
+    "06.01.2022",
+    "2022-01-06",
+    "dwutysięczny",
+    "kontyngent",
+    "–",
+    "-",
+    ",",
+    ".",
+    ";",
+    ":",
+    "(",
+    ")",
+    "„",
+    "”",
+    "?",
+    "!",
+    "…",
+    "\n",
+    "\n\n",
+    "  ",
+    "\t",
+    "A.",
+    "J.",
+    "Kowalski",
+    "9" * 400,
+    "straciło życie",
+    "zginęło",
+    "rannych",
+    "funkcjonariuszy",
+    "obronność",
+    "granica",
+    "aresztowano",
+    "MSW",
 )
 POLISH_TEXT = st.lists(st.sampled_from(POLISH_WORDS), min_size=1, max_size=80).map(" ".join)
 
 ARTICLE_FIELDS = {
     "title": Allowed(('"Tytuł"', '"Kazachstan bliżej NATO"', '"' + "T" * 5_000 + '"'), ('""', '"  "'), True),
     "outlet": Allowed(('"Onet"', '"PAP"'), ('""',), True),
-    "published": Allowed(("2022-01-06", "2022-07-25T22:16:00+02:00", "2020-02-29", "0001-01-01", "9999-12-31",
-                        "9999-12-31T23:59:59-12:00"),
-                       ("2022-01-06T10:00:00", '"2022-01-06"', "10:00:00", "2022-02-30"), True),
+    "published": Allowed(
+        (
+            "2022-01-06",
+            "2022-07-25T22:16:00+02:00",
+            "2020-02-29",
+            "0001-01-01",
+            "9999-12-31",
+            "9999-12-31T23:59:59-12:00",
+        ),
+        ("2022-01-06T10:00:00", '"2022-01-06"', "10:00:00", "2022-02-30"),
+        True,
+    ),
     "id": Allowed(('"inny-id"', '"' + "a" * 64 + '"'), ('"odkb-w-kazachstanie"', '"../../etc/passwd"', '""', '"a b"')),
     "url": Allowed(('"https://example.com/a"',), ('"ftp://x"', '"javascript:alert(1)"', '"https://a b"')),
     "author": Allowed(('"Jan Kowalski"',)),
@@ -224,8 +345,11 @@ ERRATUM_FIELDS = {
 }
 TOPIC_FIELDS = {
     "title": Allowed(('"Temat"',), ('""',), True),
-    "aliases": Allowed(('["temat", "ODKB"]', '["Organizacja Układu o Bezpieczeństwie Zbiorowym"]', '["  ", "x"]'),
-                     ("[]", '"ODKB"', '["(", "[", "\\\\b"]'), True),
+    "aliases": Allowed(
+        ('["temat", "ODKB"]', '["Organizacja Układu o Bezpieczeństwie Zbiorowym"]', '["  ", "x"]'),
+        ("[]", '"ODKB"', '["(", "[", "\\\\b"]'),
+        True,
+    ),
     "summary": Allowed(('"Streszczenie."',), ('""',), True),
     "id": Allowed(('"zz-inny"',), ('"csto"', '"../x"', '""')),
     "command": Allowed(('"zz_fuzz"', '"temat"'), ('"csto"', '"help"', '"Temat"', '"a b"', '"digest"')),
@@ -306,10 +430,28 @@ def body(draw: st.DrawFn, draft: Draft) -> None:
 
 
 Deviation = Callable[[st.DrawFn, Draft], None]
-ARTICLE_DEVIATIONS: list[Deviation] = [drop_key, change_value, change_value, unknown_key, odd_table, many_tables,
-                                       fences, newlines, encoding, body]
-TOPIC_DEVIATIONS: list[Deviation] = [drop_key, change_value, change_value, unknown_key, odd_table, many_tables,
-                                     newlines, encoding]
+ARTICLE_DEVIATIONS: list[Deviation] = [
+    drop_key,
+    change_value,
+    change_value,
+    unknown_key,
+    odd_table,
+    many_tables,
+    fences,
+    newlines,
+    encoding,
+    body,
+]
+TOPIC_DEVIATIONS: list[Deviation] = [
+    drop_key,
+    change_value,
+    change_value,
+    unknown_key,
+    odd_table,
+    many_tables,
+    newlines,
+    encoding,
+]
 
 
 def deviate(draw: st.DrawFn, draft: Draft, deviations: list[Deviation]) -> bytes:
@@ -324,8 +466,13 @@ def generated_articles(draw: st.DrawFn) -> bytes:
     text = draw(POLISH_TEXT)
     tables = [("facts", valid_table(draw, FACT_FIELDS)) for _ in range(draw(st.integers(0, 2)))]
     tables += [("errata", valid_table(draw, ERRATUM_FIELDS)) for _ in range(draw(st.integers(0, 1)))]
-    draft = Draft(valid_table(draw, ARTICLE_FIELDS), tables, ARTICLE_FIELDS,
-                  {"facts": FACT_FIELDS, "errata": ERRATUM_FIELDS}, body=text)
+    draft = Draft(
+        valid_table(draw, ARTICLE_FIELDS),
+        tables,
+        ARTICLE_FIELDS,
+        {"facts": FACT_FIELDS, "errata": ERRATUM_FIELDS},
+        body=text,
+    )
     return deviate(draw, draft, ARTICLE_DEVIATIONS)
 
 
@@ -346,12 +493,12 @@ def _at(draw: st.DrawFn, data: bytes) -> int:
 
 
 def cut(draw: st.DrawFn, data: bytes) -> bytes:
-    return data[:_at(draw, data)]
+    return data[: _at(draw, data)]
 
 
 def delete_slice(draw: st.DrawFn, data: bytes) -> bytes:
     start = _at(draw, data)
-    return data[:start] + data[draw(st.integers(start, len(data))):]
+    return data[:start] + data[draw(st.integers(start, len(data))) :]
 
 
 def duplicate_slice(draw: st.DrawFn, data: bytes) -> bytes:
@@ -361,12 +508,28 @@ def duplicate_slice(draw: st.DrawFn, data: bytes) -> bytes:
 
 
 def insert_junk(draw: st.DrawFn, data: bytes) -> bytes:
-    junk = draw(st.one_of(
-        st.binary(min_size=1, max_size=64),
-        st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00", b"\xed\xa0\x80",  # BOMs, NUL, a surrogate
-                         b"\xc3", b"\xf4\x90\x80\x80", b"+++\n", b"\n+++\n", b"[[facts]]\n", b"\r", b"\x1b[31m"]),
-        st.text(max_size=20).map(lambda t: t.encode("utf-8")),
-    ))
+    junk = draw(
+        st.one_of(
+            st.binary(min_size=1, max_size=64),
+            st.sampled_from(
+                [
+                    b"\xef\xbb\xbf",
+                    b"\xff\xfe",
+                    b"\xfe\xff",
+                    b"\x00",
+                    b"\xed\xa0\x80",  # BOMs, NUL, a surrogate
+                    b"\xc3",
+                    b"\xf4\x90\x80\x80",
+                    b"+++\n",
+                    b"\n+++\n",
+                    b"[[facts]]\n",
+                    b"\r",
+                    b"\x1b[31m",
+                ]
+            ),
+            st.text(max_size=20).map(lambda t: t.encode("utf-8")),
+        )
+    )
     at = _at(draw, data)
     return data[:at] + junk + data[at:]
 
@@ -428,9 +591,21 @@ def line_endings(draw: st.DrawFn, data: bytes) -> bytes:
     return data.replace(b"\n", draw(st.sampled_from([b"\r\n", b"\r", b"\n\n", b"\x0b", "\u2028".encode()])))
 
 
-MUTATIONS: list[Mutation] = [cut, delete_slice, duplicate_slice, insert_junk, insert_junk, shuffle_lines,
-                             replace_value, replace_value, replace_value, rename_key, dotted_key, reencode,
-                             line_endings]
+MUTATIONS: list[Mutation] = [
+    cut,
+    delete_slice,
+    duplicate_slice,
+    insert_junk,
+    insert_junk,
+    shuffle_lines,
+    replace_value,
+    replace_value,
+    replace_value,
+    rename_key,
+    dotted_key,
+    reencode,
+    line_endings,
+]
 
 
 # Copies of the bundled topics under another command, so that an unharmed copy loads.
@@ -446,6 +621,7 @@ def mutated(draw: st.DrawFn, originals: dict[str, bytes]) -> bytes:
 
 
 # --- the properties --------------------------------------------------------------------------------
+
 
 @settings(max_examples=150)
 @given(data=mutated(ARTICLES))
@@ -516,7 +692,7 @@ def test_deep_nesting_is_reported_at_its_line(worker: ContentWorker, folder: Pat
 def test_thousands_of_bad_facts_are_each_reported_at_their_line(worker: ContentWorker, folder: Path) -> None:
     """Each problem was located by searching the whole front matter again: 3,000 bad facts took
     16 s, 20,000 several minutes. Now a fraction of a second; the guard is generous."""
-    facts = "".join(f"[[facts]]\ndate = 2022-01-06\ntext = \"Fakt.\"\nzly = {i}\n" for i in range(20_000))
+    facts = "".join(f'[[facts]]\ndate = 2022-01-06\ntext = "Fakt."\nzly = {i}\n' for i in range(20_000))
     loaded = try_file(worker, folder, "articles", article_bytes(VALID_FRONT + facts), timeout=30)
     assert [line for _, line, _ in loaded.problems] == [5 + 4 * i + 3 for i in range(20_000)]
     messages = {message for _, _, message in loaded.problems}
@@ -526,8 +702,12 @@ def test_thousands_of_bad_facts_are_each_reported_at_their_line(worker: ContentW
 def test_huge_names_and_values_make_one_line_messages(worker: ContentWorker, folder: Path) -> None:
     """A key, an id or a topic of a megabyte is shortened in its message, and line breaks escaped."""
     huge = "x" * MEGABYTE
-    for key_value, line_of_key in [(f"{huge} = 1", 5), (f'id = "{huge}"', 5), (f'topics = ["{huge}", "a\\nb"]', 5),
-                                   ('"a\\nb" = 1', 1)]:  # a quoted key is not looked for: the opening fence
+    for key_value, line_of_key in [
+        (f"{huge} = 1", 5),
+        (f'id = "{huge}"', 5),
+        (f'topics = ["{huge}", "a\\nb"]', 5),
+        ('"a\\nb" = 1', 1),
+    ]:  # a quoted key is not looked for: the opening fence
         loaded = try_file(worker, folder, "articles", article_bytes(VALID_FRONT + key_value + "\n"))
         ((_, line, message),) = loaded.problems
         assert line == line_of_key and len(message) < MAX_MESSAGE, message[:MAX_MESSAGE]
@@ -553,10 +733,12 @@ def test_bodies_near_the_size_limit_load_or_are_reported(worker: ContentWorker, 
     data = article_bytes(body=HUGE_BODIES[name])
     assert len(data) <= ARTICLE_LIMIT
     loaded = try_file(worker, folder, "articles", data, timeout=60, extract=False)
-    expected = {"spaces": ["the article has no text after the front matter"],
-                "newlines": ["the article has no text after the front matter"],
-                "NUL bytes": ["the article has no text after the front matter"],
-                "one line of dates": ["a sentence with 236842 dates: at most 20 are read from one sentence; split it"]}
+    expected = {
+        "spaces": ["the article has no text after the front matter"],
+        "newlines": ["the article has no text after the front matter"],
+        "NUL bytes": ["the article has no text after the front matter"],
+        "one line of dates": ["a sentence with 236842 dates: at most 20 are read from one sentence; split it"],
+    }
     assert [message for _, _, message in loaded.problems] == expected.get(name, [])
 
 
@@ -629,7 +811,7 @@ ADVERSARIAL = {
     "hyphens": "1-",
     "capitalised names": "Armenia, Rosja i ",
     "one word": "a",
-    "quotes and brackets": "„(\"[",
+    "quotes and brackets": '„("[',
 }
 # Seconds a stage may take before it counts as hung: far above the times measured (a stage takes
 # well under a second over most of these, a few seconds over text made of nothing but figures).
@@ -643,10 +825,43 @@ def test_a_megabyte_of_adversarial_text_finishes(worker: ContentWorker, name: st
     print(name, {stage: round(seconds, 3) for stage, seconds in times.items()})
 
 
-FRAGMENT_WORDS = st.sampled_from([
-    "1", "12", "2022", " ", "  ", "\n", ".", ",", "-", "–", "r.", "roku", "stycznia", "styczniu", "od", "do", "w",
-    "nocy", "z", "piątku", "na", "sobotę", "ponad", "tys.", "mln", "osób", "A", "Rosja", "(", "„", "'", "!", "…",
-])
+FRAGMENT_WORDS = st.sampled_from(
+    [
+        "1",
+        "12",
+        "2022",
+        " ",
+        "  ",
+        "\n",
+        ".",
+        ",",
+        "-",
+        "–",
+        "r.",
+        "roku",
+        "stycznia",
+        "styczniu",
+        "od",
+        "do",
+        "w",
+        "nocy",
+        "z",
+        "piątku",
+        "na",
+        "sobotę",
+        "ponad",
+        "tys.",
+        "mln",
+        "osób",
+        "A",
+        "Rosja",
+        "(",
+        "„",
+        "'",
+        "!",
+        "…",
+    ]
+)
 
 
 @settings(max_examples=5)
@@ -662,8 +877,11 @@ SENTENCES = st.lists(st.sampled_from(POLISH_WORDS), min_size=1, max_size=30).map
 
 
 @settings(max_examples=300)
-@given(published=st.one_of(st.dates(), st.dates(max_value=date(1, 2, 1)), st.dates(min_value=date(9999, 11, 30))),
-       published_is_day=st.booleans(), text=SENTENCES)
+@given(
+    published=st.one_of(st.dates(), st.dates(max_value=date(1, 2, 1)), st.dates(min_value=date(9999, 11, 30))),
+    published_is_day=st.booleans(),
+    text=SENTENCES,
+)
 def test_dates_resolve_against_any_publication_date(published: date, published_is_day: bool, text: str) -> None:
     """300 examples: "jutro" on 9999-12-31 or "w ubiegłym roku" in the year 1 overflowed the date
     type (OverflowError, ValueError) and took the whole build down; such mentions are left out."""
@@ -674,11 +892,18 @@ def test_dates_resolve_against_any_publication_date(published: date, published_i
         assert mention.value.start <= mention.value.last_day
 
 
-@pytest.mark.parametrize(("published", "text"), [
-    (date(9999, 12, 31), "jutro"), (date(9999, 12, 31), "2 stycznia"), (date(9999, 12, 31), "w przyszłym roku"),
-    (date(1, 1, 1), "w ubiegłym roku"), (date(1, 1, 3), "w ciągu ostatnich 9 dni"),
-    (date(1, 1, 1), "w nocy z piątku na sobotę"), (date(1, 1, 1), "od 2 stycznia"),
-])
+@pytest.mark.parametrize(
+    ("published", "text"),
+    [
+        (date(9999, 12, 31), "jutro"),
+        (date(9999, 12, 31), "2 stycznia"),
+        (date(9999, 12, 31), "w przyszłym roku"),
+        (date(1, 1, 1), "w ubiegłym roku"),
+        (date(1, 1, 3), "w ciągu ostatnich 9 dni"),
+        (date(1, 1, 1), "w nocy z piątku na sobotę"),
+        (date(1, 1, 1), "od 2 stycznia"),
+    ],
+)
 def test_dates_outside_the_calendar_are_left_out(published: date, text: str) -> None:
     assert find_dates(text, published) == []
 
@@ -693,7 +918,7 @@ def contains_phrase(text_keys: Sequence[str], phrase_keys: Sequence[str]) -> boo
     if size == 0 or phrase_keys[0] not in text_keys:  # most phrases are one word, most absent
         return False
     phrase = tuple(phrase_keys)
-    return any(tuple(text_keys[i:i + size]) == phrase for i in range(len(text_keys) - size + 1))
+    return any(tuple(text_keys[i : i + size]) == phrase for i in range(len(text_keys) - size + 1))
 
 
 def reference_quantity(sentence: str, start: int, end: int) -> str | None:
@@ -701,7 +926,7 @@ def reference_quantity(sentence: str, start: int, end: int) -> str | None:
     (between the punctuation around it), found the slow way, as extraction first did."""
     left = max(sentence.rfind(mark, 0, start) for mark in (",", ";", ":", "(", " – ", " - ")) + 1
     rights = [i for i in (sentence.find(mark, end) for mark in (",", ";", ":", ")", " – ")) if i != -1]
-    clause_keys = lemmas.keys(sentence[left:min(rights) if rights else len(sentence)])
+    clause_keys = lemmas.keys(sentence[left : min(rights) if rights else len(sentence)])
     for quantity in QUANTITIES:
         if not any(contains_phrase(clause_keys, w) for w in quantity.words):
             continue
@@ -712,9 +937,36 @@ def reference_quantity(sentence: str, start: int, end: int) -> str | None:
 
 
 FIGURE_WORDS = (
-    "5 135", "ponad", "2", "tys.", "9" * 400, "dwa", "dwutysięczny", "osób", "zatrzymała", "aresztowano", "żołnierzy",
-    "kontyngent", "ODKB", "Kazachstan", "funkcjonariuszy", "zginęło", "straciło życie", "rannych", "MSW", "granica",
-    "obronność", "i", "w", ",", ";", ":", "(", ")", "–", "-",
+    "5 135",
+    "ponad",
+    "2",
+    "tys.",
+    "9" * 400,
+    "dwa",
+    "dwutysięczny",
+    "osób",
+    "zatrzymała",
+    "aresztowano",
+    "żołnierzy",
+    "kontyngent",
+    "ODKB",
+    "Kazachstan",
+    "funkcjonariuszy",
+    "zginęło",
+    "straciło życie",
+    "rannych",
+    "MSW",
+    "granica",
+    "obronność",
+    "i",
+    "w",
+    ",",
+    ";",
+    ":",
+    "(",
+    ")",
+    "–",
+    "-",
 )
 
 
@@ -744,6 +996,6 @@ def test_sentences_stand_where_the_body_has_them(body: str) -> None:
     spaces), and every sentence's text, offset and line as in the body."""
     assert paragraphs(body) == reference_blocks(body)
     for sentence in split_sentences(body):
-        assert body[sentence.offset:sentence.offset + len(sentence.raw)] == sentence.raw
+        assert body[sentence.offset : sentence.offset + len(sentence.raw)] == sentence.raw
         assert sentence.line == body.count("\n", 0, sentence.offset) + 1
         assert sentence.text == " ".join(sentence.raw.split())

@@ -30,10 +30,10 @@ from typing import Any
 
 import pytest
 
-from bot.extraction import pool as extraction_pool
-from bot.digests.delivery import CONCURRENCY
 from bot.briefings.service import Briefing
+from bot.digests.delivery import CONCURRENCY
 from bot.digests.state import STATE_FILE, StateStore
+from bot.extraction import pool as extraction_pool
 from tests.conftest import WARSAW
 from tests.core.fanout_writer import CLAIM_BATCH, targets
 from tests.core.state_writer import Model, transaction
@@ -46,9 +46,11 @@ STATE_KILLS = 20
 
 def _state_of(store: StateStore, chats: int) -> tuple[Any, ...]:
     languages = {("telegram", str(c)): store.language("telegram", c) for c in range(chats)}
-    return ({s.target.key: s.to_record() for s in store.subscriptions()},
-            {k: v for k, v in languages.items() if v is not None},
-            {(r["key"], r["date"]): r for r in store.deliveries()})
+    return (
+        {s.target.key: s.to_record() for s in store.subscriptions()},
+        {k: v for k, v in languages.items() if v is not None},
+        {(r["key"], r["date"]): r for r in store.deliveries()},
+    )
 
 
 def _state_of_model(model: Model) -> tuple[Any, ...]:
@@ -60,8 +62,13 @@ def test_sigkill_during_state_writes_never_corrupts_or_loses_acknowledged_record
     model = Model()  # after the acknowledged transactions
     start = 0
     for kill in range(STATE_KILLS):
-        writer = subprocess.Popen([sys.executable, "-m", "tests.core.state_writer", str(tmp_path), str(start)],
-                                  stdout=subprocess.PIPE, text=True, cwd=REPO, env=ENV)
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "tests.core.state_writer", str(tmp_path), str(start)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=ENV,
+        )
         assert writer.stdout is not None
         first = writer.stdout.readline()  # wait until it is writing
         assert first.strip().isdigit(), first
@@ -81,8 +88,10 @@ def test_sigkill_during_state_writes_never_corrupts_or_loses_acknowledged_record
         assert found in expected, f"kill {kill}: the state after transaction {start - 1} is not as written"
         assert [p.name for p in tmp_path.iterdir()] == [STATE_FILE]  # the dead writer's temporary file is gone
     assert start > 2 * STATE_KILLS  # the writer got real work done between kills
-    print(f"state store: {STATE_KILLS} kills, {start} acknowledged transactions, "
-          f"{len(model.subscriptions)} subscriptions, {len(model.deliveries)} delivery records")
+    print(
+        f"state store: {STATE_KILLS} kills, {start} acknowledged transactions, "
+        f"{len(model.subscriptions)} subscriptions, {len(model.deliveries)} delivery records"
+    )
 
 
 # --- the fact store ----------------------------------------------------------------------------------
@@ -107,8 +116,9 @@ def _held(briefing: Briefing) -> tuple[list[str], dict[str, tuple[str, ...]], li
     assert briefing.store is not None
     facts = sorted(json.dumps(f.to_json(), sort_keys=True, ensure_ascii=False) for f in briefing.knowledge.facts)
     keys = dict(briefing.store.search_keys())
-    figures = sorted(json.dumps(f.to_record(), sort_keys=True, ensure_ascii=False, default=str)
-                     for f in briefing.store.figures())
+    figures = sorted(
+        json.dumps(f.to_record(), sort_keys=True, ensure_ascii=False, default=str) for f in briefing.store.figures()
+    )
     return facts, keys, figures
 
 
@@ -124,8 +134,9 @@ def _gone(group: int, timeout: float) -> bool:
     return False
 
 
-def test_sigkill_during_content_rebuilds_never_breaks_the_fact_store(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sigkill_during_content_rebuilds_never_breaks_the_fact_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = random.Random(20261123)
     content, data = tmp_path / "content", tmp_path / "data"
     make_corpus(content)
@@ -150,8 +161,9 @@ def test_sigkill_during_content_rebuilds_never_breaks_the_fact_store(tmp_path: P
         if kind == "write":
             command.append(str(rng.randint(1, 12)))
         with open(tmp_path / "writer.log", "w+") as log:
-            writer = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO, env=ENV,
-                                      start_new_session=True)
+            writer = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO, env=ENV, start_new_session=True
+            )
             assert writer.stdout is not None
             assert writer.stdout.readline().strip() == "loading"
             if kind == "timed":
@@ -172,16 +184,20 @@ def test_sigkill_during_content_rebuilds_never_breaks_the_fact_store(tmp_path: P
         restarted = Briefing.load(content, data, WARSAW)  # raises if the store could not be read or repaired
         assert not restarted.content.problems
         assert not list((data / "facts").glob("*.tmp"))  # the dead writer's temporary files are gone
-        assert _held(restarted) == clean_build(), \
+        assert _held(restarted) == clean_build(), (
             f"kill {kill} ({kind}): the restarted store differs from a clean build of the same content"
-    print(f"fact store: {len(kinds)} kills ({TIMED_KILLS} at random moments, {WRITE_KILLS} right after a "
-          f"file write), {reloads} reloads between them, {len(references)} content states")
+        )
+    print(
+        f"fact store: {len(kinds)} kills ({TIMED_KILLS} at random moments, {WRITE_KILLS} right after a "
+        f"file write), {reloads} reloads between them, {len(references)} content states"
+    )
 
 
 def test_a_restart_removes_the_temporary_files_of_dead_writers_only(tmp_path: Path) -> None:
     """A writer killed mid-write leaves its temporary file, as large as the file it was to replace."""
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     gone, alive = int(dead.stdout), os.getpid()
     facts = tmp_path / "facts"
     facts.mkdir()
@@ -202,7 +218,8 @@ FANOUT_KILLS = 8
 
 
 def test_sigkill_mid_fan_out_loses_at_most_the_claimed_batch_and_never_sends_twice(
-        tmp_path: Path, bundled_data: Path) -> None:
+    tmp_path: Path, bundled_data: Path
+) -> None:
     """Kill a fan-out at random moments, restart it each time, then let it finish: no chat gets its
     digest twice, and each kill costs at most the chats claimed and not yet sent (one claim batch
     and the sends in flight); every other chat gets its digest from a later run."""
@@ -213,8 +230,13 @@ def test_sigkill_mid_fan_out_loses_at_most_the_claimed_batch_and_never_sends_twi
     for _ in range(FANOUT_KILLS + 1):
         before = set(_sent(sends))
         interrupted_before = _interrupted(data)
-        writer = subprocess.Popen([sys.executable, "-m", "tests.core.fanout_writer", str(data), str(sends),
-                                   str(FANOUT_CHATS)], stdout=subprocess.PIPE, text=True, cwd=REPO, env=ENV)
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "tests.core.fanout_writer", str(data), str(sends), str(FANOUT_CHATS)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=ENV,
+        )
         assert writer.stdout is not None
         said = writer.stdout.readline()
         assert said.startswith("delivering"), said
@@ -223,8 +245,21 @@ def test_sigkill_mid_fan_out_loses_at_most_the_claimed_batch_and_never_sends_twi
             os.kill(writer.pid, signal.SIGKILL)
             writer.wait(timeout=30)
             # A restart settles the dead run's claims; those never sent are what the kill cost.
-            subprocess.run([sys.executable, "-m", "tests.core.fanout_writer", str(data), str(sends),
-                            str(FANOUT_CHATS), "--recover-only"], cwd=REPO, env=ENV, check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.core.fanout_writer",
+                    str(data),
+                    str(sends),
+                    str(FANOUT_CHATS),
+                    "--recover-only",
+                ],
+                cwd=REPO,
+                env=ENV,
+                check=True,
+                capture_output=True,
+            )
             newly_interrupted = _interrupted(data) - interrupted_before
             lost_per_kill.append(len(newly_interrupted - set(_sent(sends))))
             assert not (newly_interrupted & before)
@@ -235,9 +270,12 @@ def test_sigkill_mid_fan_out_loses_at_most_the_claimed_batch_and_never_sends_twi
     duplicated = [key for key, count in counts.items() if count > 1]
     interrupted = _interrupted(data)
     never = [t.key for t in targets(FANOUT_CHATS) if t.key not in counts]
-    print(f"fan-out kill loop: {FANOUT_KILLS} kills of a fan-out to {FANOUT_CHATS} chats "
-          f"(claim batch {CLAIM_BATCH}, {CONCURRENCY} sends in flight): chats lost per kill {lost_per_kill}, {len(duplicated)} duplicated, "
-          f"{len(counts)} delivered")
+    print(
+        f"fan-out kill loop: {FANOUT_KILLS} kills of a fan-out to {FANOUT_CHATS} chats "
+        f"(claim batch {CLAIM_BATCH}, {CONCURRENCY} sends in flight): chats lost per kill {lost_per_kill}, "
+        f"{len(duplicated)} duplicated, "
+        f"{len(counts)} delivered"
+    )
     assert duplicated == []
     assert max(lost_per_kill) <= CLAIM_BATCH + CONCURRENCY  # the batch claimed, and the sends in flight
     assert sorted(never) == sorted(interrupted - set(counts))  # only the claimed-and-unsent were lost

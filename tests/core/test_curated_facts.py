@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import lemmas
-from bot.content.loader import Article, CuratedFact, load_content
-from bot.language.dates import DateValue, find_dates
-from bot.extraction.facts import corrected
-from bot.language.sentences import paragraphs
 from bot.briefings.service import RESERVED_COMMANDS
+from bot.content.loader import Article, CuratedFact, load_content
+from bot.extraction.facts import corrected
+from bot.language import lemmas
+from bot.language.dates import DateValue, find_dates
+from bot.language.sentences import paragraphs
 from tests.conftest import BUNDLED_CONTENT
 
 ARTICLES = load_content(BUNDLED_CONTENT, reserved_commands=frozenset(RESERVED_COMMANDS)).articles
@@ -55,8 +55,9 @@ def test_curated_fact_is_dated_as_its_text_dates_it(article: Article, fact: Cura
         said = _mentions(article, fact.text) + _mentions(article, article.body)
         published = _published(article)
         coarser = _within(published, fact.value) and fact.value != published
-        assert coarser or any(_within(value, fact.value) for value in said), \
+        assert coarser or any(_within(value, fact.value) for value in said), (
             f"{fact.value} is neither a period the text dates nor one holding the publication date"
+        )
 
 
 def test_the_audited_dates() -> None:

@@ -39,7 +39,7 @@ def only(text: str, published: date, published_is_day: bool = True) -> Mention:
     mentions = find_dates(text, published, published_is_day)
     assert len(mentions) == 1, mentions
     mention = mentions[0]
-    assert text[mention.start:mention.end] == mention.text
+    assert text[mention.start : mention.end] == mention.text
     return mention
 
 
@@ -172,18 +172,48 @@ NIGHT = "W nocy z piątku na sobotę stolica Ukrainy znalazła się pod ostrzał
         (NIGHT, SATURDAY, "W nocy z piątku na sobotę", date(2022, 2, 25), date(2022, 2, 26)),
         # Published on the Friday: that night has not ended yet, so it is the week before.
         (NIGHT, FRIDAY, "W nocy z piątku na sobotę", date(2022, 2, 18), date(2022, 2, 19)),
-        ("W Kazachstanie od 2 stycznia trwają protesty.", SUNDAY_JAN_9, "od 2 stycznia",
-         date(2022, 1, 2), date(2022, 1, 9)),
-        ("Protesty trwały od 2 do 5 stycznia 2022 w całym kraju.", SATURDAY, "od 2 do 5 stycznia 2022",
-         date(2022, 1, 2), date(2022, 1, 5)),
-        ("Protesty trwały 2–5 stycznia 2022 w całym kraju.", SATURDAY, "2–5 stycznia 2022",
-         date(2022, 1, 2), date(2022, 1, 5)),
-        ("Strajk trwał od 28 grudnia do 3 stycznia.", SUNDAY_JAN_9, "od 28 grudnia do 3 stycznia",
-         date(2021, 12, 28), date(2022, 1, 3)),
-        ("Policja zatrzymała w ciągu ostatnich siedmiu dni ponad 5 tysięcy osób.", SUNDAY_JAN_9,
-         "w ciągu ostatnich siedmiu dni", date(2022, 1, 3), date(2022, 1, 9)),
-        ("Susza trwała w latach 2019-2021 na południu.", SATURDAY, "w latach 2019-2021",
-         date(2019, 1, 1), date(2021, 12, 31)),
+        (
+            "W Kazachstanie od 2 stycznia trwają protesty.",
+            SUNDAY_JAN_9,
+            "od 2 stycznia",
+            date(2022, 1, 2),
+            date(2022, 1, 9),
+        ),
+        (
+            "Protesty trwały od 2 do 5 stycznia 2022 w całym kraju.",
+            SATURDAY,
+            "od 2 do 5 stycznia 2022",
+            date(2022, 1, 2),
+            date(2022, 1, 5),
+        ),
+        (
+            "Protesty trwały 2–5 stycznia 2022 w całym kraju.",
+            SATURDAY,
+            "2–5 stycznia 2022",
+            date(2022, 1, 2),
+            date(2022, 1, 5),
+        ),
+        (
+            "Strajk trwał od 28 grudnia do 3 stycznia.",
+            SUNDAY_JAN_9,
+            "od 28 grudnia do 3 stycznia",
+            date(2021, 12, 28),
+            date(2022, 1, 3),
+        ),
+        (
+            "Policja zatrzymała w ciągu ostatnich siedmiu dni ponad 5 tysięcy osób.",
+            SUNDAY_JAN_9,
+            "w ciągu ostatnich siedmiu dni",
+            date(2022, 1, 3),
+            date(2022, 1, 9),
+        ),
+        (
+            "Susza trwała w latach 2019-2021 na południu.",
+            SATURDAY,
+            "w latach 2019-2021",
+            date(2019, 1, 1),
+            date(2021, 12, 31),
+        ),
     ],
 )
 def test_ranges(text: str, published: date, expected_text: str, first: date, last: date) -> None:
@@ -218,7 +248,7 @@ def test_several_mentions_in_order_with_offsets() -> None:
     assert [(m.text, m.kind, m.value) for m in mentions] == expected
     offsets = [(text.index(t), text.index(t) + len(t)) for t, _, _ in expected]
     assert [(m.start, m.end) for m in mentions] == offsets
-    assert all(text[m.start:m.end] == m.text for m in mentions)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
 
 
 # --- DateValue ---------------------------------------------------------------------------------
@@ -247,9 +277,11 @@ def test_invalid_date_values(precision: str, end: date | None) -> None:
 
 @pytest.mark.parametrize(
     ("start", "end", "ends"),
-    [(date(2022, 1, 5), date(2022, 6, 30), ("month", "month")),  # a month starts on its first day
-     (date(2022, 1, 1), date(2022, 6, 29), ("day", "month")),  # and ends on its last
-     (date(2022, 1, 1), date(2022, 12, 30), ("year", "year"))],
+    [
+        (date(2022, 1, 5), date(2022, 6, 30), ("month", "month")),  # a month starts on its first day
+        (date(2022, 1, 1), date(2022, 6, 29), ("day", "month")),  # and ends on its last
+        (date(2022, 1, 1), date(2022, 12, 30), ("year", "year")),
+    ],
 )
 def test_a_range_ends_are_whole_units(start: date, end: date, ends: tuple[str, str]) -> None:
     with pytest.raises(ValueError):
@@ -264,8 +296,11 @@ def test_a_range_ends_are_whole_units(start: date, end: date, ends: tuple[str, s
         (day(date(2022, 1, 6)), day(date(2022, 1, 9)), period(date(2022, 1, 6), date(2022, 1, 9))),
         (day(date(2022, 1, 6)), day(date(2022, 1, 6)), day(date(2022, 1, 6))),
         # the last fact's month is not cut down to an invented last day, nor the first's to a first day
-        (day(date(2022, 2, 21)), month(2023, 6), DateValue(date(2022, 2, 21), "range", date(2023, 6, 30),
-                                                           ("day", "month"))),
+        (
+            day(date(2022, 2, 21)),
+            month(2023, 6),
+            DateValue(date(2022, 2, 21), "range", date(2023, 6, 30), ("day", "month")),
+        ),
         (month(2022, 1), month(2022, 6), DateValue(date(2022, 1, 1), "range", date(2022, 6, 30), ("month", "month"))),
         (year(2021), day(date(2022, 1, 9)), DateValue(date(2021, 1, 1), "range", date(2022, 1, 9), ("year", "day"))),
         (year(2019), year(2021), DateValue(date(2019, 1, 1), "range", date(2021, 12, 31))),  # as "w latach" reads
@@ -325,12 +360,60 @@ def test_infer_year(month_number: int, day_number: int, published: date, expecte
 # --- the pattern pre-filter changes nothing ----------------------------------------------------
 
 _FRAGMENTS = [
-    "od", "do", "w", "we", "z", "na", "między", "2", "12", "31", "5-7", "2–5", "06.01.2022", "2022-01-06",
-    "2022", "1999", "r.", "roku", "tego roku", "ubiegłego roku", "w tym roku", "stycznia", "Lutego",
-    "STYCZNIA", "w styczniu", "maju", "maj", "grudzień", "na początku", "pod koniec", "w latach 2019-2021",
-    "w nocy z piątku na sobotę", "w środę", "We wtorek", "ŚRODĘ", "rano", "wieczorem", "wczoraj",
-    "przedwczoraj", "Pojutrze", "jutro", "dziś rano", "dzisiaj wieczorem", "w ciągu ostatnich", "siedmiu",
-    "dni", "przez ostatnie", "3", "dniach", "protesty", "Kazachstan", ",", "ponad", "tys.",
+    "od",
+    "do",
+    "w",
+    "we",
+    "z",
+    "na",
+    "między",
+    "2",
+    "12",
+    "31",
+    "5-7",
+    "2–5",
+    "06.01.2022",
+    "2022-01-06",
+    "2022",
+    "1999",
+    "r.",
+    "roku",
+    "tego roku",
+    "ubiegłego roku",
+    "w tym roku",
+    "stycznia",
+    "Lutego",
+    "STYCZNIA",
+    "w styczniu",
+    "maju",
+    "maj",
+    "grudzień",
+    "na początku",
+    "pod koniec",
+    "w latach 2019-2021",
+    "w nocy z piątku na sobotę",
+    "w środę",
+    "We wtorek",
+    "ŚRODĘ",
+    "rano",
+    "wieczorem",
+    "wczoraj",
+    "przedwczoraj",
+    "Pojutrze",
+    "jutro",
+    "dziś rano",
+    "dzisiaj wieczorem",
+    "w ciągu ostatnich",
+    "siedmiu",
+    "dni",
+    "przez ostatnie",
+    "3",
+    "dniach",
+    "protesty",
+    "Kazachstan",
+    ",",
+    "ponad",
+    "tys.",
 ]
 
 
@@ -339,8 +422,9 @@ def test_the_pattern_prefilter_finds_what_every_pattern_finds(monkeypatch: pytes
     sentences = [" ".join(rng.choice(_FRAGMENTS) for _ in range(rng.randrange(1, 12))) for _ in range(3000)]
     published = date(2022, 1, 10)
     filtered = [find_dates(s, published) for s in sentences]
-    monkeypatch.setattr(dates, "_candidate_patterns",
-                        lambda text: [(i, name, p) for i, (name, p) in enumerate(dates._PATTERNS)])
+    monkeypatch.setattr(
+        dates, "_candidate_patterns", lambda text: [(i, name, p) for i, (name, p) in enumerate(dates._PATTERNS)]
+    )
     unfiltered = [find_dates(s, published) for s in sentences]
     assert filtered == unfiltered
     assert sum(map(len, filtered)) > 1000  # the sentences do hold dates
@@ -363,10 +447,16 @@ THURSDAY_JAN_13 = date(2022, 1, 13)
         ("Przedwczorajsze zamieszki ucichły.", "Przedwczorajsze", DateValue(date(2022, 1, 11))),
         ("Jutrzejsze posiedzenie odwołano.", "Jutrzejsze", DateValue(date(2022, 1, 14))),
         ("Od dzisiejszego dnia lotnisko działa.", "Od dzisiejszego dnia", DateValue(date(2022, 1, 13))),
-        ("Od zeszłego wieczora panuje spokój.", "Od zeszłego wieczora",
-         DateValue(date(2022, 1, 12), "range", date(2022, 1, 13))),
-        ("Od poniedziałku obowiązuje zakaz.", "Od poniedziałku",
-         DateValue(date(2022, 1, 10), "range", date(2022, 1, 13))),
+        (
+            "Od zeszłego wieczora panuje spokój.",
+            "Od zeszłego wieczora",
+            DateValue(date(2022, 1, 12), "range", date(2022, 1, 13)),
+        ),
+        (
+            "Od poniedziałku obowiązuje zakaz.",
+            "Od poniedziałku",
+            DateValue(date(2022, 1, 10), "range", date(2022, 1, 13)),
+        ),
         ("Zeszłej nocy było spokojnie.", "Zeszłej nocy", DateValue(date(2022, 1, 12), "range", date(2022, 1, 13))),
     ],
 )
@@ -375,9 +465,7 @@ def test_derived_forms_of_days(text: str, expected_text: str, expected: DateValu
     assert (mention.text, mention.value) == (expected_text, expected)
 
 
-@pytest.mark.parametrize(
-    "text", ["Dzisiejsza Rosja jest innym państwem.", "Każdy ma dzisiejszy dostęp do sieci."]
-)
+@pytest.mark.parametrize("text", ["Dzisiejsza Rosja jest innym państwem.", "Każdy ma dzisiejszy dostęp do sieci."])
 def test_today_as_nowadays_is_no_date(text: str) -> None:
     assert find_dates(text, THURSDAY_JAN_13) == []
 
@@ -431,4 +519,5 @@ def test_listed_days_share_the_month() -> None:
 
 def test_a_year_after_w_without_r() -> None:
     assert only("Krym Rosja zaanektowała w 2014, a Donbas później.", THURSDAY_JAN_13).value == DateValue(
-        date(2014, 1, 1), "year")
+        date(2014, 1, 1), "year"
+    )

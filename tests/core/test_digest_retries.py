@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.digests.delivery import DeliveryFailed, Digests
-from bot.digests.compose import PAUSE_AFTER, Target
 from bot.briefings.service import Briefing
-from bot.digests.state import StateStore
+from bot.digests.compose import PAUSE_AFTER, Target
+from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.scheduler import RETRY_JOB, DigestScheduler
+from bot.digests.state import StateStore
 from tests.core.test_digests import CHAT, OTHER, Recorder, digests_at, local, subscribe
 
 PASSING = DeliveryFailed("Bad Gateway", permanent=False, retry=True)
@@ -82,8 +82,9 @@ def test_a_day_that_ended_while_retrying_is_recorded_as_failed(bundled: Briefing
     assert status(digests)["Ostatnia próba"] == "6 stycznia 2027: błąd platformy (Bad Gateway)"
 
     # A restart days later does the same for whatever was left waiting.
-    digests.state.record_deliveries([{"key": CHAT.key, "date": "2027-01-07", "state": "retry", "detail": "x",
-                                      "at": "2027-01-07T08:00:00+00:00"}])
+    digests.state.record_deliveries(
+        [{"key": CHAT.key, "date": "2027-01-07", "state": "retry", "detail": "x", "at": "2027-01-07T08:00:00+00:00"}]
+    )
     restarted = Digests(bundled, StateStore(tmp_path), "Europe/Warsaw", lambda: local(2027, 1, 9, 10))
     due = restarted.recover(restarted.clock())
     assert sorted(s.target.key for s, _ in due) == sorted([CHAT.key, OTHER.key])  # today's, due since 09:00

@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.briefings.cards import Card
-from bot.language.dates import day
-from bot.digests.delivery import DeliveryFailed, Digests
-from bot.digests.compose import MAX_ITEMS, Subscription, Target, build_digest
 from bot.base.errors import BriefingError
+from bot.briefings.cards import Card
+from bot.briefings.service import Briefing
+from bot.digests.compose import MAX_ITEMS, Subscription, Target, build_digest
+from bot.digests.delivery import DeliveryFailed, Digests
+from bot.digests.scheduler import trigger
+from bot.digests.state import StateStore
 from bot.extraction.facts import Fact
 from bot.knowledge.indexes import Knowledge
-from bot.briefings.service import Briefing
-from bot.digests.state import StateStore
-from bot.digests.scheduler import trigger
+from bot.language.dates import day
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 CHAT = Target("telegram", "-100123")
@@ -64,6 +64,7 @@ def local(year: int, month: int, day_: int, hour: int, minute: int = 0, zone: Zo
 
 # --- content ------------------------------------------------------------------------------------
 
+
 def test_digest_of_6_january_with_sources_and_the_corrected_year(bundled: Briefing) -> None:
     card = build_digest(bundled.knowledge, date(2026, 1, 6), "pl")
     assert card is not None and card.title == "Tego dnia: 6 stycznia"
@@ -101,8 +102,9 @@ def test_29_february_is_remembered_on_28_february_in_common_years(bundled: Brief
 
     knowledge = Knowledge.build(list(bundled.knowledge.articles.values())[:1], [], [])
     article = next(iter(knowledge.articles))
-    knowledge = Knowledge.build(list(knowledge.articles.values()), [],
-                                [replace(_fact("leap", date(2020, 2, 29)), article=article)])
+    knowledge = Knowledge.build(
+        list(knowledge.articles.values()), [], [replace(_fact("leap", date(2020, 2, 29)), article=article)]
+    )
     assert build_digest(knowledge, date(2023, 2, 28), "pl") is not None
     assert build_digest(knowledge, date(2024, 2, 28), "pl") is None
     card = build_digest(knowledge, date(2024, 2, 29), "en")
@@ -113,8 +115,9 @@ def test_at_most_a_handful_round_first_then_topics_mixed(bundled: Briefing) -> N
     from dataclasses import replace
 
     article = next(iter(bundled.knowledge.articles))
-    facts = [replace(_fact(f"a{n}", date(2011 + n, 3, 1), "a"), article=article) for n in range(4)] + \
-            [replace(_fact(f"b{n}", date(2012 + n, 3, 1), "b"), article=article) for n in range(4)]
+    facts = [replace(_fact(f"a{n}", date(2011 + n, 3, 1), "a"), article=article) for n in range(4)] + [
+        replace(_fact(f"b{n}", date(2012 + n, 3, 1), "b"), article=article) for n in range(4)
+    ]
     knowledge = Knowledge.build(list(bundled.knowledge.articles.values()), [], facts)
     card = build_digest(knowledge, date(2026, 3, 1), "pl")
     assert card is not None and len(card.lines) == MAX_ITEMS
@@ -126,6 +129,7 @@ def test_at_most_a_handful_round_first_then_topics_mixed(bundled: Briefing) -> N
 
 
 # --- /digest ----------------------------------------------------------------------------------------
+
 
 def test_non_admins_change_nothing(bundled: Briefing, tmp_path: Path) -> None:
     digests, _ = digests_at(bundled, tmp_path, local(2026, 11, 22, 8))
@@ -144,15 +148,20 @@ def test_on_status_settings_and_off(bundled: Briefing, tmp_path: Path) -> None:
     on = digests.handle("on 7:30 Asia/Almaty", CHAT, "pl", is_admin=True).cards[0].body
     # 08:00 in Warsaw (UTC+1) is 12:00 in Almaty (UTC+5): 7:30 there has passed, so tomorrow.
     assert on == "Włączono codzienny przegląd: 07:30 (Asia/Almaty). Następny: 23 listopada 2026, 07:30."
-    assert digests.handle("empty nearest", CHAT, "pl", True).cards[0].body == \
-        "W dni bez rocznic: zapowiedz najbliższą rocznicę."
-    assert digests.handle("topics ODKB, protesty", CHAT, "pl", True).cards[0].body == \
-        "Tematy przeglądu: csto, protesty."
+    assert (
+        digests.handle("empty nearest", CHAT, "pl", True).cards[0].body
+        == "W dni bez rocznic: zapowiedz najbliższą rocznicę."
+    )
+    assert (
+        digests.handle("topics ODKB, protesty", CHAT, "pl", True).cards[0].body == "Tematy przeglądu: csto, protesty."
+    )
     assert "Nie znam tematów: pogoda" in (digests.handle("topics pogoda", CHAT, "pl", True).cards[0].body or "")
     status = {f.name: f.value for f in digests.handle("status", CHAT, "pl", True).cards[0].fields}
     assert status == {
-        "Godzina": "07:30 (Asia/Almaty)", "Następny": "23 listopada 2026, 07:30",
-        "W dni bez rocznic": "zapowiedz najbliższą rocznicę", "Tematy": "csto, protesty",
+        "Godzina": "07:30 (Asia/Almaty)",
+        "Następny": "23 listopada 2026, 07:30",
+        "W dni bez rocznic": "zapowiedz najbliższą rocznicę",
+        "Tematy": "csto, protesty",
         "Ostatnia próba": "jeszcze żadnej",
     }
     assert len(changes) == 4
@@ -161,13 +170,16 @@ def test_on_status_settings_and_off(bundled: Briefing, tmp_path: Path) -> None:
     assert StateStore(tmp_path).subscriptions() == []
 
 
-@pytest.mark.parametrize(("arguments", "expected"), [
-    ("on 25:00", "Nie rozumiem godziny „25:00”"),
-    ("on 09:00 Mars/Olympus", "Nie znam strefy czasowej „Mars/Olympus”"),
-    ("frobnicate", "Użycie: /digest on"),
-    ("empty sometimes", "Użycie: /digest on"),
-    ("preview 02-30", "MM-DD"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ("on 25:00", "Nie rozumiem godziny „25:00”"),
+        ("on 09:00 Mars/Olympus", "Nie znam strefy czasowej „Mars/Olympus”"),
+        ("frobnicate", "Użycie: /digest on"),
+        ("empty sometimes", "Użycie: /digest on"),
+        ("preview 02-30", "MM-DD"),
+    ],
+)
 def test_bad_arguments(bundled: Briefing, tmp_path: Path, arguments: str, expected: str) -> None:
     digests, _ = digests_at(bundled, tmp_path, local(2026, 11, 22, 8))
     digests.handle("on", CHAT, "pl", True)
@@ -182,6 +194,7 @@ def test_preview(bundled: Briefing, tmp_path: Path) -> None:
 
 
 # --- delivery ---------------------------------------------------------------------------------------
+
 
 def subscribe(digests: Digests, target: Target = CHAT, time: str = "09:00", **extra: object) -> Subscription:
     subscription = Subscription(target, time, "Europe/Warsaw", **extra)  # type: ignore[arg-type]
@@ -212,8 +225,9 @@ def test_restart_between_claim_and_send_never_sends_twice(bundled: Briefing, tmp
     digests, _ = digests_at(bundled, tmp_path, local(2027, 1, 6, 9))
     subscribe(digests)
     # The process wrote its claim and died before the platform answered.
-    digests.state.record_deliveries([{"key": CHAT.key, "date": "2027-01-06", "state": "claimed",
-                                      "detail": "", "at": "2027-01-06T08:00:00+00:00"}])
+    digests.state.record_deliveries(
+        [{"key": CHAT.key, "date": "2027-01-06", "state": "claimed", "detail": "", "at": "2027-01-06T08:00:00+00:00"}]
+    )
     restarted, _ = digests_at(bundled, tmp_path, local(2027, 1, 6, 9, 5))
     send = Recorder()
     asyncio.run(restarted.deliver(restarted.recover(restarted.clock()), send))
@@ -272,18 +286,23 @@ def test_a_chat_that_keeps_failing_is_paused_and_others_still_get_theirs(bundled
 
 # --- time zones ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("zone", "now", "expected_utc"), [
-    # Warsaw leaves summer time on 25 October 2026: 09:00 is 07:00 UTC before, 08:00 UTC after.
-    ("Europe/Warsaw", datetime(2026, 10, 24, 12, tzinfo=UTC), datetime(2026, 10, 25, 8, tzinfo=UTC)),
-    ("Europe/Warsaw", datetime(2026, 10, 24, 6, tzinfo=UTC), datetime(2026, 10, 24, 7, tzinfo=UTC)),
-    # and enters it on 28 March 2027: 09:00 is 08:00 UTC before, 07:00 UTC after.
-    ("Europe/Warsaw", datetime(2027, 3, 27, 12, tzinfo=UTC), datetime(2027, 3, 28, 7, tzinfo=UTC)),
-    ("Asia/Almaty", datetime(2026, 11, 22, 3, 59, tzinfo=UTC), datetime(2026, 11, 22, 4, tzinfo=UTC)),
-    ("America/New_York", datetime(2026, 11, 1, 12, tzinfo=UTC), datetime(2026, 11, 1, 14, tzinfo=UTC)),
-    ("Asia/Kolkata", datetime(2026, 11, 22, 4, tzinfo=UTC), datetime(2026, 11, 23, 3, 30, tzinfo=UTC)),
-])
-def test_the_cron_trigger_and_the_status_agree_across_zones_and_dst(zone: str, now: datetime,
-                                                                    expected_utc: datetime) -> None:
+
+@pytest.mark.parametrize(
+    ("zone", "now", "expected_utc"),
+    [
+        # Warsaw leaves summer time on 25 October 2026: 09:00 is 07:00 UTC before, 08:00 UTC after.
+        ("Europe/Warsaw", datetime(2026, 10, 24, 12, tzinfo=UTC), datetime(2026, 10, 25, 8, tzinfo=UTC)),
+        ("Europe/Warsaw", datetime(2026, 10, 24, 6, tzinfo=UTC), datetime(2026, 10, 24, 7, tzinfo=UTC)),
+        # and enters it on 28 March 2027: 09:00 is 08:00 UTC before, 07:00 UTC after.
+        ("Europe/Warsaw", datetime(2027, 3, 27, 12, tzinfo=UTC), datetime(2027, 3, 28, 7, tzinfo=UTC)),
+        ("Asia/Almaty", datetime(2026, 11, 22, 3, 59, tzinfo=UTC), datetime(2026, 11, 22, 4, tzinfo=UTC)),
+        ("America/New_York", datetime(2026, 11, 1, 12, tzinfo=UTC), datetime(2026, 11, 1, 14, tzinfo=UTC)),
+        ("Asia/Kolkata", datetime(2026, 11, 22, 4, tzinfo=UTC), datetime(2026, 11, 23, 3, 30, tzinfo=UTC)),
+    ],
+)
+def test_the_cron_trigger_and_the_status_agree_across_zones_and_dst(
+    zone: str, now: datetime, expected_utc: datetime
+) -> None:
     subscription = Subscription(CHAT, "09:00", zone)
     fired = trigger(subscription).get_next_fire_time(None, now)
     assert fired is not None and fired == expected_utc
@@ -299,10 +318,12 @@ def test_a_large_fan_out_is_recorded_in_batches_and_fully_reported(bundled: Brie
     send.fail[targets[3].key] = DeliveryFailed("Bad Gateway", permanent=False)
     outcomes = asyncio.run(digests.deliver(digests.due_on(date(2027, 1, 6)), send))
     assert sorted((o.target.chat, o.state) for o in outcomes) == sorted(
-        (t.chat, "failed" if t == targets[3] else "sent") for t in targets)
+        (t.chat, "failed" if t == targets[3] else "sent") for t in targets
+    )
     stored = StateStore(tmp_path)  # what reached the file
     assert {r["key"]: r["state"] for r in stored.deliveries()} == {
-        t.key: ("failed" if t == targets[3] else "sent") for t in targets}
+        t.key: ("failed" if t == targets[3] else "sent") for t in targets
+    }
 
 
 def test_outcomes_wait_for_a_batch_or_the_flush_interval(bundled: Briefing, tmp_path: Path) -> None:
@@ -316,8 +337,14 @@ def test_outcomes_wait_for_a_batch_or_the_flush_interval(bundled: Briefing, tmp_
     for flush_seconds, expected in ((3600.0, ["claimed"] * 5), (0.0, ["claimed"] + ["sent"] * 4)):
         for path in tmp_path.iterdir():
             path.unlink()
-        digests = Digests(bundled, StateStore(tmp_path), "Europe/Warsaw", Clock(local(2027, 1, 6, 9)),
-                          batch=100, flush_seconds=flush_seconds)
+        digests = Digests(
+            bundled,
+            StateStore(tmp_path),
+            "Europe/Warsaw",
+            Clock(local(2027, 1, 6, 9)),
+            batch=100,
+            flush_seconds=flush_seconds,
+        )
         digests.state.put_subscriptions([Subscription(target) for target in targets])
         seen: list[list[str]] = []
 
@@ -338,7 +365,9 @@ def test_a_fan_out_prunes_old_delivery_records(bundled: Briefing, tmp_path: Path
     digests.state.put_subscriptions([Subscription(CHAT), Subscription(OTHER)])
     digests.state.record_deliveries(
         {"key": target.key, "date": f"2027-01-{d:02}", "state": "sent", "detail": "", "at": "x"}
-        for target in (CHAT, OTHER) for d in range(1, 10))
+        for target in (CHAT, OTHER)
+        for d in range(1, 10)
+    )
     asyncio.run(digests.deliver([(Subscription(CHAT), date(2027, 1, 20))], Recorder()))
     days = sorted((r["key"], r["date"]) for r in StateStore(tmp_path).deliveries())
     assert days == sorted([(CHAT.key, "2027-01-20"), (OTHER.key, "2027-01-09")])  # OTHER's latest: its status
@@ -369,10 +398,18 @@ def test_a_refused_digest_change_is_not_made_and_the_reply_says_so(bundled: Brie
     digests, _ = digests_at(bundled, tmp_path, local(2026, 11, 22, 8))
     digests.handle("on 08:00", CHAT, "pl", True)
     with full_disk():
-        replies = [digests.handle(arguments, CHAT, "en", True).cards[0].body
-                   for arguments in ("on 10:00", "off", "topics csto", "empty nearest")]
-    assert replies == ["The change was not saved: the bot cannot write its data right now. Nothing has "
-                       "changed; please try again later."] * 4
+        replies = [
+            digests.handle(arguments, CHAT, "en", True).cards[0].body
+            for arguments in ("on 10:00", "off", "topics csto", "empty nearest")
+        ]
+    assert (
+        replies
+        == [
+            "The change was not saved: the bot cannot write its data right now. Nothing has "
+            "changed; please try again later."
+        ]
+        * 4
+    )
     assert [(s.time, s.topics, s.empty) for s in digests.state.subscriptions()] == [("08:00", (), "skip")]
     digests.handle("on 09:30", CHAT, "pl", True)  # the next write saves this change, and only this one
     assert [(s.time, s.topics) for s in StateStore(tmp_path).subscriptions()] == [("09:30", ())]
@@ -438,9 +475,12 @@ def test_retries_go_on_while_the_state_cannot_be_written(bundled: Briefing, tmp_
     """Giving up yesterday's retries is a write; when it fails, today's retries are still found."""
     digests, clock = digests_at(bundled, tmp_path, local(2027, 1, 6, 9))
     digests.state.put_subscriptions([Subscription(CHAT), Subscription(OTHER)])
-    digests.state.record_deliveries([
-        {"key": CHAT.key, "date": "2027-01-05", "state": "retry", "detail": "HTTP 502", "at": "x"},
-        {"key": OTHER.key, "date": "2027-01-06", "state": "retry", "detail": "HTTP 502", "at": "x"}])
+    digests.state.record_deliveries(
+        [
+            {"key": CHAT.key, "date": "2027-01-05", "state": "retry", "detail": "HTTP 502", "at": "x"},
+            {"key": OTHER.key, "date": "2027-01-06", "state": "retry", "detail": "HTTP 502", "at": "x"},
+        ]
+    )
     with full_disk():
         due = digests.retries(clock())
     assert [(s.target, d) for s, d in due] == [(OTHER, date(2027, 1, 6))]

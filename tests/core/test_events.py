@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from bench.events import corpus, gold_groups, pairs, score
-from bot.language.dates import DateValue, day
-from bot.knowledge.events import HEADLINE_LIMIT, build_events, compare, explain, headline
-from bot.extraction.facts import Fact
 from bot.briefings.service import Briefing
+from bot.extraction.facts import Fact
+from bot.knowledge.events import HEADLINE_LIMIT, build_events, compare, explain, headline
+from bot.language.dates import DateValue, day
 from tests.conftest import REPO, WARSAW, fixed_clock
 
 
@@ -32,12 +32,14 @@ def grown(tmp_path_factory: pytest.TempPathFactory) -> Briefing:
     return Briefing.load(corpus(folder), folder / "data", WARSAW, "pl", fixed_clock(NOW))
 
 
-def _fact(text: str, when: DateValue, article: str = "a", topics: tuple[str, ...] = ("t",),
-          mention: str | None = None) -> Fact:
+def _fact(
+    text: str, when: DateValue, article: str = "a", topics: tuple[str, ...] = ("t",), mention: str | None = None
+) -> Fact:
     return Fact(f"{abs(hash((text, article))):010x}"[:10], when, text, text, article, topics, "extracted", 1, mention)
 
 
 # --- merging ---------------------------------------------------------------------------------------
+
 
 def test_the_gold_events_are_found_and_nothing_else_is_merged(grown: Briefing) -> None:
     knowledge = grown.knowledge
@@ -98,17 +100,23 @@ def test_events_explain_says_which_facts_were_merged_and_why(grown: Briefing) ->
 
 # --- headlines -------------------------------------------------------------------------------------
 
+
 def test_a_headline_drops_the_date_and_a_reporting_opening() -> None:
-    fact = _fact("Jak przypomniał dziennik, 6 stycznia Rosja wysłała do Kazachstanu ponad 2 tys. żołnierzy.",
-                 day(date(2022, 1, 6)), mention="6 stycznia")
+    fact = _fact(
+        "Jak przypomniał dziennik, 6 stycznia Rosja wysłała do Kazachstanu ponad 2 tys. żołnierzy.",
+        day(date(2022, 1, 6)),
+        mention="6 stycznia",
+    )
     assert headline(fact) == "Rosja wysłała do Kazachstanu ponad 2 tys. żołnierzy."
 
 
 def test_a_long_sentence_gives_the_clause_that_holds_the_date() -> None:
-    text = ("Prezydent, który wcześniej zapowiadał twardą odpowiedź na zamieszki w wielu miastach kraju, "
-            "podkreślał wielokrotnie rolę sojuszników i mówił o zagrożeniu z zewnątrz, a 6 stycznia do "
-            "Ałmaty przybyli pierwsi żołnierze rosyjscy, co potwierdziło ministerstwo obrony w Moskwie "
-            "w specjalnym komunikacie wydanym wieczorem.")
+    text = (
+        "Prezydent, który wcześniej zapowiadał twardą odpowiedź na zamieszki w wielu miastach kraju, "
+        "podkreślał wielokrotnie rolę sojuszników i mówił o zagrożeniu z zewnątrz, a 6 stycznia do "
+        "Ałmaty przybyli pierwsi żołnierze rosyjscy, co potwierdziło ministerstwo obrony w Moskwie "
+        "w specjalnym komunikacie wydanym wieczorem."
+    )
     result = headline(_fact(text, day(date(2022, 1, 6)), mention="6 stycznia"))
     assert result.startswith("Do Ałmaty przybyli pierwsi żołnierze rosyjscy")
     assert "zapowiadał" not in result and len(result) <= HEADLINE_LIMIT
@@ -122,8 +130,9 @@ def test_a_headline_is_cut_at_a_word_within_the_limit() -> None:
     assert text[len(result) - 1] == " "  # the cut falls between words
 
 
-@pytest.mark.parametrize("request_text", ["/timeline", "/timeline 2022-01", "/csto", "/onthisday 01-06",
-                                          "/search Kazachstan"])
+@pytest.mark.parametrize(
+    "request_text", ["/timeline", "/timeline 2022-01", "/csto", "/onthisday 01-06", "/search Kazachstan"]
+)
 def test_no_listed_line_runs_past_the_headline_limit(grown: Briefing, request_text: str) -> None:
     for card in grown.ask(request_text).cards:
         for line in card.lines:
@@ -133,6 +142,7 @@ def test_no_listed_line_runs_past_the_headline_limit(grown: Briefing, request_te
 
 
 # --- the way to the quotes ---------------------------------------------------------------------------
+
 
 def test_sources_of_a_day_and_of_an_event_give_every_quote(grown: Briefing) -> None:
     event = next(e for e in grown.knowledge.events if len(e.facts) == 4 and e.value.start == date(2022, 1, 6))
@@ -146,11 +156,26 @@ def test_sources_of_a_day_and_of_an_event_give_every_quote(grown: Briefing) -> N
 
 # --- events --json ---------------------------------------------------------------------------------
 
+
 def test_events_json_has_the_documented_keys(grown: Briefing, tmp_path: Path) -> None:
     content = corpus(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "--content", str(content), "--data",
-                             str(tmp_path / "data"), "events", "--json"],
-                            capture_output=True, text=True, cwd=REPO, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--content",
+            str(content),
+            "--data",
+            str(tmp_path / "data"),
+            "events",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == len(grown.knowledge.events)
@@ -162,8 +187,10 @@ def test_events_json_has_the_documented_keys(grown: Briefing, tmp_path: Path) ->
 
 
 def test_a_clause_opened_by_po_tym_jak_is_left_out_of_a_long_headline() -> None:
-    text = ("Od rana 5 stycznia w całym kraju obowiązuje stan wyjątkowy po tym jak prezydent przyjął dymisję "
-            "rządu, przejął kierowanie Radą Bezpieczeństwa i zapowiedział twarde działania wobec uczestników "
-            "zamieszek w Ałmaty.")
+    text = (
+        "Od rana 5 stycznia w całym kraju obowiązuje stan wyjątkowy po tym jak prezydent przyjął dymisję "
+        "rządu, przejął kierowanie Radą Bezpieczeństwa i zapowiedział twarde działania wobec uczestników "
+        "zamieszek w Ałmaty."
+    )
     fact = _fact(text, day(date(2022, 1, 5)), mention="5 stycznia")
     assert headline(fact) == "Od rana w całym kraju obowiązuje stan wyjątkowy"

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from bot.content.loader import Article, Content, Erratum, load_content
-from bot.language.dates import DateValue, day
 from bot.extraction.facts import Fact, TopicMatcher, extract, fact_id
+from bot.language.dates import DateValue, day
 from tests.conftest import BUNDLED_CONTENT
 
 MAX_DATES, MAX_QUOTE = 20, 1000  # dates read from one sentence; characters of a fact's quote and text
@@ -32,8 +32,11 @@ def extracted(bundled: tuple[Content, TopicMatcher], body: str, errata: tuple[Er
 def is_cut_at_words(quote: str, sentence: str) -> bool:
     """Whether ``quote`` is whole words of ``sentence``, with "…" where it was cut."""
     inner = quote.removeprefix("…").removesuffix("…")
-    return (f" {inner} " in f" {sentence} " and quote.startswith("…") != sentence.startswith(inner)
-            and quote.endswith("…") != sentence.endswith(inner))
+    return (
+        f" {inner} " in f" {sentence} "
+        and quote.startswith("…") != sentence.startswith(inner)
+        and quote.endswith("…") != sentence.endswith(inner)
+    )
 
 
 def test_a_sentence_of_fifty_thousand_dates_yields_twenty_facts(bundled: tuple[Content, TopicMatcher]) -> None:

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.language import lemmas
 from bot.content.loader import Article, Reference, Topic
-from bot.language.dates import DateValue, day, month, period, year
+from bot.content.references import MIN_LIST, ListFlag, _name_runs, _names, _names_in, check_lists, fold_text
 from bot.extraction.facts import Fact
+from bot.knowledge.indexes import Knowledge
+from bot.language import lemmas
+from bot.language.dates import DateValue, day, month, period, year
 from bot.language.figures import (
     KEPT_ENTRIES,
     Figure,
@@ -27,21 +29,64 @@ from bot.language.figures import (
     compatible,
     group_figures,
 )
-from bot.knowledge.indexes import Knowledge
-from bot.content.references import MIN_LIST, ListFlag, _name_runs, _names, _names_in, check_lists, fold_text
 from bot.language.sentences import split_sentences
 from tests.core.test_knowledge import in_period
 
 TOPICS = ("csto", "protesty", "wojna", "gaz")
 WORDS = (
-    "Kazachstan", "Kazachstanu", "Kazachstanie", "Tokajew", "Tokajewa", "Tokajewem", "protest", "protesty",
-    "protestów", "wojsko", "wojska", "żołnierzy", "żołnierze", "Ałmaty", "zatrzymała", "zatrzymano", "osób",
-    "ODKB", "Rosja", "Rosji", "sankcje", "sankcji", "stan", "wyjątkowy", "wyjątkowego", "w", "i", "na", "ceny",
-    "gazu", "paliw", "Aktau", "Aktobe", "Akmola",
+    "Kazachstan",
+    "Kazachstanu",
+    "Kazachstanie",
+    "Tokajew",
+    "Tokajewa",
+    "Tokajewem",
+    "protest",
+    "protesty",
+    "protestów",
+    "wojsko",
+    "wojska",
+    "żołnierzy",
+    "żołnierze",
+    "Ałmaty",
+    "zatrzymała",
+    "zatrzymano",
+    "osób",
+    "ODKB",
+    "Rosja",
+    "Rosji",
+    "sankcje",
+    "sankcji",
+    "stan",
+    "wyjątkowy",
+    "wyjątkowego",
+    "w",
+    "i",
+    "na",
+    "ceny",
+    "gazu",
+    "paliw",
+    "Aktau",
+    "Aktobe",
+    "Akmola",
 )
 #: Typed searches: whole words, other inflections, prefixes, short words and words not there.
-SEARCHES = (*WORDS, "kazachstanem", "tokaj", "Żołnierz", "zolnierzy", "prote", "akt", "wojn", "xyzzy", "ODKB Rosji",
-            "Tokajew protesty", "stan wyjątkowy", "w Ałmaty", "", "…")
+SEARCHES = (
+    *WORDS,
+    "kazachstanem",
+    "tokaj",
+    "Żołnierz",
+    "zolnierzy",
+    "prote",
+    "akt",
+    "wojn",
+    "xyzzy",
+    "ODKB Rosji",
+    "Tokajew protesty",
+    "stan wyjątkowy",
+    "w Ałmaty",
+    "",
+    "…",
+)
 SEEDS = range(6)
 
 
@@ -68,10 +113,19 @@ def random_facts(rng: random.Random, count: int) -> list[Fact]:
     for n in range(count):
         text = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(1, 8)))
         topics = tuple(sorted(rng.sample(TOPICS, rng.randrange(0, 3))))
-        facts.append(Fact(
-            id=f"f{n:05d}", value=random_value(rng), text=text, quote=text, article=f"a{rng.randrange(40):02d}",
-            topics=topics, origin="extracted", line=rng.randrange(1, 60), keys=tuple(sorted(lemmas.key_set(text))),
-        ))
+        facts.append(
+            Fact(
+                id=f"f{n:05d}",
+                value=random_value(rng),
+                text=text,
+                quote=text,
+                article=f"a{rng.randrange(40):02d}",
+                topics=topics,
+                origin="extracted",
+                line=rng.randrange(1, 60),
+                keys=tuple(sorted(lemmas.key_set(text))),
+            )
+        )
     return facts
 
 
@@ -124,8 +178,13 @@ def test_on_this_day_every_day_of_the_year(world: tuple[random.Random, list[Fact
             if (month_number, day_number) == (2, 28) and not calendar.isleap(today_year):
                 wanted.add((2, 29))  # 29 February is remembered on the 28th in common years
             expected = sorted(
-                (f for f in knowledge.facts if f.value.precision == "day"
-                 and (f.value.start.month, f.value.start.day) in wanted and f.value.start < before),
+                (
+                    f
+                    for f in knowledge.facts
+                    if f.value.precision == "day"
+                    and (f.value.start.month, f.value.start.day) in wanted
+                    and f.value.start < before
+                ),
                 key=lambda f: f.value.start,
             )
             found = knowledge.on_this_day(month_number, day_number, before)
@@ -133,7 +192,8 @@ def test_on_this_day_every_day_of_the_year(world: tuple[random.Random, list[Fact
 
 
 def test_29_february_counts_on_28_february_only_in_common_years(
-        world: tuple[random.Random, list[Fact], Knowledge]) -> None:
+    world: tuple[random.Random, list[Fact], Knowledge],
+) -> None:
     _, facts, knowledge = world
     leap = {f.id for f in facts if f.value.precision == "day" and (f.value.start.month, f.value.start.day) == (2, 29)}
     assert leap, "the random facts include 29 Februaries"
@@ -148,8 +208,7 @@ def test_of_article(world: tuple[random.Random, list[Fact], Knowledge]) -> None:
         assert ids(knowledge.of_article(article)) == ids([f for f in knowledge.facts if f.article == article])
 
 
-def test_search_against_every_fact_and_the_whole_vocabulary(
-        world: tuple[random.Random, list[Fact], Knowledge]) -> None:
+def test_search_against_every_fact_and_the_whole_vocabulary(world: tuple[random.Random, list[Fact], Knowledge]) -> None:
     rng, _, knowledge = world
     vocabulary = {key for f in knowledge.facts for key in f.keys}
     queries = [*SEARCHES, *(" ".join(rng.sample(WORDS, 2)) for _ in range(30))]
@@ -169,14 +228,17 @@ def test_topic_period_and_articles(world: tuple[random.Random, list[Fact], Knowl
         of_topic = [f for f in knowledge.facts if topic in f.topics]
         covered = knowledge.topic_period(topic)
         assert covered is not None
-        assert (covered.start, covered.last_day) == (min(f.value.start for f in of_topic),
-                                                     max(f.value.last_day for f in of_topic))
-        coarsest_last = min((f.value for f in of_topic if f.value.last_day == covered.last_day),
-                            key=lambda v: v.start)
+        assert (covered.start, covered.last_day) == (
+            min(f.value.start for f in of_topic),
+            max(f.value.last_day for f in of_topic),
+        )
+        coarsest_last = min((f.value for f in of_topic if f.value.last_day == covered.last_day), key=lambda v: v.start)
         assert covered.last in (coarsest_last.last, covered)  # its end as precise as the fact ending it
     assert knowledge.topic_period("none") is None
-    assert knowledge.period == (min(f.value.start for f in knowledge.facts),
-                                max(f.value.last_day for f in knowledge.facts))
+    assert knowledge.period == (
+        min(f.value.start for f in knowledge.facts),
+        max(f.value.last_day for f in knowledge.facts),
+    )
 
 
 # --- figure groups ----------------------------------------------------------------------------------
@@ -192,8 +254,9 @@ def random_figures(rng: random.Random, count: int, keys: tuple[str, ...]) -> lis
         as_of = day(date(2022, 1, 1) + timedelta(days=rng.randrange(6)))
         if rng.random() < 0.2:
             as_of = period(as_of.start, as_of.start + timedelta(days=rng.randrange(1, 4)))
-        figures.append(SourcedFigure(figure, f"a{rng.randrange(5)}", "…", n, as_of,
-                                     tuple(rng.sample(TOPICS, rng.randrange(0, 2)))))
+        figures.append(
+            SourcedFigure(figure, f"a{rng.randrange(5)}", "…", n, as_of, tuple(rng.sample(TOPICS, rng.randrange(0, 2))))
+        )
     return figures
 
 
@@ -201,9 +264,8 @@ def verdict_by_definition(entries: tuple[SourcedFigure, ...], cumulative: bool) 
     """The rule as the README states it, over every ordered pair."""
     if len(entries) == 1:
         return "single"
-    clash = [(a, b) for i, a in enumerate(entries) for b in entries[i + 1:] if not compatible(a.figure, b.figure)]
-    if any(a.as_of.last_day == b.as_of.last_day or (cumulative and b.figure.value < a.figure.value)
-           for a, b in clash):
+    clash = [(a, b) for i, a in enumerate(entries) for b in entries[i + 1 :] if not compatible(a.figure, b.figure)]
+    if any(a.as_of.last_day == b.as_of.last_day or (cumulative and b.figure.value < a.figure.value) for a, b in clash):
         return "differ"
     return "dates" if clash else "agree"
 
@@ -211,18 +273,23 @@ def verdict_by_definition(entries: tuple[SourcedFigure, ...], cumulative: bool) 
 @pytest.mark.parametrize("seed", range(40))
 def test_figure_verdicts_against_every_pair(seed: int) -> None:
     rng = random.Random(seed)
-    quantities = (Quantity("detained", "zatrzymani", "detained", ("zatrzymać",), (), "protesty", cumulative=True),
-                  Quantity("troops", "żołnierze", "troops", ("żołnierz",), (), "csto"),
-                  Quantity("none", "nic", "nothing", ("nic",), (), None))
+    quantities = (
+        Quantity("detained", "zatrzymani", "detained", ("zatrzymać",), (), "protesty", cumulative=True),
+        Quantity("troops", "żołnierze", "troops", ("żołnierz",), (), "csto"),
+        Quantity("none", "nic", "nothing", ("nic",), (), None),
+    )
     # Every fourth seed has more figures than a group keeps.
     count = rng.randrange(1, 14) if seed % 4 else rng.randrange(2 * KEPT_ENTRIES, 4 * KEPT_ENTRIES)
     figures = random_figures(rng, count, ("detained", "troops"))
     groups = group_figures(figures, quantities)
-    assert [g.quantity.key for g in groups] == [q.key for q in quantities
-                                                if any(f.figure.quantity == q.key for f in figures)]
+    assert [g.quantity.key for g in groups] == [
+        q.key for q in quantities if any(f.figure.quantity == q.key for f in figures)
+    ]
     for group in groups:
-        mine = sorted((f for f in figures if f.figure.quantity == group.quantity.key),
-                      key=lambda f: (f.as_of.last_day, f.article, f.line))
+        mine = sorted(
+            (f for f in figures if f.figure.quantity == group.quantity.key),
+            key=lambda f: (f.as_of.last_day, f.article, f.line),
+        )
         assert group.entries == tuple(mine[:KEPT_ENTRIES])
         assert group.count == len(mine)
         assert group.verdict == verdict_by_definition(tuple(mine), group.quantity.cumulative)
@@ -232,17 +299,38 @@ def test_figure_verdicts_against_every_pair(seed: int) -> None:
         assert group.topics == {topic for f in mine for topic in f.topics}
     knowledge = Knowledge.build([], [], [], figures, quantities)
     for topic in (*TOPICS, "none"):
-        expected = [g for g in groups if g.quantity.topic == topic
-                    or any(topic in f.topics for f in figures if f.figure.quantity == g.quantity.key)]
+        expected = [
+            g
+            for g in groups
+            if g.quantity.topic == topic
+            or any(topic in f.topics for f in figures if f.figure.quantity == g.quantity.key)
+        ]
         assert knowledge.figure_groups(topic) == expected
     assert knowledge.figure_groups() == groups
 
 
 # --- reference lists ------------------------------------------------------------------------------
 
-STATES = ("Armenia", "Armenii", "Białoruś", "Białorusi", "Kazachstan", "Kazachstanu", "Kirgistan", "Kirgizja",
-          "Kirgizję", "Rosja", "Rosji", "Tadżykistan", "Uzbekistan", "Uzbekistanu", "Turkmenia", "Turkmenistan",
-          "Polska", "Gruzja")
+STATES = (
+    "Armenia",
+    "Armenii",
+    "Białoruś",
+    "Białorusi",
+    "Kazachstan",
+    "Kazachstanu",
+    "Kirgistan",
+    "Kirgizja",
+    "Kirgizję",
+    "Rosja",
+    "Rosji",
+    "Tadżykistan",
+    "Uzbekistan",
+    "Uzbekistanu",
+    "Turkmenia",
+    "Turkmenistan",
+    "Polska",
+    "Gruzja",
+)
 
 
 def random_body(rng: random.Random) -> str:
@@ -251,8 +339,15 @@ def random_body(rng: random.Random) -> str:
         names = rng.sample(STATES, rng.randrange(0, 6))
         joined = rng.choice([", ", " i ", " oraz ", " – ", " a także "]).join(names)
         topic = rng.choice(["ODKB", "Organizacji Układu o Bezpieczeństwie Zbiorowym", "CSTO", "sojuszu", "Óbuda"])
-        sentences.append(rng.choice([f"W skład {topic} wchodzą {joined}.", f"Państwa {joined} nie należą do {topic}.",
-                                     f"Dziś {joined} rozmawiały.\nO {topic} nie mówiono."]))
+        sentences.append(
+            rng.choice(
+                [
+                    f"W skład {topic} wchodzą {joined}.",
+                    f"Państwa {joined} nie należą do {topic}.",
+                    f"Dziś {joined} rozmawiały.\nO {topic} nie mówiono.",
+                ]
+            )
+        )
     return " ".join(sentences)
 
 
@@ -267,8 +362,9 @@ def lists_by_definition(topic: Topic, articles: list[Article]) -> list[ListFlag]
             for sentence in split_sentences(article.body):
                 if not any(re.search(rf"\b{re.escape(alias)}", lemmas.fold(sentence.text)) for alias in aliases):
                     continue
-                paragraph = next(p for p in paragraphs if sentence.raw.split()[0] in p and sentence.text in
-                                 " ".join(p.split()))
+                paragraph = next(
+                    p for p in paragraphs if sentence.raw.split()[0] in p and sentence.text in " ".join(p.split())
+                )
                 for run in _name_runs(sentence.text, stems):
                     named = {name for _, name in run}
                     wrong = tuple(dict.fromkeys(spelling for spelling, name in run if name not in reference.members))
@@ -277,8 +373,16 @@ def lists_by_definition(topic: Topic, articles: list[Article]) -> list[ListFlag]
                         mentioned = {name for _, (_, name) in _names_in(paragraph, stems)}
                         missing = tuple(m for m in reference.members if m not in named | mentioned)
                     if len(named) >= MIN_LIST and (wrong or missing):
-                        flags.append(ListFlag(reference, article.id, article.body_line + sentence.line - 1,
-                                              sentence.text, wrong, missing))
+                        flags.append(
+                            ListFlag(
+                                reference,
+                                article.id,
+                                article.body_line + sentence.line - 1,
+                                sentence.text,
+                                wrong,
+                                missing,
+                            )
+                        )
     return flags
 
 
@@ -287,15 +391,47 @@ def test_reference_lists_against_every_sentence(seed: int) -> None:
     rng = random.Random(seed)
     members = ("Armenia", "Białoruś", "Kazachstan", "Kirgistan", "Rosja", "Tadżykistan")
     references = (
-        Reference("ODKB 2022", members, ("Uzbekistan", "Turkmenistan"), (("Kirgizja", "Kirgistan"),
-                  ("Turkmenia", "Turkmenistan")), "Karta ODKB"),
+        Reference(
+            "ODKB 2022",
+            members,
+            ("Uzbekistan", "Turkmenistan"),
+            (("Kirgizja", "Kirgistan"), ("Turkmenia", "Turkmenistan")),
+            "Karta ODKB",
+        ),
         Reference("sąsiedzi", ("Rosja", "Kazachstan"), ("Polska",), (), "mapa"),
     )
-    topic = Topic("csto", "csto", "ODKB", ("ODKB", "CSTO", "Organizacja Układu o Bezpieczeństwie Zbiorowym"),
-                  "…", "…", (), Path("topics/csto.toml"), "0", references[:rng.randrange(1, 3)])
+    topic = Topic(
+        "csto",
+        "csto",
+        "ODKB",
+        ("ODKB", "CSTO", "Organizacja Układu o Bezpieczeństwie Zbiorowym"),
+        "…",
+        "…",
+        (),
+        Path("topics/csto.toml"),
+        "0",
+        references[: rng.randrange(1, 3)],
+    )
     articles = [
-        Article(f"a{n}", "t", "o", date(2022, 1, 1), "day", None, None, None, "pl", (), None, (), (),
-                random_body(rng), rng.randrange(1, 9), Path(f"articles/a{n}.md"), "0")
+        Article(
+            f"a{n}",
+            "t",
+            "o",
+            date(2022, 1, 1),
+            "day",
+            None,
+            None,
+            None,
+            "pl",
+            (),
+            None,
+            (),
+            (),
+            random_body(rng),
+            rng.randrange(1, 9),
+            Path(f"articles/a{n}.md"),
+            "0",
+        )
         for n in range(12)
     ]
     expected = lists_by_definition(topic, articles)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from bot.language.dates import DateValue, day, month, period, year
 from bot.extraction.facts import Fact
 from bot.knowledge.indexes import Knowledge
+from bot.language.dates import DateValue, day, month, period, year
 
 
 def fact(ident: str, value: DateValue, text: str = "x", topics: tuple[str, ...] = ()) -> Fact:
@@ -59,8 +59,17 @@ def test_timeline_period_keeps_ranges_of_days_that_overlap_it() -> None:
     assert ids(day(date(2022, 1, 6))) == ["long", "protests", "after"]
     assert ids(month(2022, 1)) == ["long", "before", "m", "protests", "d", "after"]
     assert ids(year(2022)) == ["long", "before", "y", "m", "protests", "d", "after"]  # not 2021–2023
-    assert ids(period(date(2020, 1, 1), date(2023, 12, 31))) == ["long", "old", "years", "before", "y", "m",
-                                                                  "protests", "d", "after"]
+    assert ids(period(date(2020, 1, 1), date(2023, 12, 31))) == [
+        "long",
+        "old",
+        "years",
+        "before",
+        "y",
+        "m",
+        "protests",
+        "d",
+        "after",
+    ]
     for wanted in (month(2021, 12), day(date(2022, 1, 2)), period(date(2022, 1, 9), date(2022, 1, 20)), year(2019)):
         assert ids(wanted) == [f.id for f in knowledge.facts if in_period(f.value, wanted)], wanted
 
@@ -107,7 +116,8 @@ def test_indexes_agree_with_plain_scans_on_random_facts() -> None:
         assert {f.id for f in knowledge.timeline(wanted)} == expected
         today = date(2030, 1, 1)
         expected_days = {
-            f.id for f in facts
+            f.id
+            for f in facts
             if f.value.precision == "day" and (f.value.start.month, f.value.start.day) == (start.month, start.day)
         }
         if (start.month, start.day) != (2, 28):

@@ -10,14 +10,15 @@ import pytest
 
 from bot.briefings.cards import Reply
 from bot.briefings.commands import BUILTIN
-from bot.digests.compose import build_digest
 from bot.briefings.service import Briefing
+from bot.digests.compose import build_digest
 from bot.platforms.console.render import render_card
 
 #: Polish words the bot itself says (content, such as titles and quotes, stays Polish).
 POLISH_BOT_WORDS = re.compile(
     r"\b(komenda|komendy|artykuł|artykuły|artykułów|słowa|strefa|temat|tematy|id faktu|nieustalony|portal|"
-    r"ok\.|data ustalona|stycznia|lutego|lipca|czerwiec|Strona|Źródła?|Użycie|Spróbuj)\b")
+    r"ok\.|data ustalona|stycznia|lutego|lipca|czerwiec|Strona|Źródła?|Użycie|Spróbuj)\b"
+)
 
 
 def text_of(reply: Reply) -> str:
@@ -56,11 +57,29 @@ def test_help_for_a_command_shows_an_example_that_works(bundled: Briefing, spec)
             assert not any(word in text_of(reply) for word in ("Nie rozumiem", "Nie znam", "Podaj", "Nic nie"))
 
 
-@pytest.mark.parametrize("request_text", [
-    "/start", "/help", "/help digest", "/help card", "/help timeline", "/sources", "/card 3", "/card 5",
-    "/timeline 2022-01", "/csto", "/onthisday 01-06", "/onthisday 03-15", "/search Tokajew", "/search xyzzy",
-    "/figures", "/timline", "/card", "/sources 1",
-])
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "/start",
+        "/help",
+        "/help digest",
+        "/help card",
+        "/help timeline",
+        "/sources",
+        "/card 3",
+        "/card 5",
+        "/timeline 2022-01",
+        "/csto",
+        "/onthisday 01-06",
+        "/onthisday 03-15",
+        "/search Tokajew",
+        "/search xyzzy",
+        "/figures",
+        "/timline",
+        "/card",
+        "/sources 1",
+    ],
+)
 def test_english_replies_say_nothing_in_polish(bundled: Briefing, request_text: str) -> None:
     reply = bundled.ask(request_text, language="en")
     found = POLISH_BOT_WORDS.findall(bot_words(reply))
@@ -102,18 +121,23 @@ def test_an_inferred_publication_date_is_marked(bundled: Briefing) -> None:
 
 def test_an_empty_day_names_the_nearest_day_with_facts(bundled: Briefing) -> None:
     assert text_of(bundled.ask("/onthisday 03-15")).endswith(
-        "Brak faktów z 15 marca z poprzednich lat. Najbliższy dzień z faktami: 24 lutego — /onthisday 02-24")
+        "Brak faktów z 15 marca z poprzednich lat. Najbliższy dzień z faktami: 24 lutego — /onthisday 02-24"
+    )
     # Today is 22 November (conftest): the nearest is the protests' outbreak, after New Year.
     assert text_of(bundled.ask("/onthisday", language="en")).endswith(
-        "The nearest day with facts: 2 January — /onthisday 01-02")
+        "The nearest day with facts: 2 January — /onthisday 01-02"
+    )
 
 
-@pytest.mark.parametrize(("query", "fact"), [
-    ("zatrzymanych", "Policja zatrzymała"),  # participle typed, verb written
-    ("zatrzymani", "Policja zatrzymała"),
-    ("zatrzymać", "Policja zatrzymała"),
-    ("protestów", "w tłumieniu protestów"),
-])
+@pytest.mark.parametrize(
+    ("query", "fact"),
+    [
+        ("zatrzymanych", "Policja zatrzymała"),  # participle typed, verb written
+        ("zatrzymani", "Policja zatrzymała"),
+        ("zatrzymać", "Policja zatrzymała"),
+        ("protestów", "w tłumieniu protestów"),
+    ],
+)
 def test_search_matches_any_inflection(bundled: Briefing, query: str, fact: str) -> None:
     assert fact in text_of(bundled.ask(f"/search {query}"))
 

@@ -46,8 +46,9 @@ def test_the_harness_catches_a_wrong_answer(tmp_path) -> None:  # type: ignore[n
     copy = tmp_path / "gold"
     shutil.copytree(gold, copy)
     path = copy / "odmowa-udzialu-w-wojnie.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("date = 2022-02-21", "date = 2022-02-14"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("date = 2022-02-21", "date = 2022-02-14"), encoding="utf-8"
+    )
     worse = evaluate(gold_dir=copy, with_peer=False)
     assert worse.ours["weekday"].f1 < 1.0 and worse.ours["weekday"].fp == 1 and worse.ours["weekday"].fn == 1
 

@@ -17,11 +17,11 @@ import pytest
 from bench.corpus import write_corpus
 from bot.briefings.commands import handle
 from bot.briefings.request import Request
+from bot.briefings.service import Briefing
 from bot.knowledge.events import explain
 from bot.knowledge.indexes import Knowledge, SavedViews
-from bot.briefings.service import Briefing
-from bot.store.fact_store import VIEWS_FILE, FactStore
 from bot.platforms.console.render import render_reply
+from bot.store.fact_store import VIEWS_FILE, FactStore
 from tests.conftest import fixed_clock
 
 ZONE = ZoneInfo("Europe/Warsaw")
@@ -43,8 +43,14 @@ def derived(briefing: Briefing) -> Knowledge:
     knowledge = briefing.knowledge
     assert briefing.store is not None
     store = FactStore(briefing.store.folder.parent)
-    fresh = Knowledge.build(list(knowledge.articles.values()), list(knowledge.topics.values()), knowledge.given, (),
-                            knowledge.quantities, deferred=store.view())
+    fresh = Knowledge.build(
+        list(knowledge.articles.values()),
+        list(knowledge.topics.values()),
+        knowledge.given,
+        (),
+        knowledge.quantities,
+        deferred=store.view(),
+    )
     store.folder.joinpath(VIEWS_FILE).rename(store.folder / "views.aside")
     try:
         fresh.warm_up()
@@ -102,15 +108,18 @@ def test_the_bundled_reference_lists_are_flagged_from_the_saved_views(content_di
     restarted = saved_then_restarted(content_dir, data_dir)
     assert restarted.knowledge._saved is not None
     flagged = {f.article: (f.wrong, f.missing) for f in restarted.knowledge.list_flags("csto")}
-    assert flagged == {"odkb-w-kazachstanie": (("Uzbekistan",), ()),
-                       "zamieszki-w-kazachstanie": (("Turkmenia",), ("Tadżykistan",))}
+    assert flagged == {
+        "odkb-w-kazachstanie": (("Uzbekistan",), ()),
+        "zamieszki-w-kazachstanie": (("Turkmenia",), ("Tadżykistan",)),
+    }
 
 
 def test_views_of_other_content_are_not_used(content_dir: Path, data_dir: Path) -> None:
     saved_then_restarted(content_dir, data_dir)
     article = content_dir / "articles" / "zamieszki-w-kazachstanie.md"
-    article.write_text(article.read_text(encoding="utf-8") + "\nW Ałmaty 3 stycznia 2022 r. widziano żyrafę.\n",
-                       encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8") + "\nW Ałmaty 3 stycznia 2022 r. widziano żyrafę.\n", encoding="utf-8"
+    )
     changed = load(content_dir, data_dir)
     assert changed.knowledge._saved is None
     assert [f.text for f in changed.knowledge.search("żyrafa")] == ["W Ałmaty 3 stycznia 2022 r. widziano żyrafę."]
@@ -122,8 +131,9 @@ def test_a_reloaded_bot_saves_views_that_a_restart_can_use(content_dir: Path, da
     running = load(content_dir, data_dir)
     running.warm_up().join()
     article = content_dir / "articles" / "zamieszki-w-kazachstanie.md"
-    article.write_text(article.read_text(encoding="utf-8") + "\nW Ałmaty 3 stycznia 2022 r. widziano żyrafę.\n",
-                       encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8") + "\nW Ałmaty 3 stycznia 2022 r. widziano żyrafę.\n", encoding="utf-8"
+    )
     assert running.reload()
     running.warm_up().join()
     restarted = load(content_dir, data_dir)
@@ -133,8 +143,9 @@ def test_a_reloaded_bot_saves_views_that_a_restart_can_use(content_dir: Path, da
     assert [f.text for f in restarted.knowledge.search("żyrafa")] == ["W Ałmaty 3 stycznia 2022 r. widziano żyrafę."]
 
 
-def test_unreadable_views_are_derived_again(content_dir: Path, data_dir: Path,
-                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_unreadable_views_are_derived_again(
+    content_dir: Path, data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     saved_then_restarted(content_dir, data_dir)
     (data_dir / "facts" / VIEWS_FILE).write_bytes(b"\x80\x05not a pickle")
     with caplog.at_level(logging.WARNING):
@@ -175,8 +186,9 @@ def test_views_are_not_saved_for_a_store_that_changed_meanwhile(content_dir: Pat
     assert load(content_dir, data_dir).knowledge._saved is not None
 
 
-def test_a_views_file_that_cannot_be_written_is_a_warning(content_dir: Path, data_dir: Path,
-                                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_a_views_file_that_cannot_be_written_is_a_warning(
+    content_dir: Path, data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     running = load(content_dir, data_dir)
     (data_dir / "facts" / VIEWS_FILE).mkdir()  # os.replace cannot put a file there
     with caplog.at_level(logging.WARNING):

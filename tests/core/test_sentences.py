@@ -19,10 +19,11 @@ def texts(body: str) -> list[str]:
 def assert_raw_is_a_slice(body: str, sentences: list[Sentence]) -> None:
     """Each ``raw`` is the exact text of the body at its offset."""
     for sentence in sentences:
-        assert body[sentence.offset:sentence.offset + len(sentence.raw)] == sentence.raw
+        assert body[sentence.offset : sentence.offset + len(sentence.raw)] == sentence.raw
 
 
 # --- abbreviations -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "body",
@@ -54,6 +55,7 @@ def test_abbreviations_inside_running_text() -> None:
 
 
 # --- sentence ends -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("body", "expected"),
@@ -104,6 +106,7 @@ def test_sentence_ends(body: str, expected: list[str]) -> None:
 
 
 # --- lines, headings and hard wrapping ---------------------------------------------------------
+
 
 def test_heading_line_is_its_own_sentence() -> None:
     body = "Zamieszki w Kazachstanie\nW Ałmaty doszło do starć. Zginęły 164 osoby.\n"
@@ -215,11 +218,14 @@ def test_heading_then_a_paragraph_wrapped_over_two_lines() -> None:
     ]
 
 
-@pytest.mark.parametrize("text", [
-    "W czwartek 6 stycznia 2022 r. ODKB wysłała wojska do Kazachstanu.",
-    "06.01.2022 r. Szereg budynków w Ałmaty spłonął.",
-    "Dnia 5 stycznia 2022 r. Tokajew ogłosił stan wyjątkowy.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "W czwartek 6 stycznia 2022 r. ODKB wysłała wojska do Kazachstanu.",
+        "06.01.2022 r. Szereg budynków w Ałmaty spłonął.",
+        "Dnia 5 stycznia 2022 r. Tokajew ogłosił stan wyjątkowy.",
+    ],
+)
 def test_a_date_opening_a_sentence_does_not_end_it(text: str) -> None:
     """Left a sentence of its own, the date reads as a dateline and its news is lost."""
     assert [s.text for s in split_sentences(text)] == [text]

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.extraction import facts
-from bot.content.loader import load_content
 from bot.briefings.service import Briefing
-from bot.store.fact_store import VIEWS_FILE, FactStore
+from bot.content.loader import load_content
+from bot.extraction import facts
 from bot.platforms.console.render import render_reply
+from bot.store.fact_store import VIEWS_FILE, FactStore
 from tests.conftest import NOW, WARSAW, fixed_clock
 
 NEW_ARTICLE = """+++
@@ -68,8 +68,10 @@ def test_a_changed_and_a_removed_article(content_dir: Path, data_dir: Path) -> N
     assert briefing.reload() is True
     assert briefing.sync.extracted_articles == 1
     assert "zamieszki-w-kazachstanie" not in briefing.knowledge.articles
-    assert any(f.value.start.isoformat() == "2022-01-12" and f.article == "odkb-w-kazachstanie"
-               for f in briefing.knowledge.facts)
+    assert any(
+        f.value.start.isoformat() == "2022-01-12" and f.article == "odkb-w-kazachstanie"
+        for f in briefing.knowledge.facts
+    )
     # What the reload wrote is what the next start reads.
     again = _load(content_dir, data_dir)
     assert again.sync.extracted_articles == 0 and not again.sync.rebuilt
@@ -117,8 +119,9 @@ def test_a_changed_topic_file_checks_every_article_again(content_dir: Path, data
     assert "wojna" not in briefing.knowledge.topics
 
 
-def test_fact_ids_stay_unique_and_put_across_reloads(content_dir: Path, data_dir: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fact_ids_stay_unique_and_put_across_reloads(
+    content_dir: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Ids that ignore the article, so that a copied article's facts all collide with the original's.
     def colliding_id(*parts: str) -> str:
         return hashlib.blake2b("\x1f".join(parts[1:]).encode(), digest_size=5).hexdigest()
@@ -150,8 +153,7 @@ def test_warm_up_reads_what_is_otherwise_read_on_first_use(content_dir: Path, da
     assert "Znalezione wydarzenia" not in _answer(cold, "/search tokajew")  # it had to read them now
 
 
-def test_a_content_folder_moved_away_keeps_what_was_loaded(content_dir: Path, data_dir: Path,
-                                                          tmp_path: Path) -> None:
+def test_a_content_folder_moved_away_keeps_what_was_loaded(content_dir: Path, data_dir: Path, tmp_path: Path) -> None:
     briefing = _load(content_dir, data_dir)
     facts = len(briefing.knowledge.facts)
     content_dir.rename(tmp_path / "elsewhere")
@@ -165,8 +167,9 @@ def test_a_topic_file_claiming_the_csto_command_is_reported_and_csto_kept(conten
     briefing = _load(content_dir, data_dir)
     facts, articles = len(briefing.knowledge.facts), set(briefing.knowledge.articles)
     topic = (content_dir / "topics" / "protesty.toml").read_text(encoding="utf-8")
-    (content_dir / "topics" / "a-new.toml").write_text(topic.replace('command = "protesty"', 'command = "csto"'),
-                                                      encoding="utf-8")
+    (content_dir / "topics" / "a-new.toml").write_text(
+        topic.replace('command = "protesty"', 'command = "csto"'), encoding="utf-8"
+    )
     (content_dir / "topics" / "CSTO.toml").write_text(topic.replace('command = "protesty"\n', ""), encoding="utf-8")
     assert briefing.reload() is True
     assert briefing.knowledge.topics["csto"].path == content_dir / "topics" / "csto.toml"

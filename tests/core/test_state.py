@@ -73,9 +73,15 @@ def test_incremental_writes_keep_a_tinydb_file_equal_to_the_store(tmp_path: Path
     assert store.prune_deliveries(date(2027, 1, 6)) == 5
 
     expected = sorted((r["key"], r["date"], r["state"]) for r in store.deliveries())
-    assert expected == sorted([(f"telegram:{c}", "2027-01-06", "claimed") for c in (0, 4)]
-                              + [("telegram:1", "2027-01-06", "sent"), ("telegram:2", "2027-01-06", "failed"),
-                                 ("telegram:3", "2027-01-06", "sent"), ("telegram:9", "2027-01-06", "empty")])
+    assert expected == sorted(
+        [(f"telegram:{c}", "2027-01-06", "claimed") for c in (0, 4)]
+        + [
+            ("telegram:1", "2027-01-06", "sent"),
+            ("telegram:2", "2027-01-06", "failed"),
+            ("telegram:3", "2027-01-06", "sent"),
+            ("telegram:9", "2027-01-06", "empty"),
+        ]
+    )
     with TinyDB(tmp_path / STATE_FILE) as db:  # TinyDB itself reads what the store wrote
         in_file = sorted((d["key"], d["date"], d["state"]) for d in db.table("deliveries").all())
         assert len({d.doc_id for d in db.table("deliveries").all()}) == len(in_file)
@@ -145,27 +151,40 @@ def test_an_error_inside_a_transaction_takes_its_changes_back(tmp_path: Path) ->
 
 def _contents(store: StateStore) -> tuple[object, ...]:
     languages = {(p, c): store.language(p, c) for p, c in [("telegram", str(n)) for n in range(200)]}
-    return ({s.target.key: s.to_record() for s in store.subscriptions()},
-            {k: v for k, v in languages.items() if v is not None},
-            {(r["key"], r["date"]): r for r in store.deliveries()})
+    return (
+        {s.target.key: s.to_record() for s in store.subscriptions()},
+        {k: v for k, v in languages.items() if v is not None},
+        {(r["key"], r["date"]): r for r in store.deliveries()},
+    )
 
 
 def test_pruning_keeps_each_chats_latest_record(tmp_path: Path) -> None:
     store = StateStore(tmp_path)
-    store.record_deliveries([_record(1, "2027-01-01", "sent"), _record(2, "2027-01-01", "sent"),
-                             _record(1, "2027-01-02", "failed"), _record(1, "2027-01-09", "sent")])
+    store.record_deliveries(
+        [
+            _record(1, "2027-01-01", "sent"),
+            _record(2, "2027-01-01", "sent"),
+            _record(1, "2027-01-02", "failed"),
+            _record(1, "2027-01-09", "sent"),
+        ]
+    )
     assert store.prune_deliveries(date(2027, 1, 5)) == 2
     again = StateStore(tmp_path)
     assert sorted((r["key"], r["date"]) for r in again.deliveries()) == [
-        ("telegram:1", "2027-01-09"), ("telegram:2", "2027-01-01")]
+        ("telegram:1", "2027-01-09"),
+        ("telegram:2", "2027-01-01"),
+    ]
     assert again.last_delivery("telegram:2")["date"] == "2027-01-01"  # type: ignore[index]
     assert again.prune_deliveries(date(2027, 1, 5)) == 0
 
 
-@pytest.mark.parametrize(("make", "expected"), [
-    (lambda path: path.write_bytes(b'{"chats": {"1": {"platform": "telegram", "chat": "\xff"}}}'), "not UTF-8"),
-    (lambda path: path.mkdir(), "cannot read the state file"),
-])
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda path: path.write_bytes(b'{"chats": {"1": {"platform": "telegram", "chat": "\xff"}}}'), "not UTF-8"),
+        (lambda path: path.mkdir(), "cannot read the state file"),
+    ],
+)
 def test_an_unreadable_state_file_is_a_message(tmp_path: Path, make, expected: str) -> None:  # type: ignore[no-untyped-def]
     make(tmp_path / STATE_FILE)
     with pytest.raises(StoreError, match=expected) as error:
@@ -174,14 +193,36 @@ def test_an_unreadable_state_file_is_a_message(tmp_path: Path, make, expected: s
 
 
 def test_a_bad_subscription_record_is_skipped_reported_and_kept(tmp_path: Path) -> None:
-    good = {"key": "telegram:1:", "time": "08:00", "timezone": "Europe/Warsaw", "empty": "skip", "topics": [],
-            "language": "pl", "failures": 0, "paused": False}
-    bad = [{**good, "key": "telegram:2:", "time": "25:99"}, {k: v for k, v in good.items() if k != "time"} | {"key": "telegram:3:"},
-           {**good, "key": "telegram:4:", "timezone": "America"}, {**good, "key": "telegram:5:", "topics": "csto"},
-           {**good, "key": "nokey"}, {**good, "key": "telegram:6:", "empty": 3}]
+    good = {
+        "key": "telegram:1:",
+        "time": "08:00",
+        "timezone": "Europe/Warsaw",
+        "empty": "skip",
+        "topics": [],
+        "language": "pl",
+        "failures": 0,
+        "paused": False,
+    }
+    bad = [
+        {**good, "key": "telegram:2:", "time": "25:99"},
+        {k: v for k, v in good.items() if k != "time"} | {"key": "telegram:3:"},
+        {**good, "key": "telegram:4:", "timezone": "America"},
+        {**good, "key": "telegram:5:", "topics": "csto"},
+        {**good, "key": "nokey"},
+        {**good, "key": "telegram:6:", "empty": 3},
+    ]
     table = {str(n): doc for n, doc in enumerate([good, *bad], 1)}
-    (tmp_path / STATE_FILE).write_text(json.dumps({"subscriptions": table, "deliveries": {
-        "1": {"key": "telegram:1:", "date": "2027-13-01", "state": "sent", "detail": "", "at": ""}}}), encoding="utf-8")
+    (tmp_path / STATE_FILE).write_text(
+        json.dumps(
+            {
+                "subscriptions": table,
+                "deliveries": {
+                    "1": {"key": "telegram:1:", "date": "2027-13-01", "state": "sent", "detail": "", "at": ""}
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     store = StateStore(tmp_path)
     assert [s.target.key for s in store.subscriptions()] == ["telegram:1:"]
     assert len(store.problems) == len(bad) + 1

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from tinydb import Query, TinyDB
 
-from bot.cli import main
-from bot.extraction import pool as extraction_pool
-from bot.store import fact_store as store_module
-from bot.content.loader import load_content
 from bot.base.errors import StoreError
+from bot.base.storage import PickleStorage
+from bot.cli import main
+from bot.content.loader import load_content
+from bot.extraction import pool as extraction_pool
 from bot.extraction.facts import TopicMatcher, extract
 from bot.knowledge.indexes import Knowledge
-from bot.base.storage import PickleStorage
+from bot.store import fact_store as store_module
 from bot.store.fact_store import FactStore, SyncResult, shard_of
 
 
@@ -159,8 +159,9 @@ def test_corrupt_shard_is_rebuilt(content_dir: Path, data_dir: Path, junk: bytes
         assert db.table("articles").all()
 
 
-def test_worker_processes_extract_what_one_process_does(content_dir: Path, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_processes_extract_what_one_process_does(
+    content_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = content_dir / "articles"
     for source in sorted(folder.glob("*.md")):
         for copy in range(3):  # ids from the file names: 20 articles
@@ -196,8 +197,9 @@ def test_search_keys_are_read_from_their_own_files(content_dir: Path, data_dir: 
 
 
 @pytest.mark.parametrize("part", ["keys", "figures"])
-def test_side_file_of_another_write_is_not_used_and_its_shard_is_rebuilt(content_dir: Path, data_dir: Path,
-                                                                        tmp_path: Path, part: str) -> None:
+def test_side_file_of_another_write_is_not_used_and_its_shard_is_rebuilt(
+    content_dir: Path, data_dir: Path, tmp_path: Path, part: str
+) -> None:
     first = _sync(content_dir, data_dir)
     store = FactStore(data_dir)
     figures = store.figures()
@@ -240,8 +242,13 @@ def test_the_shards_summaries_tell_which_quantities_vary(content_dir: Path, data
 
 @pytest.mark.parametrize("part", ["keys", "figures", ""])
 def test_a_directory_in_place_of_a_shard_file_is_reported_by_its_own_name(
-        content_dir: Path, data_dir: Path, tmp_path: Path, part: str,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    content_dir: Path,
+    data_dir: Path,
+    tmp_path: Path,
+    part: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     first = _sync(content_dir, data_dir)
     store = FactStore(data_dir)
     index = shard_of("odmowa-udzialu-w-wojnie")  # shard 06

@@ -1,2 +1,1 @@
-"""The console chat and the plain-text renderer (also used by the command line).
-"""
+"""The console chat and the plain-text renderer (also used by the command line)."""

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TextIO
 
-from bot.briefings.replies import help_detail, notice
 from bot.briefings.cards import Line, Reply
+from bot.briefings.replies import help_detail, notice
+from bot.briefings.service import Briefing
 from bot.digests.delivery import preview
 from bot.i18n.messages import Language, in_every_language, t
-from bot.briefings.service import Briefing
 from bot.platforms.console.render import render_card
 
 
@@ -83,7 +83,8 @@ class ConsoleSession:
         """``/help``'s list with the console's own commands after the chat commands."""
         card = reply.cards[0]
         lines = (Line(text=HELP_HEADING[self.language]),) + tuple(
-            Line(text=c.summary[self.language], label=c.usage()) for c in CONSOLE_COMMANDS)
+            Line(text=c.summary[self.language], label=c.usage()) for c in CONSOLE_COMMANDS
+        )
         return replace(reply, cards=(replace(card, lines=card.lines + lines), *reply.cards[1:]))
 
     def _new(self, reply: Reply) -> str:

@@ -25,7 +25,9 @@ def render_card(card: Card) -> str:
         parts.append("")
         for source in card.sources:
             where = f" — {source.url}" if source.url else ""
-            parts.append(f"[{source.number}] {source.outlet}, {source.published}: {shorten(source.title, TITLE_LIMIT)}{where}")
+            parts.append(
+                f"[{source.number}] {source.outlet}, {source.published}: {shorten(source.title, TITLE_LIMIT)}{where}"
+            )
     if card.footer:
         parts.append("")
         parts.append(card.footer)

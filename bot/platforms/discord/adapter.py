@@ -22,21 +22,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.platforms.quota import SenderQuota
-from bot.config import Settings
-from bot.briefings.cards import Card, Reply
 from bot.briefings.arguments import Completion
+from bot.briefings.cards import Card, Reply
 from bot.briefings.commands import BUILTIN, builtin
 from bot.briefings.request import Chat
+from bot.briefings.service import Briefing
+from bot.config import Settings
 from bot.digests.chats import Chats
-from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.compose import Target
+from bot.digests.delivery import DeliveryFailed, Digests
+from bot.digests.state import StateStore
 from bot.i18n.messages import LANGUAGES, Language, in_every_language, t
 from bot.knowledge.indexes import Knowledge
 from bot.language.lemmas import fold
-from bot.briefings.service import Briefing
-from bot.digests.state import StateStore
 from bot.platforms.discord.render import render_embed
+from bot.platforms.quota import SenderQuota
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +50,53 @@ NO_MENTIONS = discord.AllowedMentions.none()
 _SUMMARY = {spec.name: spec.summary for spec in BUILTIN}
 # Option and /digest subcommand descriptions in every language: English is Discord's default,
 # the others are localisations (``CatalogueTranslator``).
-_OPTIONS = {name: in_every_language(f"discord.option.{name}") for name in (
-    "command", "period", "fact", "article", "day", "words", "topic", "language", "time", "timezone", "policy",
-    "topics")}
-_DIGEST = {name: in_every_language(f"discord.digest.{name}") for name in (
-    "digest", "on", "off", "status", "preview", "empty", "topics")}
+_OPTIONS = {
+    name: in_every_language(f"discord.option.{name}")
+    for name in (
+        "command",
+        "period",
+        "fact",
+        "article",
+        "day",
+        "words",
+        "topic",
+        "language",
+        "time",
+        "timezone",
+        "policy",
+        "topics",
+    )
+}
+_DIGEST = {
+    name: in_every_language(f"discord.digest.{name}")
+    for name in ("digest", "on", "off", "status", "preview", "empty", "topics")
+}
 #: Offered by the time zone autocomplete; any IANA name is accepted.
-_ZONES = ("Europe/Warsaw", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "Europe/Moscow", "Asia/Almaty",
-          "Asia/Tashkent", "America/New_York", "America/Chicago", "America/Los_Angeles", "Asia/Tokyo", "UTC")
-_WORDS = {language: {"prev": t(language, "button.prev"), "next": t(language, "button.next"),
-                     "sources": t(language, "sources.title"), "not_yours": t(language, "discord.not_yours"),
-                     "admins_only": t(language, "discord.admins_only"), "error": t(language, "error")}
-          for language in LANGUAGES}
+_ZONES = (
+    "Europe/Warsaw",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Kyiv",
+    "Europe/Moscow",
+    "Asia/Almaty",
+    "Asia/Tashkent",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "UTC",
+)
+_WORDS = {
+    language: {
+        "prev": t(language, "button.prev"),
+        "next": t(language, "button.next"),
+        "sources": t(language, "sources.title"),
+        "not_yours": t(language, "discord.not_yours"),
+        "admins_only": t(language, "discord.admins_only"),
+        "error": t(language, "error"),
+    }
+    for language in LANGUAGES
+}
 
 
 class CatalogueTranslator(app_commands.Translator):
@@ -71,8 +106,9 @@ class CatalogueTranslator(app_commands.Translator):
     def __init__(self, table: dict[str, dict[str, str]]) -> None:
         self.table = table
 
-    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
-                        context: app_commands.TranslationContext) -> str | None:  # type: ignore[type-arg]
+    async def translate(
+        self, string: app_commands.locale_str, locale: discord.Locale, context: app_commands.TranslationContext
+    ) -> str | None:  # type: ignore[type-arg]
         language = locale.value.split("-")[0]  # "pl", "ru", "en-US"
         if language == "en" or language not in LANGUAGES:
             return None
@@ -127,12 +163,19 @@ class Pager(discord.ui.View):
 
 
 class BriefingBot(commands.Bot):
-    def __init__(self, briefing: Briefing, state: StateStore, guild_ids: Sequence[int] = (),
-                 digests: Digests | None = None, quota: SenderQuota | None = None) -> None:
+    def __init__(
+        self,
+        briefing: Briefing,
+        state: StateStore,
+        guild_ids: Sequence[int] = (),
+        digests: Digests | None = None,
+        quota: SenderQuota | None = None,
+    ) -> None:
         intents = discord.Intents.default()
         intents.message_content = False  # privileged, and slash commands do not need it
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
-                         allowed_mentions=NO_MENTIONS)
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=intents, help_command=None, allowed_mentions=NO_MENTIONS
+        )
         self.briefing, self.state, self.guild_ids = briefing, state, list(guild_ids)
         self.digests = digests
         self.chats = Chats(briefing, state, digests)
@@ -194,8 +237,12 @@ class BriefingBot(commands.Bot):
         if verdict == "answer":
             return True
         if verdict == "refuse":
-            log.info("channel %s: user over the quota of %g requests in %g s", interaction.channel_id,
-                     self.quota.rate, self.quota.period)
+            log.info(
+                "channel %s: user over the quota of %g requests in %g s",
+                interaction.channel_id,
+                self.quota.rate,
+                self.quota.period,
+            )
         text = t(self.language(interaction.channel_id), "quota")
         await interaction.response.send_message(text, ephemeral=True)
         return False
@@ -213,12 +260,16 @@ class BriefingBot(commands.Bot):
         for attempt in range(UNANSWERED_ATTEMPTS):
             try:
                 channel = self.get_channel(int(target.chat)) or await self.fetch_channel(int(target.chat))
-                await channel.send(embed=self.embed(card, language), allowed_mentions=NO_MENTIONS,  # type: ignore[union-attr]
-                                   nonce=nonce)
+                await channel.send(  # type: ignore[union-attr]
+                    embed=self.embed(card, language),
+                    allowed_mentions=NO_MENTIONS,
+                    nonce=nonce,
+                )
                 return
             except (discord.Forbidden, discord.NotFound) as error:
-                raise DeliveryFailed(f"{type(error).__name__} ({error.status}): {error.text[:100]}",
-                                     permanent=True) from None
+                raise DeliveryFailed(
+                    f"{type(error).__name__} ({error.status}): {error.text[:100]}", permanent=True
+                ) from None
             except discord.HTTPException as error:
                 passing = error.status == 429 or error.status >= 500
                 raise DeliveryFailed(f"HTTP {error.status}", permanent=False, retry=passing) from None
@@ -228,10 +279,10 @@ class BriefingBot(commands.Bot):
                 raise DeliveryFailed(f"cannot connect ({type(error).__name__})", permanent=False, retry=True) from None
             except (aiohttp.ClientError, OSError, TimeoutError) as error:  # not str(error): it may quote a URL
                 if attempt + 1 == UNANSWERED_ATTEMPTS:
-                    raise DeliveryFailed(f"no answer in time ({type(error).__name__})", permanent=False,
-                                         uncertain=True) from None
-                log.info("digest to %s unanswered (%s); sending again with its nonce", target.key,
-                         type(error).__name__)
+                    raise DeliveryFailed(
+                        f"no answer in time ({type(error).__name__})", permanent=False, uncertain=True
+                    ) from None
+                log.info("digest to %s unanswered (%s); sending again with its nonce", target.key, type(error).__name__)
 
     async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         language = self.language(interaction.channel_id)
@@ -301,8 +352,12 @@ def _register_commands(bot: BriefingBot) -> None:
     async def topic_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return _choices(current, [(t.title, t.id) for t in bot.briefing.knowledge.topics.values()])
 
-    completers: dict[Completion, Completer] = {"articles": articles, "periods": periods, "commands": command_names,
-                                               "topics": topic_choices}
+    completers: dict[Completion, Completer] = {
+        "articles": articles,
+        "periods": periods,
+        "commands": command_names,
+        "topics": topic_choices,
+    }
 
     def completes(command: str, option: str) -> Completer:
         """The autocompletion the command table declares for a command's option."""
@@ -341,8 +396,7 @@ def _register_commands(bot: BriefingBot) -> None:
 
     @tree.command(name="onthisday", description=summary("onthisday"))
     @app_commands.describe(day=option("day"))
-    async def on_this_day(interaction: discord.Interaction,
-                          day: app_commands.Range[str, 1, 10] | None = None) -> None:
+    async def on_this_day(interaction: discord.Interaction, day: app_commands.Range[str, 1, 10] | None = None) -> None:
         await bot.answer(interaction, f"/onthisday {day or ''}")
 
     @tree.command(name="search", description=summary("search"))
@@ -358,8 +412,9 @@ def _register_commands(bot: BriefingBot) -> None:
 
     @tree.command(name="lang", description=summary("lang"))
     @app_commands.describe(language=option("language"))
-    @app_commands.choices(language=[app_commands.Choice(name=t(code, "language.name"), value=code)
-                                    for code in LANGUAGES])
+    @app_commands.choices(
+        language=[app_commands.Choice(name=t(code, "language.name"), value=code) for code in LANGUAGES]
+    )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(_may_change_settings)
     async def lang(interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
@@ -368,16 +423,19 @@ def _register_commands(bot: BriefingBot) -> None:
     tree.add_command(_digest_group(bot))
 
     for topic in knowledge.topics.values():
-        tree.add_command(app_commands.Command(
-            name=topic.command,
-            description=topic.description[:100],
-            callback=_topic_callback(bot, topic.command),
-        ))
+        tree.add_command(
+            app_commands.Command(
+                name=topic.command,
+                description=topic.description[:100],
+                callback=_topic_callback(bot, topic.command),
+            )
+        )
 
 
 def _digest_group(bot: BriefingBot) -> app_commands.Group:
-    group = app_commands.Group(name="digest", description=_DIGEST["digest"]["en"],
-                               default_permissions=discord.Permissions(manage_guild=True))
+    group = app_commands.Group(
+        name="digest", description=_DIGEST["digest"]["en"], default_permissions=discord.Permissions(manage_guild=True)
+    )
 
     async def zones(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return _choices(current, [(zone, zone) for zone in _ZONES])
@@ -388,8 +446,11 @@ def _digest_group(bot: BriefingBot) -> app_commands.Group:
     @group.command(name="on", description=_DIGEST["on"]["en"])
     @app_commands.describe(time=_OPTIONS["time"]["en"], timezone=_OPTIONS["timezone"]["en"])
     @app_commands.autocomplete(timezone=zones)
-    async def on(interaction: discord.Interaction, time: app_commands.Range[str, 1, 5] | None = None,
-                 timezone: app_commands.Range[str, 1, 64] | None = None) -> None:
+    async def on(
+        interaction: discord.Interaction,
+        time: app_commands.Range[str, 1, 5] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
         await bot.digest(interaction, f"on {time or ''} {timezone or ''}")
 
     @group.command(name="off", description=_DIGEST["off"]["en"])
@@ -407,8 +468,9 @@ def _digest_group(bot: BriefingBot) -> app_commands.Group:
 
     @group.command(name="empty", description=_DIGEST["empty"]["en"])
     @app_commands.describe(policy=_OPTIONS["policy"]["en"])
-    @app_commands.choices(policy=[app_commands.Choice(name="skip", value="skip"),
-                                  app_commands.Choice(name="nearest", value="nearest")])
+    @app_commands.choices(
+        policy=[app_commands.Choice(name="skip", value="skip"), app_commands.Choice(name="nearest", value="nearest")]
+    )
     async def empty(interaction: discord.Interaction, policy: app_commands.Choice[str]) -> None:
         await bot.digest(interaction, f"empty {policy.value}")
 
@@ -428,12 +490,15 @@ def _topic_callback(bot: BriefingBot, command: str):  # type: ignore[no-untyped-
     return topic
 
 
-def create_bot(settings: Settings, briefing: Briefing | None = None, state: StateStore | None = None,
-               digests: Digests | None = None) -> BriefingBot:
+def create_bot(
+    settings: Settings,
+    briefing: Briefing | None = None,
+    state: StateStore | None = None,
+    digests: Digests | None = None,
+) -> BriefingBot:
     """The Discord bot for these settings, built but not connected."""
     if briefing is None:
         briefing = Briefing.load(settings.content, settings.data, settings.zone, settings.language)
     state = state or StateStore(settings.data)
     digests = digests or Digests(briefing, state, settings.timezone)
     return BriefingBot(briefing, state, settings.discord.guild_ids, digests)
-

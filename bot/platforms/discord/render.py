@@ -41,8 +41,9 @@ def esc(text: str) -> str:
     only ids of 17 to 20 digits. "@everyone" and "@here" get a zero-width space after the "@".
     """
     text = _INLINE.sub(r"\\\1", text)
-    text = _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(2) else f"{m.group(1)}{m.group(3)}\\.",
-                           text)
+    text = _LINE_START.sub(
+        lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(2) else f"{m.group(1)}{m.group(3)}\\.", text
+    )
     return _EVERYONE.sub("@\u200b", text)
 
 
@@ -74,8 +75,10 @@ def _source_chunks(card: Card) -> list[str]:
     chunks: list[str] = []
     current = ""
     for source in card.sources:
-        entry = (f"[{source.number}] {_link(source.outlet, source.url)}, {esc(source.published)}: "
-                 f"*{esc(shorten(source.title, TITLE_LIMIT))}*")
+        entry = (
+            f"[{source.number}] {_link(source.outlet, source.url)}, {esc(source.published)}: "
+            f"*{esc(shorten(source.title, TITLE_LIMIT))}*"
+        )
         entry = _clip(entry, FIELD_VALUE_MAX)
         if current and len(current) + 1 + len(entry) > FIELD_VALUE_MAX:
             chunks.append(current)
@@ -85,7 +88,6 @@ def _source_chunks(card: Card) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
-
 
 
 def render_embed(card: Card, sources_label: str = "Źródła") -> discord.Embed:

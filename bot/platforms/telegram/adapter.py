@@ -54,19 +54,19 @@ from telegram.ext import (
 )
 
 from bot import logs
+from bot.briefings.cards import Card, Reply
+from bot.briefings.commands import read_only
+from bot.briefings.replies import notice
+from bot.briefings.request import Chat
+from bot.briefings.service import Briefing
+from bot.digests.chats import Chats
+from bot.digests.compose import Target
+from bot.digests.delivery import ChatMoved, DeliveryFailed, Digests
+from bot.digests.state import StateStore
+from bot.i18n.messages import DEFAULT_LANGUAGE, LANGUAGES, Language, t
 from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.http import READ_TIMEOUT, AiohttpRequest, Unanswered
 from bot.platforms.telegram.limits import MESSAGES_PER_SECOND, FloodLimiter
-from bot.briefings.replies import notice
-from bot.briefings.cards import Card, Reply
-from bot.briefings.commands import read_only
-from bot.briefings.request import Chat
-from bot.digests.chats import Chats
-from bot.digests.delivery import ChatMoved, DeliveryFailed, Digests
-from bot.digests.compose import Target
-from bot.i18n.messages import DEFAULT_LANGUAGE, LANGUAGES, Language, t
-from bot.briefings.service import Briefing
-from bot.digests.state import StateStore
 from bot.platforms.telegram.render import render_html
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,15 @@ ADMIN_CACHE_SECONDS = 60  # how long a getChatMember refusal is remembered (an a
 ADMIN_CACHE_SIZE = 10_000  # refusals remembered before the expired ones are dropped
 ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s|$)")
-_WORDS = {language: {"prev": t(language, "button.prev"), "next": t(language, "button.next"),
-                     "stale": t(language, "page.stale"), "error": t(language, "error")} for language in LANGUAGES}
+_WORDS = {
+    language: {
+        "prev": t(language, "button.prev"),
+        "next": t(language, "button.next"),
+        "stale": t(language, "page.stale"),
+        "error": t(language, "error"),
+    }
+    for language in LANGUAGES
+}
 T = TypeVar("T")
 
 
@@ -133,11 +140,20 @@ class PollingRequest(AiohttpRequest):
 
 
 class TelegramAdapter:
-    def __init__(self, briefing: Briefing, state: StateStore, token: str,
-                 base_url: str = "https://api.telegram.org/bot", max_retries: int = 3,
-                 digests: Digests | None = None, max_rate: float = MESSAGES_PER_SECOND,
-                 read_timeout: float = READ_TIMEOUT, retry_delay: float = 0.5,
-                 clock: Callable[[], float] = time.monotonic, quota: SenderQuota | None = None) -> None:
+    def __init__(
+        self,
+        briefing: Briefing,
+        state: StateStore,
+        token: str,
+        base_url: str = "https://api.telegram.org/bot",
+        max_retries: int = 3,
+        digests: Digests | None = None,
+        max_rate: float = MESSAGES_PER_SECOND,
+        read_timeout: float = READ_TIMEOUT,
+        retry_delay: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+        quota: SenderQuota | None = None,
+    ) -> None:
         logs.add_secrets([token])
         self.quota = quota if quota is not None else SenderQuota(clock=clock)
         self.briefing = briefing
@@ -165,8 +181,9 @@ class TelegramAdapter:
         updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         self.application.add_handler(MessageHandler(updates & filters.COMMAND, self._on_command))
         self.application.add_handler(
-            MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
-                           self._on_text)
+            MessageHandler(
+                filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, self._on_text
+            )
         )
         self.application.add_handler(CallbackQueryHandler(self._on_page))
         self.application.add_error_handler(self._on_error)
@@ -179,7 +196,8 @@ class TelegramAdapter:
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(
-            timeout=int(poll_timeout), poll_interval=0,
+            timeout=int(poll_timeout),
+            poll_interval=0,
             allowed_updates=["message", "channel_post", "callback_query"],
         )
 
@@ -237,13 +255,12 @@ class TelegramAdapter:
         thread = str(message.message_thread_id) if message.is_topic_message else None
         chat = Chat(PLATFORM, str(message.chat_id), language, partial(self._sender_is_admin, message), thread)
         if match.group("name").lower() == "digest" and self.digests is not None:
-            reply = await self._digest(message, message.text[match.end():].strip(), chat, context)
+            reply = await self._digest(message, message.text[match.end() :].strip(), chat, context)
         else:
             reply = await self.chats.answer(message.text, chat)
         await self._send_reply(message, reply, message.text, reply.language or language)  # type: ignore[arg-type]
 
-    async def _digest(self, message: Message, arguments: str, chat: Chat,
-                      context: ContextTypes.DEFAULT_TYPE) -> Reply:
+    async def _digest(self, message: Message, arguments: str, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> Reply:
         """/digest for this chat, or for a channel named as @channel from a private chat."""
         words = arguments.split()
         channel = next((w for w in words if w.startswith("@")), None)
@@ -314,8 +331,12 @@ class TelegramAdapter:
         sender = message.from_user or message.sender_chat
         verdict = self.quota.admit((message.chat_id, sender.id if sender else 0))
         if verdict == "refuse":
-            log.info("chat %s: sender over the quota of %g requests in %g s", message.chat_id, self.quota.rate,
-                     self.quota.period)
+            log.info(
+                "chat %s: sender over the quota of %g requests in %g s",
+                message.chat_id,
+                self.quota.rate,
+                self.quota.period,
+            )
             language = self._language(message.chat_id)
             await self._send_reply(message, notice(t(language, "quota")), "", language)
         return verdict == "answer"
@@ -342,11 +363,14 @@ class TelegramAdapter:
         await self._quietly(query.answer())
         card = reply.cards[page]
         try:
-            await self._retrying(lambda: message.edit_text(
-                render_html(card), parse_mode=ParseMode.HTML,
-                reply_markup=self._keyboard(reply, page, request, language),
-                link_preview_options=self._previews(card),
-            ))
+            await self._retrying(
+                lambda: message.edit_text(
+                    render_html(card),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=self._keyboard(reply, page, request, language),
+                    link_preview_options=self._previews(card),
+                )
+            )
         except BadRequest as error:
             if "not modified" not in str(error).lower():
                 raise
@@ -362,25 +386,34 @@ class TelegramAdapter:
     async def _send_reply(self, message: Message, reply: Reply, request: str, language: Language) -> None:
         card = reply.cards[0]
         try:
-            await self._retrying(lambda: message.reply_html(
-                render_html(card),
-                reply_markup=self._keyboard(reply, 0, request, language),
-                link_preview_options=self._previews(card),
-                reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
-            ))
+            await self._retrying(
+                lambda: message.reply_html(
+                    render_html(card),
+                    reply_markup=self._keyboard(reply, 0, request, language),
+                    link_preview_options=self._previews(card),
+                    reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+                )
+            )
         except Forbidden as error:
             log.warning("chat %s cannot be written to: %s", message.chat_id, error)
 
-    async def send_card(self, chat_id: int | str, card: Card, thread_id: int | None = None,
-                        resend_unanswered: bool = True) -> None:
+    async def send_card(
+        self, chat_id: int | str, card: Card, thread_id: int | None = None, resend_unanswered: bool = True
+    ) -> None:
         """Send one card to a chat (for digests): the adapter's whole outgoing interface."""
         if card is not self._rendered[0]:  # a fan-out sends one card object to many chats
             self._rendered = (card, render_html(card))
         text = self._rendered[1]
-        await self._retrying(lambda: self.application.bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML,
-            link_preview_options=self._previews(card), message_thread_id=thread_id,
-        ), resend_unanswered)
+        await self._retrying(
+            lambda: self.application.bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=self._previews(card),
+                message_thread_id=thread_id,
+            ),
+            resend_unanswered,
+        )
 
     async def deliver(self, target: Target, card: Card) -> None:
         """Send a digest; failures become DeliveryFailed with a short, classified reason (never a
@@ -389,8 +422,9 @@ class TelegramAdapter:
         posted); to retry when it certainly did not get through (still flood-limited, refused
         connections, 5xx, a revoked token)."""
         try:
-            await self.send_card(int(target.chat), card, int(target.thread) if target.thread else None,
-                                 resend_unanswered=False)
+            await self.send_card(
+                int(target.chat), card, int(target.thread) if target.thread else None, resend_unanswered=False
+            )
         except ChatMigrated as error:  # a group upgraded to a supergroup: the same chat, a new id
             raise ChatMoved(Target(PLATFORM, str(error.new_chat_id), target.thread)) from None
         except Forbidden as error:

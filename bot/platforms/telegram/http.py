@@ -122,8 +122,9 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
         progress = _Progress()
         try:
-            async with self._session.request(method, url, data=self._body(request_data), timeout=timeout,
-                                             trace_request_ctx=progress) as response:
+            async with self._session.request(
+                method, url, data=self._body(request_data), timeout=timeout, trace_request_ctx=progress
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise (TimedOutUnanswered() if progress.sent else TimedOut()) from error
@@ -149,4 +150,3 @@ class AiohttpRequest(BaseRequest):
             filename, content, mimetype = part
             form.add_field(name, content, filename=filename, content_type=mimetype)
         return form
-

@@ -103,8 +103,12 @@ class Turns:
 class FloodLimiter(BaseRateLimiter[int]):
     """A PTB rate limiter; ``max_rate`` 0 sends chat messages unpaced (group limits still hold)."""
 
-    def __init__(self, max_rate: float = MESSAGES_PER_SECOND, group_per_minute: float = GROUP_MESSAGES_PER_MINUTE,
-                 max_retries: int = 0) -> None:
+    def __init__(
+        self,
+        max_rate: float = MESSAGES_PER_SECOND,
+        group_per_minute: float = GROUP_MESSAGES_PER_MINUTE,
+        max_retries: int = 0,
+    ) -> None:
         if max_rate < 0 or group_per_minute < 0:
             raise ValueError("rates must not be negative")
         self.max_rate = max_rate
@@ -124,8 +128,15 @@ class FloodLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         pass
 
-    async def process_request(self, callback: Callback, args: Any, kwargs: dict[str, Any], endpoint: str,
-                              data: dict[str, Any], rate_limit_args: int | None) -> Any:
+    async def process_request(
+        self,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
         retries = rate_limit_args or self._max_retries
         chat = data.get("chat_id")
         with contextlib.suppress(ValueError, TypeError):
@@ -145,8 +156,7 @@ class FloodLimiter(BaseRateLimiter[int]):
                         log.warning("flood limit still hit after %d retries: %s", retries, error)
                         raise
                     seconds = _seconds(error) + RETRY_MARGIN
-                    log.info("flood limit for %s, retrying in %.1f s", chat if chat is not None else "the bot",
-                             seconds)
+                    log.info("flood limit for %s, retrying in %.1f s", chat if chat is not None else "the bot", seconds)
                     self._paused[_EVERYONE if chat is None else chat] = asyncio.get_running_loop().time() + seconds
         raise AssertionError("unreachable")
 

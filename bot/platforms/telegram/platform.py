@@ -14,8 +14,9 @@ from bot.platforms.telegram.adapter import TelegramAdapter
 
 log = logging.getLogger(__name__)
 
-TOKEN_REFUSED = ("the Telegram token was refused ({status}): revoked? set a new one in "
-                 "BRIEFING_TELEGRAM_TOKEN (or [telegram] token)")
+TOKEN_REFUSED = (
+    "the Telegram token was refused ({status}): revoked? set a new one in BRIEFING_TELEGRAM_TOKEN (or [telegram] token)"
+)
 
 
 class TelegramPlatform:
@@ -26,8 +27,16 @@ class TelegramPlatform:
     def create(cls, core: Core) -> TelegramPlatform:
         settings = core.settings.telegram
         assert settings.token is not None
-        return cls(TelegramAdapter(core.briefing, core.state, settings.token.get_secret_value(), settings.base_url,
-                                   digests=core.digests, max_rate=settings.max_rate))
+        return cls(
+            TelegramAdapter(
+                core.briefing,
+                core.state,
+                settings.token.get_secret_value(),
+                settings.base_url,
+                digests=core.digests,
+                max_rate=settings.max_rate,
+            )
+        )
 
     async def start(self, listen: bool = True) -> None:
         try:
@@ -37,8 +46,9 @@ class TelegramPlatform:
             else:
                 await self.adapter.application.initialize()
         except InvalidToken:
-            raise BriefingError("Telegram rejected the token: check BRIEFING_TELEGRAM_TOKEN or [telegram] token") \
-                from None
+            raise BriefingError(
+                "Telegram rejected the token: check BRIEFING_TELEGRAM_TOKEN or [telegram] token"
+            ) from None
         except NetworkError as error:
             raise BriefingError(f"cannot reach the Telegram Bot API at the configured base_url: {error}") from None
 

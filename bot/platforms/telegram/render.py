@@ -50,10 +50,13 @@ def _render(card: Card) -> str:
             rendered.append(f"• {text} {refs}{ident}".rstrip())
         parts.append("\n".join(rendered))
     if card.sources:
-        parts.append("\n".join(
-            f"[{s.number}] {_link(s.outlet, s.url)}, {esc(s.published)}: <i>{esc(shorten(s.title, TITLE_LIMIT))}</i>"
-            for s in card.sources
-        ))
+        parts.append(
+            "\n".join(
+                f"[{s.number}] {_link(s.outlet, s.url)}, {esc(s.published)}: "
+                f"<i>{esc(shorten(s.title, TITLE_LIMIT))}</i>"
+                for s in card.sources
+            )
+        )
     if card.footer:
         parts.append(f"<i>{esc(card.footer)}</i>")
     return "\n\n".join(parts)
@@ -66,8 +69,11 @@ def render_html(card: Card, limit: int = MESSAGE_LIMIT) -> str:
     then fields and sources go, from the end. A title or footer longer than a few lines is
     shortened first: only content beyond any screen makes one (a title of a thousand words).
     """
-    card = replace(card, title=shorten(card.title, HEADER_LIMIT),
-                   footer=shorten(card.footer, HEADER_LIMIT) if card.footer else None)
+    card = replace(
+        card,
+        title=shorten(card.title, HEADER_LIMIT),
+        footer=shorten(card.footer, HEADER_LIMIT) if card.footer else None,
+    )
     markup = _render(card)
     if visible_length(markup) <= limit:
         return markup
