@@ -5,7 +5,7 @@
 
 The real ``TelegramAdapter`` (python-telegram-bot's Application and Bot, its rate limiter set to
 ``--rate`` messages a second) sends one scheduler slot's digests to the fake Bot API server of
-the tests (``tests/adapters/fake_telegram.py``), run in its own process as Telegram runs on its
+the tests (``tests/platforms/telegram/fake_telegram.py``), run in its own process as Telegram runs on its
 own machines. The server answers a random ``--flood`` share of sendMessage calls with 429 and
 ``retry_after``, and that chat again with 429 until the time has passed. The state store is a
 real one in a temporary folder (with ``--history-days`` earlier days of deliveries, as a bot that
@@ -42,7 +42,7 @@ FIRST_CHAT = -1001000000000  # channel and supergroup ids look like -100xxxxxxxx
 
 def serve(pipe: Connection, flood: float, retry_after: float, seed: int) -> None:
     """The child process: run the fake Bot API until asked for what it received."""
-    from tests.adapters.fake_telegram import FakeBotApi
+    from tests.platforms.telegram.fake_telegram import FakeBotApi
 
     async def main() -> None:
         async with FakeBotApi(TOKEN, flood_share=flood, flood_retry_after=retry_after, seed=seed) as api:

@@ -1,7 +1,7 @@
 """Hostile chat input for the command fuzzing suites, and what every reply to it must satisfy.
 
-Shared by ``tests/core/test_command_fuzz.py`` (the core's dispatcher) and
-``tests/adapters/test_render_fuzz.py`` (the renderers and the adapters that call them):
+Shared by ``tests/briefings/test_command_fuzz.py`` (the core's dispatcher) and
+``tests/platforms/test_render_fuzz.py`` (the renderers and the adapters that call them):
 
 - ``ADVERSARIAL``, ``arguments()`` and ``requests()``: what a user may type, after a command
   (every one the core knows, and others) or instead of one;

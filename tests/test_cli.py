@@ -217,7 +217,7 @@ def test_digest_list_reports_a_subscription_it_cannot_read(workdir: Path) -> Non
 def test_digest_run_delivers_once_through_telegram(workdir: Path) -> None:
     import asyncio
 
-    from tests.adapters.fake_telegram import FakeBotApi
+    from tests.platforms.telegram.fake_telegram import FakeBotApi
 
     token = "123456789:AAFakeTokenForTheLoopbackServer_0123"
     _subscribe(workdir / "data", "telegram:-100:", "telegram:-200:", "discord:555:")

@@ -16,7 +16,7 @@ from tests.conftest import REPO
 #: Private names a test needs, each with why: none in ``bot`` or ``bench``.
 PRIVATE_ALLOWED = {
     # to send what no honest client would (a forged custom_id): SimCord's public clicks cannot
-    ("tests/adapters/test_authorisation_discord.py", "simcord.actors._component_interaction"),
+    ("tests/platforms/discord/test_authorisation_discord.py", "simcord.actors._component_interaction"),
 }
 
 

@@ -27,7 +27,7 @@ from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import Digests
 from bot.digests.state import StateStore
 from bot.platforms.console.render import render_reply
-from tests.adapters.fake_telegram import ApiError, FakeBotApi
+from tests.platforms.telegram.fake_telegram import ApiError, FakeBotApi
 
 TOKEN = "123456789:AAsecretHalfOfTheTokenThatMustNeverLeak"
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}

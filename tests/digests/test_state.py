@@ -15,7 +15,7 @@ from tinydb import TinyDB
 
 from bot.base.errors import StoreError
 from bot.digests.state import STATE_FILE, StateStore
-from tests.core.state_writer import Model, transaction
+from tests.digests.state_writer import Model, transaction
 
 
 def test_language_survives_a_restart(tmp_path: Path) -> None:

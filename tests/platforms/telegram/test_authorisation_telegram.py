@@ -23,9 +23,9 @@ from bot.digests.delivery import Digests
 from bot.digests.state import StateStore
 from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.adapter import ADMIN_CACHE_SECONDS, TelegramAdapter
-from tests.adapters.fake_telegram import FakeBotApi
-from tests.adapters.test_telegram import ALA, OLA, PRIVATE, TOKEN, ask, visible
-from tests.adapters.test_telegram_faults import idle
+from tests.platforms.telegram.fake_telegram import FakeBotApi
+from tests.platforms.telegram.test_telegram import ALA, OLA, PRIVATE, TOKEN, ask, visible
+from tests.platforms.telegram.test_telegram_faults import idle
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 REFUSED = "tylko administratorzy"

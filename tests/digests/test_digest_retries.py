@@ -1,6 +1,6 @@
 """Digests that failed in passing: sent again later the same day, never counted against the chat.
 
-The adapters' fault suites (tests/adapters/test_*_faults.py) drive this through the platforms;
+The adapters' fault suites (tests/platforms/*/test_*_faults.py) drive this through the platforms;
 here the bookkeeping is checked on its own, with an injected clock and a recording sender.
 """
 
@@ -17,7 +17,7 @@ from bot.digests.compose import PAUSE_AFTER, Target
 from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.scheduler import RETRY_JOB, DigestScheduler
 from bot.digests.state import StateStore
-from tests.core.test_digests import CHAT, OTHER, Recorder, digests_at, local, subscribe
+from tests.digests.test_digests import CHAT, OTHER, Recorder, digests_at, local, subscribe
 
 PASSING = DeliveryFailed("Bad Gateway", permanent=False, retry=True)
 BLOCKED = DeliveryFailed("Forbidden: bot was blocked by the user", permanent=True)

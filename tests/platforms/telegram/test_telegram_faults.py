@@ -28,8 +28,8 @@ from bot.digests.delivery import Digests
 from bot.digests.scheduler import DigestScheduler
 from bot.digests.state import StateStore
 from bot.platforms.telegram.adapter import TelegramAdapter
-from tests.adapters.fake_telegram import ApiError, FakeBotApi, Fault, Late, Reset, Slow
-from tests.adapters.test_telegram import ALA, GROUP, OLA, OTHER_PRIVATE, PRIVATE, TOKEN, ask, visible
+from tests.platforms.telegram.fake_telegram import ApiError, FakeBotApi, Fault, Late, Reset, Slow
+from tests.platforms.telegram.test_telegram import ALA, GROUP, OLA, OTHER_PRIVATE, PRIVATE, TOKEN, ask, visible
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 #: Short enough to keep the suite quick, long enough for a loaded machine to answer in time.

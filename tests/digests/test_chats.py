@@ -20,7 +20,7 @@ from bot.digests.compose import Target
 from bot.digests.delivery import Digests
 from bot.digests.state import StateStore
 from bot.i18n.messages import Language
-from tests.core.test_digests import Clock
+from tests.digests.test_digests import Clock
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 

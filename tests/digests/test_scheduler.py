@@ -15,7 +15,7 @@ from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import Digests
 from bot.digests.scheduler import DigestScheduler, trigger
 from bot.digests.state import StateStore
-from tests.core.test_digests import Clock, Recorder
+from tests.digests.test_digests import Clock, Recorder
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 GROUP = Target("telegram", "-100")

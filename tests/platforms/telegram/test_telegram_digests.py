@@ -21,8 +21,8 @@ from bot.digests.state import StateStore
 from bot.platforms.telegram.adapter import TelegramAdapter
 from bot.platforms.telegram.http import AiohttpRequest
 from bot.platforms.telegram.limits import FloodLimiter
-from tests.adapters.fake_telegram import ApiError, FakeBotApi
-from tests.adapters.test_telegram import ALA, GROUP, OLA, PRIVATE, TOKEN, ask, visible
+from tests.platforms.telegram.fake_telegram import ApiError, FakeBotApi
+from tests.platforms.telegram.test_telegram import ALA, GROUP, OLA, PRIVATE, TOKEN, ask, visible
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 CHANNEL = {"id": -1009999, "type": "channel", "title": "Kanał", "username": "kanal"}

@@ -43,7 +43,6 @@ from bot.platforms.discord.render import esc, render_embed
 from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.adapter import TelegramAdapter
 from bot.platforms.telegram.render import render_html
-from tests.adapters.fake_telegram import FakeBotApi
 from tests.conftest import BUNDLED_CONTENT, NOW, fixed_clock
 from tests.hostile_input import (
     ADVERSARIAL,
@@ -61,6 +60,7 @@ from tests.hostile_input import (
     telegram_visible,
     unescaped,
 )
+from tests.platforms.telegram.fake_telegram import FakeBotApi
 
 SOURCES_LABEL = in_every_language("sources.title")  # as the Discord adapter labels the source fields
 

@@ -16,7 +16,7 @@ from bot.briefings.service import Briefing
 from bot.digests.state import STATE_FILE, StateStore
 from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.adapter import TelegramAdapter
-from tests.adapters.fake_telegram import ApiError, FakeBotApi, check_html
+from tests.platforms.telegram.fake_telegram import ApiError, FakeBotApi, check_html
 
 TOKEN = "123456789:AAFakeTokenForTheLoopbackServer_0123"
 ALA = {"id": 501, "is_bot": False, "first_name": "Ala", "language_code": "pl"}
@@ -178,7 +178,7 @@ def test_a_button_repeats_only_read_only_commands(bundled: Briefing, tmp_path: P
     """A forged button naming a command that changes a setting (/lang, /digest), or no command the
     bot knows, is answered as an expired list and edits nothing: the message never says "Reply
     language: English." while the language stays Polish."""
-    from tests.adapters.test_telegram_faults import idle
+    from tests.platforms.telegram.test_telegram_faults import idle
 
     async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
         await ask(api, "/timeline")

@@ -11,9 +11,9 @@ from bot.briefings.service import Briefing
 from bot.digests.state import StateStore
 from bot.platforms.telegram.adapter import TelegramAdapter
 from bot.platforms.telegram.limits import FloodLimiter
-from tests.adapters.fake_telegram import FakeBotApi
-from tests.adapters.test_telegram import ALA, OLA, OTHER_PRIVATE, PRIVATE, TOKEN, visible
-from tests.adapters.test_telegram_faults import calls_to, idle
+from tests.platforms.telegram.fake_telegram import FakeBotApi
+from tests.platforms.telegram.test_telegram import ALA, OLA, OTHER_PRIVATE, PRIVATE, TOKEN, visible
+from tests.platforms.telegram.test_telegram_faults import calls_to, idle
 
 FLOOD = 200
 

@@ -27,7 +27,7 @@ from bot.digests.delivery import Digests
 from bot.digests.scheduler import DigestScheduler
 from bot.digests.state import StateStore
 from bot.platforms.discord.adapter import UNANSWERED_ATTEMPTS
-from tests.adapters.test_discord import content, description, simcord_bot, title, world  # noqa: F401 (fixtures)
+from tests.platforms.discord.test_discord import content, description, simcord_bot, title, world  # noqa: F401 (fixtures)
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 MESSAGES = "/channels/{channel_id}/messages"

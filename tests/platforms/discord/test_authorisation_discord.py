@@ -15,7 +15,7 @@ import discord
 from simcord.actors import _component_interaction  # to send what no honest client would: a forged custom_id
 
 from bot.digests.compose import Subscription, Target
-from tests.adapters.test_discord import content, description, simcord_bot, title, world  # noqa: F401 (fixtures)
+from tests.platforms.discord.test_discord import content, description, simcord_bot, title, world  # noqa: F401 (fixtures)
 
 REFUSED = "tylko administratorzy"
 #: Every /digest subcommand, with options.

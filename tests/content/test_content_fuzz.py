@@ -33,8 +33,8 @@ from bot.language.dates import find_dates
 from bot.language.figures import QuantityMatcher, find_figures
 from bot.language.sentences import paragraphs, split_sentences
 from tests.conftest import BUNDLED_CONTENT
-from tests.core.content_fuzz_worker import ContentWorker, Loaded
-from tests.core.test_figures import load_quantities
+from tests.content.content_fuzz_worker import ContentWorker, Loaded
+from tests.language.test_figures import load_quantities
 
 ARTICLES = {p.name: p.read_bytes() for p in sorted((BUNDLED_CONTENT / "articles").glob("*.md"))}
 TOPICS = {p.name: p.read_bytes() for p in sorted((BUNDLED_CONTENT / "topics").glob("*.toml"))}

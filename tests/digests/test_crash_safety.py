@@ -35,9 +35,9 @@ from bot.digests.delivery import CONCURRENCY
 from bot.digests.state import STATE_FILE, StateStore
 from bot.extraction import pool as extraction_pool
 from tests.conftest import WARSAW
-from tests.core.fanout_writer import CLAIM_BATCH, targets
-from tests.core.state_writer import Model, transaction
-from tests.core.store_writer import FLIPS, flip, make_corpus
+from tests.digests.fanout_writer import CLAIM_BATCH, targets
+from tests.digests.state_writer import Model, transaction
+from tests.store.store_writer import FLIPS, flip, make_corpus
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -63,7 +63,7 @@ def test_sigkill_during_state_writes_never_corrupts_or_loses_acknowledged_record
     start = 0
     for kill in range(STATE_KILLS):
         writer = subprocess.Popen(
-            [sys.executable, "-m", "tests.core.state_writer", str(tmp_path), str(start)],
+            [sys.executable, "-m", "tests.digests.state_writer", str(tmp_path), str(start)],
             stdout=subprocess.PIPE,
             text=True,
             cwd=REPO,
@@ -157,7 +157,7 @@ def test_sigkill_during_content_rebuilds_never_breaks_the_fact_store(
     for kill, kind in enumerate(kinds):
         if kill and rng.random() < 0.3:
             flip(content, rng.choice(FLIPS))  # changed while the bot was down: the writer's load syncs
-        command = [sys.executable, "-m", "tests.core.store_writer", str(content), str(data), str(rng.randrange(10**6))]
+        command = [sys.executable, "-m", "tests.store.store_writer", str(content), str(data), str(rng.randrange(10**6))]
         if kind == "write":
             command.append(str(rng.randint(1, 12)))
         with open(tmp_path / "writer.log", "w+") as log:
@@ -231,7 +231,7 @@ def test_sigkill_mid_fan_out_loses_at_most_the_claimed_batch_and_never_sends_twi
         before = set(_sent(sends))
         interrupted_before = _interrupted(data)
         writer = subprocess.Popen(
-            [sys.executable, "-m", "tests.core.fanout_writer", str(data), str(sends), str(FANOUT_CHATS)],
+            [sys.executable, "-m", "tests.digests.fanout_writer", str(data), str(sends), str(FANOUT_CHATS)],
             stdout=subprocess.PIPE,
             text=True,
             cwd=REPO,
@@ -249,7 +249,7 @@ def test_sigkill_mid_fan_out_loses_at_most_the_claimed_batch_and_never_sends_twi
                 [
                     sys.executable,
                     "-m",
-                    "tests.core.fanout_writer",
+                    "tests.digests.fanout_writer",
                     str(data),
                     str(sends),
                     str(FANOUT_CHATS),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.briefings.cards import Card, CardField, Line, SourceRef
 from bot.platforms.telegram.render import MESSAGE_LIMIT, render_html, visible_length
-from tests.adapters.fake_telegram import check_html, visible_text
+from tests.platforms.telegram.fake_telegram import check_html, visible_text
 
 SOURCE = SourceRef(1, "a", "Tytuł <i>", "Outlet & Co", "9 stycznia 2022", 'https://example.org/a?x=1&y="2"')
 

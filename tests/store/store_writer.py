@@ -1,7 +1,7 @@
 """A bot whose content keeps changing, for the crash-safety test: it loads the fact store, then
 changes the content folder and takes the change in (``Briefing.reload``), again and again.
 
-    python -m tests.core.store_writer CONTENT DATA SEED [CRASH_AFTER]
+    python -m tests.store.store_writer CONTENT DATA SEED [CRASH_AFTER]
 
 Each change flips one of ``FLIPS`` with one atomic file operation (written beside the folder,
 then renamed in; or removed), so that the folder is always in one of a few states, whatever

@@ -30,7 +30,7 @@ from bot.language.figures import (
     group_figures,
 )
 from bot.language.sentences import split_sentences
-from tests.core.test_knowledge import in_period
+from tests.knowledge.test_knowledge import in_period
 
 TOPICS = ("csto", "protesty", "wojna", "gaz")
 WORDS = (

@@ -9,8 +9,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from tests.adapters.fake_telegram import FakeBotApi
-from tests.adapters.test_telegram import TOKEN, ask, visible
+from tests.platforms.telegram.fake_telegram import FakeBotApi
+from tests.platforms.telegram.test_telegram import TOKEN, ask, visible
 
 REVOKED = "the Telegram token was refused (401): revoked? set a new one in BRIEFING_TELEGRAM_TOKEN"
 

@@ -26,7 +26,7 @@ from bot.digests.state import StateStore
 from bot.platforms.base import Core, Platform, PlatformEntry
 from bot.platforms.registry import PLATFORMS
 from tests.conftest import REPO
-from tests.core.test_digests import Clock
+from tests.digests.test_digests import Clock
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
