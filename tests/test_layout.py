@@ -118,3 +118,28 @@ def test_no_platform_imports_another() -> None:
                 and imported.split(".")[2] != parts[2]
             ]
     assert wrong == []
+
+
+def private_imports(package: str, known: dict[str, Path] | None = None) -> list[tuple[str, str]]:
+    """Names starting with "_" that a package's modules import from the bot's other packages."""
+    found = []
+    for name, path in (known if known is not None else modules()).items():
+        if not name.startswith(f"bot.{package}"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot."):
+                if not node.module.startswith(f"bot.{package}"):
+                    found += [(name, f"{node.module}.{a.name}") for a in node.names if a.name.startswith("_")]
+    return found
+
+
+def test_platforms_use_only_the_cores_public_names() -> None:
+    assert private_imports("platforms") == []
+    assert private_imports("app") == [] and private_imports("cli") == []
+
+
+def test_a_private_import_is_found(tmp_path: Path) -> None:
+    module = tmp_path / "adapter.py"
+    module.write_text("from bot.briefings.replies import _event_cards, notice\nfrom bot.platforms.quota import _x\n")
+    found = private_imports("platforms", {"bot.platforms.telegram.adapter": module})
+    assert found == [("bot.platforms.telegram.adapter", "bot.briefings.replies._event_cards")]
