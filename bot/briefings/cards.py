@@ -147,16 +147,6 @@ def paginate(
     return list(PagedItems(first, len(items), items.__getitem__, plan, source_of))
 
 
-def number_pages(cards: Sequence[Card], label: Callable[[int, int], str]) -> tuple[Card, ...]:
-    """Cards as numbered pages, the page label after each footer; a single card stays as it is."""
-    if len(cards) < 2:
-        return tuple(cards)
-    return tuple(
-        replace(card, page=n, pages=len(cards), footer=_join(card.footer, label(n, len(cards))))
-        for n, card in enumerate(cards, start=1)
-    )
-
-
 def _join(*parts: str | None) -> str | None:
     text = " · ".join(p for p in parts if p)
     return text or None
@@ -267,7 +257,7 @@ class PagedItems(_BuiltOnDemand):
 
 class Pages(_BuiltOnDemand):
     """Parts of a reply (sequences of cards) as one run of numbered pages, each numbered when it
-    is asked for; a reply of one card stays as it is (as ``number_pages``)."""
+    is asked for; a reply of one card stays as it is."""
 
     def __init__(self, parts: Sequence[Sequence[Card]], label: Callable[[int, int], str]) -> None:
         self._parts = [part for part in parts if len(part)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,7 +27,6 @@ from bot.briefings.cards import (
     Reply,
     SourceRef,
     item_size,
-    number_pages,
     paginate,
     plan_pages,
     source_size,
@@ -324,6 +324,16 @@ def test_every_card_fits_a_phone_screen(bundled: Briefing, request_text: str) ->
     for card in bundled.ask(request_text).cards:
         # the plain text shows links as addresses, which chats hide behind the outlet's name
         assert card.size <= CARD_BUDGET and len(render_card(card)) <= CARD_BUDGET + 150, (request_text, card.page)
+
+
+def number_pages(cards: Sequence[Card], label: Callable[[int, int], str]) -> tuple[Card, ...]:
+    """Cards as numbered pages, built all at once: what ``Pages`` must give page by page."""
+    if len(cards) < 2:
+        return tuple(cards)
+    return tuple(
+        replace(card, page=n, pages=len(cards), footer=" · ".join(p for p in (card.footer, label(n, len(cards))) if p))
+        for n, card in enumerate(cards, start=1)
+    )
 
 
 # --- paging: pages planned from sizes and built on demand are the pages paginate builds -----------
