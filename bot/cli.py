@@ -145,10 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _content_check(settings.content)
         if not settings.content.is_dir():
             raise BriefingError(f"{settings.content}: the content folder does not exist (see --content)")
-        if args.command == "export":  # a mistyped format or date is refused before the slow load
-            check_format(args.format, args.facts)
-            first = None if args.first is None else read_date(args.first, "--from")
-            last = None if args.last is None else read_date(args.last, "--to")
+        # A mistyped export format or date is refused before the slow load.
+        first, last = _export_period(args) if args.command == "export" else (None, None)
         if not (args.command == "digest" and args.digest_command == "list"):
             prepare_lemmas(sys.stderr)
         if args.command in ("run", "chat"):
@@ -255,6 +253,14 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _export_period(args: argparse.Namespace) -> tuple[date | None, date | None]:
+    """``export``'s --from and --to, once its format is known to be one there is."""
+    check_format(args.format, args.facts)
+    first = None if args.first is None else read_date(args.first, "--from")
+    last = None if args.last is None else read_date(args.last, "--to")
+    return first, last
 
 
 def _write_out(text: str, output: Path | None) -> None:
