@@ -14,18 +14,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
 from bot import logs
 from bot.app import list_digests, load_briefing, run, run_digests
+from bot.base.atomic import write_atomically
 from bot.base.errors import BriefingError
 from bot.briefings.commands import help_text
 from bot.briefings.service import RESERVED_COMMANDS
 from bot.config import load_settings
 from bot.content.loader import load_content
+from bot.export.selection import read_date, select
+from bot.export.writers import FORMATS, check_format, export
 from bot.extraction.explain import explain_article
 from bot.i18n.messages import LANGUAGES
 from bot.knowledge.events import explain
@@ -86,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     shown = events.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="one JSON object per line")
     shown.add_argument("--explain", action="store_true", help="which facts were merged into each event, and why")
+    exporting = add("export", "write the events (or facts) as TimelineJS JSON, CSV, iCalendar or JSON lines")
+    exporting.add_argument("format", metavar="FORMAT", help=f"one of {', '.join(FORMATS)}")
+    exporting.add_argument("--topic", metavar="T", help="only this topic's (an id or alias, as /timeline takes it)")
+    exporting.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="only what overlaps this day or later")
+    exporting.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="only what overlaps this day or earlier")
+    exporting.add_argument("--facts", action="store_true", help="csv: one row per fact instead of per event")
+    exporting.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: stdout)")
     digest = add("digest", "list digest subscriptions, or deliver a day's digests now")
     digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="ACTION")
     listing = digest_commands.add_parser(
@@ -135,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _content_check(settings.content)
         if not settings.content.is_dir():
             raise BriefingError(f"{settings.content}: the content folder does not exist (see --content)")
+        # A mistyped export format or date is refused before the slow load.
+        first, last = _export_period(args) if args.command == "export" else (None, None)
         if not (args.command == "digest" and args.digest_command == "list"):
             prepare_lemmas(sys.stderr)
         if args.command in ("run", "chat"):
@@ -161,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f"{event.id}  {event.value.start}  {event.value.precision:<5}  "
                         f"{len(event.articles)} × {event.headline}"
                     )
+            return 0
+        if args.command == "export":
+            selection = select(briefing.knowledge, args.topic, first, last)
+            _write_out(export(args.format, selection, datetime.now(UTC), args.facts), args.output)
             return 0
         if args.command == "facts":
             for fact in briefing.knowledge.facts:
@@ -237,6 +253,26 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _export_period(args: argparse.Namespace) -> tuple[date | None, date | None]:
+    """``export``'s --from and --to, once its format is known to be one there is."""
+    check_format(args.format, args.facts)
+    first = None if args.first is None else read_date(args.first, "--from")
+    last = None if args.last is None else read_date(args.last, "--to")
+    return first, last
+
+
+def _write_out(text: str, output: Path | None) -> None:
+    """``text`` to stdout, or to ``output`` (all or nothing); line ends as they are (CRLF in CSV
+    and iCalendar, as their standards ask)."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write_atomically(output, lambda handle: handle.write(text.encode()))
+    except OSError as error:
+        raise BriefingError(f"{output}: cannot write ({error.strerror or error})") from None
 
 
 def _content_check(content_dir: Path) -> int:

@@ -19,6 +19,7 @@ LAYERS = (
     "store",
     "knowledge",
     "briefings",
+    "export",
     "digests",
     "config",
     "logs",
