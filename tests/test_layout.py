@@ -20,6 +20,7 @@ LAYERS = (
     "knowledge",
     "briefings",
     "digests",
+    "ingest",
     "config",
     "logs",
     "platforms",
