@@ -30,7 +30,7 @@ class Added:
 
 def read_source(source: str, fetcher: Callable[[str], Page] = fetch) -> tuple[bytes, str | None, bool]:
     """A source's bytes, its address (None for a file) and whether it is HTML."""
-    if source.lower().startswith(("http://", "https://")):
+    if "://" in source:  # an address; fetch refuses all but http(s)
         page = fetcher(source)
         return page.body, page.url, page.is_html
     path = Path(source)

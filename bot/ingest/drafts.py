@@ -128,7 +128,15 @@ def draft(source: str | bytes, url: str | None, *, is_html: bool, wishes: Wishes
 
 
 def _from_html(html: str | bytes, url: str | None, wishes: Wishes) -> Draft:
-    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, as_dict=False)
+    document = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        as_dict=False,
+        # Structured dates only: the extensive search takes a footer's "© 2022" for 1 January 2022.
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
     if document is None or isinstance(document, dict) or not document.text:
         raise Refused("too little text for an article: no main text found in the page")
     title = _clean(document.title)
@@ -149,13 +157,15 @@ def _from_html(html: str | bytes, url: str | None, wishes: Wishes) -> Draft:
         found = locate(date.fromisoformat(document.date[:10]), read_marks(text), url)
         published, inferred = found.value, not found.stated
         if inferred:
-            notes.append(f"Published: not shown on the page; inferred from {found.source}.")
+            notes.append(f"Published: inferred from {found.source}; no <time> element on the page gives it.")
     outlet = _clean(wishes.outlet)
-    if not outlet and _clean(document.sitename):
+    host = urlsplit(document.url or url or "").hostname
+    named = _clean(document.sitename)
+    if not outlet and named and named.lower() not in (host, urlsplit(document.url or url or "").netloc.lower()):
         outlet = _clean(document.sitename)
         notes.append("Outlet: the site's name in the page's metadata.")
-    if not outlet and document.hostname:
-        outlet = document.hostname
+    if not outlet and host:
+        outlet = host
         notes.append("Outlet: the site's host name; the page names no outlet.")
     if not outlet:
         raise Refused("the page names no outlet: give one with --outlet NAME")

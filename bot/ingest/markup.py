@@ -143,4 +143,4 @@ def locate(found: date, marks: Marks, url: str | None) -> Published:
                 return Published(found, False, "the page's address")
         except ValueError:
             continue
-    return Published(found, False, "trafilatura's date search in the page's markup")
+    return Published(found, False, "a date trafilatura found in the page's markup")
