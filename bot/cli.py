@@ -1,7 +1,8 @@
 """The ``briefing-bot`` command. Errors become messages and exit codes here, and only here.
 
 Exit codes: 0 success (``ask`` also for unknown chat commands: the reply says so), 1 invalid
-content (``content check``), 2 a broken invocation (bad options, config, or folders).
+content (``content check``) or a refused source or draft (``content add``, ``accept``, ``reject``),
+2 a broken invocation (bad options, config, or folders).
 """
 
 from __future__ import annotations
@@ -29,8 +30,12 @@ from bot.config import load_settings
 from bot.content.loader import load_content
 from bot.export.selection import read_date, select
 from bot.export.writers import FORMATS, check_format, export
-from bot.extraction.explain import explain_article
+from bot.extraction.explain import describe, explain_article
 from bot.i18n.messages import LANGUAGES
+from bot.ingest.add import add
+from bot.ingest.drafts import Refused, Wishes
+from bot.ingest.fetch import FetchError
+from bot.ingest.inbox import accept, list_inbox, reject
 from bot.knowledge.events import explain
 from bot.language import lemmas
 from bot.platforms.console.render import render_reply
@@ -128,6 +133,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="print each sentence of this article with the dates and figures understood in it",
     )
     _global_options(check, suppress=True)
+    adding = content_commands.add_parser(
+        "add",
+        help="draft an article file from a web page, a saved .html file or a .txt file",
+        description="Draft content/articles/ID.md (or, with --inbox, content/inbox/ID.md) from SOURCE, "
+        "then print the dates and figures read in it; a source that is no new Polish article is refused "
+        "and nothing is written.",
+    )
+    adding.add_argument("source", metavar="SOURCE", help="an http(s) address, a saved .html file or a .txt file")
+    adding.add_argument("--id", help="the article's id and file name (default: made from the title)")
+    adding.add_argument("--topics", type=_topic_list, default=(), metavar="A,B", help="topic ids, comma-separated")
+    adding.add_argument("--outlet", metavar="NAME", help="the outlet (default: the site's name)")
+    adding.add_argument("--language", metavar="CODE", help="the text's language; skips the check that it is Polish")
+    adding.add_argument(
+        "--published",
+        type=_published,
+        metavar="DATE",
+        help="the publication date, YYYY-MM-DD or an ISO date-time with offset (default: the page's)",
+    )
+    adding.add_argument("--inbox", action="store_true", help="write into content/inbox/, for review")
+    adding.add_argument("--force", action="store_true", help="replace a file of the same name")
+    adding.add_argument("--dry-run", action="store_true", help="print the file instead of writing it")
+    _global_options(adding, suppress=True)
+    listing_inbox = content_commands.add_parser(
+        "inbox",
+        help="list the drafts in content/inbox/ with their dates and figures",
+        description="List the drafts in content/inbox/, each with the dates and figures read in it.",
+    )
+    _global_options(listing_inbox, suppress=True)
+    for name, verb in (("accept", "move a draft into content/articles/"), ("reject", "delete a draft")):
+        action = content_commands.add_parser(name, help=verb, description=f"{verb[0].upper()}{verb[1:]} (by its id).")
+        action.add_argument("id", metavar="ID", help="the draft's id, as content inbox lists it")
+        _global_options(action, suppress=True)
     return parser
 
 
@@ -138,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config, args.content, args.data)
         logs.add_secrets(token.get_secret_value() for token in settings.tokens())
+        if args.command == "content" and args.content_command != "check":
+            return _content_ingest(args, settings.content)
         if args.command == "content":
             if args.explain is not None:
                 prepare_lemmas(sys.stderr)
@@ -273,6 +312,55 @@ def _write_out(text: str, output: Path | None) -> None:
         write_atomically(output, lambda handle: handle.write(text.encode()))
     except OSError as error:
         raise BriefingError(f"{output}: cannot write ({error.strerror or error})") from None
+
+
+def _topic_list(text: str) -> tuple[str, ...]:
+    return tuple(topic.strip() for topic in text.split(",") if topic.strip())
+
+
+def _published(text: str) -> date | datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+    if value.utcoffset() is not None:
+        return value
+    if len(text) > 10:
+        raise argparse.ArgumentTypeError(f"{text!r}: a date-time needs an offset (e.g. +01:00)")
+    return value.date()
+
+
+def _content_ingest(args: argparse.Namespace, content_dir: Path) -> int:
+    """content add, inbox, accept and reject; a refusal is one line and exit 1."""
+    try:
+        if args.content_command == "inbox":
+            prepare_lemmas(sys.stderr)
+            list_inbox(content_dir, sys.stdout)
+            return 0
+        if args.content_command == "accept":
+            print(f"moved into {accept(content_dir, args.id)}")
+            return 0
+        if args.content_command == "reject":
+            print(f"deleted {reject(content_dir, args.id)}")
+            return 0
+        wishes = Wishes(args.id, args.topics, args.outlet, args.language, args.published)
+        added = add(args.source, content_dir, wishes, inbox=args.inbox, force=args.force, dry_run=args.dry_run)
+    except (Refused, FetchError) as refusal:
+        print(f"briefing-bot: content {args.content_command}: {logs.redact(str(refusal))}", file=sys.stderr)
+        return 1
+    prepare_lemmas(sys.stderr)
+    content = load_content(content_dir)
+    if not added.written:
+        print(added.draft.render(), end="")
+        print(f"dry run: nothing written; without --dry-run this is {added.path}\n", file=sys.stderr)
+        describe(added.article, content.quantities, added.path, sys.stderr)
+        return 0
+    print(f"wrote {added.path}\n")
+    if args.inbox:
+        describe(added.article, content.quantities, added.path, sys.stdout)
+        print(f"\nreview it, then: briefing-bot content accept {added.draft.id} (or reject)")
+        return 0
+    return explain_article(content_dir, added.path, sys.stdout)
 
 
 def _content_check(content_dir: Path) -> int:

@@ -21,6 +21,7 @@ LAYERS = (
     "briefings",
     "export",
     "digests",
+    "ingest",
     "config",
     "logs",
     "platforms",

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.content.loader import load_content
+from bot.content.loader import Article, load_content
 from bot.extraction.facts import corrected
 from bot.i18n.messages import format_date
 from bot.language.dates import find_dates
-from bot.language.figures import QuantityMatcher, find_figures
+from bot.language.figures import Quantity, QuantityMatcher, find_figures
 from bot.language.sentences import split_sentences
 
 
@@ -25,8 +26,17 @@ def explain_article(content_dir: Path, path: Path, out: TextIO) -> int:
         if not problems:
             print(f"{path}:1: not an article of {content_dir}/articles (or not a .md file there)", file=out)
         return 1
-    quantities = tuple(QuantityMatcher.of(q) for q in content.quantities)
-    labels = {q.key: q.label for q in content.quantities}
+    describe(article, content.quantities, path, out)
+    return 0
+
+
+def describe(
+    article: Article, quantities: Sequence[Quantity], path: Path, out: TextIO, found_only: bool = False
+) -> None:
+    """Print one parsed article's sentences with the dates and figures read in each; with
+    ``found_only``, only the sentences that hold some (an inbox listing)."""
+    matchers = tuple(QuantityMatcher.of(q) for q in quantities)
+    labels = {q.key: q.label for q in quantities}
     print(
         f"{path}: {article.id}, published {article.published} ({article.published_precision}), "
         f"language {article.language}",
@@ -35,7 +45,9 @@ def explain_article(content_dir: Path, path: Path, out: TextIO) -> int:
     for sentence in split_sentences(article.body):
         text, printed = corrected(sentence.text, article.errata)
         mentions = find_dates(text, article.published, article.published_precision == "day")
-        figures = find_figures(text, quantities, [(m.start, m.end) for m in mentions])
+        figures = find_figures(text, matchers, [(m.start, m.end) for m in mentions])
+        if found_only and not mentions and not figures:
+            continue
         line = article.body_line + sentence.line - 1
         print(f"\n{path}:{line}: {sentence.text}", file=out)
         if printed:
@@ -62,4 +74,3 @@ def explain_article(content_dir: Path, path: Path, out: TextIO) -> int:
             print("    (no dates, no figures)", file=out)
     if article.language != "pl":
         print("\nnote: dates and figures are read from Polish text only; this article gets its curated facts", file=out)
-    return 0
