@@ -1,4 +1,5 @@
-"""The state store: per-chat settings, digest subscriptions and the delivery log.
+"""The state store: per-chat settings, digest subscriptions, the delivery log, and the news feeds
+polled into the content inbox (their records are written by ``bot.ingest.feeds``).
 
 Unlike the fact store this data cannot be rebuilt, so every write replaces the file atomically
 (``bot.base.atomic``): TinyDB's own JSONStorage rewrites the file in place, and
@@ -113,6 +114,7 @@ class StateStore:
         #: written back as they were, so that nothing is lost.
         self.unreadable: list[dict[str, Any]] = []
         self.problems: list[str] = []
+        self.unreadable_feeds: list[dict[str, Any]] = []
         for doc in tables["subscriptions"].all() if "subscriptions" in tables else empty:
             try:
                 subscription = Subscription.from_record(doc)
@@ -121,6 +123,14 @@ class StateStore:
                 self.problems.append(f"{self.path}: subscription {str(doc.get('key'))[:80]!r} skipped: {error}")
                 continue
             self._subs[subscription.target.key] = subscription
+        #: Feeds by address: records this store keeps as they are given (``bot.ingest.feeds`` owns them).
+        self._feeds: dict[str, dict[str, Any]] = {}
+        for doc in tables["feeds"].all() if "feeds" in tables else empty:
+            if not isinstance(doc.get("url"), str):
+                self.unreadable_feeds.append(dict(doc))
+                self.problems.append(f"{self.path}: feed record {doc.doc_id} skipped: it has no address (url)")
+                continue
+            self._feeds[doc["url"]] = dict(doc)
         self._log: dict[tuple[str, str], dict[str, Any]] = {}
         self._ids: dict[tuple[str, str], int] = {}  # a delivery record's document id in the file
         for doc in tables["deliveries"].all() if "deliveries" in tables else empty:
@@ -210,6 +220,8 @@ class StateStore:
             )
         if "subscriptions" in self._dirty:
             self._encoded["subscriptions"] = _table([*(s.to_record() for s in self._subs.values()), *self.unreadable])
+        if "feeds" in self._dirty:
+            self._encoded["feeds"] = _table([*self._feeds.values(), *self.unreadable_feeds])
         if "deliveries" in self._dirty:
             self._encode_deliveries()
         pieces: list[str] = []
@@ -285,6 +297,36 @@ class StateStore:
             self._remember(self._subs, key)
             del self._subs[key]
             self._dirty.add("subscriptions")
+            return True
+
+    # --- feeds ------------------------------------------------------------------------------------
+
+    def feeds(self) -> list[dict[str, Any]]:
+        """Every feed's record, in the order they were added."""
+        return [dict(record) for record in self._feeds.values()]
+
+    def feed(self, url: str) -> dict[str, Any] | None:
+        record = self._feeds.get(url)
+        return dict(record) if record is not None else None
+
+    def put_feed(self, record: dict[str, Any]) -> None:
+        """Insert or replace a feed's record (by its ``url``)."""
+        with self.transaction():
+            url = record["url"]
+            assert isinstance(url, str), url
+            self._undo.append(lambda: self._stale("feeds"))
+            self._remember(self._feeds, url)
+            self._feeds[url] = dict(record)
+            self._dirty.add("feeds")
+
+    def remove_feed(self, url: str) -> bool:
+        with self.transaction():
+            if url not in self._feeds:
+                return False
+            self._undo.append(lambda: self._stale("feeds"))
+            self._remember(self._feeds, url)
+            del self._feeds[url]
+            self._dirty.add("feeds")
             return True
 
     # --- delivery log ----------------------------------------------------------------------------
@@ -365,7 +407,7 @@ def _readable_delivery(doc: dict[str, Any]) -> bool:
     return isinstance(doc.get("key"), str) and doc.get("state") in DELIVERY_STATES
 
 
-_TABLES = ("chats", "subscriptions", "deliveries")
+_TABLES = ("chats", "subscriptions", "feeds", "deliveries")
 _ABSENT = object()
 #: How many of the latest days being written keep each record's JSON (today, and a late yesterday).
 HOT_DAYS = 2

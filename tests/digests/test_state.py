@@ -232,3 +232,38 @@ def test_a_bad_subscription_record_is_skipped_reported_and_kept(tmp_path: Path) 
     store.set_language("telegram", 1, "en")  # a write keeps the records it could not read
     kept = json.loads((tmp_path / STATE_FILE).read_text(encoding="utf-8"))["subscriptions"]
     assert sorted(doc["key"] for doc in kept.values()) == sorted(doc["key"] for doc in [good, *bad])
+
+
+def test_feeds_survive_a_restart(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    store.put_feed({"url": "https://kurier.example/rss", "topics": ["protesty"], "seen": {"a": "drafted a"}})
+    store.put_feed({"url": "https://gazeta.example/atom", "topics": []})
+    store.put_feed({"url": "https://kurier.example/rss", "topics": ["protesty"], "seen": {"b": "too short"}})
+    assert store.remove_feed("https://gazeta.example/atom") and not store.remove_feed("https://gazeta.example/atom")
+    again = StateStore(tmp_path)
+    assert again.feeds() == [{"url": "https://kurier.example/rss", "topics": ["protesty"], "seen": {"b": "too short"}}]
+    assert again.feed("https://gazeta.example/atom") is None
+
+
+def test_a_state_file_from_before_feeds_loads_and_keeps_its_tables(tmp_path: Path) -> None:
+    before = {
+        "chats": {"1": {"platform": "telegram", "chat": "42", "language": "en"}},
+        "deliveries": {"1": {"key": "telegram:42", "date": "2027-01-06", "state": "sent", "detail": "", "at": "x"}},
+    }
+    (tmp_path / STATE_FILE).write_text(json.dumps(before), encoding="utf-8")
+    store = StateStore(tmp_path)
+    assert store.feeds() == [] and not store.problems
+    store.put_feed({"url": "https://kurier.example/rss"})
+    again = StateStore(tmp_path)
+    assert again.language("telegram", 42) == "en"
+    assert again.last_delivery("telegram:42") == before["deliveries"]["1"]
+    assert again.feeds() == [{"url": "https://kurier.example/rss"}]
+
+
+def test_a_feed_record_without_an_address_is_reported_and_kept(tmp_path: Path) -> None:
+    (tmp_path / STATE_FILE).write_text(json.dumps({"feeds": {"1": {"topics": []}}}), encoding="utf-8")
+    store = StateStore(tmp_path)
+    assert store.feeds() == [] and "feed record 1 skipped" in store.problems[0]
+    store.put_feed({"url": "https://kurier.example/rss"})
+    kept = json.loads((tmp_path / STATE_FILE).read_text(encoding="utf-8"))["feeds"]
+    assert list(kept.values()) == [{"url": "https://kurier.example/rss"}, {"topics": []}]
