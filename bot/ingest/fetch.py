@@ -1,5 +1,6 @@
-"""Fetching one page for ``content add``: a timeout, a size limit, a few redirects, an honest
-User-Agent, and every network error as one line (``FetchError``)."""
+"""Fetching one page for ``content add``, or a feed for the poller: a timeout, a size limit, a few
+redirects, an honest User-Agent, and every network error as one line (``FetchError``). A feed is
+asked for conditionally (``If-None-Match``, ``If-Modified-Since``), and 304 is its answer too."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from typing import IO
@@ -19,6 +21,8 @@ MAX_BYTES = 5_000_000  # what the content loader reads of an article, and more t
 MAX_REDIRECTS = 5
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)
+#: What feeds are served as; any other text or XML type is left to feedparser to judge.
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
 _CHUNK = 65_536
 
 
@@ -35,6 +39,19 @@ class Page:
     url: str
     is_html: bool
     charset: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDocument:
+    """A feed as the server answered: its bytes (none when ``not_modified``), its address after
+    redirects, its type, and the validators to send back at the next poll."""
+
+    body: bytes
+    url: str
+    content_type: str
+    etag: str | None
+    modified: str | None
+    not_modified: bool = False
 
 
 def user_agent() -> str:
@@ -85,15 +102,59 @@ def _opener() -> urllib.request.OpenerDirector:
 
 def fetch(url: str, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES) -> Page:
     """The page at ``url`` (http or https), read within ``timeout`` seconds in all."""
+    answer = _get(url, {"Accept": "text/html, text/plain"}, timeout, max_bytes, _page_type)
+    assert answer is not None  # no validators sent, so never 304
+    body, address, kind, headers = answer
+    return Page(body, address, kind in HTML_TYPES, headers.get_content_charset())
+
+
+def fetch_feed(
+    url: str,
+    etag: str | None = None,
+    modified: str | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+    max_bytes: int = MAX_BYTES,
+) -> FeedDocument:
+    """The feed at ``url``, asked for only if it changed since the answer that gave ``etag`` and
+    ``modified``; ``not_modified`` (and no body) when the server says 304."""
+    headers = {"Accept": ", ".join((*FEED_TYPES[:3], "application/xml;q=0.9", "text/xml;q=0.9", "*/*;q=0.1"))}
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
+    answer = _get(url, headers, timeout, max_bytes, _feed_type)
+    if answer is None:
+        return FeedDocument(b"", url, "", etag, modified, not_modified=True)
+    body, address, kind, response = answer
+    return FeedDocument(body, address, kind, response.get("ETag"), response.get("Last-Modified"))
+
+
+def _page_type(url: str, kind: str) -> None:
+    if kind not in HTML_TYPES + TEXT_TYPES:
+        raise FetchError(f"{url}: not a web page or text but {kind}")
+
+
+def _feed_type(url: str, kind: str) -> None:
+    if not (kind in FEED_TYPES or kind.startswith("text/") or kind.endswith("+xml")):
+        raise FetchError(f"{url}: not a feed but {kind}")
+
+
+def _get(
+    url: str,
+    headers: dict[str, str],
+    timeout: float,
+    max_bytes: int,
+    check_type: Callable[[str, str], None],
+) -> tuple[bytes, str, str, http.client.HTTPMessage] | None:
+    """The body, final address, content type and headers of a GET of ``url``; None for 304."""
     if not url.lower().startswith(("http://", "https://")):
         raise FetchError(f"{url}: not an http:// or https:// address")
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent(), "Accept": "text/html, text/plain"})
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent(), **headers})
     deadline = time.monotonic() + timeout
     try:
         with _opener().open(request, timeout=timeout) as response:
             kind = response.headers.get_content_type()
-            if kind not in HTML_TYPES + TEXT_TYPES:
-                raise FetchError(f"{url}: not a web page or text but {kind}")
+            check_type(url, kind)
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(f"{url}: larger than {max_bytes // 1_000_000} MB ({int(declared):,} bytes); not read")
@@ -105,8 +166,10 @@ def fetch(url: str, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES
                 if time.monotonic() > deadline:
                     raise FetchError(f"{url}: timed out after {timeout:g} s")
                 chunks.append(chunk)
-            return Page(b"".join(chunks), response.geturl(), kind in HTML_TYPES, response.headers.get_content_charset())
+            return b"".join(chunks), response.geturl(), kind, response.headers
     except urllib.error.HTTPError as error:
+        if error.code == 304 and ("If-None-Match" in headers or "If-Modified-Since" in headers):
+            return None
         if error.code in (301, 302, 303, 307, 308):
             raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects, or a redirect loop") from None
         raise FetchError(f"{url}: the server answered {error.code} {error.reason}") from None

@@ -93,12 +93,28 @@ class Site:
 
     pages: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
     user_agents: list[str] = field(default_factory=list)
+    #: Each request's path and headers, in order.
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     released: threading.Event = field(default_factory=threading.Event)
     base: str = ""
 
     def html(self, path: str, body: bytes, status: int = 200) -> str:
         self.pages[path] = (status, {"Content-Type": "text/html; charset=utf-8"}, body)
         return self.base + path
+
+    def feed(self, path: str, body: bytes, kind: str, etag: str | None = None, modified: str | None = None) -> str:
+        """A feed; asked for with its ETag or Last-Modified sent back, the server answers 304."""
+        headers = {"Content-Type": f"{kind}; charset=utf-8"}
+        if etag:
+            headers["ETag"] = etag
+        if modified:
+            headers["Last-Modified"] = modified
+        self.pages[path] = (200, headers, body)
+        return self.base + path
+
+    def asked(self, path: str) -> list[dict[str, str]]:
+        """The headers of each request for ``path``."""
+        return [headers for asked, headers in self.requests if asked == path]
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -111,6 +127,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802 - the base class's name
             site.user_agents.append(self.headers.get("User-Agent", ""))
+            site.requests.append((self.path, dict(self.headers.items())))
             if self.path == "/slow":  # answers only when the test is over
                 site.released.wait(10)
                 return
@@ -130,6 +147,13 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                     pass
                 return
             status, headers, body = site.pages.get(self.path, (404, {"Content-Type": "text/html"}, b"<h1>404</h1>"))
+            etag, modified = headers.get("ETag"), headers.get("Last-Modified")
+            if (etag and self.headers.get("If-None-Match") == etag) or (
+                modified and self.headers.get("If-Modified-Since") == modified
+            ):
+                self.send_response(304)
+                self.end_headers()
+                return
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
