@@ -54,6 +54,11 @@ class DiscordSettings(_Section):
     guild_ids: list[int] = []
 
 
+class FeedsSettings(_Section):
+    #: How often a running bot polls the feeds into the inbox, in minutes (0: never; at most a day).
+    poll_minutes: int = Field(default=30, ge=0, le=24 * 60)
+
+
 class Settings(_Section):
     content: Path = DEFAULT_CONTENT
     data: Path = DEFAULT_DATA
@@ -63,6 +68,7 @@ class Settings(_Section):
     reload_seconds: float = Field(default=10.0, ge=0)
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
+    feeds: FeedsSettings = FeedsSettings()
     config_file: Path | None = None
 
     @field_validator("timezone")

@@ -38,6 +38,19 @@ def test_telegram_rate_from_the_file(tmp_path: Path) -> None:
     assert load_settings(config).telegram.max_rate == 30
 
 
+def test_feed_polls_every_30_minutes_unless_the_file_says_otherwise(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("", encoding="utf-8")
+    assert load_settings(config).feeds.poll_minutes == 30
+    config.write_text("[feeds]\npoll_minutes = 5\n", encoding="utf-8")
+    assert load_settings(config).feeds.poll_minutes == 5
+
+
+def test_the_example_config_is_valid_and_lists_the_defaults() -> None:
+    example = Path(__file__).resolve().parent.parent / "config.example.toml"
+    assert load_settings(example).feeds == Settings().feeds
+
+
 def test_environment_token_is_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIEFING_TELEGRAM_TOKEN", TOKEN)
     config = tmp_path / "c.toml"
@@ -59,6 +72,9 @@ def test_environment_token_is_secret(tmp_path: Path, monkeypatch: pytest.MonkeyP
         ("[telegram]\nmax_rate = 0", "telegram.max_rate: Input should be greater than 0"),
         ("reload_seconds = -1", "reload_seconds: Input should be greater than or equal to 0"),
         ('language = "de"', "language:"),
+        ("[feeds]\npoll_minutes = -5", "feeds.poll_minutes: Input should be greater than or equal to 0"),
+        ("[feeds]\npoll_minutes = 2000", "feeds.poll_minutes: Input should be less than or equal to 1440"),
+        ('[feeds]\npoll_minutes = "often"', "feeds.poll_minutes: Input should be a valid integer"),
         ("content = ", "invalid TOML"),
     ],
 )
