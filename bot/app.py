@@ -6,9 +6,11 @@ import asyncio
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -17,11 +19,12 @@ from filelock import FileLock, Timeout
 from bot.base.errors import BriefingError
 from bot.briefings.cards import Card
 from bot.briefings.service import Briefing, Clock, utc_now
-from bot.config import Settings
+from bot.config import FeedsSettings, Settings
 from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.scheduler import DigestScheduler
 from bot.digests.state import StateStore
+from bot.ingest.poll import poll_feeds
 from bot.platforms.base import Core, Platform, PlatformEntry
 from bot.platforms.console.adapter import run_console
 from bot.platforms.console.render import render_card
@@ -31,6 +34,13 @@ log = logging.getLogger(__name__)
 
 #: In the data folder: held by the one process that may write its state (see ``holding``).
 LOCK_FILE = "briefing-bot.lock"
+FEEDS_JOB = "feeds"
+
+
+def poll_interval(settings: Settings) -> timedelta:
+    """How often feeds are polled, the first wait of a failing one: ``[feeds] poll_minutes``, or
+    its default when the schedule is off."""
+    return timedelta(minutes=settings.feeds.poll_minutes or FeedsSettings().poll_minutes)
 
 
 def load_briefing(settings: Settings, clock: Clock = utc_now) -> Briefing:
@@ -120,16 +130,20 @@ async def _serve(
     if settings.reload_seconds:
         waiters.append(asyncio.create_task(reload_content(briefing, settings.reload_seconds)))
     scheduler: DigestScheduler | None = None
+    stopping = threading.Event()  # tells a feed poll in its thread to stop after the feed it is at
     try:
         await router.start(Core(settings, briefing, state, digests), platforms, True, started)
         waiters += [asyncio.create_task(platform.wait_closed()) for platform in router.platforms.values()]
         scheduler = DigestScheduler(digests, router.send, set(router.platforms))
         await scheduler.start()
+        if settings.feeds.poll_minutes:
+            scheduler.every(FEEDS_JOB, poll_interval(settings), partial(poll_due_feeds, settings, state, stopping))
         log.warning("running (%s); stop with Ctrl+C", ", ".join(router.platforms))
         done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             task.result()  # a Discord connection that ended with an error, or a refused token, raises it here
     finally:
+        stopping.set()
         if scheduler is not None:
             scheduler.shutdown()
         for waiter in waiters:
@@ -149,6 +163,25 @@ async def reload_content(briefing: Briefing, every: float) -> None:
                 briefing.warm_up()
         except (BriefingError, OSError):
             log.exception("content reload failed; still answering from the content loaded before")
+
+
+async def poll_due_feeds(
+    settings: Settings, state: StateStore, stopping: threading.Event | None = None, clock: Clock = utc_now
+) -> None:
+    """Poll the feeds that are due, in a thread, so that the event loop never waits on the
+    network; a feed that fails is recorded as failing, and a poll that fails is logged."""
+    try:
+        polled = await asyncio.to_thread(
+            poll_feeds, state, settings.content, clock, poll_interval(settings), stopping=stopping
+        )
+    except (BriefingError, OSError):
+        log.exception("feed poll failed; the next one is in %s minutes", settings.feeds.poll_minutes)
+        return
+    for feed in polled:
+        if feed.failures:
+            log.warning(
+                "feed %s failing (%d× in a row), next retry %s: %s", feed.url, feed.failures, feed.retry_at, feed.error
+            )
 
 
 # --- briefing-bot digest ---------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The ``briefing-bot`` command. Errors become messages and exit codes here, and only here.
 
 Exit codes: 0 success (``ask`` also for unknown chat commands: the reply says so), 1 invalid
-content (``content check``) or a refused source or draft (``content add``, ``accept``, ``reject``),
-2 a broken invocation (bad options, config, or folders).
+content (``content check``), a refused source or draft (``content add``, ``accept``, ``reject``),
+a refused feed (``feeds add``, ``remove``) or a feed that failed (``feeds poll``), 2 a broken
+invocation (bad options, config, or folders).
 """
 
 from __future__ import annotations
@@ -21,21 +22,24 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import logs
-from bot.app import list_digests, load_briefing, run, run_digests
+from bot.app import holding, list_digests, load_briefing, poll_interval, run, run_digests
 from bot.base.atomic import write_atomically
 from bot.base.errors import BriefingError
 from bot.briefings.commands import help_text
-from bot.briefings.service import RESERVED_COMMANDS
-from bot.config import load_settings
+from bot.briefings.service import RESERVED_COMMANDS, Clock, utc_now
+from bot.config import Settings, load_settings
 from bot.content.loader import load_content
+from bot.digests.state import StateStore
 from bot.export.selection import read_date, select
 from bot.export.writers import FORMATS, check_format, export
 from bot.extraction.explain import describe, explain_article
 from bot.i18n.messages import LANGUAGES
 from bot.ingest.add import add
 from bot.ingest.drafts import Refused, Wishes
+from bot.ingest.feeds import FeedError, add_feed, list_feeds, remove_feed
 from bot.ingest.fetch import FetchError
 from bot.ingest.inbox import accept, list_inbox, reject
+from bot.ingest.poll import poll_feeds
 from bot.knowledge.events import explain
 from bot.language import lemmas
 from bot.platforms.console.render import render_reply
@@ -118,6 +122,41 @@ def build_parser() -> argparse.ArgumentParser:
     deliver.add_argument("--date", required=True, type=_iso_date, metavar="YYYY-MM-DD")
     deliver.add_argument("--dry-run", action="store_true", help="print the digests instead of sending them")
     _global_options(deliver, suppress=True)
+    feeds = add("feeds", "news feeds whose new entries are drafted into content/inbox/")
+    feeds_commands = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    feed_actions = (
+        (
+            "add",
+            "poll a feed (RSS or Atom) from now on",
+            "Poll the feed at URL from now on: each new entry is drafted into content/inbox/ with --topics.",
+        ),
+        (
+            "list",
+            "every feed with its last poll, drafts and failures",
+            "Every feed, one a line, with its last poll and outcome, the drafts made, "
+            "and while it fails its error and next retry.",
+        ),
+        ("remove", "stop polling a feed", "Stop polling the feed at URL; its drafts stay in the inbox."),
+        (
+            "poll",
+            "poll every feed now",
+            "Poll every feed now (failing ones too) and draft each new entry into content/inbox/; "
+            "exit 1 if a feed failed.",
+        ),
+    )
+    for name, summary, description in feed_actions:
+        action = feeds_commands.add_parser(name, help=summary, description=description)
+        if name in ("add", "remove"):
+            action.add_argument("url", metavar="URL", help="the feed's http(s) address")
+        if name == "add":
+            action.add_argument(
+                "--topics",
+                type=_topic_list,
+                default=(),
+                metavar="A,B",
+                help="topic ids for its drafts, comma-separated",
+            )
+        _global_options(action, suppress=True)
     content = add("content", "work with content files")
     content_commands = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
     check = content_commands.add_parser(
@@ -168,13 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logs.configure(args.verbose)
     try:
         settings = load_settings(args.config, args.content, args.data)
         logs.add_secrets(token.get_secret_value() for token in settings.tokens())
+        if args.command == "feeds":
+            return _feeds(args, settings, clock)
         if args.command == "content" and args.content_command != "check":
             return _content_ingest(args, settings.content)
         if args.command == "content":
@@ -361,6 +402,39 @@ def _content_ingest(args: argparse.Namespace, content_dir: Path) -> int:
         print(f"\nreview it, then: briefing-bot content accept {added.draft.id} (or reject)")
         return 0
     return explain_article(content_dir, added.path, sys.stdout)
+
+
+def _feeds(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    """feeds add, list, remove and poll; a refusal is one line and exit 1. All but ``list``
+    change the state store, which a running bot holds: while one runs, they are refused."""
+    if args.feeds_command == "list":
+        list_feeds(StateStore(settings.data), sys.stdout)
+        return 0
+    with holding(settings.data):
+        state = StateStore(settings.data)
+        try:
+            if args.feeds_command == "add":
+                add_feed(state, settings.content, args.url, args.topics, clock())
+                print(
+                    f"added {args.url}; its new entries are drafted at the next poll (or now: briefing-bot feeds poll)"
+                )
+                return 0
+            if args.feeds_command == "remove":
+                remove_feed(state, args.url)
+                print(f"removed {args.url}; its drafts stay in {settings.content / 'inbox'}")
+                return 0
+        except FeedError as refusal:
+            print(f"briefing-bot: feeds {args.feeds_command}: {logs.redact(str(refusal))}", file=sys.stderr)
+            return 1
+        if not settings.content.is_dir():
+            raise BriefingError(f"{settings.content}: the content folder does not exist (see --content)")
+        polled = poll_feeds(state, settings.content, clock, poll_interval(settings), due_only=False)
+    for feed in polled:
+        print(f"{feed.url}  {feed.outcome}" + (f": {logs.redact(str(feed.error))}" if feed.error else ""))
+    if not polled:
+        print("no feeds to poll (add one with: briefing-bot feeds add URL)")
+    print("review the drafts with: briefing-bot content inbox", file=sys.stderr)
+    return 1 if any(feed.failures for feed in polled) else 0
 
 
 def _content_check(content_dir: Path) -> int:

@@ -5,18 +5,21 @@ change. There is one job per slot (a local time in a time zone) rather than per 
 every chat due at the same minute goes out in one fan-out with batched bookkeeping. When a fan-out
 leaves digests that failed in passing (a platform's flood limit, outage or lost connection), one
 more job sends them again ``RETRY_SECONDS`` later, and again after that while any are left, until
-their chat's local day ends.
+their chat's local day ends. Other periodic work of the process (polling the feeds) runs as a job
+``every`` some interval on the same scheduler.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digests.compose import Subscription
 from bot.digests.delivery import Digests, Outcome, Sender
@@ -80,6 +83,7 @@ class DigestScheduler:
             timezone=UTC,
             job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE, "max_instances": 1},
         )
+        self.kept = {RETRY_JOB}  # jobs that are not a slot's: reschedule leaves them
         digests.listeners.append(self.reschedule)
 
     async def start(self) -> list[Outcome]:
@@ -97,13 +101,24 @@ class DigestScheduler:
         """Make the jobs match the subscriptions: one per slot in use."""
         wanted = {slot_id(s): s for s in self.digests.state.subscriptions() if not s.paused}
         for job in self.scheduler.get_jobs():
-            if job.id not in wanted and job.id != RETRY_JOB:
+            if job.id not in wanted and job.id not in self.kept:
                 job.remove()
         for job_id, subscription in wanted.items():
             if self.scheduler.get_job(job_id) is None:
                 self.scheduler.add_job(
                     self.fire, trigger(subscription), id=job_id, args=[subscription.time, subscription.timezone]
                 )
+
+    def every(self, job_id: str, interval: timedelta, job: Callable[[], Awaitable[object]]) -> None:
+        """Run ``job`` now and then every ``interval``; one run at a time, a missed run dropped."""
+        self.kept.add(job_id)
+        self.scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC),
+            id=job_id,
+            next_run_time=datetime.now(UTC),  # the wall clock, as APScheduler's
+            replace_existing=True,
+        )
 
     def _live(self, items: list[tuple[Subscription, date]]) -> list[tuple[Subscription, date]]:
         """Only chats on platforms this process serves: the others wait, they do not fail."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -60,14 +61,17 @@ def poll_feeds(
     due_only: bool = True,
     get_feed: FeedGetter = fetch_feed,
     get_page: PageGetter = fetch,
+    stopping: threading.Event | None = None,
 ) -> list[Feed]:
-    """Poll every feed (with ``due_only``, those due), one after another; each one's outcome is
-    stored as soon as it is known. The feeds as they are after their poll."""
+    """Poll every feed (with ``due_only``, those due), one after another, until ``stopping`` is
+    set; each one's outcome is stored as soon as it is known. The feeds as they are after their poll."""
     feeds, problems = stored_feeds(state)
     for problem in problems:
         log.warning("%s", problem)
     polled = []
     for feed in feeds:
+        if stopping is not None and stopping.is_set():
+            break
         now = clock()
         if due_only and not due(feed, now):
             continue

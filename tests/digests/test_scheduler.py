@@ -239,3 +239,27 @@ def test_a_simulated_year_sends_one_digest_per_chat_and_local_day(bundled: Brief
             subscription.timezone,
             sorted(set(got.items()) ^ set(expected.items()))[:4],
         )
+
+
+def test_a_periodic_job_runs_at_once_and_outlives_the_slots(bundled: Briefing, tmp_path: Path) -> None:
+    clock = Clock(datetime(2027, 1, 6, 8, 0, tzinfo=WARSAW))
+    digests = Digests(bundled, StateStore(tmp_path), "Europe/Warsaw", clock)
+
+    async def main() -> None:
+        scheduler = DigestScheduler(digests, Recorder(), {"telegram"})
+        ran = asyncio.Event()
+
+        async def job() -> None:
+            ran.set()
+
+        await scheduler.start()
+        try:
+            scheduler.every("feeds", timedelta(minutes=30), job)
+            await asyncio.wait_for(ran.wait(), 5)  # the first run is now, not in 30 minutes
+            digests.handle("on 09:00", GROUP, "pl", is_admin=True)
+            digests.handle("off", GROUP, "pl", is_admin=True)
+            assert [job.id for job in scheduler.scheduler.get_jobs()] == ["feeds"]
+        finally:
+            scheduler.shutdown()
+
+    asyncio.run(main())

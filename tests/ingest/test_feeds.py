@@ -3,12 +3,16 @@ conditional requests, failing feeds retried later without holding up the others.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 import pytest
 
+from bot.app import holding, poll_due_feeds
+from bot.cli import main
+from bot.config import Settings
 from bot.content.loader import load_content, parse_article
 from bot.digests.state import StateStore
 from bot.ingest.feeds import Feed, FeedError, add_feed, remove_feed
@@ -228,3 +232,70 @@ def test_adding_a_feed_is_checked(content_dir: Path, data_dir: Path) -> None:
         add_feed(state, content_dir, "https://kurier.example/rss", (), NOW)
     with pytest.raises(FeedError, match="no such feed"):
         remove_feed(state, "https://kurier.example/atom")
+
+
+def feeds(content_dir: Path, data_dir: Path, clock: Clock, *args: str) -> int:
+    return main(["feeds", *args, "--content", str(content_dir), "--data", str(data_dir)], clock=clock)
+
+
+def test_the_feeds_commands_end_to_end(
+    pages: Site, content_dir: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = Clock()
+    news = pages.feed("/rss", rss(pages, ("Protesty", "/swiat/protesty")), "application/rss+xml", etag='"v1"')
+    missing = pages.url("/gone.xml")
+    assert feeds(content_dir, data_dir, clock, "list") == 0
+    assert capsys.readouterr().out.startswith("no feeds in ")
+    assert feeds(content_dir, data_dir, clock, "add", news, "--topics", "protesty,csto") == 0
+    assert feeds(content_dir, data_dir, clock, "add", missing) == 0
+    assert feeds(content_dir, data_dir, clock, "add", missing) == 1
+    assert "already polled" in capsys.readouterr().err
+    assert feeds(content_dir, data_dir, clock, "list") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{news}  topics=protesty,csto  last poll=never  drafts=0",
+        f"{missing}  topics=none  last poll=never  drafts=0",
+    ]
+
+    assert feeds(content_dir, data_dir, clock, "poll") == 1  # a feed failed
+    out = capsys.readouterr().out
+    assert f"{news}  1 drafted\n" in out and f"{missing}  failed: {missing}: the server answered 404" in out
+    assert inbox(content_dir) == ["protesty-w-kazachstanie-tysiace-zatrzymanych"]
+    assert feeds(content_dir, data_dir, clock, "list") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{news}  topics=protesty,csto  last poll=2026-11-22 09:00 UTC (1 drafted)  drafts=1",
+        f"{missing}  topics=none  last poll=2026-11-22 09:00 UTC (failed)  drafts=0  FAILING (1× in a row): "
+        f"{missing}: the server answered 404 Not Found; next retry 2026-11-22 09:30 UTC",
+    ]
+
+    assert feeds(content_dir, data_dir, clock, "remove", missing) == 0
+    assert feeds(content_dir, data_dir, clock, "remove", missing) == 1
+    assert "no such feed" in capsys.readouterr().err
+    asked = len(pages.asked("/gone.xml"))
+    assert feeds(content_dir, data_dir, clock, "poll") == 0
+    assert capsys.readouterr().out == f"{news}  not modified\n"
+    assert len(pages.asked("/gone.xml")) == asked
+
+
+def test_feeds_that_change_the_state_wait_for_a_running_bot(content_dir: Path, data_dir: Path) -> None:
+    with holding(data_dir):
+        assert feeds(content_dir, data_dir, Clock(), "add", "https://kurier.example/rss") == 2
+        assert feeds(content_dir, data_dir, Clock(), "list") == 0
+
+
+async def test_the_running_bots_poll_leaves_the_event_loop_free(pages: Site, content_dir: Path, data_dir: Path) -> None:
+    clock, state = Clock(), StateStore(data_dir)
+    news = pages.feed("/rss", rss(pages, ("Protesty", "/swiat/protesty")), "application/rss+xml")
+    slow = pages.url("/slow")
+    add_feed(state, content_dir, slow, (), clock())
+    add_feed(state, content_dir, news, (), clock())
+    settings = Settings(content=content_dir, data=data_dir)
+    job = asyncio.create_task(poll_due_feeds(settings, state, clock=clock))
+    ticks = 0
+    while not pages.asked("/slow") or ticks < 5:  # the loop runs while the poll waits on /slow
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert not job.done()
+    pages.released.set()  # /slow gives up without an answer
+    await job
+    polled = {feed["url"]: Feed.from_record(feed) for feed in state.feeds()}
+    assert polled[slow].failures == 1 and polled[news].outcome == "1 drafted"
