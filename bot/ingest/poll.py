@@ -2,9 +2,10 @@
 each entry not seen before drafted into ``content/inbox/`` as ``content add --inbox`` drafts it.
 
 An entry refused by the drafting rules (too short, not Polish, already present) is recorded as
-seen with its reason and never tried again; one whose page cannot be fetched is tried at the next
-polls, ``ENTRY_TRIES`` in all. A feed that fails waits before its next poll, twice as long after
-each failure in a row, from the poll interval up to ``MAX_BACKOFF``; it never stops the others.
+seen with its reason and never tried again; one whose page cannot be fetched (or that trips a
+bug) is tried at the next polls, ``ENTRY_TRIES`` in all, then recorded as given up. A feed that
+fails waits before its next poll, twice as long after each failure in a row, from the poll
+interval up to ``MAX_BACKOFF``; it never stops the others.
 """
 
 from __future__ import annotations
@@ -119,17 +120,20 @@ def poll_feed(
                 return failed(feed, now, interval, f"{content_dir}: the content cannot be read ({error})")
         try:
             path = _draft_entry(link, content, content_dir, feed.topics, get_page)
-        except FetchError as error:
-            pending[key] = tries = pending.get(key, 0) + 1
-            if tries >= ENTRY_TRIES:
-                del pending[key]
-                seen[key] = f"given up after {tries} tries: {error}"
-            log.info("feed %s: entry %s not fetched (try %d): %s", feed.url, link, tries, error)
-            continue
         except Refused as refusal:
             seen[key] = f"refused: {refusal}"
             pending.pop(key, None)
             log.info("feed %s: entry %s refused: %s", feed.url, link, refusal)
+            continue
+        except Exception as error:  # FetchError, or a bug or a library's surprise on one page
+            if not isinstance(error, FetchError):
+                log.exception("feed %s: entry %s could not be drafted", feed.url, link)
+                error = FetchError(f"{link}: could not be drafted ({type(error).__name__})")
+            pending[key] = tries = pending.get(key, 0) + 1
+            if tries >= ENTRY_TRIES:
+                del pending[key]
+                seen[key] = f"given up after {tries} tries: {error}"
+            log.info("feed %s: entry %s not drafted (try %d): %s", feed.url, link, tries, error)
             continue
         seen[key] = f"drafted {path.name}"
         pending.pop(key, None)

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.content.loader import load_content, parse_article
 from bot.digests.state import StateStore
 from bot.ingest.feeds import Feed, FeedError, add_feed, remove_feed
-from bot.ingest.fetch import fetch_feed
+from bot.ingest.fetch import Page, fetch, fetch_feed
 from bot.ingest.poll import poll_feeds
 from tests.conftest import NOW
 from tests.ingest.server import ENGLISH, FULL_METADATA, JSON_LD_ONLY, Site, article_page
@@ -299,3 +299,37 @@ async def test_the_running_bots_poll_leaves_the_event_loop_free(pages: Site, con
     await job
     polled = {feed["url"]: Feed.from_record(feed) for feed in state.feeds()}
     assert polled[slow].failures == 1 and polled[news].outcome == "1 drafted"
+
+
+def test_an_entry_whose_page_fails_is_tried_three_times_then_given_up(
+    pages: Site, content_dir: Path, data_dir: Path
+) -> None:
+    clock, state = Clock(), StateStore(data_dir)
+    news = pages.feed(
+        "/rss",
+        rss(pages, ("Zniknął", "/usuniety"), ("Zepsuty", "/zepsuty"), ("Protesty", "/swiat/protesty")),
+        "application/rss+xml",
+        etag='"v1"',
+    )
+    add_feed(state, content_dir, news, (), clock())
+
+    def get_page(url: str) -> Page:
+        if url.endswith("/zepsuty"):
+            raise RuntimeError("a bug in a library")
+        return fetch(url)
+
+    def poll_once() -> Feed:
+        clock.now += INTERVAL
+        return poll_feeds(state, content_dir, clock, INTERVAL, get_page=get_page)[0]
+
+    first = poll_once()
+    assert first.outcome == "1 drafted" and first.etag is None  # asked for in full while entries wait
+    assert first.pending == {pages.url("/usuniety#guid"): 1, pages.url("/zepsuty#guid"): 1}
+    poll_once()
+    third = poll_once()
+    assert third.pending == {} and third.etag == '"v1"'
+    assert third.seen[pages.url("/usuniety#guid")].startswith("given up after 3 tries: ")
+    assert "answered 404" in third.seen[pages.url("/usuniety#guid")]
+    assert "could not be drafted (RuntimeError)" in third.seen[pages.url("/zepsuty#guid")]
+    asked = len(pages.asked("/usuniety"))
+    assert poll_once().outcome == "not modified" and len(pages.asked("/usuniety")) == asked == 3
