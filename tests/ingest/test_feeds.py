@@ -17,6 +17,7 @@ from bot.content.loader import load_content, parse_article
 from bot.digests.state import StateStore
 from bot.ingest.feeds import Feed, FeedError, add_feed, remove_feed
 from bot.ingest.fetch import Page, fetch, fetch_feed
+from bot.ingest.inbox import accept
 from bot.ingest.poll import poll_feeds
 from tests.conftest import NOW
 from tests.ingest.server import ENGLISH, FULL_METADATA, JSON_LD_ONLY, Site, article_page
@@ -125,6 +126,9 @@ def test_a_first_poll_drafts_each_new_entry_into_the_inbox_and_a_second_drafts_n
         for d in drafts
     }
     assert loaded["protesty-w-kazachstanie-tysiace-zatrzymanych"].topics == ("protesty",)
+    accept(content_dir, "rosyjscy-zolnierze-opuszczaja-kazachstan")  # as an editor takes one in
+    after = load_content(content_dir)
+    assert "rosyjscy-zolnierze-opuszczaja-kazachstan" in {a.id for a in after.articles} and not after.problems
     assert str(loaded["rosyjscy-zolnierze-opuszczaja-kazachstan"].published).startswith("2022-01-13")
     assert first[news].outcome == "2 drafted" and first[news].drafts == 2
     assert first[asia].outcome == "1 drafted" and first[asia].drafts == 1
@@ -138,7 +142,7 @@ def test_a_first_poll_drafts_each_new_entry_into_the_inbox_and_a_second_drafts_n
     clock.now += INTERVAL
     asked = len(pages.requests)
     again = poll(state, content_dir, clock)
-    assert inbox(content_dir) == drafts
+    assert inbox(content_dir) == [d for d in drafts if d != "rosyjscy-zolnierze-opuszczaja-kazachstan"]
     assert again[news].outcome == again[asia].outcome == "not modified"
     assert again[news].drafts == 2 and again[news].last_poll == "2026-11-22T09:30:00+00:00"
     assert [path for path, _ in pages.requests[asked:]] == ["/rss", "/atom"]  # no page fetched again
