@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.base.metrics import NO_METRICS, Metrics
 from bot.briefings import replies
 from bot.briefings.cards import Reply
 from bot.briefings.commands import BUILTIN_NAMES, handle, menu
@@ -78,6 +79,8 @@ class Briefing:
     store: FactStore | None = None
     signature: ContentSignature = ()
     _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    #: Told of each command answered, digest sent and reload (``bot.base.metrics``).
+    metrics: Metrics = field(default=NO_METRICS, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -112,6 +115,7 @@ class Briefing:
             known = {a.path.name: (a, topic_ids) for a in self.content.articles}
             self.content, self.sync, self.knowledge = _build(self.content_dir, self.store, known, self.knowledge)
             self.signature = signature
+            self.metrics.content_reloaded(len(self.content.problems))
             log.info(
                 "content reloaded: %d articles, %d extracted anew, %d facts",
                 len(self.content.articles),

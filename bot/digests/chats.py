@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 
 from bot.base.errors import StoreError
 from bot.briefings.cards import Reply
 from bot.briefings.replies import notice
 from bot.briefings.request import Chat
-from bot.briefings.service import Briefing
+from bot.briefings.service import RESERVED_COMMANDS, Briefing
 from bot.digests.compose import Target
 from bot.digests.delivery import Digests
 from bot.digests.state import StateStore
@@ -40,7 +41,15 @@ class Chats:
 
     async def answer(self, text: str, chat: Chat) -> Reply:
         """Answer a request from ``chat``. A ``Reply.language`` that is set is the chat's new
-        language, saved; the reply is in it."""
+        language, saved; the reply is in it. The answer is counted in the briefing's metrics."""
+        started = time.monotonic()  # a stopwatch for the reply latency, not the business clock
+        try:
+            return await self._answer(text, chat)
+        finally:
+            seconds = time.monotonic() - started
+            self.briefing.metrics.command_answered(chat.platform, command_name(text, self.briefing), seconds)
+
+    async def _answer(self, text: str, chat: Chat) -> Reply:
         digest = _DIGEST.fullmatch(text.strip())
         if digest is not None and self.digests is not None:
             allowed = await is_admin(chat)
@@ -59,6 +68,18 @@ class Chats:
             log.error("/lang in %s:%s not saved: %s", chat.platform, chat.id, error)
             return notice(t(chat.language, "not_saved"))
         return reply
+
+
+def command_name(text: str, briefing: Briefing) -> str:
+    """The command a request names, for counting: a built-in or topic command, "text" for a
+    message that is no command, "other" for an unknown one (so that the names counted are few)."""
+    words = text.split(maxsplit=1)
+    if not words or not words[0].startswith("/"):
+        return "text"
+    name = words[0][1:].split("@", 1)[0].lower()
+    if name in RESERVED_COMMANDS or any(topic.command == name for topic in briefing.knowledge.topics.values()):
+        return name
+    return "other"
 
 
 async def is_admin(chat: Chat) -> bool:

@@ -435,6 +435,8 @@ class Digests:
 
         await asyncio.gather(*(worker() for _ in range(max(1, min(CONCURRENCY, len(items))))))
         self._flush(finished)
+        for outcome in outcomes:
+            self.briefing.metrics.digest_outcome(outcome.state)
         return outcomes
 
     def _flush(self, finished: list[tuple[Subscription, Outcome]]) -> bool:
