@@ -25,6 +25,7 @@ LAYERS = (
     "config",
     "logs",
     "platforms",
+    "web",
     "app",
     "cli",
     "__main__",
