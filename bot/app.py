@@ -17,6 +17,7 @@ from typing import TextIO
 from filelock import FileLock, Timeout
 
 from bot.base.errors import BriefingError
+from bot.base.metrics import NO_METRICS, Metrics
 from bot.briefings.cards import Card
 from bot.briefings.service import Briefing, Clock, utc_now
 from bot.config import FeedsSettings, Settings
@@ -29,6 +30,9 @@ from bot.platforms.base import Core, Platform, PlatformEntry
 from bot.platforms.console.adapter import run_console
 from bot.platforms.console.render import render_card
 from bot.platforms.registry import PLATFORMS
+from bot.web.health import PlatformStates
+from bot.web.metrics import PrometheusMetrics
+from bot.web.server import start_web
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +95,9 @@ def run(
 class Router:
     """Sends a card to a digest target through the platform it is on."""
 
-    def __init__(self) -> None:
+    def __init__(self, states: PlatformStates | None = None) -> None:
         self.platforms: dict[str, Platform] = {}
+        self.states = states if states is not None else PlatformStates()  # what /readyz reports
 
     async def send(self, target: Target, card: Card) -> None:
         platform = self.platforms.get(target.platform)
@@ -109,15 +114,25 @@ class Router:
             if entry.enabled(core.settings):
                 platform = entry.create(core)
                 started.append(platform)
+                self.states.starting(entry.name)
                 await platform.start(listen)
                 self.platforms[entry.name] = platform
+                self.states.started(entry.name)
+
+    async def stop(self, started: list[Platform]) -> None:
+        """Stop the platforms started, last first; each is then reported not connected."""
+        names = {id(platform): name for name, platform in self.platforms.items()}
+        for platform in reversed(started):
+            if id(platform) in names:
+                self.states.stopped(names[id(platform)])
+            await platform.stop()
 
 
 async def _serve(
     settings: Settings, briefing: Briefing, state: StateStore, platforms: Sequence[PlatformEntry] = PLATFORMS
 ) -> None:
-    """Run the platforms and the scheduler side by side in one event loop until SIGINT or SIGTERM,
-    or until a platform stops by itself (its error, if any, is raised)."""
+    """Run the platforms, the scheduler and (with ``[web] port``) the web side in one event loop
+    until SIGINT or SIGTERM, or until a platform stops by itself (its error, if any, is raised)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
@@ -125,10 +140,17 @@ async def _serve(
     briefing.warm_up()
     digests = Digests(briefing, state, settings.timezone)
     router = Router()
+    metrics: Metrics = NO_METRICS
+    web_runner = None
+    if settings.web.port:
+        collectors = PrometheusMetrics()
+        collectors.content_loaded(len(briefing.content.problems))
+        briefing.metrics = metrics = collectors
+        web_runner = await start_web(briefing, router.states, collectors, settings.web.host, settings.web.port)
     started: list[Platform] = []
     waiters: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
     if settings.reload_seconds:
-        waiters.append(asyncio.create_task(reload_content(briefing, settings.reload_seconds)))
+        waiters.append(asyncio.create_task(reload_content(briefing, settings.reload_seconds, router.states)))
     scheduler: DigestScheduler | None = None
     stopping = threading.Event()  # tells a feed poll in its thread to stop after the feed it is at
     try:
@@ -137,7 +159,9 @@ async def _serve(
         scheduler = DigestScheduler(digests, router.send, set(router.platforms))
         await scheduler.start()
         if settings.feeds.poll_minutes:
-            scheduler.every(FEEDS_JOB, poll_interval(settings), partial(poll_due_feeds, settings, state, stopping))
+            scheduler.every(
+                FEEDS_JOB, poll_interval(settings), partial(poll_due_feeds, settings, state, stopping, metrics=metrics)
+            )
         log.warning("running (%s); stop with Ctrl+C", ", ".join(router.platforms))
         done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -148,25 +172,35 @@ async def _serve(
             scheduler.shutdown()
         for waiter in waiters:
             waiter.cancel()
-        for platform in reversed(started):
-            await platform.stop()
+        await router.stop(started)
+        if web_runner is not None:
+            await web_runner.cleanup()
 
 
-async def reload_content(briefing: Briefing, every: float) -> None:
+async def reload_content(briefing: Briefing, every: float, states: PlatformStates | None = None) -> None:
     """Take in changed content files every ``every`` seconds, in a thread (a reload of a large
-    archive takes a second), for as long as the bot runs. A failed reload is logged and the bot
-    goes on answering from what it had."""
+    archive takes a second), for as long as the bot runs. A failed reload is logged, and reported
+    in ``states`` until one succeeds; the bot goes on answering from what it had."""
     while True:
         await asyncio.sleep(every)
         try:
             if await asyncio.to_thread(briefing.reload):
                 briefing.warm_up()
-        except (BriefingError, OSError):
+        except (BriefingError, OSError) as error:
             log.exception("content reload failed; still answering from the content loaded before")
+            if states is not None:
+                states.reload_error = type(error).__name__
+        else:
+            if states is not None:
+                states.reload_error = None
 
 
 async def poll_due_feeds(
-    settings: Settings, state: StateStore, stopping: threading.Event | None = None, clock: Clock = utc_now
+    settings: Settings,
+    state: StateStore,
+    stopping: threading.Event | None = None,
+    clock: Clock = utc_now,
+    metrics: Metrics = NO_METRICS,
 ) -> None:
     """Poll the feeds that are due, in a thread, so that the event loop never waits on the
     network; a feed that fails is recorded as failing, and a poll that fails is logged."""
@@ -177,6 +211,7 @@ async def poll_due_feeds(
     except (BriefingError, OSError):
         log.exception("feed poll failed; the next one is in %s minutes", settings.feeds.poll_minutes)
         return
+    metrics.feeds_polled(len(polled), sum(1 for feed in polled if feed.failures))
     for feed in polled:
         if feed.failures:
             log.warning(

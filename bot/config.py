@@ -59,6 +59,13 @@ class FeedsSettings(_Section):
     poll_minutes: int = Field(default=30, ge=0, le=24 * 60)
 
 
+class WebSettings(_Section):
+    #: The health and metrics endpoints' port; none: ``run`` starts no web side.
+    port: int | None = Field(default=None, ge=1, le=65535)
+    #: Where they listen: this machine only, unless set (``0.0.0.0`` for every interface).
+    host: str = Field(default="127.0.0.1", min_length=1, pattern=r"^[\w.:-]+$")
+
+
 class Settings(_Section):
     content: Path = DEFAULT_CONTENT
     data: Path = DEFAULT_DATA
@@ -69,6 +76,7 @@ class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     feeds: FeedsSettings = FeedsSettings()
+    web: WebSettings = WebSettings()
     config_file: Path | None = None
 
     @field_validator("timezone")
