@@ -1,5 +1,5 @@
-"""The core stays platform-neutral: importing it pulls in no chat platform, and no scheduler but
-the digests' own."""
+"""The core stays platform-neutral: importing it pulls in no chat platform, no metrics library (it
+reports to ``bot.base.metrics``) and no scheduler but the digests' own."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def loaded_platform_libraries(modules: list[str]) -> list[str]:
     script = (
         "import sys\n"
         + "".join(f"import {name}\n" for name in modules)
-        + "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('telegram', 'discord', 'apscheduler'))\n"
+        + "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('telegram', 'discord', 'apscheduler', 'prometheus_client'))\n"
         + "print(','.join(bad))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO)
