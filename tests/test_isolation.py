@@ -13,6 +13,8 @@ CORE_PACKAGES = ("base", "language", "i18n", "content", "extraction", "store", "
 #: Renderers of text and HTML, which need no platform library either.
 RENDERERS = ("bot.platforms.console.render", "bot.platforms.telegram.render")
 SCHEDULER = "bot.digests.scheduler"  # APScheduler's home, and only its
+#: What the core must not pull in: the platforms' libraries, the scheduler (but in SCHEDULER), metrics.
+FORBIDDEN = ("telegram", "discord", "apscheduler", "prometheus_client")
 
 
 def core_modules() -> list[str]:
@@ -28,7 +30,7 @@ def loaded_platform_libraries(modules: list[str]) -> list[str]:
     script = (
         "import sys\n"
         + "".join(f"import {name}\n" for name in modules)
-        + "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('telegram', 'discord', 'apscheduler', 'prometheus_client'))\n"
+        + f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r})\n"
         + "print(','.join(bad))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO)
