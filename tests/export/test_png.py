@@ -5,6 +5,8 @@ canvas in date order, and no text outside it."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -13,6 +15,7 @@ from matplotlib.image import imread
 from bot.briefings.service import Briefing
 from bot.export import png
 from bot.export.selection import ExportError, Selection, select
+from tests.conftest import REPO
 
 Box = tuple[float, float, float, float]
 
@@ -103,3 +106,10 @@ def test_the_picture_grows_with_its_events_within_limits(everything: Selection) 
 def test_nothing_to_draw_is_refused(everything: Selection) -> None:
     with pytest.raises(ExportError, match="no events"):
         png.draw(Selection(everything.knowledge, (), ()))
+
+
+def test_matplotlib_is_imported_only_to_draw() -> None:
+    """The CLI and the exports load quickly: matplotlib comes in with the first picture."""
+    code = "import sys, bot.cli, bot.export.png; print('matplotlib' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert found.stdout.strip() == "False", found.stderr
