@@ -98,13 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     shown = events.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="one JSON object per line")
     shown.add_argument("--explain", action="store_true", help="which facts were merged into each event, and why")
-    exporting = add("export", "write the events (or facts) as TimelineJS JSON, CSV, iCalendar or JSON lines")
+    exporting = add("export", "write the events (or facts) as TimelineJS JSON, CSV, iCalendar, JSON lines or PNG")
     exporting.add_argument("format", metavar="FORMAT", help=f"one of {', '.join(FORMATS)}")
     exporting.add_argument("--topic", metavar="T", help="only this topic's (an id or alias, as /timeline takes it)")
     exporting.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="only what overlaps this day or later")
     exporting.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="only what overlaps this day or earlier")
     exporting.add_argument("--facts", action="store_true", help="csv: one row per fact instead of per event")
-    exporting.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: stdout)")
+    exporting.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: stdout; png needs it)"
+    )
     digest = add("digest", "list digest subscriptions, or deliver a day's digests now")
     digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="ACTION")
     listing = digest_commands.add_parser(
@@ -337,20 +339,22 @@ def _iso_date(text: str) -> date:
 
 def _export_period(args: argparse.Namespace) -> tuple[date | None, date | None]:
     """``export``'s --from and --to, once its format is known to be one there is."""
-    check_format(args.format, args.facts)
+    check_format(args.format, args.facts, args.output is not None)
     first = None if args.first is None else read_date(args.first, "--from")
     last = None if args.last is None else read_date(args.last, "--to")
     return first, last
 
 
-def _write_out(text: str, output: Path | None) -> None:
+def _write_out(text: str | bytes, output: Path | None) -> None:
     """``text`` to stdout, or to ``output`` (all or nothing); line ends as they are (CRLF in CSV
-    and iCalendar, as their standards ask)."""
+    and iCalendar, as their standards ask); bytes (a picture) go to ``output`` only."""
     if output is None:
+        assert isinstance(text, str), "check_format refuses a picture without -o"
         sys.stdout.write(text)
         return
+    data = text.encode() if isinstance(text, str) else text
     try:
-        write_atomically(output, lambda handle: handle.write(text.encode()))
+        write_atomically(output, lambda handle: handle.write(data))
     except OSError as error:
         raise BriefingError(f"{output}: cannot write ({error.strerror or error})") from None
 

@@ -78,3 +78,12 @@ def test_a_bad_invocation_is_one_line(workdir: Path, args: list[str], accepted: 
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
     assert accepted in result.stderr
+
+
+def test_png_is_written_to_a_file_only(workdir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "timeline.png"
+    written = run_bot(workdir, "export", "png", "--topic", "wojna", "-o", str(target))
+    assert written.returncode == 0, written.stderr
+    assert target.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    refused = run_bot(workdir, "export", "png")
+    assert refused.returncode == 2 and "-o FILE" in refused.stderr and refused.stdout == ""
