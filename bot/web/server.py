@@ -1,4 +1,5 @@
-"""The aiohttp server of the web side: three read-only paths, bounded requests.
+"""The aiohttp server of the web side: health, metrics and the pages (``pages.py``), read-only,
+bounded requests.
 
 Only GET and HEAD are answered (anything else: 405), request bodies are refused beyond a kilobyte,
 request lines and headers are kept short, and any other path is a 404.
@@ -15,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from bot.briefings.service import Briefing
 from bot.web.health import PlatformStates, readiness
 from bot.web.metrics import PrometheusMetrics
+from bot.web.pages import BRIEFING, add_pages
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +25,6 @@ MAX_BODY = 1024
 MAX_LINE = 2048
 METHODS = frozenset({"GET", "HEAD"})
 
-BRIEFING: web.AppKey[Briefing] = web.AppKey("briefing", Briefing)
 STATES: web.AppKey[PlatformStates] = web.AppKey("states", PlatformStates)
 METRICS: web.AppKey[PrometheusMetrics] = web.AppKey("metrics", PrometheusMetrics)
 
@@ -62,6 +63,7 @@ def create_app(briefing: Briefing, states: PlatformStates, collectors: Prometheu
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    add_pages(app)
     return app
 
 
