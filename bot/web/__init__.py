@@ -1,8 +1,10 @@
-"""The web side: ``/healthz``, ``/readyz`` and ``/metrics`` on aiohttp, beside the adapters.
+"""The web side: ``/healthz``, ``/readyz``, ``/metrics`` and read-only HTML pages on aiohttp,
+beside the adapters.
 
 Read-only: it answers GET (and HEAD) with what the running bot knows and changes nothing. It owns
 the Prometheus collectors (``metrics.py``: the core reports to them through
-``bot.base.metrics.Metrics``), the readiness checks (``health.py``) and the server
-(``server.py``). It imports the core (``bot.briefings``) and the settings, never a platform: the
-application tells it each platform's state through ``health.PlatformStates``.
+``bot.base.metrics.Metrics``), the readiness checks (``health.py``), the pages (``pages.py``, with
+their templates in ``templates/``) and the server (``server.py``). It imports the core
+(``bot.briefings``, ``bot.export``) and the settings, never a platform: the application tells it
+each platform's state through ``health.PlatformStates``.
 """
