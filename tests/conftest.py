@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,14 +22,18 @@ NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 # Property-based suites assert behaviour, not seconds: no per-example deadline. Each suite sets its
 # own max_examples so that CI stays bounded; the example database stays out of the repository.
-settings.register_profile(
-    "briefing",
-    deadline=None,
-    database=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-settings.load_profile("briefing")
+# The default profile is derandomized, so a run passes or fails the same way on every machine;
+# HYPOTHESIS_PROFILE=explore draws fresh examples to look for new defects (add each one found as
+# an explicit test before fixing it).
+_PROFILE = {
+    "deadline": None,
+    "database": None,
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+}
+settings.register_profile("briefing", derandomize=True, **_PROFILE)
+settings.register_profile("explore", **_PROFILE)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "briefing"))
 
 
 def fixed_clock(moment: datetime) -> Callable[[], datetime]:

@@ -750,6 +750,9 @@ def find_dates(text: str, published: date, published_is_day: bool = True) -> lis
 
 
 _LISTED_DAY = re.compile(r"(?<![\w.,-])(\d{1,2})(?:\s*,\s*|\s+(?:i|oraz)\s+)$")
+_DAY_AND_MONTH_NAME = re.compile(r"\d{1,2}\s+[^\W\d]")
+"""A date that opens with its day and a month's name ("7 stycznia"), as a list of days ends;
+"06.01.2022" or "2022-01-06" after "2, " lists nothing."""
 
 
 def _with_listed_days(text: str, mentions: list[Mention]) -> list[Mention]:
@@ -759,7 +762,7 @@ def _with_listed_days(text: str, mentions: list[Mention]) -> list[Mention]:
         return mentions
     listed: list[Mention] = []
     for mention in mentions:
-        if mention.kind not in ("full", "no_year") or not mention.text[:1].isdigit():
+        if mention.kind not in ("full", "no_year") or not _DAY_AND_MONTH_NAME.match(mention.text):
             continue
         start, first_day = mention.start, mention.value.start.day
         while (found := _LISTED_DAY.search(text, max(0, start - 12), start)) is not None:

@@ -517,6 +517,13 @@ def test_listed_days_share_the_month() -> None:
     assert sorted(m.value.start for m in found) == [date(2022, 1, 5), date(2022, 1, 6), date(2022, 1, 7)]
 
 
+@pytest.mark.parametrize("text", ["Liczby: 2 , 06.01.2022.", "Strona 2 i 2022-01-06."])
+def test_a_number_before_a_numeric_date_is_not_a_listed_day(text: str) -> None:
+    """Days are listed before a day and a month's name ("5, 6 i 7 stycznia"); a number before
+    "06.01.2022" is a number (hypothesis found "2 , 06.01.2022" read as 2 January)."""
+    assert [m.value.start for m in find_dates(text, THURSDAY_JAN_13)] == [date(2022, 1, 6)]
+
+
 def test_a_year_after_w_without_r() -> None:
     assert only("Krym Rosja zaanektowała w 2014, a Donbas później.", THURSDAY_JAN_13).value == DateValue(
         date(2014, 1, 1), "year"
