@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import overload
 
 from bot.language.dates import DateValue
@@ -87,15 +88,27 @@ def source_size(source: SourceRef) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartQuery:
+    """Which events a timeline picture shows: a topic (id, command or alias) and a period, either
+    end open. The picture itself is drawn by ``bot.export.charts``."""
+
+    topic: str | None = None
+    first: date | None = None
+    last: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What a command returns: one card or several pages, and any chat setting it changes.
 
     ``cards`` is a tuple, or ``Pages`` for long replies: a sequence that knows how many pages
-    there are and builds a page only when it is asked for.
+    there are and builds a page only when it is asked for. ``chart`` is set when the reply's
+    events can be shown as a picture too.
     """
 
     cards: Sequence[Card]
     language: str | None = None  # set by /lang: the chat's new language
+    chart: ChartQuery | None = None
 
 
 @dataclass(frozen=True, slots=True)
