@@ -6,7 +6,9 @@ are English with localisations in the bot's other languages; an option autocompl
 the command table declares. The slash commands are written out (discord.py reads options from a
 callback's signature), and a test checks them against the command table. It needs no
 privileged intents: slash commands bring their own text. A member has a quota of requests in
-each channel (``bot.platforms.quota``), as on Telegram.
+each channel (``bot.platforms.quota``), as on Telegram. With ``[discord] shards``, ``shard_count``
+or ``shard_ids`` it is an ``AutoShardedBot`` (``ShardedBriefingBot``): the same bot on several
+gateway connections.
 """
 
 from __future__ import annotations
