@@ -35,6 +35,6 @@ VOLUME ["/content", "/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('BRIEFING_WEB__PORT', '8080'), timeout=4)"]
 
-# Any subcommand: `docker run … briefing-bot ask "/csto"`; by default the bot.
+# Any subcommand: `docker run … IMAGE ask "/csto"`; by default the bot.
 ENTRYPOINT ["briefing-bot", "--content", "/content", "--data", "/data"]
 CMD ["run"]
