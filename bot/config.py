@@ -295,6 +295,7 @@ def _from_environment() -> tuple[dict[str, Any], dict[Key, Origin], list[str]]:
             origins[(name,)] = Origin("environment", present[whole], 1)
     for section in token_sections():
         variable = TOKEN_ENV.format(section=section.upper())
+        variable = present.get(variable, variable)  # names are not case-sensitive, as above
         token = os.environ.get(variable, "").strip()
         if token and (section, "token") not in origins:
             values.setdefault(section, {})["token"] = token

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from telegram import Bot
 
 NAME = "telegram token"
+#: Chats asked about at most: two calls each, within Telegram's flood limits, in a few seconds.
+MAX_CHATS = 100
 NEW_TOKEN = "get a new one from @BotFather (/token) and set BRIEFING_TELEGRAM_TOKEN"
 
 
@@ -53,9 +55,11 @@ async def telegram(setup: Setup) -> list[Finding]:
         except TelegramError as error:
             return [failed(NAME, f"{settings.base_url}… answered: {error.message}", "check base_url and the token")]
         findings = [Finding(NAME, f"accepted by {settings.base_url}… as @{bot.username} (id {bot.id})")]
-        for subscription in setup.subscriptions:
-            if subscription.target.platform == "telegram":
-                findings.append(await _can_post(bot, subscription.target.chat))
+        chats = list(dict.fromkeys(s.target.chat for s in setup.subscriptions if s.target.platform == "telegram"))
+        for chat in chats[:MAX_CHATS]:
+            findings.append(await _can_post(bot, chat))
+        if len(chats) > MAX_CHATS:
+            findings.append(Finding("digest chats", f"the first {MAX_CHATS} of {len(chats)} checked, the others not"))
         return findings
     finally:
         await bot.shutdown()  # nothing when getMe failed: then the requests are closed here
@@ -68,7 +72,7 @@ async def _can_post(bot: Bot, chat: str) -> Finding:
     restricted from sending, an administrator allowed to post in a channel."""
     from telegram import ChatMemberAdministrator, ChatMemberOwner, ChatMemberRestricted
     from telegram.constants import ChatMemberStatus, ChatType
-    from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, TelegramError
+    from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
     name = f"digest chat {chat}"
     try:
@@ -86,6 +90,8 @@ async def _can_post(bot: Bot, chat: str) -> Finding:
             f"upgraded to the supergroup {error.new_chat_id}",
             "nothing to do: the digest moves there at its next send",
         )
+    except RetryAfter:
+        return failed(name, "Telegram's flood control asks the bot to wait", "run briefing-bot doctor again later")
     except BadRequest as error:  # "chat not found": a chat the bot never was in, or one deleted
         return failed(name, error.message, "add the bot to the chat, or /digest off there")
     except NetworkError as error:

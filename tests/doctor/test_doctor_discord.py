@@ -41,3 +41,13 @@ async def test_a_token_that_logs_in_names_the_bot(simcord_env, monkeypatch: pyte
 
 async def test_no_token_no_check(tmp_path: Path) -> None:
     assert await discord_login(Setup(read_settings())) == []
+
+
+async def test_a_discord_error_is_one_failed_line(simcord_env, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("BRIEFING_DISCORD_TOKEN", "discord-token-never-printed")
+    simcord_env.inject_error("GET", "/oauth2/applications/@me", status=503, message="Service Unavailable")
+    client = simcord_env.bot
+    findings = await discord_login(Setup(read_settings()), lambda: client)
+    assert [str(finding) for finding in findings] == [
+        "✗ discord token: Discord answered 503 → try again later; see discordstatus.com"
+    ]

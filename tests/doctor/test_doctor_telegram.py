@@ -125,3 +125,17 @@ async def test_each_digest_chat_says_whether_the_bot_can_post(tmp_path: Path) ->
     assert "not a member (kicked)" in findings[KICKED].found
     assert "bot was kicked" in findings[GONE].found
     assert "-1009" in findings[MIGRATED].found
+
+
+async def test_flood_control_and_a_lost_answer_are_failed_lines_not_tracebacks(tmp_path: Path) -> None:
+    async with FakeBotApi(TOKEN) as api:
+        api.chats[GROUP] = {"id": int(GROUP), "type": "supergroup", "title": "Grupa"}
+        api.chats[CHANNEL] = {"id": int(CHANNEL), "type": "channel", "title": "Kanał"}
+        api.chat_failures[int(GROUP)] = [ApiError(429, "Too Many Requests: retry after 3", retry_after=3)]
+        api.chat_failures[int(CHANNEL)] = [Reset()]
+        findings = await telegram(setup_for(api, tmp_path / "data", GROUP, CHANNEL))
+    assert [(finding.ok, finding.fix) for finding in findings[1:]] == [
+        (False, "run briefing-bot doctor again later"),
+        (False, "check the network, then try again"),
+    ]
+    assert findings[1].found == "Telegram's flood control asks the bot to wait"
