@@ -163,3 +163,20 @@ async def test_a_check_that_breaks_is_one_failed_line() -> None:
         "✗ broken check: could not be checked (KeyError) → run with -vv to see why",
         "✓ fine: yes",
     ]
+
+
+@pytest.mark.parametrize("base_url", ["http://127.0.0.1:99999/bot", "http://[zz]/bot"])
+def test_a_broken_base_url_is_one_failed_line_without_the_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], base_url: str
+) -> None:
+    """aiohttp quotes the whole request URL, token included, when it cannot use it."""
+    monkeypatch.setenv("BRIEFING_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("BRIEFING_TELEGRAM__BASE_URL", base_url)
+    code = main(["--content", str(BUNDLED_CONTENT), "--data", str(tmp_path / "data"), "doctor"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    failed = [line for line in out.splitlines() if line.startswith("✗")]
+    assert failed == [
+        f"✗ telegram token: cannot reach {base_url}… (aiohttp.InvalidUrlClientError) → check the network and base_url"
+    ]
+    assert TOKEN.split(":")[1] not in out + err and "Traceback" not in out + err
