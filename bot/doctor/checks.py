@@ -19,6 +19,7 @@ from bot.digests.state import STATE_FILE, StateStore
 
 OK = "✓"
 FAILED = "✗"
+UNVERIFIED = "?"  # could not be checked from here; not a failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,15 +30,22 @@ class Finding:
     found: str
     ok: bool = True
     fix: str = ""
+    verified: bool = True
 
     def __str__(self) -> str:
         """The line, with any token redacted: a check should quote none, and this makes sure."""
-        line = f"{OK if self.ok else FAILED} {self.name}: {self.found}"
+        mark = FAILED if not self.ok else OK if self.verified else UNVERIFIED
+        line = f"{mark} {self.name}: {self.found}"
         return redact(f"{line} → {self.fix}" if self.fix and not self.ok else line)
 
 
 def failed(name: str, found: str, fix: str) -> Finding:
     return Finding(name, found, ok=False, fix=fix)
+
+
+def unverified(name: str, found: str) -> Finding:
+    """What the doctor cannot check from here, and why: shown, never counted as a failure."""
+    return Finding(name, found, verified=False)
 
 
 @dataclass

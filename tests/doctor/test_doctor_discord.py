@@ -5,6 +5,7 @@ SimCord logs any token in (it has no notion of a revoked one), so the refusal is
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -12,8 +13,11 @@ import discord
 import pytest
 
 from bot.config import read_settings
+from bot.digests.compose import Subscription, Target
+from bot.digests.state import StateStore
 from bot.doctor.checks import Setup
 from bot.doctor.discord import discord_login
+from bot.doctor.report import report
 
 
 @pytest.fixture
@@ -51,3 +55,18 @@ async def test_a_discord_error_is_one_failed_line(simcord_env, monkeypatch: pyte
     assert [str(finding) for finding in findings] == [
         "✗ discord token: Discord answered 503 → try again later; see discordstatus.com"
     ]
+
+
+async def test_digest_channels_are_shown_as_unverified(
+    simcord_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("BRIEFING_DISCORD_TOKEN", "discord-token-never-printed")
+    data = tmp_path / "data"
+    StateStore(data).put_subscriptions(
+        [Subscription(Target("discord", "123")), Subscription(Target("discord", "456", "789"))]
+    )
+    client = simcord_env.bot
+    findings = await discord_login(Setup(read_settings(data=data)), lambda: client)
+    assert [finding.ok for finding in findings] == [True, True]
+    assert str(findings[1]).startswith("? discord digest channels: 2, not checked: ")
+    assert report(findings, io.StringIO()) == 0
