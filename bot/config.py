@@ -220,7 +220,12 @@ class LoadedSettings:
 
     settings: Settings
     origins: dict[Key, Origin] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    unknown_variables: list[str] = field(default_factory=list)  # a message each
+    readable_file: str | None = None  # the warning of ``readable_by_others``
+
+    @property
+    def warnings(self) -> list[str]:
+        return [*([self.readable_file] if self.readable_file else []), *self.unknown_variables]
 
 
 def _leaves(values: Mapping[str, Any], prefix: Key = ()) -> Iterator[Key]:
@@ -327,19 +332,16 @@ def read_settings(config: Path | None = None, content: Path | None = None, data:
     """
     values: dict[str, Any] = {}
     origins: dict[Key, Origin] = {}
-    warnings: list[str] = []
+    readable = None
     path = config if config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
     if path is not None:
         values = _read_config(path)
-        warning = readable_by_others(path, values)
-        if warning:
-            warnings.append(warning)
+        readable = readable_by_others(path, values)
         for key in ("content", "data"):
             if isinstance(values.get(key), str):
                 values[key] = path.parent / values[key]
         origins = {key: Origin("file", str(path)) for key in _leaves(values)}
     environment, from_environment, unknown = _from_environment()
-    warnings += unknown
     values = _merge(values, environment)
     origins |= from_environment
     for option, value in (("content", content), ("data", data)):
@@ -351,7 +353,7 @@ def read_settings(config: Path | None = None, content: Path | None = None, data:
         settings = Settings.model_validate(values)
     except ValidationError as error:
         raise ConfigError(_describe(error, origins, str(path) if path else "settings")) from None
-    return LoadedSettings(settings, origins, warnings)
+    return LoadedSettings(settings, origins, unknown, readable)
 
 
 def load_settings(config: Path | None = None, content: Path | None = None, data: Path | None = None) -> Settings:

@@ -203,10 +203,14 @@ def test_unknown_variables_are_warned_about_by_name(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("BRIEFING_TELEGRAM_TOKEN", TOKEN)  # the platforms' own variables
     monkeypatch.setenv("BRIEFING_LEMMA_CACHE", str(tmp_path))  # read by the lemmatiser
     loaded = read_settings()
-    assert loaded.warnings == [
-        "BRIEFING_TELEGRAM__MAX_RAT is no setting, and is ignored (did you mean BRIEFING_TELEGRAM__MAX_RATE?)",
-        "BRIEFING_TIMEZON is no setting, and is ignored (did you mean BRIEFING_TIMEZONE?)",
-    ]
+    assert (
+        loaded.warnings
+        == loaded.unknown_variables
+        == [
+            "BRIEFING_TELEGRAM__MAX_RAT is no setting, and is ignored (did you mean BRIEFING_TELEGRAM__MAX_RATE?)",
+            "BRIEFING_TIMEZON is no setting, and is ignored (did you mean BRIEFING_TIMEZONE?)",
+        ]
+    )
     assert loaded.settings.timezone == "Europe/Warsaw" and loaded.settings.telegram.max_rate == 30
 
 

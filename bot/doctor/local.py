@@ -71,11 +71,11 @@ async def settings_and_environment(setup: Setup) -> list[Finding]:
     )
     file = setup.settings.config_file
     findings = [Finding("settings", f"valid ({'config ' + str(file) if file else 'no config file'}); {found}")]
-    for warning in setup.loaded.warnings:
-        if "is no setting" in warning:
-            findings.append(failed("environment", warning, "rename or unset it (see README, Configuration)"))
-        else:
-            findings.append(failed("config file", warning.split("; ")[0], warning.split("; ")[-1]))
+    for unknown in setup.loaded.unknown_variables:
+        findings.append(failed("environment", unknown, "rename or unset it (see README, Configuration)"))
+    if setup.loaded.readable_file:
+        found, _, fix = setup.loaded.readable_file.partition("; ")
+        findings.append(failed("config file", found, fix))
     tokens = [section for section in token_sections() if getattr(setup.settings, section).token is not None]
     findings.append(Finding("platforms", f"tokens set for {', '.join(tokens)}" if tokens else "no token: console only"))
     return findings
