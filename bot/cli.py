@@ -1,14 +1,15 @@
 """The ``briefing-bot`` command. Errors become messages and exit codes here, and only here.
 
 Exit codes: 0 success (``ask`` also for unknown chat commands: the reply says so), 1 invalid
-content (``content check``), a refused source or draft (``content add``, ``accept``, ``reject``),
-a refused feed (``feeds add``, ``remove``) or a feed that failed (``feeds poll``), 2 a broken
-invocation (bad options, config, or folders).
+content (``content check``), a failed check (``doctor``), a refused source or draft (``content
+add``, ``accept``, ``reject``), a refused feed (``feeds add``, ``remove``) or a feed that failed
+(``feeds poll``), 2 a broken invocation (bad options, config, or folders).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -30,6 +31,7 @@ from bot.briefings.service import RESERVED_COMMANDS, Clock, utc_now
 from bot.config import Settings, load_settings
 from bot.content.loader import load_content
 from bot.digests.state import StateStore
+from bot.doctor.report import diagnose, examine, report
 from bot.export.selection import read_date, select
 from bot.export.writers import FORMATS, check_format, export
 from bot.extraction.explain import describe, explain_article
@@ -89,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("run", "start the adapters that have tokens; with none, the console chat")
     add("chat", "chat with the bot in this terminal")
+    add(
+        "doctor",
+        "check the set-up, one line a check: Python and packages, settings and where each came from, content, "
+        "data folder, lemma dictionary, time zone, each token and each digest chat; exit 1 if any check failed",
+    )
     ask = add("ask", 'print the bot\'s reply to one message, e.g. briefing-bot ask "/timeline 2022-01"')
     ask.add_argument("text", help='the message, e.g. "/csto"')
     ask.add_argument("--lang", choices=LANGUAGES, help="reply language (default: from the config, pl)")
@@ -224,6 +231,11 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
     args = parser.parse_args(argv)
     logs.configure(args.verbose)
     try:
+        if args.command == "doctor":  # it reports invalid settings rather than stopping at them
+            setup = examine(args.config, args.content, args.data)
+            if setup.loaded is not None:  # the libraries' log lines too
+                logs.add_secrets(token.get_secret_value() for token in setup.settings.tokens())
+            return report(asyncio.run(diagnose(setup)), sys.stdout)
         settings = load_settings(args.config, args.content, args.data)
         logs.add_secrets(token.get_secret_value() for token in settings.tokens())
         if args.command == "feeds":

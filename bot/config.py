@@ -1,18 +1,27 @@
-"""Settings: loaded and validated once, from a TOML file, the environment and CLI options.
+"""Settings: loaded and validated once, from CLI options, the environment and a TOML file.
 
-Each chat platform has a section named as it is (``[telegram]``); its token comes from
-``BRIEFING_<PLATFORM>_TOKEN`` (``BRIEFING_TELEGRAM_TOKEN``) or the untracked config file, is kept
-as ``SecretStr`` and never appears in messages or logs. A config file that holds a token and that
-other users of the machine can read gets a warning at start-up.
+Every key of the file can also come from a ``BRIEFING_`` variable, a section's keys after a double
+underscore (``BRIEFING_TELEGRAM__MAX_RATE``), lists and tables as JSON; pydantic-settings reads
+them. The layers are kept apart until they are merged, so that an error names where its value came
+from: the variable, or the file and key. Precedence: options, environment, file, defaults.
+
+Each chat platform has a section named as it is (``[telegram]``); its token also comes from
+``BRIEFING_<PLATFORM>_TOKEN`` (``BRIEFING_TELEGRAM_TOKEN``), is kept as ``SecretStr`` and never
+appears in messages or logs. A config file that holds a token and that other users of the machine
+can read gets a warning at start-up.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import logging
 import os
 import shlex
 import stat
 import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -26,6 +35,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsError as EnvironmentDecodeError
 
 from bot.base.errors import ConfigError
 from bot.base.zones import known_zone
@@ -36,7 +47,13 @@ log = logging.getLogger(__name__)
 DEFAULT_CONFIG = Path("config.toml")
 DEFAULT_CONTENT = Path("content")
 DEFAULT_DATA = Path("data")
-TOKEN_ENV = "BRIEFING_{section}_TOKEN"
+ENV_PREFIX = "BRIEFING_"
+ENV_NESTED = "__"
+TOKEN_ENV = ENV_PREFIX + "{section}_TOKEN"
+#: ``BRIEFING_`` variables that are no setting but are read elsewhere (bot/language/lemmas.py).
+OTHER_VARIABLES = frozenset({"BRIEFING_LEMMA_CACHE"})
+#: Fields that are set by ``load_settings`` itself, never by a file or a variable.
+INTERNAL = frozenset({"config_file"})
 
 
 class _Section(BaseModel):
@@ -96,7 +113,19 @@ class WebSettings(_Section):
     host: str = Field(default="127.0.0.1", min_length=1, pattern=r"^[\w.:-]+$")
 
 
-class Settings(_Section):
+class Settings(BaseSettings):
+    """Every setting. Built in code (``Settings(data=...)``), it reads nothing else: the
+    environment and the file come in through ``load_settings`` only."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        frozen=True,
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED,
+        env_ignore_empty=True,  # compose's ``${VAR:-}``: unset, not an empty token or port
+        case_sensitive=False,
+    )
+
     content: Path = DEFAULT_CONTENT
     data: Path = DEFAULT_DATA
     language: Language = DEFAULT_LANGUAGE
@@ -115,6 +144,17 @@ class Settings(_Section):
         if not known_zone(value):
             raise ValueError(f"unknown time zone {value!r} (use a name such as 'Europe/Warsaw')")
         return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -138,6 +178,23 @@ def token_sections() -> list[str]:
         for name, field in Settings.model_fields.items()
         if isinstance(field.default, _Section) and "token" in type(field.default).model_fields
     ]
+
+
+def environment_names() -> dict[str, tuple[str, ...]]:
+    """Every variable a setting can come from, upper case, with the key it sets: ``BRIEFING_TIMEZONE``,
+    ``BRIEFING_TELEGRAM`` (the section as JSON), ``BRIEFING_TELEGRAM__MAX_RATE``, and the platforms'
+    ``BRIEFING_TELEGRAM_TOKEN``. Derived from the models, so a new key needs nothing here."""
+    names: dict[str, tuple[str, ...]] = {}
+    for name, info in Settings.model_fields.items():
+        if name in INTERNAL:
+            continue
+        names[f"{ENV_PREFIX}{name}".upper()] = (name,)
+        if isinstance(info.default, _Section):
+            for key in type(info.default).model_fields:
+                names[f"{ENV_PREFIX}{name}{ENV_NESTED}{key}".upper()] = (name, key)
+    for section in token_sections():
+        names[TOKEN_ENV.format(section=section.upper())] = (section, "token")
+    return names
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -169,44 +226,169 @@ def readable_by_others(path: Path, values: dict[str, Any]) -> str | None:
     )
 
 
-def _describe(error: ValidationError, source: str) -> str:
+Key = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a setting's value came from: a file, a variable or an option (``name``), which
+    stands for the first ``depth`` parts of the key (a file for none, ``BRIEFING_WEB__PORT`` for
+    both)."""
+
+    kind: str  # "file", "environment" or "option"
+    name: str
+    depth: int = 0
+
+    def where(self, key: tuple[str | int, ...]) -> str:
+        rest = ".".join(str(part) for part in key[self.depth :])
+        return f"{self.name}: {rest}" if rest else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSettings:
+    """Valid settings, where each key that is not a default came from, and what to warn about."""
+
+    settings: Settings
+    origins: dict[Key, Origin] = field(default_factory=dict)
+    unknown_variables: list[str] = field(default_factory=list)  # a message each
+    readable_file: str | None = None  # the warning of ``readable_by_others``
+
+    @property
+    def warnings(self) -> list[str]:
+        return [*([self.readable_file] if self.readable_file else []), *self.unknown_variables]
+
+
+def _leaves(values: Mapping[str, Any], prefix: Key = ()) -> Iterator[Key]:
+    for key, value in values.items():
+        if isinstance(value, dict) and value:
+            yield from _leaves(value, (*prefix, key))
+        else:
+            yield (*prefix, key)
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _wants_json(key: Key) -> bool:
+    """Whether the variable for ``key`` is read as JSON: a section, a list or a table."""
+    info = Settings.model_fields[key[0]]
+    if len(key) > 1:
+        info = type(info.default).model_fields[key[1]]
+    text = str(info.annotation)
+    return len(key) == 1 and isinstance(info.default, _Section) or text.startswith(("list", "dict", "set", "tuple"))
+
+
+def _undecodable(present: Mapping[str, str], names: Mapping[str, Key]) -> str:
+    """Which variables hold JSON that does not parse, and what is wrong with it."""
+    found = []
+    for upper, name in sorted(present.items()):
+        if upper in names and _wants_json(names[upper]):
+            try:
+                json.loads(os.environ[name])
+            except json.JSONDecodeError as error:
+                found.append(f"{name}: not valid JSON ({error.msg} at character {error.pos}); write a list as [1, 2]")
+    return "\n".join(found) or "the environment: a BRIEFING_ variable that should hold JSON does not"
+
+
+def _from_environment() -> tuple[dict[str, Any], dict[Key, Origin], list[str]]:
+    """The settings the ``BRIEFING_`` variables set, where each came from, and the unknown ones."""
+    names = environment_names()
+    present = {name.upper(): name for name in os.environ if name.upper().startswith(ENV_PREFIX)}
+    warnings = []
+    for upper, name in sorted(present.items()):
+        if upper not in names and upper not in OTHER_VARIABLES:
+            close = difflib.get_close_matches(upper, names, n=1, cutoff=0.85)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            warnings.append(f"{name} is no setting, and is ignored{hint}")
+    try:
+        read = EnvSettingsSource(Settings)()
+    except EnvironmentDecodeError:
+        raise ConfigError(_undecodable(present, names)) from None
+    values: dict[str, Any] = {}
+    origins: dict[Key, Origin] = {}
+    for name, value in read.items():
+        whole = f"{ENV_PREFIX}{name}".upper()
+        if name in INTERNAL or whole not in names:
+            continue
+        if isinstance(value, dict) and isinstance(Settings.model_fields[name].default, _Section):
+            for key, item in value.items():
+                nested = f"{whole}{ENV_NESTED}{key}".upper()
+                origin = nested if nested in names and nested in present else whole if whole in present else None
+                if origin is None:
+                    continue  # an unknown key: warned about above
+                values.setdefault(name, {})[key] = item
+                origins[(name, key)] = Origin("environment", present[origin], 2 if origin == nested else 1)
+        else:
+            values[name] = value
+            origins[(name,)] = Origin("environment", present[whole], 1)
+    for section in token_sections():
+        variable = TOKEN_ENV.format(section=section.upper())
+        variable = present.get(variable, variable)  # names are not case-sensitive, as above
+        token = os.environ.get(variable, "").strip()
+        if token and (section, "token") not in origins:
+            values.setdefault(section, {})["token"] = token
+            origins[(section, "token")] = Origin("environment", variable, 2)
+    return values, origins, warnings
+
+
+def _describe(error: ValidationError, origins: Mapping[Key, Origin], fallback: str) -> str:
     lines = []
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"])
+        loc = tuple(item["loc"])
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key"
-        lines.append(f"{source}: {key}: {message}")
+        origin = next(
+            (origins[prefix] for size in range(len(loc), 0, -1) if (prefix := tuple(map(str, loc[:size]))) in origins),
+            Origin("file", fallback),
+        )
+        lines.append(f"{origin.where(loc)}: {message}")
     return "\n".join(lines)
 
 
-def load_settings(config: Path | None = None, content: Path | None = None, data: Path | None = None) -> Settings:
-    """Settings from the config file (``./config.toml`` when present), environment and options.
+def read_settings(config: Path | None = None, content: Path | None = None, data: Path | None = None) -> LoadedSettings:
+    """Settings from the options, the environment and the config file (``./config.toml`` when
+    present), in that precedence, with where each key came from; ``ConfigError`` names the
+    variable, or the file and key, of each bad value.
 
-    Paths in the config file are relative to the file's folder; options win over the file.
+    Paths in the config file are relative to the file's folder, in variables to the working one.
     """
     values: dict[str, Any] = {}
+    origins: dict[Key, Origin] = {}
+    readable = None
     path = config if config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
     if path is not None:
         values = _read_config(path)
-        warning = readable_by_others(path, values)
-        if warning:
-            log.warning("%s", warning)
+        readable = readable_by_others(path, values)
         for key in ("content", "data"):
             if isinstance(values.get(key), str):
                 values[key] = path.parent / values[key]
-        values["config_file"] = path
-    for section in token_sections():
-        token = os.environ.get(TOKEN_ENV.format(section=section.upper()), "").strip()
-        if token:
-            table = values.setdefault(section, {})
-            if isinstance(table, dict):
-                table["token"] = token
-    if content is not None:
-        values["content"] = content
-    if data is not None:
-        values["data"] = data
+        origins = {key: Origin("file", str(path)) for key in _leaves(values)}
+    environment, from_environment, unknown = _from_environment()
+    values = _merge(values, environment)
+    origins |= from_environment
+    for option, value in (("content", content), ("data", data)):
+        if value is not None:
+            values[option] = value
+            origins[(option,)] = Origin("option", f"--{option}", 1)
+    values["config_file"] = path
     try:
-        return Settings.model_validate(values)
+        settings = Settings.model_validate(values)
     except ValidationError as error:
-        raise ConfigError(_describe(error, str(path) if path else "settings")) from None
+        raise ConfigError(_describe(error, origins, str(path) if path else "settings")) from None
+    return LoadedSettings(settings, origins, unknown, readable)
+
+
+def load_settings(config: Path | None = None, content: Path | None = None, data: Path | None = None) -> Settings:
+    """``read_settings``'s settings, its warnings logged."""
+    loaded = read_settings(config, content, data)
+    for warning in loaded.warnings:
+        log.warning("%s", warning)
+    return loaded.settings

@@ -27,6 +27,7 @@ LAYERS = (
     "platforms",
     "web",
     "app",
+    "doctor",
     "cli",
     "__main__",
 )
@@ -138,7 +139,7 @@ def private_imports(package: str, known: dict[str, Path] | None = None) -> list[
 
 def test_platforms_use_only_the_cores_public_names() -> None:
     assert private_imports("platforms") == []
-    assert private_imports("app") == [] and private_imports("cli") == []
+    assert private_imports("app") == [] and private_imports("cli") == [] and private_imports("doctor") == []
 
 
 def test_a_private_import_is_found(tmp_path: Path) -> None:

@@ -53,10 +53,15 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("simplemma")) / "marisa_trie" / simplemma.__version__
 
 
+def dictionary_file() -> Path:
+    """The Polish trie as cached on this machine (it may not exist yet)."""
+    return cache_dir() / "pl.dic"
+
+
 def dictionary_ready(on_disk: bool = False) -> bool:
     """Whether the lemmatiser can start at once: its Polish trie is loaded or cached (with
     ``on_disk``: cached). If not, its first use builds it, which takes seconds."""
-    return (_LEMMATIZER is not None and not on_disk) or (cache_dir() / "pl.dic").is_file()
+    return (_LEMMATIZER is not None and not on_disk) or dictionary_file().is_file()
 
 
 def prepare() -> None:

@@ -162,6 +162,8 @@ class FakeBotApi:
     chat_failures: dict[int, list[Fault]] = field(default_factory=dict)  # chat id → faults for calls naming it
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat id → its administrators' user ids
+    #: chat id → user id → a member record (``chat_member``) that getChatMember answers, before ``admins``
+    members: dict[int, dict[int, dict[str, Any]]] = field(default_factory=dict)
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)  # "@username" → chat, for getChat
     migrated: dict[int, int] = field(default_factory=dict)  # a group upgraded to a supergroup → its new id
     flood_share: float = 0.0  # this share of sendMessage calls, at random, gets 429
@@ -373,6 +375,8 @@ class FakeBotApi:
             chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
             if chat_id > 0 and chat_id != user_id:
                 raise ApiError(400, "Bad Request: chat not found")
+            if user_id in self.members.get(chat_id, {}):
+                return {**self.members[chat_id][user_id], "user": {"id": user_id, "is_bot": True, "first_name": "B"}}
             status = "administrator" if user_id in self.admins.get(chat_id, set()) else "member"
             member: dict[str, Any] = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "U"}}
             if status == "administrator":
@@ -480,3 +484,53 @@ class FakeBotApi:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not 1 <= len(command.get("description", "")) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+
+
+#: What an administrator may do, each as Telegram lists it (all required in its ChatMember record).
+ADMIN_RIGHTS = (
+    "can_be_edited",
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
+#: What a restricted member may do, each required in its record.
+MEMBER_RIGHTS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_edit_tag",
+    "can_react_to_messages",
+)
+
+
+def chat_member(status: str, **rights: bool) -> dict[str, Any]:
+    """A ChatMember record as getChatMember answers it: an ``administrator`` with every right
+    Telegram requires (a channel's ``can_post_messages`` only when given), a ``restricted`` member
+    with every right it keeps (``rights`` take some away), or a plain ``member``, ``left`` or
+    ``kicked``."""
+    if status == "administrator":
+        return {"status": status, **dict.fromkeys(ADMIN_RIGHTS, True), **rights}
+    if status == "restricted":
+        return {"status": status, "is_member": True, "until_date": 0, **dict.fromkeys(MEMBER_RIGHTS, True), **rights}
+    if status == "kicked":
+        return {"status": status, "until_date": 0}
+    return {"status": status}
