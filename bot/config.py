@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import stat
 import tomllib
@@ -36,6 +37,8 @@ DEFAULT_CONFIG = Path("config.toml")
 DEFAULT_CONTENT = Path("content")
 DEFAULT_DATA = Path("data")
 TOKEN_ENV = "BRIEFING_{section}_TOKEN"
+#: Other secrets that come from the environment too: variable → (section, key).
+SECRET_ENV = {"BRIEFING_TELEGRAM_SECRET_TOKEN": ("telegram", "secret_token")}
 
 
 class _Section(BaseModel):
@@ -47,6 +50,20 @@ class TelegramSettings(_Section):
     base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
     #: Messages a second to all chats together (Telegram allows about 30 without paid broadcasts).
     max_rate: float = Field(default=30.0, gt=0, le=1000)
+    #: With it, Telegram posts updates to this address instead of the bot polling (see README).
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    #: Where the webhook server listens; a reverse proxy with TLS forwards ``webhook_url`` here.
+    listen: str = Field(default="127.0.0.1", min_length=1, pattern=r"^[\w.:-]+$")
+    port: int = Field(default=8443, ge=1, le=65535)
+    #: Telegram sends it with every update; none: one is generated at each start.
+    secret_token: SecretStr | None = None
+
+    @field_validator("secret_token")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("1 to 256 characters, each a letter A-Z or a-z, a digit, _ or - (Telegram's rule)")
+        return value
 
 
 class DiscordSettings(_Section):
@@ -73,6 +90,8 @@ class Settings(_Section):
     timezone: str = "Europe/Warsaw"
     #: How often a running bot looks for added, changed or removed content files (0: never).
     reload_seconds: float = Field(default=10.0, ge=0)
+    #: How long a stop (SIGTERM, Ctrl+C) may take: digest sends in flight finish within it.
+    grace_seconds: float = Field(default=10.0, gt=0, le=600)
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     feeds: FeedsSettings = FeedsSettings()
@@ -172,6 +191,12 @@ def load_settings(config: Path | None = None, content: Path | None = None, data:
             table = values.setdefault(section, {})
             if isinstance(table, dict):
                 table["token"] = token
+    for variable, (section, key) in SECRET_ENV.items():
+        secret = os.environ.get(variable, "").strip()
+        if secret:
+            table = values.setdefault(section, {})
+            if isinstance(table, dict):
+                table[key] = secret
     if content is not None:
         values["content"] = content
     if data is not None:
