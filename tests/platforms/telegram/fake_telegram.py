@@ -306,7 +306,9 @@ class FakeBotApi:
             request.transport.abort()
             return web.Response()  # never written: the connection is gone
         if isinstance(fault, Slow):
-            await asyncio.sleep(fault.seconds)
+            until = time.monotonic() + fault.seconds
+            while time.monotonic() < until and request.transport is not None and not request.transport.is_closing():
+                await asyncio.sleep(min(0.05, fault.seconds))  # a client that gave up is noticed at once
             if request.transport is None or request.transport.is_closing():
                 return web.Response(status=504)  # nobody is listening any more; the call is dropped
         if method == "sendMessage" and (self.flood_share or self._flooded):
