@@ -132,8 +132,16 @@ def test_sends_that_hang_past_the_grace_period_are_cut_recorded_and_never_sent_a
     """Telegram holds a few sends without answering: the stop does not wait for them beyond
     ``grace_seconds``; they stay claimed (they may have been posted), are shown as interrupted
     after the restart and are not sent again, and every other chat gets its digest once."""
-    grace = 3.0
-    hung = chats()[:5]
+    grace = 4.0
+    hung = set(chats()[:5])
+
+    def claimed(data: Path) -> set[int]:
+        state = StateStore(data)
+        return {
+            c
+            for c in chats()
+            if (state.delivery(Target("telegram", str(c)).key, NOW.date()) or {}).get("state") == "claimed"
+        }
 
     async def main() -> None:
         async with FakeBotApi(TOKEN) as api:
@@ -148,27 +156,23 @@ def test_sends_that_hang_past_the_grace_period_are_cut_recorded_and_never_sent_a
                 if process.returncode is None:
                     process.kill()
             assert code == 0, said[-3000:]
-            assert {StateStore(data).delivery(Target("telegram", str(c)).key, NOW.date())["state"] for c in hung} == {
-                "claimed"
-            }
+            cut = claimed(data)  # the hung sends, and on a slow machine maybe a few more still in flight
+            assert hung <= cut
 
             process = await start_bot(tmp_path)
             try:
-                await api.wait_until(lambda: len(digests_received(api)) >= CHATS - len(hung), timeout=90)
-                await asyncio.sleep(0.5)  # a duplicate, or a hung chat's digest sent again, would come now
+                await api.wait_until(lambda: set(digests_received(api)) >= set(chats()) - cut, timeout=90)
+                await asyncio.sleep(0.5)  # a duplicate, or a cut chat's digest sent again, would come now
                 code, said = await stop_bot(process, grace + 3)
             finally:
                 if process.returncode is None:
                     process.kill()
             assert code == 0, said[-3000:]
             counts = digests_received(api)
-            assert sorted(counts) == sorted(set(chats()) - set(hung)) and set(counts.values()) == {1}
+            assert set(counts.values()) == {1} and not hung & set(counts)
             state = StateStore(data)
-            interrupted = {
-                c
-                for c in chats()
-                if state.delivery(Target("telegram", str(c)).key, NOW.date())["state"] == "interrupted"
-            }
-            assert interrupted == set(hung)
+            final = {c: state.delivery(Target("telegram", str(c)).key, NOW.date())["state"] for c in chats()}
+            assert {c for c, s in final.items() if s == "interrupted"} == cut
+            assert {s for c, s in final.items() if c not in cut} == {"sent"}
 
     asyncio.run(main())
