@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 #: In the data folder: held by the one process that may write its state (see ``holding``).
 LOCK_FILE = "briefing-bot.lock"
 FEEDS_JOB = "feeds"
+#: The share of the grace period kept for stopping the platforms once the digest sends are done.
+STOP_RESERVE = 0.2
 
 
 def poll_interval(settings: Settings) -> timedelta:
@@ -82,12 +84,14 @@ def run(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     platforms: Sequence[PlatformEntry] = PLATFORMS,
+    clock: Clock = utc_now,
 ) -> int:
-    """Start every platform the settings turn on, and the digest scheduler; with none, the console."""
+    """Start every platform the settings turn on, and the digest scheduler; with none, the console.
+    Returns 0 after a stop by SIGTERM or SIGINT (see ``_serve``)."""
     if not any(entry.enabled(settings) for entry in platforms):
-        return run_console(load_briefing(settings), stdin, stdout)
+        return run_console(load_briefing(settings, clock), stdin, stdout)
     with holding(settings.data):
-        briefing = load_briefing(settings)
+        briefing = load_briefing(settings, clock)
         asyncio.run(_serve(settings, briefing, StateStore(settings.data), platforms))
     return 0
 
@@ -132,13 +136,29 @@ async def _serve(
     settings: Settings, briefing: Briefing, state: StateStore, platforms: Sequence[PlatformEntry] = PLATFORMS
 ) -> None:
     """Run the platforms, the scheduler and (with ``[web] port``) the web side in one event loop
-    until SIGINT or SIGTERM, or until a platform stops by itself (its error, if any, is raised)."""
+    until SIGINT or SIGTERM, or until a platform stops by itself (its error, if any, is raised).
+
+    A stop is graceful, within ``grace_seconds``: no digest is claimed any more, the sends in
+    flight finish (those still in flight near the end of the grace period are cut and shown as
+    interrupted: never sent twice), their outcomes are written, and only then are the platforms
+    stopped (polling or the webhook first, then the updates taken are handled). A second signal
+    cuts the sends at once."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, stop.set)
-    briefing.warm_up()
     digests = Digests(briefing, state, settings.timezone)
+    deadline: list[float] = []  # when the stop must be over, once it has begun
+
+    def stopping() -> None:
+        if deadline:
+            digests.cut()
+            return
+        deadline.append(loop.time() + settings.grace_seconds)
+        stop.set()
+        digests.stop(settings.grace_seconds * (1 - STOP_RESERVE))
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stopping)
+    briefing.warm_up()
     router = Router()
     metrics: Metrics = NO_METRICS
     web_runner = None
@@ -152,7 +172,7 @@ async def _serve(
     if settings.reload_seconds:
         waiters.append(asyncio.create_task(reload_content(briefing, settings.reload_seconds, router.states)))
     scheduler: DigestScheduler | None = None
-    stopping = threading.Event()  # tells a feed poll in its thread to stop after the feed it is at
+    polls_stopping = threading.Event()  # tells a feed poll in its thread to stop after the feed it is at
     try:
         await router.start(Core(settings, briefing, state, digests), platforms, True, started)
         waiters += [asyncio.create_task(platform.wait_closed()) for platform in router.platforms.values()]
@@ -160,21 +180,30 @@ async def _serve(
         await scheduler.start()
         if settings.feeds.poll_minutes:
             scheduler.every(
-                FEEDS_JOB, poll_interval(settings), partial(poll_due_feeds, settings, state, stopping, metrics=metrics)
+                FEEDS_JOB,
+                poll_interval(settings),
+                partial(poll_due_feeds, settings, state, polls_stopping, metrics=metrics),
             )
         log.warning("running (%s); stop with Ctrl+C", ", ".join(router.platforms))
         done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             task.result()  # a Discord connection that ended with an error, or a refused token, raises it here
     finally:
-        stopping.set()
+        if not deadline:  # a platform stopped by itself, or an error: the same way out
+            stopping()
+        polls_stopping.set()
+        await digests.drain()
         if scheduler is not None:
             scheduler.shutdown()
         for waiter in waiters:
             waiter.cancel()
-        await router.stop(started)
+        try:
+            await asyncio.wait_for(router.stop(started), max(1.0, deadline[0] - loop.time()))
+        except TimeoutError:
+            log.warning("the platforms did not stop within the grace period (grace_seconds)")
         if web_runner is not None:
             await web_runner.cleanup()
+        log.warning("stopped")
 
 
 async def reload_content(briefing: Briefing, every: float, states: PlatformStates | None = None) -> None:

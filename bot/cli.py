@@ -258,7 +258,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
         if args.command in ("run", "chat"):
             if args.command == "chat":
                 settings = settings.without_tokens()
-            return run(settings)
+            return run(settings, clock=clock)
         briefing = load_briefing(settings)
         if args.command == "ask":
             print(render_reply(briefing.ask(args.text, args.lang)))

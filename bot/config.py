@@ -17,6 +17,7 @@ import difflib
 import json
 import logging
 import os
+import re
 import shlex
 import stat
 import tomllib
@@ -65,6 +66,20 @@ class TelegramSettings(_Section):
     base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
     #: Messages a second to all chats together (Telegram allows about 30 without paid broadcasts).
     max_rate: float = Field(default=30.0, gt=0, le=1000)
+    #: With it, Telegram posts updates to this address instead of the bot polling (see README).
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    #: Where the webhook server listens; a reverse proxy with TLS forwards ``webhook_url`` here.
+    listen: str = Field(default="127.0.0.1", min_length=1, pattern=r"^[\w.:-]+$")
+    port: int = Field(default=8443, ge=1, le=65535)
+    #: Telegram sends it with every update; none: one is generated at each start.
+    secret_token: SecretStr | None = None
+
+    @field_validator("secret_token")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("1 to 256 characters, each a letter A-Z or a-z, a digit, _ or - (Telegram's rule)")
+        return value
 
 
 class DiscordSettings(_Section):
@@ -132,6 +147,8 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Warsaw"
     #: How often a running bot looks for added, changed or removed content files (0: never).
     reload_seconds: float = Field(default=10.0, ge=0)
+    #: How long a stop (SIGTERM, Ctrl+C) may take: digest sends in flight finish within it.
+    grace_seconds: float = Field(default=10.0, gt=0, le=600)
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     feeds: FeedsSettings = FeedsSettings()

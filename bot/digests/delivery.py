@@ -17,6 +17,11 @@ already retried by the adapter) is recorded as "retry": the digest was not sent,
 claimed again, by the scheduler's next retry or a restart, until the chat's local day ends; it
 does not count toward pausing the chat. A chat that blocked or removed the bot is "failed": not
 tried again that day, and paused after ``PAUSE_AFTER`` such days in a row.
+
+A stop (``stop``, on SIGTERM) claims nothing more: the sends in flight finish, the chats claimed
+and not yet sent are released (recorded as "retry", so the next start sends them), the chats not
+claimed wait for the next start's catch-up, and the outcomes are written. Sends still in flight
+when the grace period ends are cut (``cut``): their claims stay, shown as "interrupted".
 """
 
 from __future__ import annotations
@@ -137,6 +142,9 @@ class Digests:
         #: Digests due but not claimed because the state could not be written: tried again by the
         #: next retry run while their day lasts.
         self._unwritten: dict[str, tuple[Subscription, date]] = {}
+        self.stopping = False  # set by stop(): no more claims
+        self._fan_outs: set[asyncio.Future[Any]] = set()  # the workers of each fan-out in flight
+        self._finished: set[asyncio.Future[None]] = set()  # done once a fan-out has written its outcomes
 
     # --- /digest -------------------------------------------------------------------------------
 
@@ -370,6 +378,27 @@ class Digests:
             self.briefing.knowledge, day, subscription.language, subscription.topics, subscription.empty
         )
 
+    # --- stopping ------------------------------------------------------------------------------
+
+    def stop(self, grace: float | None = None) -> None:
+        """Claim no more digests, from now on; the sends in flight go on. With ``grace``, cut the
+        ones still in flight that many seconds from now (an event loop must be running)."""
+        self.stopping = True
+        if grace is not None:
+            asyncio.get_running_loop().call_later(grace, self.cut)
+
+    def cut(self) -> None:
+        """Stop the sends in flight now: their claims stay (shown as "interrupted" after a
+        restart, never sent again); the outcomes so far are written."""
+        self.stopping = True
+        for workers in list(self._fan_outs):
+            workers.cancel()
+
+    async def drain(self) -> None:
+        """Return once no fan-out is in flight and each has written its outcomes."""
+        while self._finished:
+            await asyncio.wait(set(self._finished))
+
     async def deliver(self, items: list[tuple[Subscription, date]], send: Sender) -> list[Outcome]:
         """Send each subscription its digest of the given day, at most once ever.
 
@@ -390,6 +419,8 @@ class Digests:
 
         async def claim_next() -> None:
             nonlocal first, written
+            if self.stopping:
+                return  # the rest are not claimed: the next start's catch-up sends them
             chunk = list(itertools.islice(pending, self.claim_batch))
             if not chunk:
                 return
@@ -422,6 +453,9 @@ class Digests:
                             await claim_next()
                     if not claimed:
                         return
+                if self.stopping:
+                    release()
+                    return
                 subscription, day, card = claimed.pop()
                 subscription, outcome = await self._send(subscription, day, card, send)
                 outcomes.append(outcome)
@@ -433,8 +467,36 @@ class Digests:
                     finished.clear()
                     written = time.monotonic()
 
-        await asyncio.gather(*(worker() for _ in range(max(1, min(CONCURRENCY, len(items))))))
-        self._flush(finished)
+        def release() -> None:
+            """The chats claimed and not yet sent, when stopping: certainly not sent, so open again."""
+            while claimed:
+                subscription, day, _ = claimed.pop()
+                outcome = Outcome(subscription.target, day, "retry", "not sent: the bot was stopping")
+                outcomes.append(outcome)
+                finished.append((subscription, outcome))
+
+        if self.stopping:
+            return []
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._finished.add(done)
+        workers = asyncio.gather(*(worker() for _ in range(max(1, min(CONCURRENCY, len(items))))))
+        self._fan_outs.add(workers)
+        try:
+            await workers
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # this fan-out itself was cancelled (the loop is closing): not ours to swallow
+            log.warning("digest fan-out cut at the end of the grace period; the sends then in flight are interrupted")
+        finally:
+            workers.cancel()  # when this task was cancelled; a no-op when done
+            self._fan_outs.discard(workers)
+            if self.stopping:
+                release()
+            self._flush(finished)
+            self._finished.discard(done)
+            done.set_result(None)
         for outcome in outcomes:
             self.briefing.metrics.digest_outcome(outcome.state)
         return outcomes

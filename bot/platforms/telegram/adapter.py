@@ -54,6 +54,7 @@ from telegram.ext import (
 )
 
 from bot import logs
+from bot.base.errors import BriefingError
 from bot.briefings.cards import Card, Reply
 from bot.briefings.commands import read_only
 from bot.briefings.replies import notice
@@ -68,10 +69,12 @@ from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.http import READ_TIMEOUT, AiohttpRequest, Unanswered
 from bot.platforms.telegram.limits import MESSAGES_PER_SECOND, FloodLimiter
 from bot.platforms.telegram.render import render_html
+from bot.platforms.telegram.webhook import Webhook, WebhookServer
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
+ALLOWED_UPDATES = ["message", "channel_post", "callback_query"]
 CALLBACK_LIMIT = 64  # bytes of callback_data Telegram accepts
 ADMIN_CACHE_SECONDS = 60  # how long a getChatMember refusal is remembered (an admin is asked every time)
 ADMIN_CACHE_SIZE = 10_000  # refusals remembered before the expired ones are dropped
@@ -153,8 +156,9 @@ class TelegramAdapter:
         retry_delay: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
         quota: SenderQuota | None = None,
+        webhook: Webhook | None = None,
     ) -> None:
-        logs.add_secrets([token])
+        logs.add_secrets([token] + ([webhook.secret] if webhook else []))
         self.quota = quota if quota is not None else SenderQuota(clock=clock)
         self.briefing = briefing
         self.state = state
@@ -187,18 +191,33 @@ class TelegramAdapter:
         )
         self.application.add_handler(CallbackQueryHandler(self._on_page))
         self.application.add_error_handler(self._on_error)
+        self.webhook = WebhookServer(self.application, webhook) if webhook else None
 
     # --- lifecycle -------------------------------------------------------------------------------
 
     async def start(self, poll_timeout: float = 30) -> None:
+        """Take updates: by long polling (which deletes a webhook left set), or with a webhook,
+        from the webhook server, started before Telegram is told where it is."""
         await self.application.initialize()
         await self._register_commands()
         await self.application.start()
+        if self.webhook is not None:
+            webhook = self.webhook.webhook
+            try:
+                await self.webhook.start()
+            except OSError as error:
+                raise BriefingError(f"[telegram] listen, port: {error.strerror}") from None
+            try:
+                await self.application.bot.set_webhook(
+                    webhook.url, allowed_updates=ALLOWED_UPDATES, secret_token=webhook.secret
+                )
+            except BadRequest as error:  # Telegram's words: "bad webhook: An HTTPS URL must be provided"
+                raise BriefingError(f"Telegram refused [telegram] webhook_url {webhook.url}: {error.message}") from None
+            log.warning("Telegram webhook set: %s, served on %s:%s", webhook.url, webhook.listen, self.webhook.port)
+            return
         assert self.application.updater is not None
         await self.application.updater.start_polling(
-            timeout=int(poll_timeout),
-            poll_interval=0,
-            allowed_updates=["message", "channel_post", "callback_query"],
+            timeout=int(poll_timeout), poll_interval=0, allowed_updates=ALLOWED_UPDATES
         )
 
     async def token_refused(self) -> int:
@@ -208,6 +227,10 @@ class TelegramAdapter:
         return self._polling.refused_with
 
     async def stop(self) -> None:
+        """Stop taking updates, handle those taken, and disconnect. A webhook stays set: Telegram
+        keeps the updates that come meanwhile and posts them once the bot is back."""
+        if self.webhook is not None:
+            await self.webhook.stop()
         if self.application.updater and self.application.updater.running:
             try:
                 await self.application.updater.stop()

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 from telegram.error import InvalidToken, NetworkError
 
 from bot.base.errors import BriefingError
 from bot.briefings.cards import Card
+from bot.config import TelegramSettings
 from bot.digests.compose import Target
 from bot.platforms.base import Core
 from bot.platforms.telegram.adapter import TelegramAdapter
+from bot.platforms.telegram.webhook import Webhook
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ class TelegramPlatform:
                 settings.base_url,
                 digests=core.digests,
                 max_rate=settings.max_rate,
+                webhook=webhook(settings),
             )
         )
 
@@ -63,3 +67,12 @@ class TelegramPlatform:
 
     async def send(self, target: Target, card: Card) -> None:
         await self.adapter.deliver(target, card)
+
+
+def webhook(settings: TelegramSettings) -> Webhook | None:
+    """The webhook the settings ask for, if any. Without a configured secret, one is made for this
+    run (Telegram is given it with the webhook), so that no webhook goes unprotected."""
+    if settings.webhook_url is None:
+        return None
+    secret = settings.secret_token.get_secret_value() if settings.secret_token else secrets.token_urlsafe(32)
+    return Webhook(settings.webhook_url, settings.listen, settings.port, secret)

@@ -8,6 +8,13 @@ method, or for a random share of ``sendMessage`` calls (``flood_share``), after 
 gets 429 again until its ``retry_after`` has passed, as Telegram's flood control does. It
 records every call, and hands out updates to ``getUpdates`` as the real long polling does.
 
+Webhooks as Telegram has them: ``setWebhook`` records the address and the secret (an address that
+is not HTTPS, or a secret of other characters than Telegram allows, gets 400), ``getUpdates``
+gets 409 Conflict while a webhook is set, and each update is POSTed to the webhook, one at a
+time, with the secret in ``X-Telegram-Bot-Api-Secret-Token``, and posted again until it gets a
+2xx (``webhook_answers`` keeps the status codes). ``webhook_route`` stands for the reverse proxy
+in front of the bot: where the POSTs to the public address really go.
+
 Faults are queued for a method (``failures``) or for the calls that name a chat
 (``chat_failures``), and answered in order, one a call: an ``ApiError`` (429 with retry_after,
 5xx, 403...), a ``Slow`` answer (the client times out, the call is dropped), a ``Late`` one (the
@@ -19,6 +26,7 @@ URL, as a misconfigured proxy would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import itertools
@@ -32,6 +40,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_USER = {
@@ -63,6 +72,8 @@ ALLOWED_TAGS = {
 }
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_RETRY_SECONDS = 0.2  # Telegram waits longer between attempts; the tests need not
 
 
 class _HtmlCheck(HTMLParser):
@@ -170,6 +181,7 @@ class FakeBotApi:
     redirecting: set[str] = field(default_factory=set)  # methods answered with a redirect to themselves
     flood_retry_after: float = 1  # seconds; Telegram says a whole number, at least 1
     seed: int = 0
+    webhook_route: str | None = None  # where POSTs to the webhook's address go (the reverse proxy)
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -184,6 +196,11 @@ class FakeBotApi:
         self.faults: list[tuple[str, Fault]] = []  # the queued faults answered, in order
         self.accepted_at: list[float] = []  # time.monotonic() of each sendMessage answered ok
         self.base_url = ""
+        self.webhook: dict[str, Any] | None = None  # setWebhook's url, secret_token, allowed_updates
+        self.webhook_answers: list[int] = []  # the status code of each POST to the webhook
+        self.polls = 0  # getUpdates calls, answered or not
+        self.conflicts = 0  # getUpdates calls answered 409 because a webhook was set
+        self._poster: asyncio.Task[None] | None = None
 
     # --- running ---------------------------------------------------------------------------------
 
@@ -201,6 +218,10 @@ class FakeBotApi:
 
     async def __aexit__(self, *exc: object) -> None:
         self._new_update.set()
+        if self._poster is not None:
+            self._poster.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poster
         assert self._runner is not None
         await self._runner.cleanup()
 
@@ -264,7 +285,18 @@ class FakeBotApi:
             return self._error(ApiError(401, "Unauthorized"))
         if method in self.redirecting:  # a misconfigured proxy in front of the API: the URL, token and all
             raise web.HTTPTemporaryRedirect(location=str(request.url))
-        if method.lower() != "getupdates":
+        if method.lower() == "getupdates":
+            self.polls += 1
+            if self.webhook is not None:
+                self.conflicts += 1
+                return self._error(
+                    ApiError(
+                        409,
+                        "Conflict: can't use getUpdates method while webhook is active; "
+                        "use deleteWebhook to delete the webhook first",
+                    )
+                )
+        else:
             self.calls.append(Call(method, params))
             async with self._sent:
                 self._sent.notify_all()
@@ -276,7 +308,9 @@ class FakeBotApi:
             request.transport.abort()
             return web.Response()  # never written: the connection is gone
         if isinstance(fault, Slow):
-            await asyncio.sleep(fault.seconds)
+            until = time.monotonic() + fault.seconds
+            while time.monotonic() < until and request.transport is not None and not request.transport.is_closing():
+                await asyncio.sleep(min(0.05, fault.seconds))  # a client that gave up is noticed at once
             if request.transport is None or request.transport.is_closing():
                 return web.Response(status=504)  # nobody is listening any more; the call is dropped
         if method == "sendMessage" and (self.flood_share or self._flooded):
@@ -363,7 +397,18 @@ class FakeBotApi:
     async def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method in ("deleteWebhook", "setMyCommands", "answerCallbackQuery"):
+        if method == "setWebhook":
+            return self._set_webhook(params)
+        if method == "deleteWebhook":
+            self.webhook = None
+            return True
+        if method == "getWebhookInfo":
+            return {
+                "url": self.webhook["url"] if self.webhook else "",
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates) if self.webhook else 0,
+            }
+        if method in ("setMyCommands", "answerCallbackQuery"):
             if method == "setMyCommands":
                 self._check_commands(params.get("commands", []))
             return True
@@ -430,6 +475,71 @@ class FakeBotApi:
                 )
             return self._store_message(params, key[1])
         raise ApiError(404, "Not Found: method not found")
+
+    def _set_webhook(self, params: dict[str, Any]) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            self.webhook = None  # setWebhook with an empty url removes it, as deleteWebhook does
+            return True
+        if not url.startswith("https://"):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates")}
+        if self._poster is None or self._poster.done():
+            self._poster = asyncio.create_task(self._post_updates())
+        self._new_update.set()
+        return True
+
+    async def _post_updates(self) -> None:
+        """Telegram's side of a webhook: each pending update POSTed in turn until it gets a 2xx."""
+        async with aiohttp.ClientSession() as session:
+            while True:
+                if self.webhook is None or not self._updates:
+                    self._new_update.clear()
+                    await self._new_update.wait()
+                    continue
+                update = self._updates[0]
+                status = await self.post_to_webhook(
+                    json.dumps(update).encode(), self.webhook["secret_token"], session=session
+                )
+                if 200 <= status < 300:
+                    if self._updates and self._updates[0] is update:
+                        self._updates.pop(0)
+                else:
+                    await asyncio.sleep(WEBHOOK_RETRY_SECONDS)
+
+    async def post_to_webhook(
+        self,
+        body: bytes,
+        secret: str | None,
+        session: aiohttp.ClientSession | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> int:
+        """POST a body to the webhook as Telegram does (the secret, if any, in its header); the
+        status code it was answered with, 0 for no answer (refused, reset, timed out)."""
+        assert self.webhook is not None, "no webhook set"
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if secret is not None:
+            sent[SECRET_HEADER] = secret
+        own = session is None
+        session = session or aiohttp.ClientSession()
+        try:
+            async with session.post(
+                self.webhook_route or self.webhook["url"], data=body, headers=sent, timeout=aiohttp.ClientTimeout(10)
+            ) as response:
+                await response.read()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError):
+            status = 0
+        finally:
+            if own:
+                await session.close()
+        self.webhook_answers.append(status)
+        async with self._sent:  # wait_until may be waiting on the answers
+            self._sent.notify_all()
+        return status
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
