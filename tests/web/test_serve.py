@@ -1,0 +1,86 @@
+"""``briefing-bot serve``: the web side alone, on the bundled content, without any chat platform."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot import cli
+from bot.app import serve_web
+from bot.briefings.service import Briefing
+from bot.config import Settings
+from tests.conftest import BUNDLED_CONTENT
+from tests.web.test_run import free_port
+
+
+async def test_serve_answers_the_pages_and_is_ready_without_platforms(bundled: Briefing, tmp_path: Path) -> None:
+    port = free_port()
+    stop = asyncio.Event()
+    briefing = dataclasses.replace(bundled)  # serve counts into its metrics: the session's stays uncounted
+    served = asyncio.create_task(
+        serve_web(Settings(data=tmp_path, reload_seconds=0), briefing, "127.0.0.1", port, stop)
+    )
+    seen: dict[str, tuple[int, str]] = {}
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):  # until it listens; a bounded number of tries
+            try:
+                for path in ("/readyz", "/timeline", "/metrics"):
+                    async with session.get(f"http://127.0.0.1:{port}{path}") as response:
+                        seen[path] = response.status, await response.text()
+                break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.01)
+    stop.set()
+    await served
+    assert seen["/readyz"][0] == 200
+    assert json.loads(seen["/readyz"][1])["checks"] == {"content": "ok", "fact_store": "ok"}
+    assert seen["/timeline"][0] == 200 and 'src="/timeline.png"' in seen["/timeline"][1]
+    assert "briefing_content_problems 0.0" in seen["/metrics"][1]
+    with pytest.raises(OSError):  # it has stopped listening
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_2(
+    bundled_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no config.toml
+    data = shutil.copytree(bundled_data, tmp_path / "data")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--port", str(port), "--content", str(BUNDLED_CONTENT), "--data", str(data)]) == 2
+    assert f"briefing-bot: cannot serve the web side on 127.0.0.1:{port}: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "http"])
+def test_a_bad_port_is_refused(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["serve", "--port", port])
+    assert exit_.value.code == 2 and f"not a port: '{port}' (expected 1 to 65535)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("config", "flags", "wanted"),
+    [
+        ("", [], ("127.0.0.1", 8080)),
+        ('[web]\nport = 9000\nhost = "0.0.0.0"\n', [], ("0.0.0.0", 9000)),
+        ("[web]\nport = 9000\n", ["--host", "::1", "--port", "9100"], ("::1", 9100)),
+    ],
+)
+def test_host_and_port_default_to_the_web_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str, flags: list[str], wanted: tuple[str, int]
+) -> None:
+    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
+    asked: list[tuple[str, int]] = []
+    monkeypatch.setattr(cli, "serve", lambda settings, host, port, clock: asked.append((host, port)) or 0)
+    argv = ["serve", *flags, "--config", str(tmp_path / "config.toml"), "--content", str(BUNDLED_CONTENT)]
+    assert cli.main(argv) == 0
+    assert asked == [wanted]
