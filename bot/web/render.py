@@ -65,6 +65,11 @@ WORDS: Mapping[str, Mapping[Language, str]] = {
         "ru": "График хронологии{topic}: {period}, событий: {count}; каждое событие на оси дат с "
         "заголовком, день — точкой, более долгий период — полосой.",
     },
+    "chart_full": {
+        "pl": "Wykres w pełnym rozmiarze (PNG)",
+        "en": "The chart at full size (PNG)",
+        "ru": "График в полном размере (PNG)",
+    },
     "chart_too_large": {
         "pl": "Za dużo wydarzeń na jeden wykres: zawęź okres lub wybierz temat.",
         "en": "Too many events for one chart: narrow the period or choose a topic.",
