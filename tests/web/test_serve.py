@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import shutil
 import socket
@@ -16,14 +15,16 @@ from bot import cli
 from bot.app import serve_web
 from bot.briefings.service import Briefing
 from bot.config import Settings
-from tests.conftest import BUNDLED_CONTENT
+from tests.conftest import BUNDLED_CONTENT, NOW, WARSAW, fixed_clock
 from tests.web.test_run import free_port
 
 
-async def test_serve_answers_the_pages_and_is_ready_without_platforms(bundled: Briefing, tmp_path: Path) -> None:
+async def test_serve_answers_the_pages_and_is_ready_without_platforms(bundled_data: Path, tmp_path: Path) -> None:
     port = free_port()
     stop = asyncio.Event()
-    briefing = dataclasses.replace(bundled)  # serve counts into its metrics: the session's stays uncounted
+    # A briefing of its own, on a copy of the store: serve counts into it and warms its views up.
+    data = shutil.copytree(bundled_data, tmp_path / "data")
+    briefing = Briefing.load(BUNDLED_CONTENT, data, WARSAW, "pl", fixed_clock(NOW))
     served = asyncio.create_task(
         serve_web(Settings(data=tmp_path, reload_seconds=0), briefing, "127.0.0.1", port, stop)
     )
