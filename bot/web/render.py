@@ -45,7 +45,7 @@ WORDS: Mapping[str, Mapping[Language, str]] = {
     "month": {"pl": "miesiąc", "en": "a month", "ru": "месяц"},
     "year": {"pl": "rok", "en": "a year", "ru": "год"},
     "range": {"pl": "okres", "en": "a period", "ru": "период"},
-    "as_written": {"pl": "w tekście", "en": "as written", "ru": "в тексте"},
+    "as_written": {"pl": "odczytano z", "en": "read from", "ru": "прочитано из"},
     "article_id": {"pl": "identyfikator", "en": "id", "ru": "идентификатор"},
     "source_link": {"pl": "Tekst źródła", "en": "The source's text", "ru": "Текст источника"},
     "errata": {"pl": "Errata", "en": "Errata", "ru": "Исправления"},

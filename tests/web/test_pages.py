@@ -262,7 +262,7 @@ async def test_a_fact_of_a_month_says_so_and_has_no_errata(site: Site) -> None:
     fact = next(f for f in site.briefing.knowledge.facts if f.value.precision == "month" and f.mention)
     page = await site.page(f"/fact/{fact.id}")
     text = " ".join("".join(page.text).split())
-    assert "styczeń 2022 (dokładność: miesiąc)" in text and f"w tekście: „{fact.mention}”" in text
+    assert "styczeń 2022 (dokładność: miesiąc)" in text and f"odczytano z: „{fact.mention}”" in text
     assert "Errata" not in page.headings
 
 
