@@ -85,3 +85,29 @@ def test_host_and_port_default_to_the_web_settings(
     argv = ["serve", *flags, "--config", str(tmp_path / "config.toml"), "--content", str(BUNDLED_CONTENT)]
     assert cli.main(argv) == 0
     assert asked == [wanted]
+
+
+async def test_serve_takes_in_changed_content(content_dir: Path, bundled_data: Path, tmp_path: Path) -> None:
+    data = shutil.copytree(bundled_data, tmp_path / "data")
+    briefing = Briefing.load(content_dir, data, WARSAW, "pl", fixed_clock(NOW))
+    article = content_dir / "articles" / "kazachstan-blizej-nato.md"
+    port, stop = free_port(), asyncio.Event()
+    settings = Settings(content=content_dir, data=data, reload_seconds=0.05)
+    served = asyncio.create_task(serve_web(settings, briefing, "127.0.0.1", port, stop))
+    seen = ""
+    async with aiohttp.ClientSession() as session:
+        for attempt in range(500):  # a bounded number of tries, not a clock
+            if attempt == 1:
+                source = article.read_text(encoding="utf-8")
+                article.write_text(source.replace('title = "', 'title = "Zmieniony: ', 1), encoding="utf-8")
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/timeline") as response:
+                    seen = await response.text()
+            except aiohttp.ClientConnectionError:
+                pass
+            if "Zmieniony: " in seen:
+                break
+            await asyncio.sleep(0.02)
+    stop.set()
+    await served
+    assert "Zmieniony: " in seen
