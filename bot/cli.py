@@ -164,6 +164,16 @@ def build_parser() -> argparse.ArgumentParser:
                 help="topic ids for its drafts, comma-separated",
             )
         _global_options(action, suppress=True)
+    lemma_parser = add("lemmas", "the Polish lemma dictionary, built once per machine (or container image)")
+    lemma_commands = lemma_parser.add_subparsers(dest="lemmas_command", required=True, metavar="ACTION")
+    building = lemma_commands.add_parser(
+        "build",
+        help="build it now, if it is not built yet",
+        description="Build the Polish lemma dictionary now (about 10 s, once) in its cache folder "
+        "(BRIEFING_LEMMA_CACHE, else the user's cache), so that the first start need not; "
+        "a container image runs this when it is built.",
+    )
+    _global_options(building, suppress=True)
     content = add("content", "work with content files")
     content_commands = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
     check = content_commands.add_parser(
@@ -223,6 +233,8 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
         logs.add_secrets(token.get_secret_value() for token in settings.tokens())
         if args.command == "feeds":
             return _feeds(args, settings, clock)
+        if args.command == "lemmas":
+            return build_lemmas(sys.stdout)
         if args.command == "content" and args.content_command != "check":
             return _content_ingest(args, settings.content)
         if args.command == "content":
@@ -297,6 +309,21 @@ def prepare_lemmas(
     log.info("building the Polish lemma dictionary in %s (once on this machine, about 10 s)", lemmas.cache_dir())
     with progress(stream, "Building the Polish word dictionary (once on this machine, about 10 s)"):
         build()
+
+
+def build_lemmas(out: TextIO) -> int:
+    """``briefing-bot lemmas build``: the dictionary built and written to its cache folder, or an
+    error saying why it could not be written there (the lemmatiser would build it in memory on
+    every start instead)."""
+    folder = lemmas.cache_dir()
+    if lemmas.dictionary_ready():
+        print(f"the Polish lemma dictionary is ready in {folder}", file=out)
+        return 0
+    prepare_lemmas(sys.stderr)
+    if not lemmas.dictionary_ready(on_disk=True):
+        raise BriefingError(f"{folder}: cannot write the Polish lemma dictionary there (set BRIEFING_LEMMA_CACHE)")
+    print(f"built the Polish lemma dictionary in {folder}", file=out)
+    return 0
 
 
 @contextmanager

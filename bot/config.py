@@ -14,7 +14,7 @@ import shlex
 import stat
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -24,6 +24,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from bot.base.errors import ConfigError
@@ -52,6 +53,35 @@ class TelegramSettings(_Section):
 class DiscordSettings(_Section):
     token: SecretStr | None = None
     guild_ids: list[int] = []
+    #: "auto": as many shards as Discord recommends, all in this process (``AutoShardedBot``).
+    shards: Literal["auto"] | None = None
+    #: The number of shards of the whole bot, over every process; with ``shard_ids``, the shards
+    #: this process runs (without, all of them).
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] | None = None
+
+    @model_validator(mode="after")
+    def _shards_agree(self) -> DiscordSettings:
+        if self.shards == "auto" and (self.shard_count is not None or self.shard_ids is not None):
+            raise ValueError('shards = "auto" lets Discord choose the shards: leave out shard_count and shard_ids')
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("shard_ids needs shard_count, the number of shards over every process")
+            if not self.shard_ids:
+                raise ValueError("shard_ids is empty: list the shards this process runs, or leave it out for all")
+            if len(set(self.shard_ids)) != len(self.shard_ids):
+                raise ValueError(f"shard_ids {self.shard_ids} names a shard twice")
+            wrong = [shard for shard in self.shard_ids if not 0 <= shard < self.shard_count]
+            if wrong:
+                raise ValueError(
+                    f"shard_ids {wrong} out of range: a shard id is from 0 to shard_count - 1 ({self.shard_count - 1})"
+                )
+        return self
+
+    @property
+    def sharded(self) -> bool:
+        """Whether the bot runs as discord.py's ``AutoShardedBot``."""
+        return self.shards == "auto" or self.shard_count is not None
 
 
 class FeedsSettings(_Section):

@@ -53,10 +53,10 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("simplemma")) / "marisa_trie" / simplemma.__version__
 
 
-def dictionary_ready() -> bool:
-    """Whether the lemmatiser can start at once: its Polish trie is loaded or cached. If not,
-    its first use builds it, which takes seconds."""
-    return _LEMMATIZER is not None or (cache_dir() / "pl.dic").is_file()
+def dictionary_ready(on_disk: bool = False) -> bool:
+    """Whether the lemmatiser can start at once: its Polish trie is loaded or cached (with
+    ``on_disk``: cached). If not, its first use builds it, which takes seconds."""
+    return (_LEMMATIZER is not None and not on_disk) or (cache_dir() / "pl.dic").is_file()
 
 
 def prepare() -> None:

@@ -6,7 +6,9 @@ are English with localisations in the bot's other languages; an option autocompl
 the command table declares. The slash commands are written out (discord.py reads options from a
 callback's signature), and a test checks them against the command table. It needs no
 privileged intents: slash commands bring their own text. A member has a quota of requests in
-each channel (``bot.platforms.quota``), as on Telegram.
+each channel (``bot.platforms.quota``), as on Telegram. With ``[discord] shards``, ``shard_count``
+or ``shard_ids`` it is an ``AutoShardedBot`` (``ShardedBriefingBot``): the same bot on several
+gateway connections.
 """
 
 from __future__ import annotations
@@ -170,11 +172,16 @@ class BriefingBot(commands.Bot):
         guild_ids: Sequence[int] = (),
         digests: Digests | None = None,
         quota: SenderQuota | None = None,
+        **shards: Any,
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = False  # privileged, and slash commands do not need it
         super().__init__(
-            command_prefix=commands.when_mentioned, intents=intents, help_command=None, allowed_mentions=NO_MENTIONS
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            allowed_mentions=NO_MENTIONS,
+            **shards,
         )
         self.briefing, self.state, self.guild_ids = briefing, state, list(guild_ids)
         self.digests = digests
@@ -183,9 +190,18 @@ class BriefingBot(commands.Bot):
         _register_commands(self)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
 
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process syncs the slash commands: the one that runs shard 0 (or every
+        shard), so that several processes of one bot do not all sync the same commands."""
+        shard_ids: list[int] | None = getattr(self, "shard_ids", None)
+        return shard_ids is None or 0 in shard_ids
+
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogueTranslator(_translations(self.briefing)))
-        if self.guild_ids:
+        if not self.syncs_commands:
+            log.info("slash commands are synced by the process that runs shard 0")
+        elif self.guild_ids:
             for guild_id in self.guild_ids:
                 guild = discord.Object(guild_id)
                 self.tree.copy_global_to(guild=guild)
@@ -256,6 +272,8 @@ class BriefingBot(commands.Bot):
         again at once, with the same nonce, which Discord enforces for a few minutes so that a
         message already posted is not posted twice; after that it is not sent again."""
         language = self.language(int(target.chat))
+        # The cache holds the channels of this process's shards (all of them share it); a channel
+        # of another process's shard is fetched over REST, which any shard may post through.
         nonce = hashlib.blake2b(f"{target.key}|{card.title}|{card.date}".encode(), digest_size=8).hexdigest()
         for attempt in range(UNANSWERED_ATTEMPTS):
             try:
@@ -298,6 +316,11 @@ class BriefingBot(commands.Bot):
                 await interaction.response.send_message(text, ephemeral=True)
         except discord.HTTPException as http_error:
             log.warning("could not report an error to the user: %s", http_error)
+
+
+class ShardedBriefingBot(BriefingBot, commands.AutoShardedBot):
+    """The bot on several gateway connections (shards) in one process: each guild's events come
+    through the shard that holds it, and every shard shares one cache, command tree and state."""
 
 
 def _may_change_settings(interaction: discord.Interaction) -> bool:
@@ -501,4 +524,15 @@ def create_bot(
         briefing = Briefing.load(settings.content, settings.data, settings.zone, settings.language)
     state = state or StateStore(settings.data)
     digests = digests or Digests(briefing, state, settings.timezone)
-    return BriefingBot(briefing, state, settings.discord.guild_ids, digests)
+    discord_settings = settings.discord
+    if not discord_settings.sharded:
+        return BriefingBot(briefing, state, discord_settings.guild_ids, digests)
+    # shards = "auto": no count, so discord.py asks Discord for the recommended one at login.
+    return ShardedBriefingBot(
+        briefing,
+        state,
+        discord_settings.guild_ids,
+        digests,
+        shard_count=discord_settings.shard_count,
+        shard_ids=discord_settings.shard_ids,
+    )

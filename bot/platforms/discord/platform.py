@@ -34,7 +34,15 @@ class DiscordPlatform:
         if not listen:
             await self._refused(self.client.login(self._token))
             return
-        log.warning("Discord adapter starting")
+        if isinstance(self.client, discord.AutoShardedClient):
+            count, ids = self.client.shard_count, self.client.shard_ids
+            log.warning(
+                "Discord adapter starting: shards %s of %s",
+                "all" if ids is None else ", ".join(map(str, ids)),
+                count or "as many as Discord recommends",
+            )
+        else:
+            log.warning("Discord adapter starting")
         self._connection = asyncio.create_task(self._refused(self.client.start(self._token)))
         ready = asyncio.create_task(self.client.wait_until_ready())
         await asyncio.wait([ready, self._connection], return_when=asyncio.FIRST_COMPLETED)
