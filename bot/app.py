@@ -25,6 +25,7 @@ from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.scheduler import DigestScheduler
 from bot.digests.state import StateStore
+from bot.export.charts import Charts
 from bot.ingest.poll import poll_feeds
 from bot.platforms.base import Core, Platform, PlatformEntry
 from bot.platforms.console.adapter import run_console
@@ -166,7 +167,9 @@ async def _serve(
         collectors = PrometheusMetrics()
         collectors.content_loaded(len(briefing.content.problems))
         briefing.metrics = metrics = collectors
-        web_runner = await start_web(briefing, router.states, collectors, settings.web.host, settings.web.port)
+        web_runner = await start_web(
+            briefing, router.states, collectors, settings.web.host, settings.web.port, Charts()
+        )
     started: list[Platform] = []
     waiters: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
     if settings.reload_seconds:
@@ -204,6 +207,42 @@ async def _serve(
         if web_runner is not None:
             await web_runner.cleanup()
         log.warning("stopped")
+
+
+def serve(settings: Settings, host: str, port: int, clock: Clock = utc_now) -> int:
+    """Serve only the web side (no chat platform) on ``host:port`` until SIGINT or SIGTERM, taking
+    in changed content as ``run`` does. It writes no state, so it needs no lock on the data folder."""
+    asyncio.run(serve_web(settings, load_briefing(settings, clock), host, port))
+    return 0
+
+
+async def serve_web(
+    settings: Settings, briefing: Briefing, host: str, port: int, stop: asyncio.Event | None = None
+) -> None:
+    """The web side alone, in this event loop, until ``stop`` is set (or SIGINT or SIGTERM)."""
+    stop = stop if stop is not None else asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stop.set)
+    briefing.warm_up()
+    collectors = PrometheusMetrics()
+    collectors.content_loaded(len(briefing.content.problems))
+    briefing.metrics = collectors
+    states = PlatformStates()
+    runner = await start_web(briefing, states, collectors, host, port, Charts())
+    waiters: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
+    if settings.reload_seconds:
+        waiters.append(asyncio.create_task(reload_content(briefing, settings.reload_seconds, states)))
+    try:
+        done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+        await runner.cleanup()
 
 
 async def reload_content(briefing: Briefing, every: float, states: PlatformStates | None = None) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import logs
-from bot.app import holding, list_digests, load_briefing, poll_interval, run, run_digests
+from bot.app import holding, list_digests, load_briefing, poll_interval, run, run_digests, serve
 from bot.base.atomic import write_atomically
 from bot.base.errors import BriefingError
 from bot.briefings.commands import help_text
@@ -48,6 +48,8 @@ from bot.platforms.console.render import render_reply
 
 log = logging.getLogger("bot")
 
+#: ``serve``'s port when neither --port nor ``[web] port`` gives one.
+DEFAULT_PORT = 8080
 DESCRIPTION = "Briefing cards and a dated fact store from Polish news articles, in chat."
 CHAT_COMMANDS = "chat commands:\n" + "\n".join(f"  {usage:<58} {summary}" for usage, summary in help_text("en"))
 
@@ -96,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check the set-up, one line a check: Python and packages, settings and where each came from, content, "
         "data folder, lemma dictionary, time zone, each token and each digest chat; exit 1 if any check failed",
     )
+    serving = add("serve", "serve only the read-only web pages, health and metrics (no chat platform)")
+    serving.add_argument("--host", help="the address to listen on (default: [web] host, 127.0.0.1)")
+    serving.add_argument("--port", type=_port, help=f"the port to listen on (default: [web] port, else {DEFAULT_PORT})")
     ask = add("ask", 'print the bot\'s reply to one message, e.g. briefing-bot ask "/timeline 2022-01"')
     ask.add_argument("text", help='the message, e.g. "/csto"')
     ask.add_argument("--lang", choices=LANGUAGES, help="reply language (default: from the config, pl)")
@@ -259,6 +264,9 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
             if args.command == "chat":
                 settings = settings.without_tokens()
             return run(settings, clock=clock)
+        if args.command == "serve":
+            host = args.host or settings.web.host
+            return serve(settings, host, args.port or settings.web.port or DEFAULT_PORT, clock)
         briefing = load_briefing(settings)
         if args.command == "ask":
             print(render_reply(briefing.ask(args.text, args.lang)))
@@ -374,6 +382,16 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {text!r} (expected 1 to 65535)")
+    return port
 
 
 def _export_period(args: argparse.Namespace) -> tuple[date | None, date | None]:

@@ -32,7 +32,7 @@ WIDTH = 1080  # px: a phone's screen
 DPI = 100
 ROW = 54  # px per event: its headline, then its mark
 HEAD = 110  # px: the title and the period, above the legend
-LEGEND_ROW = 26  # px per row of the legend, three topics a row
+LEGEND_ROW = 30  # px per row of the legend, three topics a row
 TOP = HEAD + LEGEND_ROW * 3  # px at most above the axis: the legend of up to nine topics
 BOTTOM = 70  # px: the date axis and the bot's name
 LEFT, RIGHT = 24, 24  # px of margin beside the axis
@@ -123,12 +123,35 @@ def _keep_inside(text: Text, renderer: RendererBase, left: float, right: float) 
         text.set_position((x + shift, y))
 
 
+def _top(legends: int) -> int:
+    """The pixels above the axis: the title and the period, then the legend, three topics a row."""
+    return HEAD + LEGEND_ROW * -(-legends // 3)
+
+
+def height_of(selection: Selection) -> int:
+    """The picture's height in pixels, known without drawing it (a page gives it to its ``<img>``)."""
+    return _top(len(colours(selection)[1])) + ROW * len(selection.events) + BOTTOM
+
+
+def refusal(selection: Selection) -> str | None:
+    """Why ``draw`` would refuse ``selection`` (no events, or more than fit), or None: so that a
+    page offers a picture only where there is one, without drawing it."""
+    events = selection.events
+    if not events:
+        return "no events to draw (see --topic, --from and --to)"
+    if WIDTH + height_of(selection) > SIDES_LIMIT:
+        fit = (SIDES_LIMIT - WIDTH - _top(len(colours(selection)[1])) - BOTTOM) // ROW
+        return f"{len(events)} events do not fit in one picture (at most {fit}): narrow the period"
+    return None
+
+
 def draw(selection: Selection) -> Picture:
     """The timeline picture of ``selection``'s events; an empty selection, or one of more events
     than Telegram's limits leave room for, is refused with the reason."""
     events = selection.events
-    if not events:
-        raise ExportError("no events to draw (see --topic, --from and --to)")
+    refused = refusal(selection)
+    if refused is not None:
+        raise ExportError(refused)
     import matplotlib.dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -136,11 +159,7 @@ def draw(selection: Selection) -> Picture:
     from matplotlib.transforms import IdentityTransform
 
     painted, legends = colours(selection)
-    top = HEAD + LEGEND_ROW * -(-len(legends) // 3)
-    height = top + ROW * len(events) + BOTTOM
-    if WIDTH + height > SIDES_LIMIT:
-        fit = (SIDES_LIMIT - WIDTH - top - BOTTOM) // ROW
-        raise ExportError(f"{len(events)} events do not fit in one picture (at most {fit}): narrow the period")
+    height = _top(len(legends)) + ROW * len(events) + BOTTOM
     figure = Figure(figsize=(WIDTH / DPI, height / DPI), dpi=DPI)
     canvas = FigureCanvasAgg(figure)  # Agg: no display, no global backend switched
     axes: Axes = figure.add_axes(

@@ -1,187 +1,195 @@
-"""The read-only HTML pages: home, timeline, a topic, an event, and the timeline as TimelineJS JSON.
+"""The read-only pages: home, timeline (with its picture), a topic, an event, a fact, and the
+timeline as TimelineJS JSON.
 
-Rendered on the server with Jinja2 (autoescaped: content is never trusted as markup), Polish unless
-``?lang=en`` or ``?lang=ru`` asks otherwise, in the bot's own catalogue words where it has them.
+Rendered on the server (``render.py``), Polish unless ``?lang=en`` or ``?lang=ru`` asks otherwise.
+The timeline's picture is drawn by the process's one ``Charts``, off the event loop and kept per
+query until the content changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from functools import cache
-from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, select_autoescape
 
+from bot.briefings.cards import ChartQuery
 from bot.briefings.service import Briefing
+from bot.content.loader import Article, Erratum
+from bot.export.charts import Charts
+from bot.export.png import WIDTH, height_of, refusal
 from bot.export.selection import ExportError, Selection, select
 from bot.export.timelinejs import timeline as timelinejs
-from bot.i18n.messages import Language, format_date, format_outlet, supported, t
-from bot.knowledge.events import Event
+from bot.extraction.facts import Fact
+from bot.i18n.messages import format_date, format_month_day, format_published, t, years_ago
+from bot.language.dates import between
+from bot.web.render import error_page, language_of, render, words
 
 #: The briefing the health checks use too: the pages show what the running bot knows.
 BRIEFING: web.AppKey[Briefing] = web.AppKey("briefing", Briefing)
+#: The process's one cache of timeline pictures (the chat adapters' too, where they draw any).
+CHARTS: web.AppKey[Charts] = web.AppKey("charts", Charts)
 
 #: How many of the latest events the home page lists.
 LATEST = 10
-
-#: The words of the pages that the chat catalogue lacks.
-WORDS: Mapping[str, Mapping[Language, str]] = {
-    "home": {"pl": "Strona główna", "en": "Home", "ru": "Главная"},
-    "latest": {"pl": "Najnowsze wydarzenia", "en": "Latest events", "ru": "Последние события"},
-    "events": {"pl": "Wydarzenia", "en": "Events", "ru": "События"},
-    "from": {"pl": "Od", "en": "From", "ru": "С"},
-    "to": {"pl": "Do", "en": "To", "ru": "По"},
-    "all": {"pl": "wszystkie", "en": "all", "ru": "все"},
-    "show": {"pl": "Pokaż", "en": "Show", "ru": "Показать"},
-    "no_events": {"pl": "Brak wydarzeń.", "en": "No events.", "ru": "Событий нет."},
-    "not_found": {"pl": "Nie znaleziono", "en": "Not found", "ru": "Не найдено"},
-    "bad_request": {"pl": "Błędne zapytanie", "en": "Bad request", "ru": "Неверный запрос"},
-    "accepted": {
-        "pl": "from i to przyjmują RRRR-MM-DD, topic — identyfikator tematu:",
-        "en": "from and to take YYYY-MM-DD, topic a topic's id:",
-        "ru": "from и to принимают ГГГГ-ММ-ДД, topic — идентификатор темы:",
-    },
-}
-
-#: Words taken from the chat catalogue.
-CATALOGUE = {
-    "timeline": "timeline.title",
-    "period": "topic.period",
-    "sources": "sources.title",
-    "topics": "card.topics",
-    "article": "sources.article",
-    "outlet": "card.outlet",
-}
-
-
-@cache
-def environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("bot.web", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def words(language: Language) -> dict[str, str]:
-    found = {key: by_language[language] for key, by_language in WORDS.items()}
-    found.update({key: t(language, msgid) for key, msgid in CATALOGUE.items()})
-    return found
-
-
-def language_of(request: web.Request) -> Language:
-    return supported(request.query.get("lang", ""))
-
-
-def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
-    language = language_of(request)
-
-    def href(path: str, **query: str) -> str:
-        """A link within the site that keeps the page's language."""
-        wanted = {k: v for k, v in query.items() if v}
-        if language != "pl":
-            wanted["lang"] = language
-        return f"{path}?{urlencode(wanted)}" if wanted else path
-
-    text = (
-        environment()
-        .get_template(template)
-        .render(
-            lang=language,
-            w=words(language),
-            href=href,
-            when=lambda event: format_date(event.value, language),
-            outlet=lambda name: format_outlet(name, language),
-            **values,
-        )
-    )
-    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
 
 
 def briefing(request: web.Request) -> Briefing:
     return request.app[BRIEFING]
 
 
-def not_found(request: web.Request, what: str) -> web.Response:
-    return render(request, "error.html", status=404, title=words(language_of(request))["not_found"], message=what)
-
-
-def selection_of(request: web.Request) -> Selection | web.Response:
-    """The events ``?from=``, ``?to=`` and ``?topic=`` ask for, or a 400 page saying what is accepted."""
+def filters_of(request: web.Request) -> tuple[ChartQuery, Selection] | web.Response:
+    """The filters ``?from=``, ``?to=`` and ``?topic=`` ask for and the events they select, or a
+    400 page saying what is accepted."""
     knowledge = briefing(request).knowledge
     query = request.query
     try:
         first, last = (date.fromisoformat(query[k]) if query.get(k) else None for k in ("from", "to"))
-        return select(knowledge, query.get("topic") or None, first, last)
+        found = select(knowledge, query.get("topic") or None, first, last)
     except (ValueError, ExportError) as error:
-        language = language_of(request)
-        message = f"{error}. {words(language)['accepted']} {', '.join(knowledge.topics) or '—'}"
-        return render(request, "error.html", status=400, title=words(language)["bad_request"], message=message)
-
-
-def events_by_id(briefing: Briefing) -> dict[str, Event]:
-    knowledge = briefing.knowledge
-    return knowledge.memo(("web.events_by_id",), lambda: {event.id: event for event in knowledge.events})
+        accepted = f"{words(language_of(request))['accepted']} {', '.join(knowledge.topics) or '—'}"
+        return error_page(request, 400, f"{error}. {accepted}")
+    return ChartQuery(found.topic.id if found.topic else None, first, last), found
 
 
 async def home(request: web.Request) -> web.Response:
-    knowledge = briefing(request).knowledge
-    latest = list(reversed(knowledge.events[-LATEST:]))
-    return render(request, "home.html", topics=list(knowledge.topics.values()), events=latest)
-
-
-async def timeline(request: web.Request) -> web.Response:
-    found = selection_of(request)
-    if isinstance(found, web.Response):
-        return found
-    query = request.query
+    """The topics, today's anniversaries (as ``/onthisday`` finds them) and the latest events."""
+    served = briefing(request)
+    knowledge = served.knowledge
+    language = language_of(request)
+    today = served.today()
+    facts = knowledge.on_this_day(today.month, today.day, before=today)
+    anniversaries = [knowledge.events[p] for p in knowledge.event_positions(knowledge.positions(facts))]
+    nearest = None if anniversaries else knowledge.nearest_month_day(today.month, today.day, before=today)
     return render(
         request,
-        "timeline.html",
-        selection=found,
-        topics=list(found.knowledge.topics.values()),
-        chosen={
-            "from": query.get("from", ""),
-            "to": query.get("to", ""),
-            "topic": found.topic.id if found.topic else "",
-        },
+        "home.html",
+        topics=list(knowledge.topics.values()),
+        events=list(reversed(knowledge.events[-LATEST:])),
+        anniversaries=anniversaries,
+        on_this_day=t(language, "onthisday.title", day=format_month_day(today.month, today.day, language)),
+        no_anniversaries=t(language, "onthisday.empty", day=format_month_day(today.month, today.day, language)),
+        nearest=format_month_day(*nearest, language) if nearest else "",
+        ago=lambda event: years_ago(language, today.year - event.value.start.year),
     )
 
 
-async def timeline_json(request: web.Request) -> web.Response:
-    found = selection_of(request)
+async def timeline(request: web.Request) -> web.Response:
+    found = filters_of(request)
     if isinstance(found, web.Response):
         return found
-    return web.json_response(timelinejs(found))
+    query, selection = found
+    chosen = {
+        "from": query.first.isoformat() if query.first else "",
+        "to": query.last.isoformat() if query.last else "",
+        "topic": query.topic or "",
+    }
+    return render(
+        request,
+        "timeline.html",
+        selection=selection,
+        topics=list(selection.knowledge.topics.values()),
+        chosen=chosen,
+        chart=chart(request, selection, chosen),
+    )
+
+
+def chart(request: web.Request, selection: Selection, chosen: dict[str, str]) -> dict[str, object] | None:
+    """The ``<img>`` of the selection's picture (its address, size and alt text), or None when there
+    is none to show: no events, or more than one picture holds (then ``too_large`` says so)."""
+    if not selection.events:
+        return None
+    if refusal(selection) is not None:
+        return {"too_large": True}
+    language = language_of(request)
+    events = selection.events
+    last = max((e.value for e in events), key=lambda v: (v.last_day, -v.start.toordinal()))
+    period = format_date(between(events[0].value, last), language)
+    topic = f" ({selection.topic.title})" if selection.topic else ""
+    alt = words(language)["chart_alt"].format(topic=topic, period=period, count=len(events))
+    wanted = urlencode({k: v for k, v in chosen.items() if v})
+    src = f"/timeline.png?{wanted}" if wanted else "/timeline.png"
+    return {"src": src, "width": WIDTH, "height": height_of(selection), "alt": alt}
+
+
+async def timeline_png(request: web.Request) -> web.Response:
+    """The picture of the timeline's events, for the same filters; none for no events or too many."""
+    found = filters_of(request)
+    if isinstance(found, web.Response):
+        return found
+    query, selection = found
+    refused = refusal(selection)
+    if refused is not None:
+        return error_page(request, 404, refused)
+    picture = await request.app[CHARTS].png_async(selection.knowledge, query)
+    return web.Response(body=picture, content_type="image/png")
+
+
+async def timeline_json(request: web.Request) -> web.Response:
+    found = filters_of(request)
+    if isinstance(found, web.Response):
+        return found
+    return web.json_response(timelinejs(found[1]))
 
 
 async def topic(request: web.Request) -> web.Response:
     knowledge = briefing(request).knowledge
     found = knowledge.topics.get(request.match_info["id"])
     if found is None:
-        return not_found(request, request.match_info["id"])
+        return error_page(request, 404, request.match_info["id"])
     covered = knowledge.topic_period(found.id)
     period = format_date(covered, language_of(request)) if covered else ""
     return render(request, "topic.html", topic=found, period=period, selection=select(knowledge, found.id))
 
 
 async def event(request: web.Request) -> web.Response:
-    found = events_by_id(briefing(request)).get(request.match_info["id"])
-    if found is None:
-        return not_found(request, request.match_info["id"])
     knowledge = briefing(request).knowledge
+    found = knowledge.event_by_id.get(request.match_info["id"])
+    if found is None:
+        return error_page(request, 404, request.match_info["id"])
     quotes = [(fact, knowledge.articles.get(fact.article)) for fact in found.facts]
     topics = [knowledge.topics[i] for i in found.topics if i in knowledge.topics]
     return render(request, "event.html", event=found, quotes=quotes, topics=topics)
+
+
+def errata_of(fact: Fact, article: Article | None) -> list[Erratum]:
+    """The article's errata that corrected this fact's sentence (what ``printed`` lists)."""
+    if article is None or not fact.printed:
+        return []
+    printed = fact.printed.split("; ")
+    return [erratum for erratum in article.errata if erratum.quote in printed]
+
+
+async def fact(request: web.Request) -> web.Response:
+    """A fact: its quote, date (with its precision), article, outlet, link, topics, event and errata."""
+    knowledge = briefing(request).knowledge
+    found = knowledge.by_id.get(request.match_info["id"])
+    if found is None:
+        return error_page(request, 404, request.match_info["id"])
+    language = language_of(request)
+    article = knowledge.articles.get(found.article)
+    published = (
+        format_published(article.published, article.published_precision, language, article.published_inferred, True)
+        if article
+        else ""
+    )
+    return render(
+        request,
+        "fact.html",
+        fact=found,
+        article=article,
+        published=published,
+        errata=errata_of(found, article),
+        event=knowledge.event_of(found),
+        topics=[knowledge.topics[i] for i in found.topics if i in knowledge.topics],
+    )
 
 
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/", home)
     app.router.add_get("/timeline", timeline)
     app.router.add_get("/timeline.json", timeline_json)
+    app.router.add_get("/timeline.png", timeline_png)
     app.router.add_get("/topic/{id}", topic)
     app.router.add_get("/event/{id}", event)
+    app.router.add_get("/fact/{id}", fact)

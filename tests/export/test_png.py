@@ -43,8 +43,8 @@ def check(picture: png.Picture, selection: Selection) -> None:
         assert drawn.mark[2] - drawn.mark[0] > 1 and drawn.mark[3] - drawn.mark[1] > 1, drawn
     for box in picture.texts:
         assert inside(box, picture.width, picture.height), box
-    labels = [drawn.label for drawn in picture.events]
-    assert not [(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :] if overlap(a, b)]
+    texts = picture.texts  # headlines, title, period, dates of the axis, legend: none over another
+    assert not [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :] if overlap(a, b)]
     tops = [drawn.mark[3] for drawn in picture.events]
     assert tops == sorted(tops, reverse=True)  # one row per event, the earliest on top
 

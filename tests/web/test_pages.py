@@ -3,21 +3,26 @@ client, and the HTML read with the standard library's parser."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import make_mocked_request
 
 from bot.briefings.service import Briefing
-from bot.export.selection import select
+from bot.export.png import MAX_EVENTS
+from bot.export.selection import Selection, select
 from bot.web.health import PlatformStates
 from bot.web.metrics import PrometheusMetrics
+from bot.web.pages import chart
 from bot.web.server import bound_port, start_web
-from tests.conftest import WARSAW
+from tests.conftest import WARSAW, fixed_clock
 
 
 class Page(HTMLParser):
@@ -198,3 +203,130 @@ async def test_content_is_escaped(content_dir: Path, tmp_path: Path) -> None:
             assert status == 200
             assert "<script>" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in html
             assert Page(html).scripts == 0
+
+
+def section(html: str, ident: str) -> Page:
+    """The part of a page in ``<section id=ident>``."""
+    start = html.index(f'<section id="{ident}">')
+    return Page(html[start : html.index("</section>", start)])
+
+
+async def test_the_home_page_lists_todays_anniversaries_from_the_briefings_clock(bundled: Briefing) -> None:
+    knowledge = bundled.knowledge
+    wanted = {
+        f"/event/{e.id}"
+        for e in knowledge.events
+        if e.value.precision == "day" and (e.value.start.month, e.value.start.day) == (1, 6)
+    }
+    assert len(wanted) >= 2
+    on_the_sixth = dataclasses.replace(bundled, clock=fixed_clock(datetime(2027, 1, 5, 23, 30, tzinfo=UTC)))
+    async for site in running(on_the_sixth):  # 00:30 on 6 January in Warsaw
+        status, _, html = await site.get("/")
+        assert status == 200
+        found = section(html, "on-this-day")
+        assert found.headings == ["Tego dnia: 6 stycznia"]
+        assert found.hrefs() == wanted
+        assert "5 lat temu" in "".join(found.text)
+        _, _, html = await site.get("/?lang=en")
+        assert "5 years ago" in "".join(section(html, "on-this-day").text)
+
+
+async def test_a_day_without_anniversaries_names_the_nearest_one(site: Site) -> None:
+    _, _, html = await site.get("/")  # 22 November 2026
+    found = section(html, "on-this-day")
+    text = " ".join(" ".join(found.text).split())
+    assert not found.links and "22 listopada" in text and "Najbliższy dzień z rocznicami: 2 stycznia." in text
+
+
+async def test_a_fact_shows_its_quote_date_article_outlet_link_event_and_errata(site: Site) -> None:
+    knowledge = site.briefing.knowledge
+    fact = next(f for f in knowledge.facts if f.printed and "06.01.2021" in f.printed)
+    article = knowledge.articles[fact.article]
+    assert article.url
+    page = await site.page(f"/fact/{fact.id}?lang=en")
+    text = " ".join("".join(page.text).split())
+    assert page.headings[0] == f"Fact {fact.id}"
+    assert " ".join(fact.quote.split()) in text and "06.01.2021" in text
+    assert "6 January 2022 (precision: a day)" in text
+    assert f"{article.title} (id: {article.id})" in text and article.outlet in text
+    assert (article.url, article.url) in page.links
+    assert "Errata" in page.headings
+    assert "as printed: „06.01.2021 r.”; correction: „06.01.2022 r.”. Podpalenia w Ałmaty" in text
+    assert "05.01.2021" not in text  # the article's other erratum concerns another fact
+    event = knowledge.event_of(fact)
+    assert f"/event/{event.id}?lang=en" in page.hrefs()
+    assert {f"/topic/{t}?lang=en" for t in fact.topics} <= page.hrefs()
+
+
+async def test_a_fact_of_a_month_says_so_and_has_no_errata(site: Site) -> None:
+    fact = next(f for f in site.briefing.knowledge.facts if f.value.precision == "month" and f.mention)
+    page = await site.page(f"/fact/{fact.id}")
+    text = " ".join("".join(page.text).split())
+    assert "styczeń 2022 (dokładność: miesiąc)" in text and f"odczytano z: „{fact.mention}”" in text
+    assert "Errata" not in page.headings
+
+
+async def test_an_event_links_each_of_its_facts(site: Site) -> None:
+    event = max(site.briefing.knowledge.events, key=lambda e: len(e.facts))
+    page = await site.page(f"/event/{event.id}")
+    links = dict(page.links)
+    for fact in event.facts:
+        assert links[f"/fact/{fact.id}"] == f"Fakt {fact.id}"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height, from its IHDR chunk."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+class Images(HTMLParser):
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.found: list[dict[str, str | None]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.found.append(dict(attrs))
+
+
+async def test_the_timeline_shows_its_picture_for_the_same_filters(site: Site) -> None:
+    topic = next(iter(site.briefing.knowledge.topics.values()))
+    _, _, html = await site.get(f"/timeline?topic={topic.id}&from=2022-01-01&lang=en")
+    (image,) = Images(html).found
+    assert image["src"] == f"/timeline.png?from=2022-01-01&topic={topic.id}"
+    assert topic.title in (image["alt"] or "") and "Timeline chart" in (image["alt"] or "")
+    async with site.session.get(site.url + (image["src"] or "")) as response:
+        assert (response.status, response.content_type) == (200, "image/png")
+        assert png_size(await response.read()) == (int(image["width"] or 0), int(image["height"] or 0))
+
+
+async def test_an_empty_selection_has_no_picture(site: Site) -> None:
+    _, _, html = await site.get("/timeline?from=2030-01-01")
+    assert Images(html).found == [] and "Brak wydarzeń." in html
+    page = await site.page("/timeline.png?from=2030-01-01", status=404)
+    assert "no events to draw" in " ".join(page.text)
+    await site.page("/timeline.png?from=yesterday", status=400)
+
+
+def test_a_selection_too_large_for_one_picture_offers_none_and_says_why(bundled: Briefing) -> None:
+    events = bundled.knowledge.events * (MAX_EVENTS // len(bundled.knowledge.events) + 1)
+    large = Selection(bundled.knowledge, events, ())
+    assert chart(make_mocked_request("GET", "/timeline"), large, {}) == {"too_large": True}
+    fitting = Selection(bundled.knowledge, events[:MAX_EVENTS], ())
+    assert chart(make_mocked_request("GET", "/timeline"), fitting, {})["src"] == "/timeline.png"  # type: ignore[index]
+
+
+async def test_an_unknown_path_is_the_html_404_page_in_the_requests_language(site: Site) -> None:
+    page = await site.page("/admin/x?lang=en", status=404)
+    assert page.lang == "en" and page.headings == ["Not found"]
+    assert "There is no such page: /admin/x" in " ".join(page.text)
+    page = await site.page("/topic/csto/more", status=404)
+    assert page.lang == "pl" and page.headings == ["Nie znaleziono"]
+
+
+async def test_a_query_of_too_many_parameters_is_a_400_page(site: Site) -> None:
+    query = "&".join(f"p{n}=1" for n in range(9))
+    page = await site.page(f"/timeline?{query}&lang=en", status=400)
+    assert page.headings == ["Bad request"] and "the pages take from, to, topic and lang" in " ".join(page.text)
