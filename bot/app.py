@@ -25,6 +25,7 @@ from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.scheduler import DigestScheduler
 from bot.digests.state import StateStore
+from bot.export.charts import Charts
 from bot.ingest.poll import poll_feeds
 from bot.platforms.base import Core, Platform, PlatformEntry
 from bot.platforms.console.adapter import run_console
@@ -139,6 +140,7 @@ async def _serve(
         loop.add_signal_handler(number, stop.set)
     briefing.warm_up()
     digests = Digests(briefing, state, settings.timezone)
+    charts = Charts()  # the process's one cache of timeline pictures: the platforms' and the web side's
     router = Router()
     metrics: Metrics = NO_METRICS
     web_runner = None
@@ -154,7 +156,7 @@ async def _serve(
     scheduler: DigestScheduler | None = None
     stopping = threading.Event()  # tells a feed poll in its thread to stop after the feed it is at
     try:
-        await router.start(Core(settings, briefing, state, digests), platforms, True, started)
+        await router.start(Core(settings, briefing, state, digests, charts), platforms, True, started)
         waiters += [asyncio.create_task(platform.wait_closed()) for platform in router.platforms.values()]
         scheduler = DigestScheduler(digests, router.send, set(router.platforms))
         await scheduler.start()

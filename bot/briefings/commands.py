@@ -227,6 +227,12 @@ def read_only(knowledge: Knowledge, text: str) -> bool:
     return any(spec.name == name and spec.read_only for spec in all_commands(knowledge))
 
 
+def with_chart(text: str) -> str:
+    """The request for the picture of what ``text`` lists: its flag typed last (a chart button
+    asks it)."""
+    return f"{text.rstrip()} {CHART.flag[0]}"
+
+
 def handle(knowledge: Knowledge, request: Request) -> Reply:
     """Answer one request. Never raises for anything a user can type."""
     text = request.text.strip()

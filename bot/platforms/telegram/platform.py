@@ -35,6 +35,7 @@ class TelegramPlatform:
                 settings.base_url,
                 digests=core.digests,
                 max_rate=settings.max_rate,
+                charts=core.charts,
             )
         )
 
