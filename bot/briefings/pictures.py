@@ -11,7 +11,7 @@ from bot.briefings.cards import CHART_EVENTS, Card, ChartQuery, Reply
 from bot.content.loader import Topic
 from bot.i18n.messages import format_date, t, tn
 from bot.knowledge.indexes import Knowledge
-from bot.language.dates import DateValue, period
+from bot.language.dates import DateValue, between
 
 
 def query(subject: DateValue | Topic | None) -> ChartQuery:
@@ -54,7 +54,10 @@ def caption(
         )
         return Reply((Card(title=title, body=body),))
     events = [knowledge.events[p] for p in positions]
-    span = period(min(e.value.start for e in events), max(e.value.last_day for e in events))
+    # From the first event to the one ending last, each end with its own precision ("2022", not
+    # "1 January – 31 December 2022" for the events of a year-precise one).
+    first = min(events, key=lambda e: (e.value.start, -e.value.last_day.toordinal())).value
+    span = between(first, max(events, key=lambda e: e.value.last_day).value)
     sources = len({article for event in events for article in event.articles})
     body = t(
         language,

@@ -40,13 +40,27 @@ def test_timeline_chart_is_the_caption_of_the_picture(bundled: Briefing) -> None
     assert reply.cards[0].title == "Wykres: styczeń 2022"
     assert (
         body(reply)
-        == f"{len(drawn.events)} wydarzeń, 1–31 stycznia 2022 · źródła: {len(sources)} · jako lista: /timeline 2022-01"
+        == f"{len(drawn.events)} wydarzeń, styczeń 2022 · źródła: {len(sources)} · jako lista: /timeline 2022-01"
     )
     english = bundled.ask("/timeline 2022-01 chart", language="en")
     assert english.cards[0].title == "Chart: January 2022"
-    assert body(english).startswith(f"{len(drawn.events)} events, 1–31 January 2022 · sources: {len(sources)}")
+    assert body(english).startswith(f"{len(drawn.events)} events, January 2022 · sources: {len(sources)}")
     russian = bundled.ask("/timeline 2022-01 wykres", language="ru")  # the flag in any language
     assert russian.cards[0].title == "График: январь 2022" and body(russian).startswith(f"{len(drawn.events)} событи")
+
+
+def test_the_caption_keeps_the_precision_of_the_events_ends(bundled: Briefing) -> None:
+    """From the first event to the one ending last, each end as precise as its event: a year's
+    events that include a year-precise one span that year, not 1 January to 31 December."""
+    knowledge = bundled.knowledge
+    year = len(select(knowledge, None, date(2022, 1, 1), date(2022, 12, 31)).events)
+    assert body(bundled.ask("/timeline 2022 chart")).split(" · ")[0] == f"{year} wydarzeń, 2022"
+    war = len(select(knowledge, "wojna").events)
+    assert body(bundled.ask("/wojna chart", language="en")).split(" · ")[0] == f"{war} events, 21 February 2022 – 2023"
+    days = len(select(knowledge, None, date(2022, 1, 3), date(2022, 1, 6)).events)
+    assert body(bundled.ask("/timeline 2022-01-03..2022-01-06 chart")).split(" · ")[0] == (
+        f"{days} wydarzeń, 2–9 stycznia 2022"  # the protests' range, 2–9 January, reaches into the days asked
+    )
 
 
 def test_a_topic_command_with_chart(bundled: Briefing) -> None:
