@@ -168,7 +168,10 @@ class Pager(discord.ui.View):
 
     @discord.ui.button(label="Chart", style=discord.ButtonStyle.secondary)
     async def chart(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:  # type: ignore[type-arg]
-        """The picture of the reply's events, as a new message: its caption's embed with it."""
+        """The picture of the reply's events, as a new message: its caption's embed with it;
+        within the member's quota, as a command is."""
+        if not await self.bot._admitted(interaction):
+            return
         reply = await self.bot.chats.answer(with_chart(self.request), self.bot._chat(interaction))
         await self.bot.send_picture(interaction, reply, self.language)
 

@@ -89,6 +89,7 @@ _WORDS = {
         "next": t(language, "button.next"),
         "chart": t(language, "button.chart"),
         "chart_failed": t(language, "chart.failed"),
+        "quota": t(language, "quota"),
         "stale": t(language, "page.stale"),
         "error": t(language, "error"),
     }
@@ -369,7 +370,10 @@ class TelegramAdapter:
         if not read_only(self.briefing.knowledge, request):  # forged: no paged reply stands for it
             await self._quietly(query.answer(_WORDS[language]["stale"]))
             return
-        if page == CHART_PAGE:
+        if page == CHART_PAGE:  # a new message, unlike a page turned: within the sender's quota
+            if self.quota.admit((message.chat_id, query.from_user.id)) != "answer":
+                await self._quietly(query.answer(_WORDS[language]["quota"]))
+                return
             await self._quietly(query.answer())
             reply = await asyncio.to_thread(self.briefing.ask, with_chart(request), language)
             await self._send_picture(message, reply, language)

@@ -9,6 +9,7 @@ import io
 from PIL import Image
 
 from bot.export.png import WIDTH
+from bot.platforms.quota import SenderQuota
 from tests.platforms.discord.test_discord import content, simcord_bot, world  # noqa: F401  (fixtures)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -68,3 +69,14 @@ async def test_a_chart_of_nothing_is_the_notice(simcord_env) -> None:  # type: i
     assert simcord_env.bot.charts.drawn == 0
     plain = await alice.slash(channel, "timeline", period="2030")
     assert not plain.response.components  # nothing to draw: no button
+
+
+async def test_a_chart_press_counts_against_the_members_quota(simcord_env) -> None:  # type: ignore[no-untyped-def]
+    simcord_env.bot.quota = SenderQuota(2)
+    _, channel, alice = world(simcord_env)
+    first = await alice.slash(channel, "timeline", period="2022-01")
+    await alice.click(first.response, label="Wykres")
+    await picture_of(channel.last_message)
+    refused = await alice.click(first.response, label="Wykres")
+    assert refused.ephemeral and "Za dużo pytań" in refused.response.content
+    assert simcord_env.bot.charts.drawn == 1

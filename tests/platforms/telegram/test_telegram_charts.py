@@ -21,16 +21,25 @@ from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.adapter import TelegramAdapter
 from tests.platforms.telegram.fake_telegram import FakeBotApi, check_html
 from tests.platforms.telegram.test_telegram import ALA, GROUP, PRIVATE, TOKEN, Scenario, ask, visible
+from tests.platforms.telegram.test_telegram_faults import idle
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 STALE = "Ta lista wygasła: zapytaj jeszcze raz."
 
 
-def run(briefing: Briefing, data: Path, scenario: Scenario, charts: Charts) -> FakeBotApi:
+def run(
+    briefing: Briefing, data: Path, scenario: Scenario, charts: Charts, quota: SenderQuota | None = None
+) -> FakeBotApi:
     async def main() -> FakeBotApi:
         async with FakeBotApi(TOKEN) as server:
             adapter = TelegramAdapter(
-                briefing, StateStore(data), TOKEN, server.base_url, max_retries=2, quota=SenderQuota(100), charts=charts
+                briefing,
+                StateStore(data),
+                TOKEN,
+                server.base_url,
+                max_retries=2,
+                quota=quota if quota is not None else SenderQuota(100),
+                charts=charts,
             )
             await adapter.start(poll_timeout=1)
             try:
@@ -65,6 +74,7 @@ def test_the_chart_button_sends_the_picture_then_serves_it_from_the_cache(bundle
         timeline = last_message(api)
         api.press(timeline, "c:/timeline 2022-01", ALA)
         first = (await api.wait_for("sendPhoto", 1))[0]
+        await idle(adapter)
         assert first["chat_id"] == PRIVATE["id"] and first["reply_parameters"]["message_id"] == timeline["message_id"]
         assert check_html(first["caption"]) is None
         caption = visible({"text": first["caption"]})
@@ -76,7 +86,8 @@ def test_the_chart_button_sends_the_picture_then_serves_it_from_the_cache(bundle
         assert charts.drawn == 1
         api.press(timeline, "c:/timeline 2022-01", ALA)  # again: the same picture, not drawn again
         await api.wait_for("sendPhoto", 2)
-        assert charts.drawn == 1 and len(set(api.photos.values())) == 1
+        await idle(adapter)  # the bot has had Telegram's answer: the photo is stored
+        assert charts.drawn == 1 and len(api.photos) == 2 and len(set(api.photos.values())) == 1
         # The typed request for the same picture is served from the cache too.
         api.user_message("/timeline 2022-01 chart", PRIVATE, ALA)
         typed = (await api.wait_for("sendPhoto", 3))[2]
@@ -98,9 +109,32 @@ def test_a_topic_card_and_a_group_get_the_picture_too(bundled: Briefing, tmp_pat
         assert visible({"text": photo["caption"]}).startswith("Wykres: ODKB (CSTO) w Kazachstanie\n")
         api.user_message("/protesty chart", GROUP, ALA)
         await api.wait_for("sendPhoto", 2)
-        assert charts.drawn == 2 and all(image(p)[0] == "PNG" for p in api.photos.values())
+        await idle(adapter)
+        assert charts.drawn == 2 and len(api.photos) == 2
+        assert all(image(p)[0] == "PNG" for p in api.photos.values())
 
     run(bundled, tmp_path, scenario, charts)
+
+
+def test_a_chart_press_counts_against_the_senders_quota(bundled: Briefing, tmp_path: Path) -> None:
+    """Unlike a page turned, a picture is a new message in the chat: a member pressing the button
+    over and over is held to the quota of requests, told so in the button's answer."""
+
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        await ask(api, "/timeline 2022-01")  # the first request of two a minute
+        timeline = last_message(api)
+        for _ in range(3):
+            api.press(timeline, "c:/timeline 2022-01", ALA)
+        answers = await api.wait_for("answerCallbackQuery", 3)
+        assert sorted(a.get("text") or "" for a in answers) == [
+            "",
+            *["Za dużo pytań naraz: odpowiem znowu za chwilę."] * 2,
+        ]
+        await api.wait_for("sendPhoto", 1)
+        await idle(adapter)
+        assert len(api.sent("sendPhoto")) == 1
+
+    run(bundled, tmp_path, scenario, Charts(), SenderQuota(2))
 
 
 @pytest.mark.parametrize(
