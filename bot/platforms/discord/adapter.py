@@ -4,7 +4,9 @@
 other tools). Every core command is a slash command with typed, described options; descriptions
 are English with localisations in the bot's other languages; an option autocompletes from what
 the command table declares. The slash commands are written out (discord.py reads options from a
-callback's signature), and a test checks them against the command table. It needs no
+callback's signature), and a test checks them against the command table. A timeline picture
+(``/timeline … chart:True``, or a reply's chart button) is the caption's embed with the PNG
+attached, drawn by the process's ``Charts``. It needs no
 privileged intents: slash commands bring their own text. A member has a quota of requests in
 each channel (``bot.platforms.quota``), as on Telegram.
 """
