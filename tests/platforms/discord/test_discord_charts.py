@@ -11,6 +11,7 @@ from PIL import Image
 from bot.export.png import WIDTH
 from bot.platforms.quota import SenderQuota
 from tests.platforms.discord.test_discord import content, simcord_bot, world  # noqa: F401  (fixtures)
+from tests.platforms.fake_charts import VanishedCharts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -80,3 +81,12 @@ async def test_a_chart_press_counts_against_the_members_quota(simcord_env) -> No
     refused = await alice.click(first.response, label="Wykres")
     assert refused.ephemeral and "Za dużo pytań" in refused.response.content
     assert simcord_env.bot.charts.drawn == 1
+
+
+async def test_a_picture_that_cannot_be_drawn_is_a_notice(simcord_env) -> None:  # type: ignore[no-untyped-def]
+    simcord_env.bot.charts = VanishedCharts()
+    _, channel, alice = world(simcord_env)
+    await alice.slash(channel, "timeline", period="2022-01", chart=True)
+    message = channel.last_message
+    assert message.embeds[0].description == "Nie udało się narysować wykresu tych wydarzeń; zapytaj jeszcze raz."
+    assert not message.attachments and message.embeds[0].image.url is None

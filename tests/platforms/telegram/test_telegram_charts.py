@@ -19,6 +19,7 @@ from bot.export.charts import Charts
 from bot.export.png import WIDTH
 from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.adapter import TelegramAdapter
+from tests.platforms.fake_charts import VanishedCharts
 from tests.platforms.telegram.fake_telegram import FakeBotApi, check_html
 from tests.platforms.telegram.test_telegram import ALA, GROUP, PRIVATE, TOKEN, Scenario, ask, visible
 from tests.platforms.telegram.test_telegram_faults import idle
@@ -182,6 +183,16 @@ def test_chart_buttons_keep_to_64_bytes_and_refuse_what_is_forged(bundled: Brief
         assert len(api.sent("sendPhoto")) == 1 and adapter.state.language("telegram", PRIVATE["id"]) is None
 
     run(bundled, tmp_path, scenario, charts)
+
+
+def test_a_picture_that_cannot_be_drawn_is_a_notice_not_the_exports_english(bundled: Briefing, tmp_path: Path) -> None:
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        await ask(api, "/lang ru")
+        notice = await ask(api, "/timeline 2022-01 chart")
+        assert visible(notice) == "График: январь 2022\n\nНе удалось нарисовать график этих событий; спросите ещё раз."
+        assert api.sent("sendPhoto") == []
+
+    run(bundled, tmp_path, scenario, VanishedCharts())
 
 
 def png_of(width: int, height: int) -> bytes:
