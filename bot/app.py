@@ -147,6 +147,7 @@ async def _serve(
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     digests = Digests(briefing, state, settings.timezone)
+    charts = Charts()  # the process's one cache of timeline pictures: the platforms' and the web side's
     deadline: list[float] = []  # when the stop must be over, once it has begun
 
     def stopping() -> None:
@@ -167,9 +168,7 @@ async def _serve(
         collectors = PrometheusMetrics()
         collectors.content_loaded(len(briefing.content.problems))
         briefing.metrics = metrics = collectors
-        web_runner = await start_web(
-            briefing, router.states, collectors, settings.web.host, settings.web.port, Charts()
-        )
+        web_runner = await start_web(briefing, router.states, collectors, settings.web.host, settings.web.port, charts)
     started: list[Platform] = []
     waiters: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
     if settings.reload_seconds:
@@ -177,7 +176,7 @@ async def _serve(
     scheduler: DigestScheduler | None = None
     polls_stopping = threading.Event()  # tells a feed poll in its thread to stop after the feed it is at
     try:
-        await router.start(Core(settings, briefing, state, digests), platforms, True, started)
+        await router.start(Core(settings, briefing, state, digests, charts), platforms, True, started)
         waiters += [asyncio.create_task(platform.wait_closed()) for platform in router.platforms.values()]
         scheduler = DigestScheduler(digests, router.send, set(router.platforms))
         await scheduler.start()

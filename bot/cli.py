@@ -269,7 +269,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
             return serve(settings, host, args.port or settings.web.port or DEFAULT_PORT, clock)
         briefing = load_briefing(settings)
         if args.command == "ask":
-            print(render_reply(briefing.ask(args.text, args.lang)))
+            print(render_reply(briefing.ask(args.text, args.lang), args.lang or briefing.language))
             return 0
         if args.command == "digest":
             if args.digest_command == "list":

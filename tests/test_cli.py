@@ -435,3 +435,15 @@ def test_content_check_reports_control_characters(workdir: Path, content_dir: Pa
         "text, read as a space: remove it\n"
     )
     assert "Traceback" not in result.stderr
+
+
+def test_ask_for_a_chart_gives_its_caption_and_the_export_command(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content, data = str(workdir / "content"), str(workdir / "data")
+    assert main(["ask", "--lang", "en", "/timeline 2022-01 chart", "--content", content, "--data", data]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Chart: January 2022\n")
+    assert out.rstrip().endswith(
+        "this writes the chart to a file: briefing-bot export png --from 2022-01-01 --to 2022-01-31 -o timeline.png"
+    )

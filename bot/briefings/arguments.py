@@ -45,6 +45,9 @@ class Kind:
     #: False for a placeholder that is its own grammar ("pl|en"): shown without <> or [].
     bracketed: bool = True
     literal: bool = False
+    #: A flag's words: the kind is then a word typed last, after the command's other argument
+    #: (``/timeline 2022-01 chart``), read as True when present; Discord shows it as a boolean.
+    flag: tuple[str, ...] = ()
 
     def placeholder(self, language: str) -> str:
         return self.shown if self.literal else t(language, self.shown)
@@ -69,12 +72,21 @@ def read_arguments(
     knowledge: Knowledge, parameters: tuple[Parameter, ...], text: str, language: Language
 ) -> dict[str, object]:
     """The values of a command's parameters in what was typed after its name, by name. A command
-    takes at most one parameter, which takes the whole text; an optional one not given is left
-    out (the handler's default), extra text for a command without parameters is ignored."""
-    if not parameters or (not text and not parameters[0].required):
-        return {}
-    (parameter,) = parameters
-    return {parameter.name: parameter.kind.read(knowledge, text, language)}
+    takes at most one parameter that reads text, which takes the whole text but the flags typed
+    last (``chart``); an optional one not given is left out (the handler's default), extra text
+    for a command without such a parameter is ignored."""
+    values: dict[str, object] = {}
+    words = text.split()
+    for parameter in reversed([p for p in parameters if p.kind.flag]):
+        if words and words[-1].lower() in parameter.kind.flag:
+            values[parameter.name] = True
+            words.pop()
+    text = " ".join(words)
+    readers = [p for p in parameters if not p.kind.flag]
+    if readers and (text or readers[0].required):
+        (parameter,) = readers
+        values[parameter.name] = parameter.kind.read(knowledge, text, language)
+    return values
 
 
 def _topic_ids(knowledge: Knowledge) -> str:
@@ -152,6 +164,10 @@ def _text(knowledge: Knowledge, text: str, language: Language) -> str:
     return text
 
 
+def _present(knowledge: Knowledge, text: str, language: Language) -> bool:
+    return True
+
+
 PERIOD = Kind("period or topic", "argument.period", _period_or_topic, completion="periods")
 TOPIC = Kind("topic", "argument.topic", _topic, completion="topics")
 SOURCE = Kind("source", "argument.source", _source, completion="articles")
@@ -159,6 +175,8 @@ ARTICLE = Kind("article", "argument.article", _article, completion="articles")
 MONTH_DAY = Kind("month-day", "MM-DD", _month_day, literal=True)
 WORDS = Kind("words", "argument.words", _words)
 LANGUAGE = Kind("language", "|".join(LANGUAGES), _language, choices=tuple(LANGUAGES), bracketed=False, literal=True)
+#: A picture instead of a list: the timeline's events drawn (``Reply.chart``).
+CHART = Kind("chart", "chart", _present, literal=True, flag=("chart", "wykres", "график"))
 #: /digest's settings, which ``bot.digests`` reads; the table only shows and names them.
 DIGEST_SETTINGS = Kind(
     "digest settings",

@@ -87,6 +87,11 @@ def source_size(source: SourceRef) -> int:
     return len(source.outlet) + len(source.published) + min(len(source.title), TITLE_LIMIT) + 8
 
 
+#: Events one timeline picture holds at most: ``bot.export.png`` fits this many rows within
+#: Telegram's photo limits (a test checks); a longer timeline is offered no picture.
+CHART_EVENTS = 160
+
+
 @dataclass(frozen=True, slots=True)
 class ChartQuery:
     """Which events a timeline picture shows: a topic (id, command or alias) and a period, either
@@ -103,12 +108,14 @@ class Reply:
 
     ``cards`` is a tuple, or ``Pages`` for long replies: a sequence that knows how many pages
     there are and builds a page only when it is asked for. ``chart`` is set when the reply's
-    events can be shown as a picture too.
+    events can be shown as a picture too; with ``picture`` (``/timeline … chart``) the reply is
+    that picture, and its one card is the picture's caption.
     """
 
     cards: Sequence[Card]
     language: str | None = None  # set by /lang: the chat's new language
     chart: ChartQuery | None = None
+    picture: bool = False
 
 
 @dataclass(frozen=True, slots=True)

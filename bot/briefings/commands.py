@@ -17,6 +17,7 @@ from bot.base.errors import BadArgument
 from bot.briefings import replies
 from bot.briefings.arguments import (
     ARTICLE,
+    CHART,
     DIGEST_SETTINGS,
     LANGUAGE,
     MONTH_DAY,
@@ -44,7 +45,8 @@ Handler = Callable[..., Reply]
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     name: str
-    parameters: tuple[Parameter, ...]  # at most one, which takes the whole text after the name
+    #: At most one that reads text, which takes the whole text after the name; then any flags.
+    parameters: tuple[Parameter, ...]
     summary: dict[str, str]  # one line per language
     handler: Handler
     #: Only shows something. False for a command that changes a setting (``/lang``, ``/digest``):
@@ -54,8 +56,9 @@ class CommandSpec:
     examples: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        if len(self.parameters) > 1:
-            raise ValueError(f"/{self.name}: a command takes at most one parameter")
+        readers = [p for p in self.parameters if not p.kind.flag]
+        if len(readers) > 1 or (readers and readers[0] is not self.parameters[0]):
+            raise ValueError(f"/{self.name}: a command takes at most one parameter that reads text, before its flags")
 
     def usage(self, language: str = DEFAULT_LANGUAGE) -> str:
         return " ".join([f"/{self.name}", *(p.usage(language) for p in self.parameters)])
@@ -132,10 +135,10 @@ BUILTIN: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "timeline",
-        (Parameter("period", PERIOD),),
+        (Parameter("period", PERIOD), Parameter("chart", CHART)),
         in_every_language("command.timeline.summary"),
         replies.timeline,
-        examples=("/timeline 2022-01", "/timeline 2022-01-01..2022-01-07"),
+        examples=("/timeline 2022-01", "/timeline 2022-01-01..2022-01-07", "/timeline 2022-01 chart"),
     ),
     CommandSpec(
         "sources",
@@ -197,7 +200,7 @@ def all_commands(knowledge: Knowledge) -> list[CommandSpec]:
     topics = [
         CommandSpec(
             topic.command,
-            (),
+            (Parameter("chart", CHART),),
             _same(topic.description),
             partial(replies.topic_card, topic_id=topic.id),
         )
@@ -222,6 +225,12 @@ def read_only(knowledge: Knowledge, text: str) -> bool:
         return False
     name = match.group("name").lower()
     return any(spec.name == name and spec.read_only for spec in all_commands(knowledge))
+
+
+def with_chart(text: str) -> str:
+    """The request for the picture of what ``text`` lists: its flag typed last (a chart button
+    asks it)."""
+    return f"{text.rstrip()} {CHART.flag[0]}"
 
 
 def handle(knowledge: Knowledge, request: Request) -> Reply:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from operator import itemgetter
 from typing import TypeVar
 
+from bot.briefings import pictures
 from bot.briefings.cards import (
     CARD_BUDGET,
     Card,
@@ -292,8 +293,10 @@ def help_detail(usage: str, summary: str, language: str, examples: Sequence[str]
     return Reply((Card(title=usage.split()[0], body=f"{summary}\n{t(language, 'usage', usage=usage)}", lines=lines),))
 
 
-def timeline(knowledge: Knowledge, request: Request, period: DateValue | Topic | None = None) -> Reply:
-    """/timeline: every event, a period's or a topic's."""
+def timeline(
+    knowledge: Knowledge, request: Request, period: DateValue | Topic | None = None, chart: bool = False
+) -> Reply:
+    """/timeline: every event, a period's or a topic's; with ``chart``, their picture's caption."""
     language = request.language
     positions: Sequence[int]
     plan_as: Hashable | None = None
@@ -304,11 +307,15 @@ def timeline(knowledge: Knowledge, request: Request, period: DateValue | Topic |
         what = format_date(period, language)
     else:
         positions, what, plan_as = knowledge.topic_events(period.id), period.title, ("topic", period.id)
+    if chart:  # the list's request is the one typed, without the flag typed last
+        listed_as = " ".join(request.text.split()[:-1])
+        return pictures.caption(knowledge, positions, period, what, listed_as, language)
     title = t(language, "timeline.title_for", what=what) if what else t(language, "timeline.title")
     if not positions:
         return notice(t(language, "timeline.empty", what=what or "–"), title=title)
     first = Card(title=title, date=knowledge.events[positions[0]].value)
-    return _event_pages(knowledge, first, positions, language, plan_as=plan_as)
+    pages = _event_pages(knowledge, first, positions, language, plan_as=plan_as)
+    return replace(pages, chart=pictures.offer(positions, period))
 
 
 def sources(knowledge: Knowledge, request: Request, fact: Fact | Event | DateValue | Article | None = None) -> Reply:
@@ -541,11 +548,15 @@ def key_events(knowledge: Knowledge, positions: Sequence[int], count: int = KEY_
     return sorted(ranked[:count])
 
 
-def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str) -> Reply:
-    """A topic's briefing: summary, period, key events, where the sources differ, sources."""
+def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str, chart: bool = False) -> Reply:
+    """A topic's briefing: summary, period, key events, where the sources differ, sources; with
+    ``chart``, the caption of its events' picture."""
     language = request.language
     topic: Topic = knowledge.topics[topic_id]
     positions = knowledge.topic_events(topic.id)
+    if chart:
+        return pictures.caption(knowledge, positions, topic, topic.title, f"/timeline {topic.id}", language)
+    offered = pictures.offer(positions, topic)
     articles = knowledge.topic_articles(topic)
     summary, _ = cut_at_sentence([s.text for s in split_sentences(topic.summary)], LEAD_BUDGET)
     fields = [
@@ -588,7 +599,7 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str) -> Repl
     by_lists = {numbers[flag.article] for flag in flags}
     whole = replace(card, sources=tuple(s for s in card.sources if s.number in by_events | by_lists))
     if whole.size <= CARD_BUDGET or not differ:
-        return Reply((whole,))
+        return Reply((whole,), chart=offered)
     # Too much for one screen: where the sources differ goes on a page of its own.
     first = replace(
         card,
@@ -600,7 +611,7 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str) -> Repl
         fields=tuple(differ),
         sources=tuple(s for s in card.sources if s.number in by_lists - by_events),
     )
-    return Reply(_numbered([(first, second)], language))
+    return Reply(_numbered([(first, second)], language), chart=offered)
 
 
 def _figure_field(

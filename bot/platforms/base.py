@@ -10,7 +10,7 @@ errors into the core's delivery outcomes (``DeliveryFailed``: permanent, to retr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.briefings.cards import Card
@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.digests.compose import Target
 from bot.digests.delivery import Digests
 from bot.digests.state import StateStore
+from bot.export.charts import Charts
 
 
 class Platform(Protocol):
@@ -42,12 +43,14 @@ class Platform(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Core:
-    """What a platform is built from: the settings and the core's running parts."""
+    """What a platform is built from: the settings and the core's running parts, among them the
+    process's one cache of timeline pictures (``charts``), which the web side shares."""
 
     settings: Settings
     briefing: Briefing
     state: StateStore
     digests: Digests
+    charts: Charts = field(default_factory=Charts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import pytest
 from bot.base.errors import BadArgument
 from bot.briefings.arguments import (
     ARTICLE,
+    CHART,
     LANGUAGE,
     MONTH_DAY,
     PERIOD,
@@ -28,12 +29,13 @@ from bot.extraction.facts import Fact
 from bot.knowledge.events import Event
 from bot.language.dates import DateValue
 
-#: The usage lines as they were written out before the parameters were typed.
+#: The usage lines as they were written out before the parameters were typed (and /timeline's
+#: chart flag added).
 USAGE = {
     "pl": [
         "/start",
         "/help [komenda]",
-        "/timeline [YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat]",
+        "/timeline [YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat] [chart]",
         "/sources [dzień | id | artykuł]",
         "/card <artykuł>",
         "/onthisday [MM-DD]",
@@ -45,7 +47,7 @@ USAGE = {
     "en": [
         "/start",
         "/help [command]",
-        "/timeline [YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | topic]",
+        "/timeline [YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | topic] [chart]",
         "/sources [day | id | article]",
         "/card <article>",
         "/onthisday [MM-DD]",
@@ -72,6 +74,24 @@ def test_a_parameter_shows_whether_it_is_required() -> None:
 def test_a_command_takes_at_most_one_parameter() -> None:
     with pytest.raises(ValueError, match="/two"):
         CommandSpec("two", (Parameter("a", WORDS), Parameter("b", WORDS)), {"pl": "", "en": ""}, lambda *a: None)
+    with pytest.raises(ValueError, match="/late"):  # a flag is typed last, so it is declared last
+        CommandSpec("late", (Parameter("c", CHART), Parameter("a", WORDS)), {"pl": "", "en": ""}, lambda *a: None)
+
+
+def test_a_flag_is_the_last_word_and_the_rest_is_the_argument(bundled: Briefing) -> None:
+    knowledge = bundled.knowledge
+    both = (Parameter("period", PERIOD), Parameter("chart", CHART))
+    assert read_arguments(knowledge, both, "2022-01 chart", "en") == {
+        "period": DateValue(date(2022, 1, 1), "month"),
+        "chart": True,
+    }
+    assert read_arguments(knowledge, both, "WYKRES", "pl") == {"chart": True}  # in any language, any case
+    assert read_arguments(knowledge, both, "2022-01", "en") == {"period": DateValue(date(2022, 1, 1), "month")}
+    with pytest.raises(BadArgument):  # not last: part of the argument, which is then no period
+        read_arguments(knowledge, both, "chart 2022-01", "en")
+    alone = (Parameter("chart", CHART),)  # a topic command: other words are ignored, as before
+    assert read_arguments(knowledge, alone, "chart", "en") == {"chart": True}
+    assert read_arguments(knowledge, alone, "whatever", "en") == {}
 
 
 def request(text: str = "", language: str = "pl") -> Request:
@@ -148,6 +168,7 @@ def test_every_parameter_of_the_table_says_where_it_completes_from() -> None:
     assert completes == {
         ("help", "command"): "commands",
         ("timeline", "period"): "periods",
+        ("timeline", "chart"): None,
         ("sources", "fact"): "articles",
         ("card", "article"): "articles",
         ("onthisday", "day"): None,

@@ -247,7 +247,7 @@ def test_help_lists_every_command_and_explains_one(bundled: Briefing) -> None:
     labels = [line.label or "" for line in card.lines]
     for spec in BUILTIN:
         assert spec.usage() in labels
-    assert {"/csto", "/protesty", "/wojna"} <= set(labels)
+    assert {"/csto [chart]", "/protesty [chart]", "/wojna [chart]"} <= set(labels)
     detail = body(bundled.ask("/help timeline"))
     assert "/timeline [YYYY | YYYY-MM | YYYY-MM-DD..YYYY-MM-DD | temat]" in detail
     assert "Nie znam komendy /nope" in body(bundled.ask("/help nope"))

@@ -18,7 +18,7 @@ from bot.briefings.replies import help_detail, notice
 from bot.briefings.service import Briefing
 from bot.digests.delivery import preview
 from bot.i18n.messages import Language, in_every_language, t
-from bot.platforms.console.render import render_card
+from bot.platforms.console.render import render_card, render_picture
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +102,8 @@ class ConsoleSession:
         text = render_card(self.reply.cards[self.page])
         if len(self.reply.cards) > 1:
             text += " (/next, /prev)"
-        return text
+        picture = render_picture(self.reply, self.language)
+        return f"{text}\n\n{picture}" if picture else text
 
 
 def run_console(briefing: Briefing, stdin: TextIO, stdout: TextIO) -> int:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from bot.briefings.cards import TITLE_LIMIT, Card, Reply, shorten
+import shlex
+
+from bot.briefings.cards import TITLE_LIMIT, Card, ChartQuery, Reply, shorten
+from bot.i18n.messages import DEFAULT_LANGUAGE, t
+
+#: Where the export command a console chart answer gives writes its picture.
+CHART_FILE = "timeline.png"
 
 
 def render_card(card: Card) -> str:
@@ -34,6 +40,29 @@ def render_card(card: Card) -> str:
     return "\n".join(parts)
 
 
-def render_reply(reply: Reply) -> str:
-    """Every page of a reply, separated by a blank line."""
-    return "\n\n".join(render_card(card) for card in reply.cards)
+def render_reply(reply: Reply, language: str = DEFAULT_LANGUAGE) -> str:
+    """Every page of a reply, separated by a blank line; a picture's caption with the command
+    that draws it."""
+    text = "\n\n".join(render_card(card) for card in reply.cards)
+    picture = render_picture(reply, language)
+    return f"{text}\n\n{picture}" if picture else text
+
+
+def render_picture(reply: Reply, language: str) -> str | None:
+    """For a reply that is a picture, which a terminal cannot show: the ``briefing-bot export
+    png`` command that writes the same picture to a file."""
+    if not reply.picture or reply.chart is None:
+        return None
+    return t(language, "console.chart", command=export_command(reply.chart))
+
+
+def export_command(query: ChartQuery, output: str = CHART_FILE) -> str:
+    """The command line that draws ``query``'s picture into ``output``."""
+    words = ["briefing-bot", "export", "png"]
+    if query.topic is not None:
+        words += ["--topic", query.topic]
+    if query.first is not None:
+        words += ["--from", query.first.isoformat()]
+    if query.last is not None:
+        words += ["--to", query.last.isoformat()]
+    return shlex.join([*words, "-o", output])

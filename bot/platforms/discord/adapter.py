@@ -4,7 +4,9 @@
 other tools). Every core command is a slash command with typed, described options; descriptions
 are English with localisations in the bot's other languages; an option autocompletes from what
 the command table declares. The slash commands are written out (discord.py reads options from a
-callback's signature), and a test checks them against the command table. It needs no
+callback's signature), and a test checks them against the command table. A timeline picture
+(``/timeline … chart:True``, or a reply's chart button) is the caption's embed with the PNG
+attached, drawn by the process's ``Charts``. It needs no
 privileged intents: slash commands bring their own text. A member has a quota of requests in
 each channel (``bot.platforms.quota``), as on Telegram. With ``[discord] shards``, ``shard_count``
 or ``shard_ids`` it is an ``AutoShardedBot`` (``ShardedBriefingBot``): the same bot on several
@@ -14,6 +16,7 @@ gateway connections.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from functools import partial
@@ -26,7 +29,7 @@ from discord.ext import commands
 
 from bot.briefings.arguments import Completion
 from bot.briefings.cards import Card, Reply
-from bot.briefings.commands import BUILTIN, builtin
+from bot.briefings.commands import BUILTIN, builtin, with_chart
 from bot.briefings.request import Chat
 from bot.briefings.service import Briefing
 from bot.config import Settings
@@ -34,6 +37,8 @@ from bot.digests.chats import Chats
 from bot.digests.compose import Target
 from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.state import StateStore
+from bot.export.charts import Charts
+from bot.export.selection import ExportError
 from bot.i18n.messages import LANGUAGES, Language, in_every_language, t
 from bot.knowledge.indexes import Knowledge
 from bot.language.lemmas import fold
@@ -48,6 +53,7 @@ UNANSWERED_ATTEMPTS = 3
 
 PLATFORM = "discord"
 PAGE_TIMEOUT = 300.0  # seconds a paged reply keeps its buttons
+CHART_FILE = "timeline.png"  # the picture's attachment, which the embed shows
 NO_MENTIONS = discord.AllowedMentions.none()
 _SUMMARY = {spec.name: spec.summary for spec in BUILTIN}
 # Option and /digest subcommand descriptions in every language: English is Discord's default,
@@ -62,6 +68,7 @@ _OPTIONS = {
         "day",
         "words",
         "topic",
+        "chart",
         "language",
         "time",
         "timezone",
@@ -92,6 +99,8 @@ _WORDS = {
     language: {
         "prev": t(language, "button.prev"),
         "next": t(language, "button.next"),
+        "chart": t(language, "button.chart"),
+        "chart_failed": t(language, "chart.failed"),
         "sources": t(language, "sources.title"),
         "not_yours": t(language, "discord.not_yours"),
         "admins_only": t(language, "discord.admins_only"),
@@ -118,15 +127,23 @@ class CatalogueTranslator(app_commands.Translator):
 
 
 class Pager(discord.ui.View):
-    """Previous/next buttons for a paged reply, for the invoking user only, until they time out."""
+    """Previous/next buttons for a paged reply and a chart button for one whose events make a
+    picture, for the invoking user only, until they time out."""
 
-    def __init__(self, bot: BriefingBot, reply: Reply, owner_id: int, language: Language) -> None:
+    def __init__(self, bot: BriefingBot, reply: Reply, owner_id: int, language: Language, request: str = "") -> None:
         super().__init__(timeout=PAGE_TIMEOUT)
         self.bot, self.reply, self.owner_id, self.language = bot, reply, owner_id, language
+        self.request = request
         self.page = 0
         self.message: discord.InteractionMessage | None = None
         self.previous.label = _WORDS[language]["prev"]
         self.next.label = _WORDS[language]["next"]
+        self.chart.label = _WORDS[language]["chart"]
+        if len(reply.cards) < 2:
+            self.remove_item(self.previous)
+            self.remove_item(self.next)
+        if reply.chart is None or reply.picture:
+            self.remove_item(self.chart)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -153,6 +170,15 @@ class Pager(discord.ui.View):
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:  # type: ignore[type-arg]
         await self._show(interaction, 1)
 
+    @discord.ui.button(label="Chart", style=discord.ButtonStyle.secondary)
+    async def chart(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:  # type: ignore[type-arg]
+        """The picture of the reply's events, as a new message: its caption's embed with it;
+        within the member's quota, as a command is."""
+        if not await self.bot._admitted(interaction):
+            return
+        reply = await self.bot.chats.answer(with_chart(self.request), self.bot._chat(interaction))
+        await self.bot.send_picture(interaction, reply, self.language)
+
     async def on_timeout(self) -> None:
         for item in self.children:
             if isinstance(item, discord.ui.Button):
@@ -172,6 +198,7 @@ class BriefingBot(commands.Bot):
         guild_ids: Sequence[int] = (),
         digests: Digests | None = None,
         quota: SenderQuota | None = None,
+        charts: Charts | None = None,
         **shards: Any,
     ) -> None:
         intents = discord.Intents.default()
@@ -187,6 +214,7 @@ class BriefingBot(commands.Bot):
         self.digests = digests
         self.chats = Chats(briefing, state, digests)
         self.quota = quota if quota is not None else SenderQuota()
+        self.charts = charts if charts is not None else Charts()
         _register_commands(self)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
 
@@ -217,18 +245,44 @@ class BriefingBot(commands.Bot):
         return render_embed(card, _WORDS[language]["sources"])
 
     async def answer(self, interaction: discord.Interaction, request: str) -> None:
-        """Ask the core and reply with the first card, and paging buttons when there are more."""
+        """Ask the core and reply with the first card, and paging buttons when there are more,
+        a chart button when its events make a picture; a picture asked for comes with its embed."""
         if not await self._admitted(interaction):
             return
         reply = await self.chats.answer(request, self._chat(interaction))
         language: Language = reply.language or self.language(interaction.channel_id)  # type: ignore[assignment]
+        if reply.picture:
+            await self.send_picture(interaction, reply, language)
+            return
         embed = self.embed(reply.cards[0], language)
-        if len(reply.cards) < 2:
+        if len(reply.cards) < 2 and reply.chart is None:
             await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
             return
-        pager = Pager(self, reply, interaction.user.id, language)
+        pager = Pager(self, reply, interaction.user.id, language, request)
         await interaction.response.send_message(embed=embed, view=pager, allowed_mentions=NO_MENTIONS)
         pager.message = await interaction.original_response()
+
+    async def send_picture(self, interaction: discord.Interaction, reply: Reply, language: Language) -> None:
+        """Answer with the caption's embed showing the picture, attached as ``CHART_FILE``; the
+        interaction is deferred first, since drawing may take longer than Discord waits for an
+        answer. With nothing to draw, the core's notice."""
+        card = reply.cards[0]
+        if reply.chart is None:
+            await interaction.response.send_message(embed=self.embed(card, language), allowed_mentions=NO_MENTIONS)
+            return
+        await interaction.response.defer(thinking=True)
+        try:
+            picture = await self.charts.png_async(self.briefing.knowledge, reply.chart)
+        except ExportError as error:  # the content changed since the core counted the events
+            log.info("no picture of %s: %s", reply.chart, error)
+            failed = Card(title=card.title, body=_WORDS[language]["chart_failed"])
+            await interaction.edit_original_response(embed=self.embed(failed, language))
+            return
+        embed = self.embed(card, language)
+        embed.set_image(url=f"attachment://{CHART_FILE}")
+        await interaction.edit_original_response(
+            embed=embed, attachments=[discord.File(io.BytesIO(picture), filename=CHART_FILE)]
+        )
 
     async def digest(self, interaction: discord.Interaction, arguments: str) -> None:
         """/digest for this channel (or thread): managers of the server, or anyone in a DM."""
@@ -400,10 +454,11 @@ def _register_commands(bot: BriefingBot) -> None:
         await bot.answer(interaction, f"/help {command or ''}")
 
     @tree.command(name="timeline", description=summary("timeline"))
-    @app_commands.describe(period=option("period"))
+    @app_commands.describe(period=option("period"), chart=option("chart"))
     @app_commands.autocomplete(period=completes("timeline", "period"))
-    async def timeline(interaction: discord.Interaction, period: str | None = None) -> None:
-        await bot.answer(interaction, f"/timeline {period or ''}")
+    async def timeline(interaction: discord.Interaction, period: str | None = None, chart: bool = False) -> None:
+        request = f"/timeline {period or ''}"
+        await bot.answer(interaction, with_chart(request) if chart else request)
 
     @tree.command(name="sources", description=summary("sources"))
     @app_commands.describe(fact=option("fact"))
@@ -507,8 +562,9 @@ def _digest_group(bot: BriefingBot) -> app_commands.Group:
 
 
 def _topic_callback(bot: BriefingBot, command: str):  # type: ignore[no-untyped-def]
-    async def topic(interaction: discord.Interaction) -> None:
-        await bot.answer(interaction, f"/{command}")
+    @app_commands.describe(chart=_OPTIONS["chart"]["en"])
+    async def topic(interaction: discord.Interaction, chart: bool = False) -> None:
+        await bot.answer(interaction, with_chart(f"/{command}") if chart else f"/{command}")
 
     return topic
 
@@ -518,6 +574,7 @@ def create_bot(
     briefing: Briefing | None = None,
     state: StateStore | None = None,
     digests: Digests | None = None,
+    charts: Charts | None = None,
 ) -> BriefingBot:
     """The Discord bot for these settings, built but not connected."""
     if briefing is None:
@@ -526,13 +583,14 @@ def create_bot(
     digests = digests or Digests(briefing, state, settings.timezone)
     discord_settings = settings.discord
     if not discord_settings.sharded:
-        return BriefingBot(briefing, state, discord_settings.guild_ids, digests)
+        return BriefingBot(briefing, state, discord_settings.guild_ids, digests, charts=charts)
     # shards = "auto": no count, so discord.py asks Discord for the recommended one at login.
     return ShardedBriefingBot(
         briefing,
         state,
         discord_settings.guild_ids,
         digests,
+        charts=charts,
         shard_count=discord_settings.shard_count,
         shard_ids=discord_settings.shard_ids,
     )

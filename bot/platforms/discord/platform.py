@@ -25,7 +25,7 @@ class DiscordPlatform:
     @classmethod
     def create(cls, core: Core) -> DiscordPlatform:
         assert core.settings.discord.token is not None
-        client = create_bot(core.settings, core.briefing, core.state, core.digests)
+        client = create_bot(core.settings, core.briefing, core.state, core.digests, core.charts)
         return cls(client, core.settings.discord.token.get_secret_value())
 
     async def start(self, listen: bool = True) -> None:

@@ -4,7 +4,9 @@ It holds no business logic: it parses an update, asks the core, renders, and sen
 replies get previous/next buttons whose callback data carries the request, so they keep working
 after a restart; anything a user could forge there is only a request they could type anyway, and
 a button repeats only what the core marks read-only (never ``/lang`` or ``/digest``, whose
-settings need an admin).
+settings need an admin). A reply whose events make a picture gets a chart button too, whose
+callback data carries the request the same way; pressing it, or ``/timeline … chart``, sends the
+picture as a photo with the core's caption, drawn off the event loop by the process's ``Charts``.
 
 Updates are handled concurrently: a reply held up by a flood limit, a slow answer or a retry
 holds up no other chat.
@@ -56,7 +58,7 @@ from telegram.ext import (
 from bot import logs
 from bot.base.errors import BriefingError
 from bot.briefings.cards import Card, Reply
-from bot.briefings.commands import read_only
+from bot.briefings.commands import read_only, with_chart
 from bot.briefings.replies import notice
 from bot.briefings.request import Chat
 from bot.briefings.service import Briefing
@@ -64,6 +66,8 @@ from bot.digests.chats import Chats
 from bot.digests.compose import Target
 from bot.digests.delivery import ChatMoved, DeliveryFailed, Digests
 from bot.digests.state import StateStore
+from bot.export.charts import Charts
+from bot.export.selection import ExportError
 from bot.i18n.messages import DEFAULT_LANGUAGE, LANGUAGES, Language, t
 from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.http import READ_TIMEOUT, AiohttpRequest, Unanswered
@@ -76,6 +80,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 ALLOWED_UPDATES = ["message", "channel_post", "callback_query"]
 CALLBACK_LIMIT = 64  # bytes of callback_data Telegram accepts
+CHART_PAGE = -1  # a button's "page" that stands for the reply's picture
+CHART_FILE = "timeline.png"  # the name an uploaded picture is given
 ADMIN_CACHE_SECONDS = 60  # how long a getChatMember refusal is remembered (an admin is asked every time)
 ADMIN_CACHE_SIZE = 10_000  # refusals remembered before the expired ones are dropped
 ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
@@ -84,6 +90,9 @@ _WORDS = {
     language: {
         "prev": t(language, "button.prev"),
         "next": t(language, "button.next"),
+        "chart": t(language, "button.chart"),
+        "chart_failed": t(language, "chart.failed"),
+        "quota": t(language, "quota"),
         "stale": t(language, "page.stale"),
         "error": t(language, "error"),
     }
@@ -157,8 +166,10 @@ class TelegramAdapter:
         clock: Callable[[], float] = time.monotonic,
         quota: SenderQuota | None = None,
         webhook: Webhook | None = None,
+        charts: Charts | None = None,
     ) -> None:
         logs.add_secrets([token] + ([webhook.secret] if webhook else []))
+        self.charts = charts if charts is not None else Charts()
         self.quota = quota if quota is not None else SenderQuota(clock=clock)
         self.briefing = briefing
         self.state = state
@@ -281,6 +292,9 @@ class TelegramAdapter:
             reply = await self._digest(message, message.text[match.end() :].strip(), chat, context)
         else:
             reply = await self.chats.answer(message.text, chat)
+        if reply.picture:
+            await self._send_picture(message, reply, language)
+            return
         await self._send_reply(message, reply, message.text, reply.language or language)  # type: ignore[arg-type]
 
     async def _digest(self, message: Message, arguments: str, chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> Reply:
@@ -379,6 +393,14 @@ class TelegramAdapter:
         if not read_only(self.briefing.knowledge, request):  # forged: no paged reply stands for it
             await self._quietly(query.answer(_WORDS[language]["stale"]))
             return
+        if page == CHART_PAGE:  # a new message, unlike a page turned: within the sender's quota
+            if self.quota.admit((message.chat_id, query.from_user.id)) != "answer":
+                await self._quietly(query.answer(_WORDS[language]["quota"]))
+                return
+            await self._quietly(query.answer())
+            reply = await asyncio.to_thread(self.briefing.ask, with_chart(request), language)
+            await self._send_picture(message, reply, language)
+            return
         reply = await asyncio.to_thread(self.briefing.ask, request, language)
         if reply.language or not 0 <= page < len(reply.cards):
             await self._quietly(query.answer(_WORDS[language]["stale"]))
@@ -405,6 +427,32 @@ class TelegramAdapter:
             await self._quietly(context.bot.send_message(update.effective_chat.id, _WORDS[language]["error"]))
 
     # --- sending ---------------------------------------------------------------------------------
+
+    async def _send_picture(self, message: Message, reply: Reply, language: Language) -> None:
+        """A reply that is a picture: the photo with its caption, in answer to ``message``; the
+        core's notice instead when there is nothing to draw."""
+        card = reply.cards[0]
+        if reply.chart is None:
+            await self._send_reply(message, reply, "", language)
+            return
+        try:
+            picture = await self.charts.png_async(self.briefing.knowledge, reply.chart)
+        except ExportError as error:  # the content changed since the core counted the events
+            log.info("no picture of %s: %s", reply.chart, error)
+            await self._send_reply(message, notice(_WORDS[language]["chart_failed"], card.title), "", language)
+            return
+        try:
+            await self._retrying(
+                lambda: message.reply_photo(
+                    picture,
+                    caption=render_html(card),
+                    parse_mode=ParseMode.HTML,
+                    filename=CHART_FILE,
+                    reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+                )
+            )
+        except Forbidden as error:
+            log.warning("chat %s cannot be written to: %s", message.chat_id, error)
 
     async def _send_reply(self, message: Message, reply: Reply, request: str, language: Language) -> None:
         card = reply.cards[0]
@@ -501,27 +549,35 @@ class TelegramAdapter:
     # --- paging buttons --------------------------------------------------------------------------
 
     def _callback(self, page: int, request: str) -> str:
-        data = f"p:{page}:{request}"
+        """A page of the request's reply (``p:``), or its picture (``c:``); by a short key
+        (``k:``, ``d:``) when the request does not fit in Telegram's 64 bytes."""
+        kind, keyed = ("c", "d") if page == CHART_PAGE else ("p", "k")
+        where = "" if page == CHART_PAGE else f"{page}:"
+        data = f"{kind}:{where}{request}"
         if len(data.encode()) <= CALLBACK_LIMIT:
             return data
-        return f"k:{page}:{self.pages.key(request)}"
+        return f"{keyed}:{where}{self.pages.key(request)}"
 
     def _parse_callback(self, data: str) -> tuple[int, str] | None:
-        match = re.fullmatch(r"(?P<kind>[pk]):(?P<page>\d{1,4}):(?P<rest>.+)", data, re.DOTALL)
+        """(page, request) of a button's data; the page is ``CHART_PAGE`` for a picture."""
+        match = re.fullmatch(r"(?:(?P<kind>[pk]):(?P<page>\d{1,4})|(?P<chart>[cd])):(?P<rest>.+)", data, re.DOTALL)
         if match is None:
             return None
-        request = match.group("rest") if match.group("kind") == "p" else self.pages.get(match.group("rest"))
+        by_key = (match.group("kind") or match.group("chart")) in ("k", "d")
+        request = self.pages.get(match.group("rest")) if by_key else match.group("rest")
         if request is None or not request.startswith("/"):
             return None
-        return int(match.group("page")), request
+        return (CHART_PAGE if match.group("chart") else int(match.group("page"))), request
 
     def _keyboard(self, reply: Reply, page: int, request: str, language: Language) -> InlineKeyboardMarkup | None:
-        if len(reply.cards) < 2:
-            return None
+        """The paging buttons of a reply of several pages, and beside them the chart button of a
+        reply whose events make a picture."""
         words = _WORDS[language]
         buttons = []
         if page > 0:
             buttons.append(InlineKeyboardButton(words["prev"], callback_data=self._callback(page - 1, request)))
+        if reply.chart is not None and not reply.picture and request:
+            buttons.append(InlineKeyboardButton(words["chart"], callback_data=self._callback(CHART_PAGE, request)))
         if page < len(reply.cards) - 1:
             buttons.append(InlineKeyboardButton(words["next"], callback_data=self._callback(page + 1, request)))
-        return InlineKeyboardMarkup([buttons])
+        return InlineKeyboardMarkup([buttons]) if buttons else None

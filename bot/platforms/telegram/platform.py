@@ -39,6 +39,7 @@ class TelegramPlatform:
                 digests=core.digests,
                 max_rate=settings.max_rate,
                 webhook=webhook(settings),
+                charts=core.charts,
             )
         )
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 from pathlib import Path
 
+import pytest
+
 from bot.briefings.service import Briefing
+from bot.cli import main
 from bot.content.loader import CONTROL_CHARACTERS
+from bot.export.charts import Charts
 from bot.platforms.console.adapter import ConsoleSession, run_console
-from tests.conftest import NOW, WARSAW, fixed_clock
+from tests.conftest import BUNDLED_CONTENT, NOW, WARSAW, fixed_clock
 
 
 def test_paging_through_a_long_reply(bundled: Briefing) -> None:
@@ -131,3 +136,28 @@ def test_no_reply_carries_a_control_character_of_an_article(content_dir: Path, d
     assert "otwarto lotnisko [31m w Ałmaty" in shown and "Fakt kuratora." in shown and "Testowa Gazeta" in shown
     assert CONTROL_CHARACTERS.search(shown) is None
     assert not any(CONTROL_CHARACTERS.search(json.dumps(f.to_json(), ensure_ascii=False)) for f in article_facts)
+
+
+def test_a_chart_answers_with_its_caption_and_the_command_that_draws_it(
+    bundled: Briefing, bundled_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console shows no pictures: it gives the caption and the export command, which writes
+    the very picture the chat platforms send."""
+    session = ConsoleSession(bundled)
+    answer = session.answer("/timeline 2022-01 chart")
+    caption, _, hint = answer.partition("\n\n")
+    assert caption.startswith("Wykres: styczeń 2022\n") and "jako lista: /timeline 2022-01" in caption
+    prefix = "Konsola nie pokazuje obrazków; ten wykres zapisze do pliku: "
+    assert hint.startswith(prefix)
+    command = shlex.split(hint.removeprefix(prefix))
+    assert command == [
+        "briefing-bot", "export", "png", "--from", "2022-01-01", "--to", "2022-01-31", "-o", "timeline.png"
+    ]  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    assert main([*command[1:], "--content", str(BUNDLED_CONTENT), "--data", str(bundled_data)]) == 0
+    query = bundled.ask("/timeline 2022-01 chart").chart
+    assert query is not None
+    assert (tmp_path / "timeline.png").read_bytes() == Charts().png(bundled.knowledge, query)
+    assert "briefing-bot export png --topic csto -o timeline.png" in session.answer("/csto chart")
+    assert "export png" not in session.answer("/timeline 2030 chart")  # nothing to draw: just the notice
+    assert "export png" not in session.answer("/timeline 2022-01")  # a list: no picture asked for

@@ -15,6 +15,11 @@ time, with the secret in ``X-Telegram-Bot-Api-Secret-Token``, and posted again u
 2xx (``webhook_answers`` keeps the status codes). ``webhook_route`` stands for the reverse proxy
 in front of the bot: where the POSTs to the public address really go.
 
+``sendPhoto`` takes an upload as Telegram does, a multipart form: the photo must be a PNG or JPEG
+it can read, at most 10 MB, width + height at most 10,000 px and the longer side at most 20 times
+the other, its caption at most 1,024 characters (after parsing), else 400 with Telegram's error;
+the photos accepted are kept in ``photos``.
+
 Faults are queued for a method (``failures``) or for the calls that name a chat
 (``chat_failures``), and answered in order, one a call: an ``ApiError`` (429 with retry_after,
 5xx, 403...), a ``Slow`` answer (the client times out, the call is dropped), a ``Late`` one (the
@@ -29,6 +34,7 @@ import asyncio
 import contextlib
 import functools
 import html
+import io
 import itertools
 import json
 import math
@@ -42,6 +48,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from PIL import Image, UnidentifiedImageError
 
 BOT_USER = {
     "id": 777000111,
@@ -71,9 +78,13 @@ ALLOWED_TAGS = {
     "tg-emoji",
 }
 TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_RETRY_SECONDS = 0.2  # Telegram waits longer between attempts; the tests need not
+PHOTO_BYTES_LIMIT = 10 * 1024 * 1024
+PHOTO_SIDES_LIMIT = 10_000  # width + height
+PHOTO_RATIO_LIMIT = 20
 
 
 class _HtmlCheck(HTMLParser):
@@ -96,6 +107,23 @@ class _HtmlCheck(HTMLParser):
             self.error = self.error or f'Unexpected end tag "{tag}"'
         else:
             self.stack.pop()
+
+
+def check_photo(data: bytes) -> tuple[int, int]:
+    """The width and height of a photo Telegram would take, or the 400 it answers."""
+    if len(data) > PHOTO_BYTES_LIMIT:
+        raise ApiError(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind, (width, height) = image.format, image.size
+            image.load()  # the whole file: a truncated or corrupt one fails here
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED") from None
+    if kind not in ("PNG", "JPEG"):
+        raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+    if width + height > PHOTO_SIDES_LIMIT or max(width, height) > PHOTO_RATIO_LIMIT * min(width, height):
+        raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+    return width, height
 
 
 @functools.lru_cache(maxsize=256)  # a fan-out sends one text to many chats: parse it once
@@ -172,6 +200,7 @@ class FakeBotApi:
     failures: dict[str, list[Fault]] = field(default_factory=dict)  # method → faults to answer next
     chat_failures: dict[int, list[Fault]] = field(default_factory=dict)  # chat id → faults for calls naming it
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    photos: dict[tuple[int, int], bytes] = field(default_factory=dict)  # (chat, message) → the photo sent
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat id → its administrators' user ids
     #: chat id → user id → a member record (``chat_member``) that getChatMember answers, before ``admins``
     members: dict[int, dict[int, dict[str, Any]]] = field(default_factory=dict)
@@ -374,7 +403,7 @@ class FakeBotApi:
         if request.content_type == "application/json":
             raw: dict[str, Any] = await request.json()
         else:
-            raw = dict(await request.post())
+            raw = dict(await request.post())  # a multipart upload's files are FileFields
         params: dict[str, Any] = {}
         for key, value in raw.items():
             if isinstance(value, str):
@@ -416,6 +445,8 @@ class FakeBotApi:
             return await self._get_updates(params)
         if method == "sendMessage":
             return self._store_message(params, next(self._message_ids))
+        if method == "sendPhoto":
+            return self._store_photo(params, next(self._message_ids))
         if method == "getChatMember":
             chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
             if chat_id > 0 and chat_id != user_id:
@@ -466,6 +497,8 @@ class FakeBotApi:
             old = self.messages.get(key)
             if old is None:
                 raise ApiError(400, "Bad Request: message to edit not found")
+            if "text" not in old:
+                raise ApiError(400, "Bad Request: there is no text in the message to edit")
             if old["text"] == visible_text(params["text"]) and old.get("reply_markup") == params.get("reply_markup"):
                 raise ApiError(
                     400,
@@ -556,16 +589,47 @@ class FakeBotApi:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked_chats:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
-        text = params.get("text", "")
-        if params.get("parse_mode") == "HTML":
-            problem = check_html(text)
-            if problem:
-                raise ApiError(400, f"Bad Request: can't parse entities: {problem}")
-            text = visible_text(text)
+        text = self._parsed(params.get("text", ""), params.get("parse_mode"))
         if not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
         if len(text) > TEXT_LIMIT:
             raise ApiError(400, "Bad Request: message is too long")
+        return self._store(params, message_id, {"text": text})
+
+    def _store_photo(self, params: dict[str, Any], message_id: int) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked_chats:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        upload = params.get("photo")
+        if upload is None:
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        if not isinstance(upload, web.FileField):  # a file_id or URL: none is known here
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        data = upload.file.read()
+        width, height = check_photo(data)
+        caption = self._parsed(params.get("caption", ""), params.get("parse_mode"))
+        if len(caption) > CAPTION_LIMIT:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        unique = f"photo-{chat_id}-{message_id}"
+        sizes = [
+            {"file_id": unique, "file_unique_id": unique, "width": width, "height": height, "file_size": len(data)}
+        ]
+        message = self._store(params, message_id, {"photo": sizes, **({"caption": caption} if caption else {})})
+        self.photos[(chat_id, message_id)] = data
+        return message
+
+    @staticmethod
+    def _parsed(text: str, parse_mode: str | None) -> str:
+        """The text a message shows, after its entities are parsed (as Telegram counts its length)."""
+        if parse_mode == "HTML":
+            problem = check_html(text)
+            if problem:
+                raise ApiError(400, f"Bad Request: can't parse entities: {problem}")
+            return visible_text(text)
+        return text
+
+    def _store(self, params: dict[str, Any], message_id: int, content: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
         markup = params.get("reply_markup")
         for row in (markup or {}).get("inline_keyboard", []):
             for button in row:
@@ -576,7 +640,7 @@ class FakeBotApi:
             "date": int(time.time()),
             "from": BOT_USER,
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-            "text": text,
+            **content,
         }
         if params.get("message_thread_id"):
             message["message_thread_id"] = int(params["message_thread_id"])

@@ -207,11 +207,16 @@ def test_callback_data_never_reaches_the_digest(bundled: Briefing, tmp_path: Pat
         before = seed(state)
         paged = await ask(api, "/timeline", chat=SUPERGROUP, user=ALA)
         message = api.messages[(SUPERGROUP["id"], max(k[1] for k in api.messages if k[0] == SUPERGROUP["id"]))]
-        assert paged["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "p:1:/timeline"
+        assert [b["callback_data"] for b in paged["reply_markup"]["inline_keyboard"][0]] == [
+            "c:/timeline",
+            "p:1:/timeline",
+        ]
         key = adapter.pages.key("/digest off")  # as if a paged reply had stood for it
         forged = [f"p:0:/digest {action}".strip() for action in ACTIONS] + [
             "p:0:/digest@BriefingBot off",
             f"k:0:{key}",
+            "c:/digest off",  # a chart button that stands for /digest: refused the same way
+            f"d:{key}",
             "p:0:/lang en",
             "p:0: /digest off",
             "p:0:/digest\noff",

@@ -118,7 +118,7 @@ def test_the_january_timeline_has_dates_sources_and_links(bundled: Briefing, tmp
         assert text.index("2–9 stycznia 2022 — W Kazachstanie trwają protesty") < text.index("\n[1] ")
         assert reply["link_preview_options"] == {"is_disabled": True}  # several sources
         keyboard = reply["reply_markup"]["inline_keyboard"]
-        assert [b["callback_data"] for b in keyboard[0]] == ["p:1:/timeline 2022-01"]
+        assert [b["callback_data"] for b in keyboard[0]] == ["c:/timeline 2022-01", "p:1:/timeline 2022-01"]
         card = await ask(api, "/card zamieszki-w-kazachstanie")
         assert '<a href="https://wolnemedia.net/kazachstan/">' in card["text"]
 
@@ -163,7 +163,7 @@ def test_paging_buttons_edit_the_message_in_place(bundled: Briefing, tmp_path: P
         assert edit["message_id"] == message["message_id"]
         assert f"Strona 2/{pages}" in visible(edit) and f"Strona 1/{pages}" in visible(first)
         labels = [b["text"] for b in edit["reply_markup"]["inline_keyboard"][0]]
-        assert labels == ["‹ Poprzednia", "Następna ›"]
+        assert labels == ["‹ Poprzednia", "Wykres", "Następna ›"]
         # Stale, forged and malformed data get a polite answer and change nothing.
         for data in (f"p:{pages}:/timeline", "p:1:timeline", "k:1:0123456789ab", "x" * 64, "p:-1:/timeline"):
             api.press(message, data, OLA)
@@ -285,7 +285,7 @@ def test_lang_ru_answers_in_russian(bundled: Briefing, tmp_path: Path) -> None:
         assert text.startswith("Хронология: январь 2022")
         assert "2 января 2022 — Protesty w Kazachstanie" in text and "Страница 1/2" in text
         assert "stycznia" not in text and "Strona" not in text
-        assert [b["text"] for b in reply["reply_markup"]["inline_keyboard"][0]] == ["Далее ›"]
+        assert [b["text"] for b in reply["reply_markup"]["inline_keyboard"][0]] == ["График", "Далее ›"]
         assert visible(await ask(api, "/onthisday 01-06")).startswith("В этот день: 6 января")
 
     run(bundled, tmp_path, scenario)
