@@ -29,7 +29,7 @@ from bot.briefings.commands import help_text
 from bot.briefings.service import RESERVED_COMMANDS, Clock, utc_now
 from bot.config import Settings, load_settings
 from bot.content.loader import load_content
-from bot.digests.state import StateStore
+from bot.digests.open_state import open_state_store
 from bot.export.selection import read_date, select
 from bot.export.writers import FORMATS, check_format, export
 from bot.extraction.explain import describe, explain_article
@@ -412,10 +412,10 @@ def _feeds(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """feeds add, list, remove and poll; a refusal is one line and exit 1. All but ``list``
     change the state store, which a running bot holds: while one runs, they are refused."""
     if args.feeds_command == "list":
-        list_feeds(StateStore(settings.data), sys.stdout)
+        list_feeds(open_state_store(settings.state, settings.data), sys.stdout)
         return 0
     with holding(settings.data):
-        state = StateStore(settings.data)
+        state = open_state_store(settings.state, settings.data)
         try:
             if args.feeds_command == "add":
                 add_feed(state, settings.content, args.url, args.topics, clock())

@@ -36,6 +36,7 @@ DEFAULT_CONFIG = Path("config.toml")
 DEFAULT_CONTENT = Path("content")
 DEFAULT_DATA = Path("data")
 TOKEN_ENV = "BRIEFING_{section}_TOKEN"
+STATE_ENV = "BRIEFING_STATE"
 
 
 class _Section(BaseModel):
@@ -77,6 +78,8 @@ class Settings(_Section):
     discord: DiscordSettings = DiscordSettings()
     feeds: FeedsSettings = FeedsSettings()
     web: WebSettings = WebSettings()
+    #: Where the state store lives: a ``postgresql://`` URL; unset, ``state.json`` in the data folder.
+    state: str | None = None
     config_file: Path | None = None
 
     @field_validator("timezone")
@@ -84,6 +87,15 @@ class Settings(_Section):
     def _known_zone(cls, value: str) -> str:
         if not known_zone(value):
             raise ValueError(f"unknown time zone {value!r} (use a name such as 'Europe/Warsaw')")
+        return value
+
+    @field_validator("state")
+    @classmethod
+    def _state_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                "not a postgresql:// URL (leave it unset for data/state.json)"
+            )  # the value may hold a password
         return value
 
     @property
@@ -172,6 +184,9 @@ def load_settings(config: Path | None = None, content: Path | None = None, data:
             table = values.setdefault(section, {})
             if isinstance(table, dict):
                 table["token"] = token
+    state = os.environ.get(STATE_ENV, "").strip()
+    if state:
+        values["state"] = state
     if content is not None:
         values["content"] = content
     if data is not None:

@@ -31,7 +31,8 @@ from bot.config import Settings
 from bot.digests.chats import Chats
 from bot.digests.compose import Target
 from bot.digests.delivery import DeliveryFailed, Digests
-from bot.digests.state import StateStore
+from bot.digests.open_state import open_state_store
+from bot.digests.state_store import StateStore
 from bot.i18n.messages import LANGUAGES, Language, in_every_language, t
 from bot.knowledge.indexes import Knowledge
 from bot.language.lemmas import fold
@@ -499,6 +500,6 @@ def create_bot(
     """The Discord bot for these settings, built but not connected."""
     if briefing is None:
         briefing = Briefing.load(settings.content, settings.data, settings.zone, settings.language)
-    state = state or StateStore(settings.data)
+    state = state or open_state_store(settings.state, settings.data)
     digests = digests or Digests(briefing, state, settings.timezone)
     return BriefingBot(briefing, state, settings.discord.guild_ids, digests)

@@ -62,7 +62,7 @@ from bot.briefings.service import Briefing
 from bot.digests.chats import Chats
 from bot.digests.compose import Target
 from bot.digests.delivery import ChatMoved, DeliveryFailed, Digests
-from bot.digests.state import StateStore
+from bot.digests.state_store import StateStore
 from bot.i18n.messages import DEFAULT_LANGUAGE, LANGUAGES, Language, t
 from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.http import READ_TIMEOUT, AiohttpRequest, Unanswered
