@@ -30,6 +30,7 @@ from bot.briefings.service import RESERVED_COMMANDS, Clock, utc_now
 from bot.config import Settings, load_settings
 from bot.content.loader import load_content
 from bot.digests.open_state import open_state_store
+from bot.digests.state_store import url_secrets
 from bot.export.selection import read_date, select
 from bot.export.writers import FORMATS, check_format, export
 from bot.extraction.explain import describe, explain_article
@@ -216,6 +217,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
     try:
         settings = load_settings(args.config, args.content, args.data)
         logs.add_secrets(token.get_secret_value() for token in settings.tokens())
+        logs.add_secrets(url_secrets(settings.state))  # the state database's password
         if args.command == "feeds":
             return _feeds(args, settings, clock)
         if args.command == "content" and args.content_command != "check":

@@ -20,7 +20,6 @@ import threading
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -28,7 +27,7 @@ from psycopg.types.json import Jsonb
 from bot.base import secrets
 from bot.base.errors import StoreError
 from bot.digests.compose import Subscription
-from bot.digests.state_store import DELIVERY_STATES, redact_url
+from bot.digests.state_store import DELIVERY_STATES, redact_url, url_secrets
 from bot.i18n.messages import LANGUAGES, Language
 
 log = logging.getLogger(__name__)
@@ -78,9 +77,7 @@ class PostgresStateStore:
 
     def __init__(self, url: str, connect_timeout: float = CONNECT_TIMEOUT) -> None:
         self.location = redact_url(url)
-        password = urlsplit(url).password
-        if password:
-            secrets.add([password])
+        secrets.add(url_secrets(url))
         self._url = url
         self._timeout = connect_timeout
         self._lock = threading.RLock()

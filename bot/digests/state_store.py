@@ -80,6 +80,12 @@ def is_postgres(location: str) -> bool:
     return urlsplit(location).scheme in POSTGRES_SCHEMES
 
 
+def url_secrets(url: str | None) -> list[str]:
+    """The password a database URL holds, for redaction (none for a path)."""
+    password = urlsplit(url).password if url else None
+    return [password] if password else []
+
+
 def redact_url(url: str) -> str:
     """A database URL without its password (``postgresql://bot:***@db/briefing``), for messages."""
     parts = urlsplit(url)
