@@ -135,6 +135,10 @@ class PostgresStateStore:
                 finally:
                     self._depth = 0
 
+    def clear(self) -> None:
+        """Empty every table (``state migrate --force``), in the open transaction if there is one."""
+        self._execute("TRUNCATE chats, subscriptions, feeds, delivery")
+
     def close(self) -> None:
         with self._lock:
             if self._connection is not None:
