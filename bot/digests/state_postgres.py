@@ -108,7 +108,10 @@ class PostgresStateStore:
 
     def _connect(self) -> psycopg.Connection[Any]:
         if self._connection is None or self._connection.closed:
-            self._connection = psycopg.connect(self._url, autocommit=True, connect_timeout=int(self._timeout))
+            if "connect_timeout=" in self._url:  # the URL's own wins
+                self._connection = psycopg.connect(self._url, autocommit=True)
+            else:
+                self._connection = psycopg.connect(self._url, autocommit=True, connect_timeout=int(self._timeout))
         return self._connection
 
     def _execute(self, query: str, params: Iterable[Any] | None = None) -> psycopg.Cursor[Any]:

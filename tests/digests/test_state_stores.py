@@ -17,6 +17,7 @@ import pytest
 from bot.base.errors import StoreError
 from bot.briefings.cards import Card
 from bot.briefings.service import Briefing
+from bot.cli import main
 from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import Digests, Outcome
 from bot.digests.open_state import open_state_store
@@ -230,3 +231,26 @@ def test_two_processes_delivering_the_same_chats_send_each_digest_once(
     assert sorted(sent) == sorted(f"telegram:{chat}:" for chat in range(500))
     assert Counter(outcome.state for outcome in outcomes) == {"sent": 500, "skipped": 500}
     assert Counter(record["state"] for record in opener().deliveries()) == {"sent": 500}
+
+
+def test_the_command_line_on_an_unreachable_database_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BRIEFING_STATE", "postgresql://bot:Haslo-Tajne-7@127.0.0.1:1/briefing")
+    assert main(["digest", "list", "--data", str(tmp_path), "--content", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("briefing-bot: postgresql://bot:***@127.0.0.1:1/briefing: ")
+    assert err.count("\n") == 1 and "Haslo" not in err and "Traceback" not in err
+
+
+def test_digest_list_reads_the_database(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = PostgresStateStore(postgres_url)
+    store.put_subscriptions([_subscription(5)])
+    store.record_deliveries([_record(5, "2027-01-06", "sent")])
+    monkeypatch.setenv("BRIEFING_STATE", postgres_url)
+    assert main(["digest", "list", "--data", str(tmp_path), "--content", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "telegram:5:  09:00 Europe/Warsaw  empty=skip  topics=csto  last=2027-01-06 sent"
+    ]
