@@ -23,8 +23,9 @@ from bot.briefings.service import Briefing, Clock, utc_now
 from bot.config import FeedsSettings, Settings
 from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import DeliveryFailed, Digests
+from bot.digests.open_state import open_state_store
 from bot.digests.scheduler import DigestScheduler
-from bot.digests.state import StateStore
+from bot.digests.state_store import StateStore
 from bot.export.charts import Charts
 from bot.ingest.poll import poll_feeds
 from bot.platforms.base import Core, Platform, PlatformEntry
@@ -93,7 +94,7 @@ def run(
         return run_console(load_briefing(settings, clock), stdin, stdout)
     with holding(settings.data):
         briefing = load_briefing(settings, clock)
-        asyncio.run(_serve(settings, briefing, StateStore(settings.data), platforms))
+        asyncio.run(_serve(settings, briefing, open_state_store(settings.state, settings.data), platforms))
     return 0
 
 
@@ -290,7 +291,7 @@ async def poll_due_feeds(
 
 
 def list_digests(settings: Settings, out: TextIO) -> int:
-    state = StateStore(settings.data)
+    state = open_state_store(settings.state, settings.data)
     subscriptions = sorted(state.subscriptions(), key=lambda s: s.target.key)
     for s in subscriptions:
         last = state.last_delivery(s.target.key)
@@ -313,7 +314,7 @@ def run_digests(
     """Deliver the digest of ``day`` now to every subscription that has not had it."""
     briefing = load_briefing(settings)
     if dry_run:
-        state = StateStore(settings.data)
+        state = open_state_store(settings.state, settings.data)
         digests = Digests(briefing, state, settings.timezone)
         items = digests.due_on(day)
         if not items:
@@ -325,7 +326,7 @@ def run_digests(
         print(f"{len(items)} subscription(s) would get the digest of {day}", file=sys.stderr)
         return 0
     with holding(settings.data):
-        state = StateStore(settings.data)
+        state = open_state_store(settings.state, settings.data)
         digests = Digests(briefing, state, settings.timezone)
         items = digests.due_on(day)
         if not items:

@@ -3,7 +3,8 @@
 Exit codes: 0 success (``ask`` also for unknown chat commands: the reply says so), 1 invalid
 content (``content check``), a failed check (``doctor``), a refused source or draft (``content
 add``, ``accept``, ``reject``), a refused feed (``feeds add``, ``remove``) or a feed that failed
-(``feeds poll``), 2 a broken invocation (bad options, config, or folders).
+(``feeds poll``), a refused migration (``state migrate``), 2 a broken invocation (bad options,
+config, or folders).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from bot.briefings.commands import help_text
 from bot.briefings.service import RESERVED_COMMANDS, Clock, utc_now
 from bot.config import Settings, load_settings
 from bot.content.loader import load_content
-from bot.digests.state import StateStore
+from bot.digests.open_state import open_state_store
+from bot.digests.state_store import redact_url, url_secrets
 from bot.doctor.report import diagnose, examine, report
 from bot.export.selection import read_date, select
 from bot.export.writers import FORMATS, check_format, export
@@ -181,6 +183,18 @@ def build_parser() -> argparse.ArgumentParser:
         "a container image runs this when it is built.",
     )
     _global_options(building, suppress=True)
+    state = add("state", "the state store: chat settings, subscriptions, deliveries, feeds")
+    state_commands = state.add_subparsers(dest="state_command", required=True, metavar="ACTION")
+    moving = state_commands.add_parser(
+        "migrate",
+        help="copy the state store into another (PostgreSQL, or a TinyDB file) and verify it",
+        description="Copy every record of the configured state store (state, else data/state.json) into "
+        "--to (a postgresql:// URL or a TinyDB file's path), then verify each table's count and checksum; "
+        "a target that holds anything is refused unless --force. Stop the bots first.",
+    )
+    moving.add_argument("--to", required=True, metavar="TARGET", help="postgresql://… or path/to/state.json")
+    moving.add_argument("--force", action="store_true", help="replace what the target holds")
+    _global_options(moving, suppress=True)
     content = add("content", "work with content files")
     content_commands = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
     check = content_commands.add_parser(
@@ -243,10 +257,13 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
             return report(asyncio.run(diagnose(setup)), sys.stdout)
         settings = load_settings(args.config, args.content, args.data)
         logs.add_secrets(token.get_secret_value() for token in settings.tokens())
+        logs.add_secrets(url_secrets(settings.state))  # the state database's password
         if args.command == "feeds":
             return _feeds(args, settings, clock)
         if args.command == "lemmas":
             return build_lemmas(sys.stdout)
+        if args.command == "state":
+            return _state_migrate(args, settings)
         if args.command == "content" and args.content_command != "check":
             return _content_ingest(args, settings.content)
         if args.command == "content":
@@ -465,14 +482,33 @@ def _content_ingest(args: argparse.Namespace, content_dir: Path) -> int:
     return explain_article(content_dir, added.path, sys.stdout)
 
 
+def _state_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """state migrate: a refusal (a non-empty target, unreadable records, a mismatch) is one line and exit 1."""
+    from bot.digests.migrate import MigrationRefused, migrate  # psycopg only for this command
+
+    logs.add_secrets(url_secrets(args.to))
+    target = redact_url(args.to)
+    with holding(settings.data):
+        source = open_state_store(settings.state, settings.data)
+        try:
+            tables = migrate(source, args.to, lambda location: open_state_store(location, settings.data), args.force)
+        except MigrationRefused as refusal:
+            print(f"briefing-bot: state migrate: {logs.redact(str(refusal))}", file=sys.stderr)
+            return 1
+    for table in tables:
+        print(f"{table.name:<14} {table.count:>8}  sha256 {table.checksum[:16]}")
+    print(f"copied {source.location} into {target}: every table's count and checksum match")
+    return 0
+
+
 def _feeds(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """feeds add, list, remove and poll; a refusal is one line and exit 1. All but ``list``
     change the state store, which a running bot holds: while one runs, they are refused."""
     if args.feeds_command == "list":
-        list_feeds(StateStore(settings.data), sys.stdout)
+        list_feeds(open_state_store(settings.state, settings.data), sys.stdout)
         return 0
     with holding(settings.data):
-        state = StateStore(settings.data)
+        state = open_state_store(settings.state, settings.data)
         try:
             if args.feeds_command == "add":
                 add_feed(state, settings.content, args.url, args.topics, clock())

@@ -153,6 +153,8 @@ class Settings(BaseSettings):
     discord: DiscordSettings = DiscordSettings()
     feeds: FeedsSettings = FeedsSettings()
     web: WebSettings = WebSettings()
+    #: Where the state store lives: a ``postgresql://`` URL; unset, ``state.json`` in the data folder.
+    state: str | None = None
     config_file: Path | None = None
 
     @field_validator("timezone")
@@ -172,6 +174,15 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)
+
+    @field_validator("state")
+    @classmethod
+    def _state_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                "not a postgresql:// URL (leave it unset for data/state.json)"
+            )  # the value may hold a password
+        return value
 
     @property
     def zone(self) -> ZoneInfo:

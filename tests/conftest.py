@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from bot.briefings.service import Briefing
+from tests.postgres_server import Server, running_server
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_CONTENT = REPO / "content"
@@ -65,3 +66,16 @@ def bundled_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def bundled(bundled_data: Path) -> Briefing:
     """The bundled content; today is 22 November 2026 in Warsaw."""
     return Briefing.load(BUNDLED_CONTENT, bundled_data, WARSAW, "pl", fixed_clock(NOW))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Server]:
+    """A real PostgreSQL server, started once for the session (tests/postgres_server.py)."""
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Server) -> str:
+    """A fresh, empty database on that server."""
+    return postgres_server.fresh_database()

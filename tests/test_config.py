@@ -267,3 +267,25 @@ def test_variables_are_derived_from_the_models() -> None:
 def test_settings_built_in_code_read_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIEFING_TIMEZONE", "Europe/Berlin")
     assert Settings().timezone == "Europe/Warsaw"
+
+
+def test_the_state_store_url_comes_from_the_file_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BRIEFING_STATE", raising=False)
+    config = tmp_path / "config.toml"
+    config.write_text('state = "postgresql://bot@db.example/briefing"\n', encoding="utf-8")
+    assert load_settings(config).state == "postgresql://bot@db.example/briefing"
+    monkeypatch.setenv("BRIEFING_STATE", "postgresql://bot:pw@other.example/briefing")
+    assert load_settings(config).state == "postgresql://bot:pw@other.example/briefing"
+    monkeypatch.delenv("BRIEFING_STATE")
+    config.write_text("", encoding="utf-8")
+    assert load_settings(config).state is None  # data/state.json
+
+
+def test_a_state_that_is_no_postgresql_url_names_the_key_not_the_password(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('state = "mysql://bot:Sekret99@db.example/briefing"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"config.toml: state: not a postgresql:// URL") as raised:
+        load_settings(config)
+    assert "Sekret99" not in str(raised.value)

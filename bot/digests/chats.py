@@ -21,7 +21,7 @@ from bot.briefings.request import Chat
 from bot.briefings.service import RESERVED_COMMANDS, Briefing
 from bot.digests.compose import Target
 from bot.digests.delivery import Digests
-from bot.digests.state import StateStore
+from bot.digests.state_store import StateStore
 from bot.i18n.messages import Language, t
 
 log = logging.getLogger(__name__)

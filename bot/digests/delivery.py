@@ -51,7 +51,7 @@ from bot.digests.compose import (
     parse_zone,
     status_fields,
 )
-from bot.digests.state import StateStore
+from bot.digests.state_store import StateStore
 from bot.i18n.messages import Language, format_day, t
 from bot.knowledge.indexes import Knowledge
 from bot.language.dates import parse_month_day
@@ -429,7 +429,8 @@ class Digests:
             try:
                 async with self._claiming:  # claims are checked and written as one step
                     sends, records, settled = self._claims(chunk, cards)
-                    await asyncio.to_thread(self._write_claims, records, done, oldest if first else None)
+                    won = await asyncio.to_thread(self._write_claims, records, done, oldest if first else None)
+                sends, settled = _claimed_only(won, sends, settled)  # another process may have claimed some
             except StoreError as error:
                 finished[:0] = done  # to be written with the end of the fan-out, if the disk recovers
                 rest = chunk + list(pending)
@@ -547,15 +548,16 @@ class Digests:
 
     def _write_claims(
         self, claims: list[dict[str, Any]], done: list[tuple[Subscription, Outcome]], prune_before: date | None
-    ) -> None:
+    ) -> list[dict[str, Any]]:
         """One write: a batch's claims, the outcomes finished since the last write, and (with the
         first batch) old records pruned, never those of a day being delivered now (`digest run
-        --date` may deliver an old one)."""
+        --date` may deliver an old one). Returns the claims won: those no other process holds."""
         with self.state.transaction():
             self._record(done)
-            self.state.record_deliveries(claims)
+            won = self.state.claim_deliveries(claims)
             if prune_before is not None:
                 self.state.prune_deliveries(min(self.clock().date() - timedelta(days=KEEP_DAYS), prune_before))
+        return won
 
     async def _send(
         self, subscription: Subscription, day: date, card: Card, send: Sender
@@ -605,11 +607,9 @@ class Digests:
                 language = self.state.language(old.platform, old.chat)
                 if language is not None and self.state.language(target.platform, target.chat) is None:
                     self.state.set_language(target.platform, target.chat, language)
-            if not _open(self.state.delivery(target.key, day)):
+            claim = {"key": target.key, "date": day.isoformat(), "state": "claimed", "detail": "", "at": stamp}
+            if not self.state.claim_deliveries([claim]):
                 return moved, False
-            self.state.record_deliveries(
-                [{"key": target.key, "date": day.isoformat(), "state": "claimed", "detail": "", "at": stamp}]
-            )
         return moved, True
 
     def _record(self, finished: list[tuple[Subscription, Outcome]]) -> None:
@@ -646,6 +646,21 @@ class Digests:
 
     def _stamp(self) -> str:
         return self.clock().astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _claimed_only(
+    won: list[dict[str, Any]], sends: list[tuple[Subscription, date, Card]], settled: list[Outcome]
+) -> tuple[list[tuple[Subscription, date, Card]], list[Outcome]]:
+    """A batch's sends and outcomes once its claims are written: a chat whose claim was not won
+    (another process holds it) is skipped, its empty day too."""
+    ours = {(record["key"], record["date"]) for record in won}
+    kept = [item for item in sends if (item[0].target.key, item[1].isoformat()) in ours]
+    skipped = [Outcome(s.target, day, "skipped") for s, day, _ in sends if (s.target.key, day.isoformat()) not in ours]
+    settled = [
+        o if o.state != "empty" or (o.target.key, o.day.isoformat()) in ours else replace(o, state="skipped")
+        for o in settled
+    ]
+    return kept, settled + skipped
 
 
 def preview(

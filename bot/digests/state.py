@@ -1,11 +1,13 @@
-"""The state store: per-chat settings, digest subscriptions, the delivery log, and the news feeds
-polled into the content inbox (their records are written by ``bot.ingest.feeds``).
+"""The embedded state store (TinyDB, one file): per-chat settings, digest subscriptions, the
+delivery log, and the news feeds polled into the content inbox (their records are written by
+``bot.ingest.feeds``).
 
 Unlike the fact store this data cannot be rebuilt, so every write replaces the file atomically
 (``bot.base.atomic``): TinyDB's own JSONStorage rewrites the file in place, and
 a crash in the middle of that leaves a corrupt file. Changes are grouped into transactions, each
 one write, so that a digest fan-out costs a few writes, not one per chat; and a write encodes
-only what changed since the last one (see ``StateStore``).
+only what changed since the last one (see ``TinyDBStateStore``). The interface it implements,
+and the PostgreSQL one for several processes, are in ``state_store.py``.
 """
 
 from __future__ import annotations
@@ -26,14 +28,14 @@ from tinydb.storages import Storage
 from bot.base.atomic import remove_stale_temporaries, write_atomically
 from bot.base.errors import StoreError
 from bot.digests.compose import Subscription
+from bot.digests.state_store import DELIVERY_STATES, claimable
 from bot.i18n.messages import LANGUAGES, Language
 
 log = logging.getLogger(__name__)
 
 STATE_FILE = "state.json"
 
-#: Delivery states: claimed before sending, then one of the others ("retry": failed in passing, may be claimed again).
-DELIVERY_STATES = ("claimed", "sent", "empty", "failed", "retry", "interrupted", "missed")
+__all__ = ["DELIVERY_STATES", "STATE_FILE", "StateStore", "TinyDBStateStore"]
 
 
 class AtomicJSONStorage(Storage):
@@ -83,7 +85,7 @@ class AtomicJSONStorage(Storage):
         pass
 
 
-class StateStore:
+class TinyDBStateStore:
     """Read once, kept in memory, written through in transactions; safe across threads.
 
     The file is a TinyDB database (tables of documents by id) and is read with TinyDB, but the
@@ -94,8 +96,9 @@ class StateStore:
     re-encodes its own records and joins that day's. Every write is still the whole file, atomic.
     """
 
-    def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / STATE_FILE
+    def __init__(self, data_dir: Path, name: str = STATE_FILE) -> None:
+        self.path = data_dir / name
+        self.location = str(self.path)
         self._storage = AtomicJSONStorage(self.path)
         self._lock = threading.RLock()
         self._depth = 0
@@ -160,6 +163,9 @@ class StateStore:
         self._undo: list[Callable[[], object]] = []  # how to take back the open transaction's changes
         for problem in self.problems:
             log.warning("%s", problem)
+
+    def close(self) -> None:
+        """Nothing to release: every change is on disk when its transaction ends."""
 
     def _index_latest(self) -> None:
         self._latest = {}
@@ -266,6 +272,9 @@ class StateStore:
     def language(self, platform: str, chat: str | int) -> Language | None:
         return self._languages.get((platform, str(chat)))
 
+    def languages(self) -> dict[tuple[str, str], Language]:
+        return dict(self._languages)
+
     def set_language(self, platform: str, chat: str | int, language: Language) -> None:
         with self.transaction():
             self._undo.append(lambda: self._stale("chats"))
@@ -364,6 +373,17 @@ class StateStore:
                 if changed is not None:
                     changed.add(index)
 
+    def claim_deliveries(self, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Write the records whose (key, date) is still open, in one write; return them."""
+        with self.transaction():
+            won: dict[tuple[str, str], dict[str, Any]] = {}
+            for record in records:
+                index = (record["key"], record["date"])
+                if index not in won and claimable(self._log.get(index)):
+                    won[index] = record
+            self.record_deliveries(won.values())
+            return list(won.values())
+
     def _forget(self, index: tuple[str, str], next_id: int) -> None:
         """Undo a new delivery record's id and its place in its day."""
         del self._ids[index]
@@ -416,3 +436,7 @@ HOT_DAYS = 2
 def _table(documents: Iterable[dict[str, Any]]) -> str:
     """One TinyDB table as JSON: documents by id, numbered from 1."""
     return json.dumps({str(number): document for number, document in enumerate(documents, 1)}, ensure_ascii=False)
+
+
+#: The embedded store by its earlier name, for code that constructs it directly.
+StateStore = TinyDBStateStore

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from bot.base.errors import BriefingError
 from bot.content.loader import load_content
-from bot.digests.state import StateStore
+from bot.digests.state_store import StateStore
 
 
 class FeedError(BriefingError):
@@ -118,7 +118,7 @@ def stored_feeds(state: StateStore) -> tuple[list[Feed], list[str]]:
         try:
             feeds.append(Feed.from_record(record))
         except ValueError as error:
-            problems.append(f"{state.path}: feed {str(record['url'])[:200]!r} skipped: {error}")
+            problems.append(f"{state.location}: feed {str(record['url'])[:200]!r} skipped: {error}")
     return feeds, problems
 
 
@@ -161,7 +161,7 @@ def list_feeds(state: StateStore, out: TextIO) -> int:
             line += f"  FAILING ({feed.failures}× in a row): {feed.error}; next retry {shown(feed.retry_at)}"
         print(line, file=out)
     if not feeds:
-        print(f"no feeds in {state.path} (add one with: briefing-bot feeds add URL)", file=out)
+        print(f"no feeds in {state.location} (add one with: briefing-bot feeds add URL)", file=out)
     for problem in problems:
         print(problem, file=out)
     return len(feeds)

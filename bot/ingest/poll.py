@@ -22,7 +22,7 @@ import feedparser
 
 from bot.base.errors import BriefingError
 from bot.content.loader import Content, load_content
-from bot.digests.state import StateStore
+from bot.digests.state_store import StateStore
 from bot.ingest.add import INBOX, check_new
 from bot.ingest.drafts import Refused, Wishes, draft, validated, write_draft
 from bot.ingest.feeds import Feed, stamp, stored_feeds

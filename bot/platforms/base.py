@@ -18,7 +18,7 @@ from bot.briefings.service import Briefing
 from bot.config import Settings
 from bot.digests.compose import Target
 from bot.digests.delivery import Digests
-from bot.digests.state import StateStore
+from bot.digests.state_store import StateStore
 from bot.export.charts import Charts
 
 

@@ -7,6 +7,7 @@ here the bookkeeping is checked on its own, with an injected clock and a recordi
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from bot.digests.compose import PAUSE_AFTER, Target
 from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.scheduler import RETRY_JOB, DigestScheduler
 from bot.digests.state import StateStore
+from tests.digests import test_digests
+from tests.digests.stores import both_stores
 from tests.digests.test_digests import CHAT, OTHER, Recorder, digests_at, local, subscribe
 
 PASSING = DeliveryFailed("Bad Gateway", permanent=False, retry=True)
@@ -120,3 +123,6 @@ def test_a_fan_out_with_passing_failures_schedules_one_retry(bundled: Briefing, 
 def test_a_failure_cannot_be_both_permanent_and_passing() -> None:
     with pytest.raises(ValueError):
         DeliveryFailed("?", permanent=True, retry=True)
+
+
+state_store = both_stores(sys.modules[__name__], test_digests)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import resource
 import signal
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from bot.digests.state import StateStore
 from bot.extraction.facts import Fact
 from bot.knowledge.indexes import Knowledge
 from bot.language.dates import day
+from tests.digests.stores import both_stores
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 CHAT = Target("telegram", "-100123")
@@ -326,6 +328,7 @@ def test_a_large_fan_out_is_recorded_in_batches_and_fully_reported(bundled: Brie
     }
 
 
+@pytest.mark.tinydb_only  # a state file per run, removed between them
 def test_outcomes_wait_for_a_batch_or_the_flush_interval(bundled: Briefing, tmp_path: Path) -> None:
     """Outcomes are written per batch, or sooner when the flush interval has passed (here: always)."""
     targets = [Target("telegram", str(-n)) for n in range(1, 6)]
@@ -394,6 +397,7 @@ def full_disk() -> Iterator[None]:
         signal.signal(signal.SIGXFSZ, previous)
 
 
+@pytest.mark.tinydb_only  # a full disk, through the file size limit
 def test_a_refused_digest_change_is_not_made_and_the_reply_says_so(bundled: Briefing, tmp_path: Path) -> None:
     digests, _ = digests_at(bundled, tmp_path, local(2026, 11, 22, 8))
     digests.handle("on 08:00", CHAT, "pl", True)
@@ -415,6 +419,7 @@ def test_a_refused_digest_change_is_not_made_and_the_reply_says_so(bundled: Brie
     assert [(s.time, s.topics) for s in StateStore(tmp_path).subscriptions()] == [("09:30", ())]
 
 
+@pytest.mark.tinydb_only  # a full disk, through the file size limit
 def test_a_slot_whose_claims_could_not_be_written_is_sent_by_the_retry(bundled: Briefing, tmp_path: Path) -> None:
     digests, clock = digests_at(bundled, tmp_path, local(2027, 1, 6, 9))
     targets = [Target("telegram", str(-n)) for n in range(1, 6)]
@@ -471,6 +476,7 @@ def test_a_day_before_the_chat_subscribed_is_neither_missed_nor_caught_up(bundle
     assert status["Ostatnia próba"] == "5 stycznia 2027: wysłano"
 
 
+@pytest.mark.tinydb_only  # a full disk, through the file size limit
 def test_retries_go_on_while_the_state_cannot_be_written(bundled: Briefing, tmp_path: Path) -> None:
     """Giving up yesterday's retries is a write; when it fails, today's retries are still found."""
     digests, clock = digests_at(bundled, tmp_path, local(2027, 1, 6, 9))
@@ -485,3 +491,6 @@ def test_retries_go_on_while_the_state_cannot_be_written(bundled: Briefing, tmp_
         due = digests.retries(clock())
     assert [(s.target, d) for s, d in due] == [(OTHER, date(2027, 1, 6))]
     assert digests.state.delivery(CHAT.key, date(2027, 1, 5))["state"] == "retry"  # type: ignore[index]
+
+
+state_store = both_stores(sys.modules[__name__])

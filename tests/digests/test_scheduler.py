@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import Digests
 from bot.digests.scheduler import DigestScheduler, trigger
 from bot.digests.state import StateStore
+from tests.digests.stores import both_stores
 from tests.digests.test_digests import Clock, Recorder
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -263,3 +265,6 @@ def test_a_periodic_job_runs_at_once_and_outlives_the_slots(bundled: Briefing, t
             scheduler.shutdown()
 
     asyncio.run(main())
+
+
+state_store = both_stores(sys.modules[__name__])

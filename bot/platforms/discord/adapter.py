@@ -36,7 +36,8 @@ from bot.config import Settings
 from bot.digests.chats import Chats
 from bot.digests.compose import Target
 from bot.digests.delivery import DeliveryFailed, Digests
-from bot.digests.state import StateStore
+from bot.digests.open_state import open_state_store
+from bot.digests.state_store import StateStore
 from bot.export.charts import Charts
 from bot.export.selection import ExportError
 from bot.i18n.messages import LANGUAGES, Language, in_every_language, t
@@ -579,7 +580,7 @@ def create_bot(
     """The Discord bot for these settings, built but not connected."""
     if briefing is None:
         briefing = Briefing.load(settings.content, settings.data, settings.zone, settings.language)
-    state = state or StateStore(settings.data)
+    state = state or open_state_store(settings.state, settings.data)
     digests = digests or Digests(briefing, state, settings.timezone)
     discord_settings = settings.discord
     if not discord_settings.sharded:

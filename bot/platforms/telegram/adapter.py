@@ -65,7 +65,7 @@ from bot.briefings.service import Briefing
 from bot.digests.chats import Chats
 from bot.digests.compose import Target
 from bot.digests.delivery import ChatMoved, DeliveryFailed, Digests
-from bot.digests.state import StateStore
+from bot.digests.state_store import StateStore
 from bot.export.charts import Charts
 from bot.export.selection import ExportError
 from bot.i18n.messages import DEFAULT_LANGUAGE, LANGUAGES, Language, t

@@ -1,0 +1,96 @@
+"""The state store's interface, and the choice of implementation from the ``state`` setting.
+
+Two implementations pass the same tests: ``TinyDBStateStore`` (``state.py``: one file, one
+process, no server; the default) and ``PostgresStateStore`` (``state_postgres.py``: several
+processes, on one machine or many, sharing one database).
+
+Exactly once across processes rests on one call, ``claim_deliveries``: it checks and writes a
+batch of claims as one step, and returns the claims it won, so that of two processes claiming
+the same chat and day exactly one gets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from datetime import date
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from bot.digests.compose import Subscription
+from bot.i18n.messages import Language
+
+#: Delivery states: claimed before sending, then one of the others ("retry": failed in passing, may be claimed again).
+DELIVERY_STATES = ("claimed", "sent", "empty", "failed", "retry", "interrupted", "missed")
+#: The ``state`` setting's schemes that put the state store on PostgreSQL.
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+class StateStore(Protocol):
+    """Chat settings, digest subscriptions, the delivery log and the feeds' records.
+
+    Every change is all or nothing; ``transaction()`` groups several into one (nested ones join
+    the outer one). A change that cannot be saved raises ``StoreError`` and is not made."""
+
+    #: Where the store lives, fit for messages: a file's path, or a database URL without its password.
+    location: str
+    #: Records that could not be read when the store was opened, one message each; they are kept as they are.
+    problems: list[str]
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def close(self) -> None: ...
+
+    # chat settings
+    def language(self, platform: str, chat: str | int) -> Language | None: ...
+    def languages(self) -> dict[tuple[str, str], Language]: ...
+    def set_language(self, platform: str, chat: str | int, language: Language) -> None: ...
+
+    # subscriptions
+    def subscriptions(self) -> list[Subscription]: ...
+    def subscription(self, key: str) -> Subscription | None: ...
+    def put_subscriptions(self, subscriptions: Iterable[Subscription]) -> None: ...
+    def remove_subscription(self, key: str) -> bool: ...
+
+    # feeds (records ``bot.ingest.feeds`` owns, by their ``url``, in the order they were added)
+    def feeds(self) -> list[dict[str, Any]]: ...
+    def feed(self, url: str) -> dict[str, Any] | None: ...
+    def put_feed(self, record: dict[str, Any]) -> None: ...
+    def remove_feed(self, url: str) -> bool: ...
+
+    # the delivery log: records {key, date, state, detail, at}, one per chat (target key) and day
+    def delivery(self, key: str, day: date) -> dict[str, Any] | None: ...
+    def last_delivery(self, key: str) -> dict[str, Any] | None: ...
+    def deliveries(self) -> list[dict[str, Any]]: ...
+    def record_deliveries(self, records: Iterable[dict[str, Any]]) -> None: ...
+    def claim_deliveries(self, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Write each record whose (key, date) is still open (no record, or "retry"), as one
+        step against every other claimer; return those written."""
+        ...
+
+    def prune_deliveries(self, before: date) -> int: ...
+
+
+def claimable(record: dict[str, Any] | None) -> bool:
+    """Whether a chat's digest of a day may still be claimed: never tried, or failed in passing."""
+    return record is None or record["state"] == "retry"
+
+
+def is_postgres(location: str) -> bool:
+    return urlsplit(location).scheme in POSTGRES_SCHEMES
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The password a database URL holds, for redaction (none for a path)."""
+    password = urlsplit(url).password if url else None
+    return [password] if password else []
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password (``postgresql://bot:***@db/briefing``), for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
