@@ -18,6 +18,12 @@ claimed again, by the scheduler's next retry or a restart, until the chat's loca
 does not count toward pausing the chat. A chat that blocked or removed the bot is "failed": not
 tried again that day, and paused after ``PAUSE_AFTER`` such days in a row.
 
+On a store several processes share (PostgreSQL), each send is also marked "sending" just before
+its request goes out (``bot.digests.sending``), and its outcome is written as soon as it is known
+rather than in batches: a process killed mid-fan-out then leaves uncertain ("interrupted") only
+the sends it had in flight, and its other claims are open again for the processes that live on
+(``sweep``, which every process runs every few seconds, so that they share each fan-out).
+
 A stop (``stop``, on SIGTERM) claims nothing more: the sends in flight finish, the chats claimed
 and not yet sent are released (recorded as "retry", so the next start sends them), the chats not
 claimed wait for the next start's catch-up, and the outcomes are written. Sends still in flight
@@ -29,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -51,6 +58,7 @@ from bot.digests.compose import (
     parse_zone,
     status_fields,
 )
+from bot.digests.sending import ClaimLost, Gate, gated
 from bot.digests.state_store import StateStore
 from bot.i18n.messages import Language, format_day, t
 from bot.knowledge.indexes import Knowledge
@@ -145,6 +153,9 @@ class Digests:
         self.stopping = False  # set by stop(): no more claims
         self._fan_outs: set[asyncio.Future[Any]] = set()  # the workers of each fan-out in flight
         self._finished: set[asyncio.Future[None]] = set()  # done once a fan-out has written its outcomes
+        #: Outcomes a write failed to save (a lost database connection): written with the next one.
+        self._unsaved: list[tuple[Subscription, Outcome]] = []
+        self._saving = threading.Lock()
 
     # --- /digest -------------------------------------------------------------------------------
 
@@ -265,12 +276,12 @@ class Digests:
         an earlier day is recorded as missed, so that /digest status can say why.
         """
         stamp = now.astimezone(UTC).isoformat(timespec="seconds")
-        records = [
-            {**record, "state": "interrupted", "detail": "", "at": stamp}
-            for record in self.state.deliveries()
-            if record["state"] == "claimed"
-        ]
-        records += self._given_up(now, stamp, everything=True)
+        with self.state.transaction():  # one write, with the records below
+            self.state.settle_orphans(stamp)
+            return self._catch_up(now, stamp)
+
+    def _catch_up(self, now: datetime, stamp: str) -> list[tuple[Subscription, date]]:
+        records = self._given_up(now, stamp, everything=True)
         due: list[tuple[Subscription, date]] = []
         for subscription in self.state.subscriptions():
             if subscription.paused:
@@ -300,6 +311,22 @@ class Digests:
         self.state.record_deliveries(records)
         self.state.prune_deliveries(now.date() - timedelta(days=KEEP_DAYS))
         return due
+
+    def sweep(self, now: datetime) -> list[tuple[Subscription, date]]:
+        """On a shared store, every process's share of the fan-outs: write the outcomes a lost
+        connection kept, settle the claims of processes that are gone, and return today's digests
+        that are due and that no process has claimed (a slot's fan-out still under way, a dead
+        process's claims whose sends had not begun). Three reads, however many chats."""
+        self._flush([])
+        self.state.settle_orphans(now.astimezone(UTC).isoformat(timespec="seconds"))
+        subscriptions = [s for s in self.state.subscriptions() if not s.paused]
+        days = {s: s.local_day(now) for s in subscriptions}
+        taken = {(r["key"], r["date"]) for r in self.state.deliveries_on(set(days.values()))}
+        return [
+            (s, day)
+            for s, day in days.items()
+            if (s.target.key, day.isoformat()) not in taken and s.due_at(day) <= now and s.was_due(day)
+        ]
 
     def retries(self, now: datetime) -> list[tuple[Subscription, date]]:
         """Today's digests that failed in passing or could not be claimed, to send again;
@@ -399,8 +426,12 @@ class Digests:
         while self._finished:
             await asyncio.wait(set(self._finished))
 
-    async def deliver(self, items: list[tuple[Subscription, date]], send: Sender) -> list[Outcome]:
-        """Send each subscription its digest of the given day, at most once ever.
+    async def deliver(
+        self, items: list[tuple[Subscription, date]], send: Sender, admits: bool = False
+    ) -> list[Outcome]:
+        """Send each subscription its digest of the given day, at most once ever. ``admits``: the
+        sender calls ``bot.digests.sending.admitted()`` just before each request goes out (else
+        the send counts as begun when ``send`` is called).
 
         Chats are claimed in batches of ``claim_batch``, each written just before its sends start
         (with the outcomes finished so far), so that a crash costs at most the chats claimed and
@@ -413,7 +444,9 @@ class Digests:
         cards: dict[tuple[object, ...], Card | None] = {}  # chats with the same settings share a card
         first = True
         written = time.monotonic()  # a stopwatch for the write cadence, not the business clock
-        batch = max(self.batch, len(items) // WRITES_PER_FAN_OUT)
+        # On a shared store each outcome is written at once: a crash then leaves uncertain only the
+        # sends in flight, not every send since the last write.
+        batch = 1 if self.state.shared else max(self.batch, len(items) // WRITES_PER_FAN_OUT)
         refill = asyncio.Lock()  # one worker claims the next batch while the others send
         oldest = min((day for _, day in items), default=None)
 
@@ -458,13 +491,20 @@ class Digests:
                     release()
                     return
                 subscription, day, card = claimed.pop()
-                subscription, outcome = await self._send(subscription, day, card, send)
+                subscription, outcome = await self._send(subscription, day, card, send, admits)
                 outcomes.append(outcome)
                 if outcome.state == "skipped":
-                    continue  # a chat that moved where today's digest was already handled
+                    continue  # a chat that moved where today's digest was already handled, or lost
                 finished.append((subscription, outcome))
                 due = len(finished) >= batch or time.monotonic() - written >= self.flush_seconds
-                if due and not refill.locked() and self._flush(finished):  # else the next claim writes them
+                if not due or refill.locked():
+                    continue  # the next claim writes them
+                if self.state.shared:  # a database round trip per send: off the event loop
+                    chunk = finished[:]
+                    finished.clear()
+                    if not await asyncio.to_thread(self._flush, chunk):
+                        finished[:0] = chunk
+                elif self._flush(finished):
                     finished.clear()
                     written = time.monotonic()
 
@@ -495,7 +535,8 @@ class Digests:
             self._fan_outs.discard(workers)
             if self.stopping:
                 release()
-            self._flush(finished)
+            if not self._flush(finished):
+                self._unsaved.extend(finished)  # written by the next write that gets through
             self._finished.discard(done)
             done.set_result(None)
         for outcome in outcomes:
@@ -503,13 +544,16 @@ class Digests:
         return outcomes
 
     def _flush(self, finished: list[tuple[Subscription, Outcome]]) -> bool:
-        """Write outcomes; when the write fails they stay claimed (shown as interrupted after a
-        restart: never sent twice), and the caller may try again with the next batch."""
-        try:
-            self._record(finished)
-        except StoreError as error:
-            log.error("%d digest outcomes not saved: %s", len(finished), error)
-            return False
+        """Write outcomes, with those an earlier write failed to save; when the write fails they
+        stay claimed (shown as interrupted after a restart: never sent twice), and the caller may
+        try again with the next batch."""
+        with self._saving:
+            try:
+                self._record(self._unsaved + finished)
+            except StoreError as error:
+                log.error("%d digest outcomes not saved: %s", len(self._unsaved) + len(finished), error)
+                return False
+            self._unsaved.clear()
         return True
 
     def _claims(
@@ -560,15 +604,25 @@ class Digests:
         return won
 
     async def _send(
-        self, subscription: Subscription, day: date, card: Card, send: Sender
+        self, subscription: Subscription, day: date, card: Card, send: Sender, admits: bool = False
     ) -> tuple[Subscription, Outcome]:
         """One digest, and the subscription it was for: a chat that has moved gets it at its new
         id, where its subscription now is."""
         outcome = Outcome(subscription.target, day, "retry", "moved more than once")
         for _ in range(2):
             try:
-                await send(subscription.target, card)
+                if not self.state.shared:
+                    await send(subscription.target, card)
+                    return subscription, Outcome(subscription.target, day, "sent")
+                key = subscription.target.key
+                with gated(Gate(lambda: asyncio.to_thread(self.state.begin_send, key, day))) as gate:
+                    if not admits:
+                        await gate.open()
+                    await send(subscription.target, card)
                 return subscription, Outcome(subscription.target, day, "sent")
+            except ClaimLost as lost:
+                log.warning("digest to %s not sent: %s", subscription.target.key, lost)
+                return subscription, Outcome(subscription.target, day, "skipped", str(lost))
             except ChatMoved as moved:
                 subscription, still_due = self._move(subscription, moved.target, day)
                 if not still_due:

@@ -7,10 +7,15 @@ leaves digests that failed in passing (a platform's flood limit, outage or lost 
 more job sends them again ``RETRY_SECONDS`` later, and again after that while any are left, until
 their chat's local day ends. Other periodic work of the process (polling the feeds) runs as a job
 ``every`` some interval on the same scheduler.
+
+Processes sharing a PostgreSQL state store each run one, but only the leader's has slot jobs
+(``lead``, ``follow``: ``bot.digests.leader`` elects it); every process ``sweep``s, taking its
+share of the due digests that no process has claimed yet.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +27,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digests.compose import Subscription
+from bot.base.errors import StoreError
 from bot.digests.delivery import Digests, Outcome, Sender
 
 log = logging.getLogger(__name__)
@@ -75,10 +81,19 @@ def slot_id(subscription: Subscription) -> str:
 
 
 class DigestScheduler:
-    def __init__(self, digests: Digests, send: Sender, platforms: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        digests: Digests,
+        send: Sender,
+        platforms: set[str] | None = None,
+        leading: bool = True,
+        admits: bool = False,
+    ) -> None:
         self.digests = digests
         self.send = send
+        self.admits = admits  # ``send`` reports when each request goes out (``sending.admitted``)
         self.platforms = platforms  # None: every platform; else only subscriptions on these
+        self.leading = leading  # fires the slots; a follower only sweeps
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE, "max_instances": 1},
@@ -87,11 +102,48 @@ class DigestScheduler:
         digests.listeners.append(self.reschedule)
 
     async def start(self) -> list[Outcome]:
-        """Catch up on today's missed digests, then schedule every slot."""
-        outcomes = await self._deliver(self._live(self.digests.recover(self.digests.clock())))
+        """Catch up on today's missed digests, then schedule every slot (a follower: neither)."""
+        outcomes = await self._catch_up() if self.leading else []
         self.reschedule()
         self.scheduler.start()
         return outcomes
+
+    async def lead(self) -> list[Outcome]:
+        """Schedule every slot, and catch up, as at start-up: this process has become the leader
+        (the last one may have died before it delivered what was due)."""
+        self.leading = True
+        self.reschedule()
+        return await self._catch_up()
+
+    async def _catch_up(self) -> list[Outcome]:
+        """Today's digests that are due and not delivered (``Digests.recover``)."""
+        return await self._deliver(self._live(self.digests.recover(self.digests.clock())))
+
+    def follow(self) -> None:
+        """Fire no slot from now on: another process leads."""
+        self.leading = False
+        self.reschedule()
+
+    async def sweep(self) -> list[Outcome]:
+        """Deliver this process's share of the due digests that no process has claimed."""
+        items = self._live(await asyncio.to_thread(self.digests.sweep, self.digests.clock()))
+        if self.leading:
+            self.reschedule()  # a subscription added through another process gets its slot here
+        outcomes = await self._deliver(items) if items else []
+        if outcomes:
+            log.info("digest sweep: %s", _summary(outcomes))
+        return outcomes
+
+    async def sweep_every(self, seconds: float) -> None:
+        """``sweep`` every ``seconds``, one at a time, until cancelled; a failed one is logged."""
+        while True:
+            await asyncio.sleep(seconds)
+            if self.digests.stopping:
+                return
+            try:
+                await self.sweep()
+            except StoreError as error:
+                log.error("digest sweep failed, the next one is in %g s: %s", seconds, error)
 
     def shutdown(self) -> None:
         if self.scheduler.running:
@@ -99,7 +151,8 @@ class DigestScheduler:
 
     def reschedule(self) -> None:
         """Make the jobs match the subscriptions: one per slot in use."""
-        wanted = {slot_id(s): s for s in self.digests.state.subscriptions() if not s.paused}
+        subscriptions = self.digests.state.subscriptions() if self.leading else []
+        wanted = {slot_id(s): s for s in subscriptions if not s.paused}
         for job in self.scheduler.get_jobs():
             if job.id not in wanted and job.id not in self.kept:
                 job.remove()
@@ -127,6 +180,8 @@ class DigestScheduler:
         return [(s, d) for s, d in items if s.target.platform in self.platforms]
 
     async def fire(self, time_of_day: str, zone: str) -> list[Outcome]:
+        if not self.leading:  # leadership was lost since the job was due
+            return []
         items = self._live(self.digests.due_in_slot(time_of_day, zone, self.digests.clock()))
         outcomes = await self._deliver(items)
         log.info("digest slot %s %s: %s", time_of_day, zone, _summary(outcomes))
@@ -140,7 +195,7 @@ class DigestScheduler:
         return outcomes
 
     async def _deliver(self, items: list[tuple[Subscription, date]]) -> list[Outcome]:
-        outcomes = await self.digests.deliver(items, self.send)
+        outcomes = await self.digests.deliver(items, self.send, self.admits)
         if any(outcome.state == "retry" for outcome in outcomes) and self.scheduler.get_job(RETRY_JOB) is None:
             # One pending job retries every chat that needs it; the wall clock, as APScheduler's.
             when = datetime.now(UTC) + timedelta(seconds=RETRY_SECONDS)

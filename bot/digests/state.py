@@ -96,6 +96,9 @@ class TinyDBStateStore:
     re-encodes its own records and joins that day's. Every write is still the whole file, atomic.
     """
 
+    #: One process's: the data folder's lock keeps a second one out.
+    shared = False
+
     def __init__(self, data_dir: Path, name: str = STATE_FILE) -> None:
         self.path = data_dir / name
         self.location = str(self.path)
@@ -350,6 +353,24 @@ class TinyDBStateStore:
 
     def deliveries(self) -> list[dict[str, Any]]:
         return [dict(record) for record in self._log.values()]
+
+    def deliveries_on(self, days: Iterable[date]) -> list[dict[str, Any]]:
+        return [dict(self._log[index]) for day in days for index in self._days.get(day.isoformat(), ())]
+
+    def begin_send(self, key: str, day: date) -> bool:
+        """Nothing to write: one process holds the file, and a whole-file write per send would
+        cost more than the fan-out (a claim that outlives a crash is "interrupted" at start-up)."""
+        return True
+
+    def settle_orphans(self, stamp: str) -> int:
+        """At start-up, every claim left is a crashed run's, perhaps in flight: "interrupted"."""
+        records = [
+            {**record, "state": "interrupted", "detail": "", "at": stamp}
+            for record in self._log.values()
+            if record["state"] in ("claimed", "sending")
+        ]
+        self.record_deliveries(records)
+        return len(records)
 
     def record_deliveries(self, records: Iterable[dict[str, Any]]) -> None:
         """Insert or replace delivery records (key, date, state, detail, at) in one write."""

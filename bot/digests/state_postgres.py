@@ -6,6 +6,15 @@ on the delivery table's primary key (the chat's target key and the day): of two 
 claiming the same chat and day, the database lets exactly one row change, and ``RETURNING``
 tells each which claims it won.
 
+Each claim records its owner: the database session that wrote it (its backend's pid and start
+time, as ``pg_stat_activity`` shows them), so that whether its process still lives is the
+database's to say, with no heartbeat to keep: a killed process's sessions end with it. A claim
+of a session that is gone is settled by any process (``settle_orphans``): dropped (open again)
+when its send had not begun, "interrupted" when it had ("sending", marked by ``begin_send``
+just before the request goes out). Marking is a compare-and-set on the owner, so a process
+whose connection broke, and whose claims another process took over meanwhile, never sends
+them: being taken for dead costs a process its unsent claims, never a digest sent twice.
+
 One connection, used under a lock (a transaction is one thread's until it ends); a connection
 that broke is opened again on the next call, so a database that was away for a while costs the
 calls made meanwhile (each a ``StoreError``), not the process. The password never leaves this
@@ -16,6 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -61,19 +72,47 @@ CREATE TABLE IF NOT EXISTS delivery (
     at text NOT NULL DEFAULT '',
     PRIMARY KEY (key, day)
 );
+ALTER TABLE delivery ADD COLUMN IF NOT EXISTS owner text NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS delivery_unsettled ON delivery (owner) WHERE state IN ('claimed', 'sending');
 """
+#: A database session as a claim's owner names it; unique over the server's life (a pid is reused).
+_SESSION = "a.pid::text || '@' || extract(epoch FROM a.backend_start)::text"
+_GONE = f"NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE {_SESSION} = delivery.owner)"
 
-_UPSERT = """
-INSERT INTO delivery (key, day, state, detail, at)
-SELECT * FROM unnest(%s::text[], %s::date[], %s::text[], %s::text[], %s::text[])
+_ROWS = "SELECT * FROM unnest(%s::text[], %s::date[], %s::text[], %s::text[], %s::text[])"
+#: Outcomes: never over another live session's claim (``owner`` one of this store's sessions).
+_UPSERT = f"""
+INSERT INTO delivery (key, day, state, detail, at) {_ROWS}
 ON CONFLICT (key, day) DO UPDATE SET state = excluded.state, detail = excluded.detail, at = excluded.at
+WHERE delivery.state NOT IN ('claimed', 'sending') OR delivery.owner = '' OR delivery.owner = ANY(%s::text[])
 """
-_CLAIM = _UPSERT + " WHERE delivery.state = 'retry' RETURNING key, day"
+_CLAIM = f"""
+INSERT INTO delivery (key, day, state, detail, at, owner) SELECT claims.*, %s::text FROM ({_ROWS}) AS claims
+ON CONFLICT (key, day) DO UPDATE
+SET state = excluded.state, detail = excluded.detail, at = excluded.at, owner = excluded.owner
+WHERE delivery.state = 'retry' RETURNING key, day
+"""
+_BEGIN = """
+UPDATE delivery SET state = 'sending', owner = %s
+WHERE key = %s AND day = %s AND state = 'claimed' AND owner = ANY(%s::text[])
+"""
+_INTERRUPT = f"""
+UPDATE delivery SET state = 'interrupted', detail = '', at = %s
+WHERE state IN ('claimed', 'sending') AND (state = 'sending' OR owner = '') AND {_GONE}
+"""
+_RELEASE = f"DELETE FROM delivery WHERE state = 'claimed' AND owner <> '' AND {_GONE}"
 _COLUMNS = "key, day, state, detail, at"
+
+
+def application_name() -> str:
+    """What the bot's sessions are called in ``pg_stat_activity``: the host and process."""
+    return f"briefing-bot {socket.gethostname()[:30]}:{os.getpid()}"
 
 
 class PostgresStateStore:
     """The state store in a PostgreSQL database; its tables are created on first use."""
+
+    shared = True
 
     def __init__(self, url: str, connect_timeout: float = CONNECT_TIMEOUT) -> None:
         self.location = redact_url(url)
@@ -83,6 +122,8 @@ class PostgresStateStore:
         self._lock = threading.RLock()
         self._connection: psycopg.Connection[Any] | None = None
         self._depth = 0
+        self._session = ""  # the connection's session, as claims name their owner
+        self._sessions: list[str] = []  # every session of this store: its claims are this process's
         self.problems: list[str] = []
         with self.transaction():
             self._execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
@@ -108,10 +149,12 @@ class PostgresStateStore:
 
     def _connect(self) -> psycopg.Connection[Any]:
         if self._connection is None or self._connection.closed:
-            if "connect_timeout=" in self._url:  # the URL's own wins
-                self._connection = psycopg.connect(self._url, autocommit=True)
-            else:
-                self._connection = psycopg.connect(self._url, autocommit=True, connect_timeout=int(self._timeout))
+            self._connection = connect(self._url, self._timeout)
+            row = self._connection.execute(
+                f"SELECT {_SESSION} FROM pg_stat_activity AS a WHERE a.pid = pg_backend_pid()"
+            ).fetchone()
+            self._session = row[0] if row else ""
+            self._sessions.append(self._session)
         return self._connection
 
     def _execute(self, query: str, params: Iterable[Any] | None = None) -> psycopg.Cursor[Any]:
@@ -226,18 +269,41 @@ class PostgresStateStore:
     def deliveries(self) -> list[dict[str, Any]]:
         return [_delivery(row) for row in self._execute(f"SELECT {_COLUMNS} FROM delivery ORDER BY day, key")]
 
+    def deliveries_on(self, days: Iterable[date]) -> list[dict[str, Any]]:
+        rows = self._execute(f"SELECT {_COLUMNS} FROM delivery WHERE day = ANY(%s::date[])", (list(days),))
+        return [_delivery(row) for row in rows]
+
     def record_deliveries(self, records: Iterable[dict[str, Any]]) -> None:
-        """Insert or replace delivery records (key, date, state, detail, at) in one statement."""
+        """Insert or replace delivery records (key, date, state, detail, at) in one statement;
+        a claim another live process holds is left as it is."""
         columns = _columns(records)
         if columns[0]:
-            self._execute(_UPSERT, columns)
+            with self._lock:
+                self._execute(_UPSERT, (*columns, self._sessions))
 
     def claim_deliveries(self, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         given = {(r["key"], r["date"]): r for r in reversed(list(records))}  # the first of each (key, day)
         if not given:
             return []
-        won = self._execute(_CLAIM, _columns(given.values())).fetchall()
+        with self._lock, self._errors():
+            self._connect()
+            won = self._execute(_CLAIM, (self._session, *_columns(given.values()))).fetchall()
         return [given[(key, day.isoformat())] for key, day in won]
+
+    def begin_send(self, key: str, day: date) -> bool:
+        with self._lock, self._errors():
+            self._connect()
+            return self._execute(_BEGIN, (self._session, key, day, self._sessions)).rowcount == 1
+
+    def settle_orphans(self, stamp: str) -> int:
+        with self.transaction():
+            interrupted = self._execute(_INTERRUPT, (stamp,)).rowcount
+            released = self._execute(_RELEASE).rowcount
+        if interrupted or released:
+            log.warning(
+                "claims of bot processes that are gone: %d interrupted mid-send, %d open again", interrupted, released
+            )
+        return interrupted
 
     def prune_deliveries(self, before: date) -> int:
         """Forget delivery records older than ``before``, but each chat's latest (its status)."""
@@ -246,6 +312,16 @@ class PostgresStateStore:
             "(SELECT 1 FROM delivery AS newer WHERE newer.key = old.key AND newer.day > old.day)",
             (before,),
         ).rowcount
+
+
+def connect(url: str, timeout: float = CONNECT_TIMEOUT) -> psycopg.Connection[Any]:
+    """A connection in autocommit, named after this process (the URL's own name and timeout win)."""
+    options: dict[str, Any] = {"autocommit": True}
+    if "connect_timeout=" not in url:
+        options["connect_timeout"] = int(timeout)
+    if "application_name=" not in url:
+        options["application_name"] = application_name()
+    return psycopg.connect(url, **options)
 
 
 def _subscription(record: Any) -> Subscription | None:

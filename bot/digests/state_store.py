@@ -7,6 +7,11 @@ processes, on one machine or many, sharing one database).
 Exactly once across processes rests on one call, ``claim_deliveries``: it checks and writes a
 batch of claims as one step, and returns the claims it won, so that of two processes claiming
 the same chat and day exactly one gets it.
+
+A store that several processes share (``shared``) also records when each send begins
+(``begin_send``, "sending"), so that the claims of a process that died can be told apart:
+one whose send had not begun is open again (``settle_orphans``), one whose send had begun may
+have arrived and is "interrupted", never sent again.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from urllib.parse import urlsplit, urlunsplit
 from bot.digests.compose import Subscription
 from bot.i18n.messages import Language
 
-#: Delivery states: claimed before sending, then one of the others ("retry": failed in passing, may be claimed again).
-DELIVERY_STATES = ("claimed", "sent", "empty", "failed", "retry", "interrupted", "missed")
+#: Delivery states: claimed before sending, "sending" once the send begins (shared stores only),
+#: then one of the others ("retry": failed in passing, may be claimed again).
+DELIVERY_STATES = ("claimed", "sending", "sent", "empty", "failed", "retry", "interrupted", "missed")
 #: The ``state`` setting's schemes that put the state store on PostgreSQL.
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -36,6 +42,8 @@ class StateStore(Protocol):
     location: str
     #: Records that could not be read when the store was opened, one message each; they are kept as they are.
     problems: list[str]
+    #: Whether several processes may share the store at once (PostgreSQL), or it is one process's (TinyDB).
+    shared: bool
 
     def transaction(self) -> AbstractContextManager[None]: ...
 
@@ -69,6 +77,25 @@ class StateStore(Protocol):
         ...
 
     def prune_deliveries(self, before: date) -> int: ...
+
+    def deliveries_on(self, days: Iterable[date]) -> list[dict[str, Any]]:
+        """The delivery records of these days, in one read."""
+        ...
+
+    def begin_send(self, key: str, day: date) -> bool:
+        """Just before a claimed digest's send goes out: mark it "sending" (a shared store; a
+        store of one process writes nothing). False when the claim is no longer this process's
+        (its session ended and another process took the chat over): then it must not be sent."""
+        ...
+
+    def settle_orphans(self, stamp: str) -> int:
+        """Settle the claims of processes that are gone; returns how many were marked "interrupted".
+
+        A shared store: a claim whose send had begun may have arrived, and is "interrupted"; one
+        whose send had not begun is dropped, so that the chat is open for any process again. A
+        store of one process, at start-up: every claim is "interrupted" (it does not record when a
+        send begins, so any of them may have been in flight)."""
+        ...
 
 
 def claimable(record: dict[str, Any] | None) -> bool:

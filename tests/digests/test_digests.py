@@ -436,9 +436,13 @@ def test_a_slot_whose_claims_could_not_be_written_is_sent_by_the_retry(bundled: 
     assert digests.retries(clock()) == []
 
 
-def test_claims_are_written_in_batches_just_before_their_sends(bundled: Briefing, tmp_path: Path) -> None:
+def test_claims_are_written_in_batches_just_before_their_sends(
+    bundled: Briefing, tmp_path: Path, state_store: str
+) -> None:
     """What a crash mid-fan-out can cost: the chats claimed but not sent, at most a batch plus the
-    sends in flight; the others have no record and are sent by the next run."""
+    sends in flight; the others have no record and are sent by the next run. (On PostgreSQL a
+    claim counts as begun once marked "sending", so those whose marks are under way count too,
+    at most another batch: there a dead process's unsent claims are open again anyway.)"""
     clock = Clock(local(2027, 1, 6, 9))
     digests = Digests(bundled, StateStore(tmp_path), "Europe/Warsaw", clock, claim_batch=4)
     targets = [Target("telegram", str(-n)) for n in range(1, 30)]
@@ -455,7 +459,8 @@ def test_claims_are_written_in_batches_just_before_their_sends(bundled: Briefing
     recorder = Recorder()
     asyncio.run(digests.deliver(digests.due_on(date(2027, 1, 6)), send))
     assert len(recorder.sent) == len(targets)
-    assert max(unstarted_claims) < 4  # never more claimed and waiting than the rest of one batch
+    # never more claimed and waiting than the rest of one batch (and, on PostgreSQL, one being marked)
+    assert max(unstarted_claims) < (4 if state_store == "tinydb" else 8)
 
 
 def test_a_day_before_the_chat_subscribed_is_neither_missed_nor_caught_up(bundled: Briefing, tmp_path: Path) -> None:
