@@ -23,8 +23,10 @@ from bot.briefings.service import Briefing, Clock, utc_now
 from bot.config import FeedsSettings, Settings
 from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import DeliveryFailed, Digests
+from bot.digests.leader import Leadership
 from bot.digests.open_state import open_state_store
 from bot.digests.scheduler import DigestScheduler
+from bot.digests.sending import admitted
 from bot.digests.state_store import StateStore
 from bot.export.charts import Charts
 from bot.ingest.poll import poll_feeds
@@ -109,6 +111,8 @@ class Router:
         platform = self.platforms.get(target.platform)
         if platform is None:
             raise DeliveryFailed(f"no {target.platform} adapter is running", permanent=False)
+        if not getattr(platform, "reports_admission", False):
+            await admitted()  # the send begins now (see bot.digests.sending)
         await platform.send(target, card)
 
     async def start(
@@ -175,12 +179,20 @@ async def _serve(
     if settings.reload_seconds:
         waiters.append(asyncio.create_task(reload_content(briefing, settings.reload_seconds, router.states)))
     scheduler: DigestScheduler | None = None
+    helpers: list[asyncio.Task[None]] = []  # several processes: the leader election and the sweeps
     polls_stopping = threading.Event()  # tells a feed poll in its thread to stop after the feed it is at
     try:
         await router.start(Core(settings, briefing, state, digests, charts), platforms, True, started)
         waiters += [asyncio.create_task(platform.wait_closed()) for platform in router.platforms.values()]
-        scheduler = DigestScheduler(digests, router.send, set(router.platforms))
+        # On a shared store the leader election decides which process fires the slots.
+        scheduler = DigestScheduler(digests, router.send, set(router.platforms), not state.shared, admits=True)
         await scheduler.start()
+        if state.shared and settings.state is not None:
+            leadership = Leadership(settings.state, scheduler.lead, scheduler.follow, settings.leader_seconds)
+            helpers += [
+                asyncio.create_task(leadership.run()),
+                asyncio.create_task(scheduler.sweep_every(settings.sweep_seconds)),
+            ]
         if settings.feeds.poll_minutes:
             scheduler.every(
                 FEEDS_JOB,
@@ -196,6 +208,9 @@ async def _serve(
             stopping()
         polls_stopping.set()
         await digests.drain()
+        for helper in helpers:  # after the drain: a sweep's fan-out is let finish, not cut
+            helper.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
         if scheduler is not None:
             scheduler.shutdown()
         for waiter in waiters:
@@ -366,7 +381,7 @@ async def _deliver_now(
         for subscription, _ in items:
             if subscription.target.platform not in router.platforms:
                 print(f"skipped {subscription.target.key} (no {subscription.target.platform} token)", file=sys.stderr)
-        outcomes = await digests.deliver(live, router.send)
+        outcomes = await digests.deliver(live, router.send, admits=True)
     finally:
         for platform in reversed(started):
             await platform.stop()

@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     reload_seconds: float = Field(default=10.0, ge=0)
     #: How long a stop (SIGTERM, Ctrl+C) may take: digest sends in flight finish within it.
     grace_seconds: float = Field(default=10.0, gt=0, le=600)
+    #: Processes sharing a PostgreSQL state: how often each tries to become the scheduler leader ...
+    leader_seconds: float = Field(default=15.0, gt=0, le=60)
+    #: ... and looks for due digests that no process has claimed, to send its share.
+    sweep_seconds: float = Field(default=5.0, gt=0, le=60)
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     feeds: FeedsSettings = FeedsSettings()

@@ -26,8 +26,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.digests.compose import Subscription
 from bot.base.errors import StoreError
+from bot.digests.compose import Subscription
 from bot.digests.delivery import Digests, Outcome, Sender
 
 log = logging.getLogger(__name__)

@@ -38,7 +38,11 @@ class Platform(Protocol):
 
     async def send(self, target: Target, card: Card) -> None:
         """Send one card to a chat; raise ``DeliveryFailed`` (or ``ChatMoved``) when it did not
-        certainly arrive, with a short, classified reason that never quotes a library."""
+        certainly arrive, with a short, classified reason that never quotes a library.
+
+        A platform whose sends wait in a rate limiter of its own says ``reports_admission = True``
+        and calls ``bot.digests.sending.admitted()`` once the limiter lets a request go; for the
+        others the router calls it just before ``send``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,8 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.digests.sending import admitted
+
 log = logging.getLogger(__name__)
 
 #: Telegram's limits for bots (core.telegram.org/bots/faq): about 30 messages a second in all,
@@ -149,6 +151,7 @@ class FloodLimiter(BaseRateLimiter[int]):
                 if chat is not None and self._overall is not None:
                     async with self._turns(chat):
                         await self._overall.acquire()
+                await admitted()  # a digest's send goes out now: marked "sending" (bot.digests.sending)
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as error:

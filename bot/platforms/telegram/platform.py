@@ -23,6 +23,9 @@ TOKEN_REFUSED = (
 
 
 class TelegramPlatform:
+    #: Its rate limiter calls ``bot.digests.sending.admitted()`` as each request goes out.
+    reports_admission = True
+
     def __init__(self, adapter: TelegramAdapter) -> None:
         self.adapter = adapter
 
