@@ -448,11 +448,12 @@ class Digests:
         # sends in flight, not every send since the last write.
         batch = 1 if self.state.shared else max(self.batch, len(items) // WRITES_PER_FAN_OUT)
         refill = asyncio.Lock()  # one worker claims the next batch while the others send
+        abandoned = False  # the store failed mid-fan-out: nothing more is claimed or sent
         oldest = min((day for _, day in items), default=None)
 
         async def claim_next() -> None:
             nonlocal first, written
-            if self.stopping:
+            if self.stopping or abandoned:
                 return  # the rest are not claimed: the next start's catch-up sends them
             chunk = list(itertools.islice(pending, self.claim_batch))
             if not chunk:
@@ -491,9 +492,11 @@ class Digests:
                     release()
                     return
                 subscription, day, card = claimed.pop()
-                subscription, outcome = await self._send(subscription, day, card, send, admits)
+                subscription, outcome = await self._send(subscription, day, card, send, admits, mark)
                 outcomes.append(outcome)
                 if outcome.state == "skipped":
+                    if outcome.detail == _STORE_LOST:
+                        abandon()
                     continue  # a chat that moved where today's digest was already handled, or lost
                 finished.append((subscription, outcome))
                 due = len(finished) >= batch or time.monotonic() - written >= self.flush_seconds
@@ -507,6 +510,19 @@ class Digests:
                 elif self._flush(finished):
                     finished.clear()
                     written = time.monotonic()
+
+        async def mark(key: str, day: date) -> bool:
+            """Mark a send begun (a shared store): in a thread, since it is a database round trip."""
+            return not abandoned and await asyncio.to_thread(self.state.begin_send, key, day)
+
+        def abandon() -> None:
+            """The store failed while marking a send: this process's claims are orphans now
+            (``begin_send`` ended its session), for any process to take; none is sent from here."""
+            nonlocal abandoned
+            if not abandoned:
+                log.warning("digest fan-out left to the other processes: %d claims, the rest unclaimed", len(claimed))
+            abandoned = True
+            claimed.clear()
 
         def release() -> None:
             """The chats claimed and not yet sent, when stopping: certainly not sent, so open again."""
@@ -604,25 +620,31 @@ class Digests:
         return won
 
     async def _send(
-        self, subscription: Subscription, day: date, card: Card, send: Sender, admits: bool = False
+        self,
+        subscription: Subscription,
+        day: date,
+        card: Card,
+        send: Sender,
+        admits: bool = False,
+        mark: Callable[[str, date], Awaitable[bool]] | None = None,
     ) -> tuple[Subscription, Outcome]:
         """One digest, and the subscription it was for: a chat that has moved gets it at its new
         id, where its subscription now is."""
         outcome = Outcome(subscription.target, day, "retry", "moved more than once")
         for _ in range(2):
             try:
-                if not self.state.shared:
+                if mark is None or not self.state.shared:
                     await send(subscription.target, card)
                     return subscription, Outcome(subscription.target, day, "sent")
                 key = subscription.target.key
-                with gated(Gate(lambda: asyncio.to_thread(self.state.begin_send, key, day))) as gate:
+                with gated(Gate(lambda: mark(key, day))) as gate:
                     if not admits:
                         await gate.open()
                     await send(subscription.target, card)
                 return subscription, Outcome(subscription.target, day, "sent")
             except ClaimLost as lost:
-                log.warning("digest to %s not sent: %s", subscription.target.key, lost)
-                return subscription, Outcome(subscription.target, day, "skipped", str(lost))
+                log.info("digest to %s not sent: %s", subscription.target.key, lost)
+                return subscription, Outcome(subscription.target, day, "skipped", _STORE_LOST if lost.store else "")
             except ChatMoved as moved:
                 subscription, still_due = self._move(subscription, moved.target, day)
                 if not still_due:
@@ -700,6 +722,10 @@ class Digests:
 
     def _stamp(self) -> str:
         return self.clock().astimezone(UTC).isoformat(timespec="seconds")
+
+
+#: A skipped digest's detail when its claim could not be marked because the store failed.
+_STORE_LOST = "the state store failed"
 
 
 def _claimed_only(

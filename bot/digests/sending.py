@@ -22,7 +22,12 @@ from bot.base.errors import BriefingError, StoreError
 
 class ClaimLost(BriefingError):
     """The digest's claim is no longer this process's, or could not be marked: it is not sent
-    (another process has it, or will once this one's claim is seen to be orphaned)."""
+    (another process has it, or will once this one's claim is seen to be orphaned). ``store``:
+    the store failed, so this process's other claims cannot be marked either."""
+
+    def __init__(self, reason: str, store: bool = False) -> None:
+        super().__init__(reason)
+        self.store = store
 
 
 class Gate:
@@ -41,7 +46,7 @@ class Gate:
         try:
             ours = await self.mark()
         except StoreError as error:
-            raise ClaimLost(f"not marked as sending: {error}") from None
+            raise ClaimLost(f"not marked as sending: {error}", store=True) from None
         if not ours:
             raise ClaimLost("taken over by another process")
 

@@ -291,9 +291,17 @@ class PostgresStateStore:
         return [given[(key, day.isoformat())] for key, day in won]
 
     def begin_send(self, key: str, day: date) -> bool:
-        with self._lock, self._errors():
-            self._connect()
-            return self._execute(_BEGIN, (self._session, key, day, self._sessions)).rowcount == 1
+        """Mark a claim of this process's sessions "sending". When that fails, the session is
+        ended: its claims are then orphans that any process may take, rather than held by a
+        live session that no longer means to send them."""
+        with self._lock:
+            try:
+                with self._errors():
+                    self._connect()
+                    return self._execute(_BEGIN, (self._session, key, day, self._sessions)).rowcount == 1
+            except StoreError:
+                self.close()
+                raise
 
     def settle_orphans(self, stamp: str) -> int:
         with self.transaction():
