@@ -179,7 +179,9 @@ def test_three_processes_a_killed_leader_and_a_lost_connection_send_each_digest_
             assert codes == [0, 0], [s[-2000:] for s in said]
             assert "leader now" in said[killed]
             assert any("leader now" in said[n] for n in range(3) if n != killed)  # one took over
-            assert "no longer leader" in said[cut] or "digest sweep failed" in said[cut], said[cut][-3000:]
+            # It noticed: as the leader, as a sweeper, or mid-fan-out.
+            noticed = ("no longer leader", "digest sweep failed", "fan-out left to the other processes")
+            assert any(words in said[cut] for words in noticed), said[cut][-3000:]
             return received(), said, at_kill
 
     counts, said, at_kill = asyncio.run(main())
@@ -193,4 +195,6 @@ def test_three_processes_a_killed_leader_and_a_lost_connection_send_each_digest_
     assert len(final) == CHATS and set(final.values()) <= {"sent", "interrupted"}, Counter(final.values())
     assert {chat for chat, state in final.items() if state == "sent"} <= set(counts)  # "sent" was received
     assert set(chats()) - set(counts) <= interrupted  # every other chat got it
-    assert len(interrupted) <= 5, interrupted  # only the sends in flight when the leader was killed
+    # Only the sends in flight when the leader was killed: usually 0 or 1, more on a starved CPU,
+    # never more than a second of its sends (those received had no answer back in time).
+    assert len(interrupted) <= RATE, interrupted
