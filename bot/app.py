@@ -23,7 +23,6 @@ from bot.briefings.service import Briefing, Clock, utc_now
 from bot.config import FeedsSettings, Settings
 from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import DeliveryFailed, Digests
-from bot.digests.leader import Leadership
 from bot.digests.open_state import open_state_store
 from bot.digests.scheduler import DigestScheduler
 from bot.digests.sending import admitted
@@ -188,6 +187,8 @@ async def _serve(
         scheduler = DigestScheduler(digests, router.send, set(router.platforms), not state.shared, admits=True)
         await scheduler.start()
         if state.shared and settings.state is not None:
+            from bot.digests.leader import Leadership  # psycopg only with a PostgreSQL store
+
             leadership = Leadership(settings.state, scheduler.lead, scheduler.follow, settings.leader_seconds)
             helpers += [
                 asyncio.create_task(leadership.run()),

@@ -312,16 +312,23 @@ class Digests:
         self.state.prune_deliveries(now.date() - timedelta(days=KEEP_DAYS))
         return due
 
-    def sweep(self, now: datetime) -> list[tuple[Subscription, date]]:
+    def sweep(self, now: datetime, retry_after: timedelta | None = None) -> list[tuple[Subscription, date]]:
         """On a shared store, every process's share of the fan-outs: write the outcomes a lost
         connection kept, settle the claims of processes that are gone, and return today's digests
         that are due and that no process has claimed (a slot's fan-out still under way, a dead
-        process's claims whose sends had not begun). Three reads, however many chats."""
+        process's claims whose sends had not begun), and with ``retry_after``, those that failed
+        in passing that long ago (the process that would have retried them may be gone). Three
+        reads, however many chats."""
         self._flush([])
         self.state.settle_orphans(now.astimezone(UTC).isoformat(timespec="seconds"))
         subscriptions = [s for s in self.state.subscriptions() if not s.paused]
         days = {s: s.local_day(now) for s in subscriptions}
-        taken = {(r["key"], r["date"]) for r in self.state.deliveries_on(set(days.values()))}
+        cutoff = now - retry_after if retry_after is not None else None
+        taken = {
+            (r["key"], r["date"])
+            for r in self.state.deliveries_on(set(days.values()))
+            if not (cutoff is not None and r["state"] == "retry" and _stamped_before(r, cutoff))
+        }
         return [
             (s, day)
             for s, day in days.items()
@@ -726,6 +733,14 @@ class Digests:
 
 #: A skipped digest's detail when its claim could not be marked because the store failed.
 _STORE_LOST = "the state store failed"
+
+
+def _stamped_before(record: dict[str, Any], moment: datetime) -> bool:
+    """Whether a delivery record was written before ``moment`` (a record without a time: no)."""
+    try:
+        return datetime.fromisoformat(record["at"]) < moment
+    except (ValueError, TypeError):
+        return False
 
 
 def _claimed_only(

@@ -126,7 +126,8 @@ class DigestScheduler:
 
     async def sweep(self) -> list[Outcome]:
         """Deliver this process's share of the due digests that no process has claimed."""
-        items = self._live(await asyncio.to_thread(self.digests.sweep, self.digests.clock()))
+        retry_after = timedelta(seconds=RETRY_SECONDS)
+        items = self._live(await asyncio.to_thread(self.digests.sweep, self.digests.clock(), retry_after))
         if self.leading:
             self.reschedule()  # a subscription added through another process gets its slot here
         outcomes = await self._deliver(items) if items else []
