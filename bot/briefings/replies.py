@@ -315,7 +315,7 @@ def timeline(
         return notice(t(language, "timeline.empty", what=what or "–"), title=title)
     first = Card(title=title, date=knowledge.events[positions[0]].value)
     pages = _event_pages(knowledge, first, positions, language, plan_as=plan_as)
-    return replace(pages, chart=pictures.offer(positions, period))
+    return replace(pages, chart=pictures.offer(positions, period, language))
 
 
 def sources(knowledge: Knowledge, request: Request, fact: Fact | Event | DateValue | Article | None = None) -> Reply:
@@ -556,7 +556,7 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str, chart: 
     positions = knowledge.topic_events(topic.id)
     if chart:
         return pictures.caption(knowledge, positions, topic, topic.title, f"/timeline {topic.id}", language)
-    offered = pictures.offer(positions, topic)
+    offered = pictures.offer(positions, topic, language)
     articles = knowledge.topic_articles(topic)
     summary, _ = cut_at_sentence([s.text for s in split_sentences(topic.summary)], LEAD_BUDGET)
     fields = [
