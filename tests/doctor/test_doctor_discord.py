@@ -5,7 +5,6 @@ SimCord logs any token in (it has no notion of a revoked one), so the refusal is
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import discord
@@ -23,14 +22,6 @@ from bot.doctor.discord import discord_login
 def simcord_bot() -> discord.Client:
     """A bare client, as the check makes one: no gateway, no commands."""
     return discord.Client(intents=discord.Intents.default())
-
-
-@pytest.fixture(autouse=True)
-def _only_these_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in os.environ:
-        if name.upper().startswith("BRIEFING_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
 
 
 async def test_a_token_that_logs_in_names_the_bot(simcord_env, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

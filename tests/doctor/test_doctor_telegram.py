@@ -3,7 +3,6 @@ whether the bot can post in each chat that gets a digest."""
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 from pathlib import Path
@@ -26,14 +25,6 @@ from tests.platforms.telegram.test_telegram_webhook import run_webhook
 
 TOKEN = "123456789:AAdoctor-token-that-must-never-be-printed"
 BOT_ID = 777000111  # the fake's getMe
-
-
-@pytest.fixture(autouse=True)
-def _only_these_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in os.environ:
-        if name.upper().startswith("BRIEFING_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
 
 
 def setup_for(api: FakeBotApi, data: Path, *chats: str, token: str = TOKEN) -> Setup:

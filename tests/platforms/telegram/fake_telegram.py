@@ -460,25 +460,7 @@ class FakeBotApi:
             status = "administrator" if user_id in self.admins.get(chat_id, set()) else "member"
             member: dict[str, Any] = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "U"}}
             if status == "administrator":
-                member.update(
-                    {
-                        key: True
-                        for key in (
-                            "can_be_edited",
-                            "is_anonymous",
-                            "can_manage_chat",
-                            "can_delete_messages",
-                            "can_manage_video_chats",
-                            "can_restrict_members",
-                            "can_promote_members",
-                            "can_change_info",
-                            "can_invite_users",
-                            "can_post_stories",
-                            "can_edit_stories",
-                            "can_delete_stories",
-                        )
-                    }
-                )
+                member.update(dict.fromkeys(ADMIN_RIGHTS, True))
             return member
         if method == "getChat":
             chat = self.chats.get(str(params["chat_id"]))
