@@ -74,7 +74,10 @@ def test_sigkill_during_state_writes_never_corrupts_or_loses_acknowledged_record
         assert first.strip().isdigit(), first
         time.sleep(rng.uniform(0.0, 0.15))
         os.kill(writer.pid, signal.SIGKILL)
-        rest, _ = writer.communicate(timeout=30)
+        # Read on through the same buffered pipe: communicate() reads the file descriptor itself
+        # and would drop what readline() had already buffered (once, "97" went missing so).
+        rest = writer.stdout.read()
+        writer.wait(timeout=30)
         numbers = [int(line) for line in [first, *rest.splitlines()] if line.strip()]
         assert numbers == list(range(start, start + len(numbers)))
         for number in numbers:

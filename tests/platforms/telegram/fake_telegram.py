@@ -227,6 +227,7 @@ class FakeBotApi:
         self.base_url = ""
         self.webhook: dict[str, Any] | None = None  # setWebhook's url, secret_token, allowed_updates
         self.webhook_answers: list[int] = []  # the status code of each POST to the webhook
+        self.webhook_error: tuple[int, str] | None = None  # getWebhookInfo's last_error_date and _message
         self.polls = 0  # getUpdates calls, answered or not
         self.conflicts = 0  # getUpdates calls answered 409 because a webhook was set
         self._poster: asyncio.Task[None] | None = None
@@ -432,11 +433,14 @@ class FakeBotApi:
             self.webhook = None
             return True
         if method == "getWebhookInfo":
-            return {
+            info = {
                 "url": self.webhook["url"] if self.webhook else "",
                 "has_custom_certificate": False,
                 "pending_update_count": len(self._updates) if self.webhook else 0,
             }
+            if self.webhook and self.webhook_error:
+                info["last_error_date"], info["last_error_message"] = self.webhook_error
+            return info
         if method in ("setMyCommands", "answerCallbackQuery"):
             if method == "setMyCommands":
                 self._check_commands(params.get("commands", []))
@@ -456,25 +460,7 @@ class FakeBotApi:
             status = "administrator" if user_id in self.admins.get(chat_id, set()) else "member"
             member: dict[str, Any] = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "U"}}
             if status == "administrator":
-                member.update(
-                    {
-                        key: True
-                        for key in (
-                            "can_be_edited",
-                            "is_anonymous",
-                            "can_manage_chat",
-                            "can_delete_messages",
-                            "can_manage_video_chats",
-                            "can_restrict_members",
-                            "can_promote_members",
-                            "can_change_info",
-                            "can_invite_users",
-                            "can_post_stories",
-                            "can_edit_stories",
-                            "can_delete_stories",
-                        )
-                    }
-                )
+                member.update(dict.fromkeys(ADMIN_RIGHTS, True))
             return member
         if method == "getChat":
             chat = self.chats.get(str(params["chat_id"]))
@@ -569,6 +555,9 @@ class FakeBotApi:
         finally:
             if own:
                 await session.close()
+        if not 200 <= status < 300:  # what Telegram then shows in getWebhookInfo
+            reason = f"Wrong response from the webhook: {status}" if status else "Connection refused"
+            self.webhook_error = (int(time.time()), reason)
         self.webhook_answers.append(status)
         async with self._sent:  # wait_until may be waiting on the answers
             self._sent.notify_all()

@@ -14,6 +14,7 @@ import pytest
 from bot.briefings.commands import all_commands
 from bot.briefings.service import Briefing
 from bot.digests.state import STATE_FILE, StateStore
+from bot.export.charts import Charts
 from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.adapter import TelegramAdapter
 from tests.platforms.telegram.fake_telegram import ApiError, FakeBotApi, check_html
@@ -30,11 +31,18 @@ Scenario = Callable[[FakeBotApi, TelegramAdapter], Awaitable[None]]
 
 
 def run(
-    briefing: Briefing, data: Path, scenario: Scenario, api: FakeBotApi | None = None, quota: SenderQuota | None = None
+    briefing: Briefing,
+    data: Path,
+    scenario: Scenario,
+    api: FakeBotApi | None = None,
+    quota: SenderQuota | None = None,
+    charts: Charts | None = None,
 ) -> FakeBotApi:
     async def main() -> FakeBotApi:
         async with api or FakeBotApi(TOKEN) as server:
-            adapter = TelegramAdapter(briefing, StateStore(data), TOKEN, server.base_url, max_retries=2, quota=quota)
+            adapter = TelegramAdapter(
+                briefing, StateStore(data), TOKEN, server.base_url, max_retries=2, quota=quota, charts=charts
+            )
             await adapter.start(poll_timeout=1)
             try:
                 await scenario(server, adapter)

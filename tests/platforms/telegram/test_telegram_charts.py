@@ -4,7 +4,6 @@ API's ``sendPhoto``, which takes only what Telegram takes."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from pathlib import Path
 from typing import Any
@@ -14,14 +13,14 @@ from PIL import Image
 from telegram.error import BadRequest
 
 from bot.briefings.service import Briefing
-from bot.digests.state import StateStore
 from bot.export.charts import Charts
 from bot.export.png import WIDTH
 from bot.platforms.quota import SenderQuota
 from bot.platforms.telegram.adapter import TelegramAdapter
 from tests.platforms.fake_charts import VanishedCharts
 from tests.platforms.telegram.fake_telegram import FakeBotApi, check_html
-from tests.platforms.telegram.test_telegram import ALA, GROUP, PRIVATE, TOKEN, Scenario, ask, visible
+from tests.platforms.telegram.test_telegram import ALA, GROUP, PRIVATE, Scenario, ask, visible
+from tests.platforms.telegram.test_telegram import run as run_bot
 from tests.platforms.telegram.test_telegram_faults import idle
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -31,25 +30,7 @@ STALE = "Ta lista wygasła: zapytaj jeszcze raz."
 def run(
     briefing: Briefing, data: Path, scenario: Scenario, charts: Charts, quota: SenderQuota | None = None
 ) -> FakeBotApi:
-    async def main() -> FakeBotApi:
-        async with FakeBotApi(TOKEN) as server:
-            adapter = TelegramAdapter(
-                briefing,
-                StateStore(data),
-                TOKEN,
-                server.base_url,
-                max_retries=2,
-                quota=quota if quota is not None else SenderQuota(100),
-                charts=charts,
-            )
-            await adapter.start(poll_timeout=1)
-            try:
-                await scenario(server, adapter)
-            finally:
-                await adapter.stop()
-            return server
-
-    return asyncio.run(main())
+    return run_bot(briefing, data, scenario, quota=quota if quota is not None else SenderQuota(100), charts=charts)
 
 
 def buttons(reply: dict[str, Any]) -> list[tuple[str, str]]:
