@@ -429,9 +429,12 @@ class Digests:
             workers.cancel()
 
     async def drain(self) -> None:
-        """Return once no fan-out is in flight and each has written its outcomes."""
+        """Return once no fan-out is in flight and each has written its outcomes (those a lost
+        connection kept too, if the store takes them now)."""
         while self._finished:
             await asyncio.wait(set(self._finished))
+        if self._unsaved:
+            await asyncio.to_thread(self._flush, [])
 
     async def deliver(
         self, items: list[tuple[Subscription, date]], send: Sender, admits: bool = False

@@ -113,7 +113,9 @@ class DigestScheduler:
         (the last one may have died before it delivered what was due)."""
         self.leading = True
         self.reschedule()
-        return await self._catch_up()
+        # In a thread: this process may be mid-fan-out, and the catch-up reads every subscription.
+        due = await asyncio.to_thread(self.digests.recover, self.digests.clock())
+        return await self._deliver(self._live(due))
 
     async def _catch_up(self) -> list[Outcome]:
         """Today's digests that are due and not delivered (``Digests.recover``)."""

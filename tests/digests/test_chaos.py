@@ -165,7 +165,11 @@ def test_three_processes_a_killed_leader_and_a_lost_connection_send_each_digest_
                         break
                     await asyncio.sleep(0.25)
                 await asyncio.sleep(1.5)  # a duplicate, or an interrupted chat sent again, would come now
-                now_leading = leader(postgres_url)
+                for _ in range(50):  # a hand-over may be under way: a second at most
+                    now_leading = leader(postgres_url)
+                    if now_leading is not None:
+                        break
+                    await asyncio.sleep(0.1)
                 assert now_leading is not None and now_leading != first
                 for n, process in enumerate(processes):
                     if n != killed:
