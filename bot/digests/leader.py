@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 
 from bot.base import secrets
-from bot.digests.state_postgres import CONNECT_TIMEOUT, application_name
+from bot.digests.state_postgres import CONNECT_TIMEOUT, connection_options
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,11 @@ log = logging.getLogger(__name__)
 LEADER_KEY = 0x6C656164
 #: How often every process tries to become the leader, in seconds.
 EVERY = 15.0
-#: How often the leader makes sure its connection still answers, in seconds.
+#: How often the leader makes sure its connection still answers, in seconds ...
 HEARTBEAT = 1.0
+#: ... and how long an answer may take before it stops leading: well before the server gives up
+#: on a silent connection (``SERVER_KEEPALIVES``, about 20 s) and lets another process lead.
+SILENCE = 5.0
 
 
 class Leadership:
@@ -68,11 +71,7 @@ class Leadership:
         """Whether this process took the lock now; a failure to ask is logged, and is a no."""
         try:
             if self._connection is None or self._connection.closed:
-                options: dict[str, Any] = {"autocommit": True}
-                if "connect_timeout=" not in self.url:
-                    options["connect_timeout"] = int(self.timeout)
-                if "application_name=" not in self.url:
-                    options["application_name"] = application_name() + " leader"
+                options = connection_options(self.url, self.timeout, "leader")
                 self._connection = await psycopg.AsyncConnection.connect(self.url, **options)
             row = await (await self._connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))).fetchone()
         except psycopg.Error as error:
@@ -93,9 +92,12 @@ class Leadership:
                 # Returns after HEARTBEAT with nothing to say, raises at once when the session ends.
                 async for _ in self._connection.notifies(timeout=HEARTBEAT):
                     pass
-                await self._connection.execute("SELECT 1")
+                await asyncio.wait_for(self._connection.execute("SELECT 1"), SILENCE)
         except psycopg.Error as error:
             self._follow(f"its database connection was lost ({_line(error)})")
+            await self._close()
+        except TimeoutError:  # a network gone silent: the server drops the session, and the lock, soon
+            self._follow(f"its database did not answer for {SILENCE:g} s")
             await self._close()
 
     async def _on_lead(self) -> None:

@@ -70,14 +70,28 @@ CREATE TABLE IF NOT EXISTS delivery (
     state text NOT NULL,
     detail text NOT NULL DEFAULT '',
     at text NOT NULL DEFAULT '',
+    owner text NOT NULL DEFAULT '',
     PRIMARY KEY (key, day)
 );
-ALTER TABLE delivery ADD COLUMN IF NOT EXISTS owner text NOT NULL DEFAULT '';
-CREATE INDEX IF NOT EXISTS delivery_unsettled ON delivery (owner) WHERE state IN ('claimed', 'sending');
 """
+#: What a database made by an earlier version lacks; run only then, since it takes the tables' owner.
+UPGRADES = {
+    "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+    "AND table_name = 'delivery' AND column_name = 'owner'": (
+        "ALTER TABLE delivery ADD COLUMN owner text NOT NULL DEFAULT ''"
+    ),
+    "SELECT to_regclass('delivery_unsettled')::text": (
+        "CREATE INDEX delivery_unsettled ON delivery (owner) WHERE state IN ('claimed', 'sending')"
+    ),
+}
 #: A database session as a claim's owner names it; unique over the server's life (a pid is reused).
 _SESSION = "a.pid::text || '@' || extract(epoch FROM a.backend_start)::text"
-_GONE = f"NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE {_SESSION} = delivery.owner)"
+#: Whether a claim's session has ended. Another role's sessions show no start time (without
+#: pg_read_all_stats): for those the pid alone tells, which the server reuses only much later.
+_GONE = (
+    "NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.pid::text = split_part(delivery.owner, '@', 1) "
+    f"AND (a.backend_start IS NULL OR {_SESSION} = delivery.owner))"
+)
 
 _ROWS = "SELECT * FROM unnest(%s::text[], %s::date[], %s::text[], %s::text[], %s::text[])"
 #: Outcomes: never over another live session's claim (``owner`` one of this store's sessions).
@@ -128,6 +142,10 @@ class PostgresStateStore:
         with self.transaction():
             self._execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             self._execute(SCHEMA)
+            for present, upgrade in UPGRADES.items():
+                row = self._execute(present).fetchone()
+                if row is None or row[0] is None:
+                    self._execute(upgrade)
         for key, record in self._execute("SELECT key, record FROM subscriptions ORDER BY key").fetchall():
             try:
                 Subscription.from_record(record)
@@ -322,14 +340,28 @@ class PostgresStateStore:
         ).rowcount
 
 
-def connect(url: str, timeout: float = CONNECT_TIMEOUT) -> psycopg.Connection[Any]:
-    """A connection in autocommit, named after this process (the URL's own name and timeout win)."""
+#: Asks the server to probe an idle connection after 5 s and drop it after three 5 s probes
+#: unanswered: a process whose machine vanished (no connection closed) lets go of its leader's lock
+#: and its claims within about 20 s rather than the hours of the system's defaults (TCP only).
+SERVER_KEEPALIVES = "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3"
+
+
+def connection_options(url: str, timeout: float = CONNECT_TIMEOUT, role: str = "") -> dict[str, Any]:
+    """psycopg's options for the bot's connections: autocommit, named after this process and its
+    ``role`` in ``pg_stat_activity``, with the server's keepalives; the URL's own settings win."""
     options: dict[str, Any] = {"autocommit": True}
     if "connect_timeout=" not in url:
         options["connect_timeout"] = int(timeout)
     if "application_name=" not in url:
-        options["application_name"] = application_name()
-    return psycopg.connect(url, **options)
+        options["application_name"] = f"{application_name()} {role}".strip()
+    if "options=" not in url:
+        options["options"] = SERVER_KEEPALIVES
+    return options
+
+
+def connect(url: str, timeout: float = CONNECT_TIMEOUT) -> psycopg.Connection[Any]:
+    """A connection of the state store (see ``connection_options``)."""
+    return psycopg.connect(url, **connection_options(url, timeout))
 
 
 def _subscription(record: Any) -> Subscription | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -136,3 +137,42 @@ def test_a_follower_fires_nothing_and_sweeps_what_no_process_claimed(bundled: Br
         "telegram:-2:": "claimed",
         **{f"telegram:{-n}:": "sent" for n in range(3, 7)},
     }
+
+
+def test_processes_of_other_database_roles_see_each_others_claims_alive(postgres_url: str) -> None:
+    """Without pg_read_all_stats a role does not see when another role's sessions started: a
+    live process's claims must not be taken for orphans all the same."""
+    PostgresStateStore(postgres_url)  # the tables, as the owner
+    database = urlsplit(postgres_url).path.strip("/")
+    names = [f"{database}_a", f"{database}_b"]
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        for name in names:
+            connection.execute(f"CREATE ROLE {name} LOGIN")
+            connection.execute(f"GRANT ALL ON SCHEMA public TO {name}")
+            connection.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {name}")
+    first, second = (PostgresStateStore(postgres_url.replace("postgres@", f"{name}@", 1)) for name in names)
+    first.claim_deliveries([claim(1), claim(2)])
+    assert first.begin_send("telegram:2:", DAY)
+    assert second.settle_orphans("2027-01-06T09:00:00+00:00") == 0
+    assert states(second) == {"telegram:1:": "claimed", "telegram:2:": "sending"}
+    first.close()  # its process ends
+    with psycopg.connect(postgres_url, autocommit=True) as connection:  # wait until the server knows
+        connection.execute(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE usename = %s", (names[0],)
+        )
+    assert second.settle_orphans("2027-01-06T09:00:00+00:00") == 1
+    assert states(second) == {"telegram:2:": "interrupted"}
+
+
+def test_a_database_of_the_previous_version_gets_the_claims_owner(postgres_url: str) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute(
+            "CREATE TABLE delivery (key text NOT NULL, day date NOT NULL, state text NOT NULL, "
+            "detail text NOT NULL DEFAULT '', at text NOT NULL DEFAULT '', PRIMARY KEY (key, day))"
+        )
+        connection.execute("INSERT INTO delivery VALUES ('telegram:1:', %s, 'claimed', '', '')", (DAY,))
+    store = PostgresStateStore(postgres_url)
+    # A claim of before has no owner: its send may have begun, so it is interrupted, not sent again.
+    assert store.settle_orphans("2027-01-06T09:00:00+00:00") == 1
+    assert [r["key"] for r in store.claim_deliveries([claim(1), claim(2)])] == ["telegram:2:"]
+    assert store.begin_send("telegram:2:", DAY)
