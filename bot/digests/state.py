@@ -290,6 +290,9 @@ class TinyDBStateStore:
     def subscription(self, key: str) -> Subscription | None:
         return self._subs.get(key)
 
+    def subscriptions_of(self, keys: Iterable[str]) -> dict[str, Subscription]:
+        return {key: self._subs[key] for key in keys if key in self._subs}
+
     def put_subscriptions(self, subscriptions: Iterable[Subscription]) -> None:
         with self.transaction():
             self._undo.append(lambda: self._stale("subscriptions"))
@@ -348,8 +351,20 @@ class TinyDBStateStore:
         day = self._latest.get(key)
         return dict(self._log[(key, day)]) if day else None
 
-    def deliveries(self) -> list[dict[str, Any]]:
-        return [dict(record) for record in self._log.values()]
+    def deliveries(self, state: str | None = None) -> list[dict[str, Any]]:
+        return [dict(record) for record in self._log.values() if state is None or record["state"] == state]
+
+    def deliveries_of(self, wanted: Iterable[tuple[str, date]]) -> dict[tuple[str, str], dict[str, Any]]:
+        found = {}
+        for key, day in wanted:
+            index = (key, day.isoformat())
+            record = self._log.get(index)
+            if record is not None:
+                found[index] = dict(record)
+        return found
+
+    def last_deliveries(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {key: dict(self._log[(key, day)]) for key in keys if (day := self._latest.get(key))}
 
     def record_deliveries(self, records: Iterable[dict[str, Any]]) -> None:
         """Insert or replace delivery records (key, date, state, detail, at) in one write."""

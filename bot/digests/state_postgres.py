@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS delivery (
     at text NOT NULL DEFAULT '',
     PRIMARY KEY (key, day)
 );
+CREATE INDEX IF NOT EXISTS delivery_unsettled ON delivery (state) WHERE state IN ('claimed', 'retry');
 """
 
 _UPSERT = """
@@ -177,6 +178,10 @@ class PostgresStateStore:
         row = self._execute("SELECT record FROM subscriptions WHERE key = %s", (key,)).fetchone()
         return _subscription(row[0]) if row else None
 
+    def subscriptions_of(self, keys: Iterable[str]) -> dict[str, Subscription]:
+        rows = self._execute("SELECT key, record FROM subscriptions WHERE key = ANY(%s)", (list(keys),)).fetchall()
+        return {key: subscription for key, record in rows if (subscription := _subscription(record)) is not None}
+
     def put_subscriptions(self, subscriptions: Iterable[Subscription]) -> None:
         rows = [(s.target.key, Jsonb(s.to_record())) for s in subscriptions]
         if not rows:
@@ -223,8 +228,30 @@ class PostgresStateStore:
         ).fetchone()
         return _delivery(row) if row else None
 
-    def deliveries(self) -> list[dict[str, Any]]:
-        return [_delivery(row) for row in self._execute(f"SELECT {_COLUMNS} FROM delivery ORDER BY day, key")]
+    def deliveries(self, state: str | None = None) -> list[dict[str, Any]]:
+        if state is None:
+            return [_delivery(row) for row in self._execute(f"SELECT {_COLUMNS} FROM delivery ORDER BY day, key")]
+        rows = self._execute(f"SELECT {_COLUMNS} FROM delivery WHERE state = %s ORDER BY day, key", (state,))
+        return [_delivery(row) for row in rows]
+
+    def deliveries_of(self, wanted: Iterable[tuple[str, date]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """One query for any number of (chat, day) pairs: a join with the pairs as two arrays."""
+        pairs = list(wanted)
+        if not pairs:
+            return {}
+        rows = self._execute(
+            f"SELECT {', '.join('d.' + c for c in _COLUMNS.split(', '))} FROM delivery AS d "
+            "JOIN unnest(%s::text[], %s::date[]) AS w(key, day) ON d.key = w.key AND d.day = w.day",
+            ([key for key, _ in pairs], [day for _, day in pairs]),
+        ).fetchall()
+        return {(record["key"], record["date"]): record for record in map(_delivery, rows)}
+
+    def last_deliveries(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        rows = self._execute(
+            f"SELECT DISTINCT ON (key) {_COLUMNS} FROM delivery WHERE key = ANY(%s) ORDER BY key, day DESC",
+            (list(keys),),
+        ).fetchall()
+        return {row[0]: _delivery(row) for row in rows}
 
     def record_deliveries(self, records: Iterable[dict[str, Any]]) -> None:
         """Insert or replace delivery records (key, date, state, detail, at) in one statement."""
