@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -122,15 +123,9 @@ def main() -> None:
             best: dict[str, float] = {}
             for run in range(args.runs):
                 if kind == "tinydb":
-                    data = folder / f"tinydb-{run}"
-
-                    def open_store(data: Path = data) -> Any:
-                        return open_state_store(None, data)
+                    open_store = partial(open_state_store, None, folder / f"tinydb-{run}")
                 else:
-                    url = fresh()
-
-                    def open_store(url: str = url) -> Any:
-                        return open_state_store(url, folder)
+                    open_store = partial(open_state_store, fresh(), folder)
 
                 for name, seconds in run_once(kind, open_store, briefing, args.chats, args.history_days).items():
                     best[name] = min(seconds, best.get(name, seconds))
