@@ -18,7 +18,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -27,7 +27,7 @@ from psycopg.types.json import Jsonb
 from bot.base import secrets
 from bot.base.errors import StoreError
 from bot.digests.compose import Subscription
-from bot.digests.state_store import DELIVERY_STATES, redact_url, url_secrets
+from bot.digests.state_store import DELIVERY_STATES, FORGET_PROCESSES, redact_url, url_secrets
 from bot.i18n.messages import LANGUAGES, Language
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS delivery (
     detail text NOT NULL DEFAULT '',
     at text NOT NULL DEFAULT '',
     PRIMARY KEY (key, day)
+);
+CREATE TABLE IF NOT EXISTS processes (
+    id text PRIMARY KEY,
+    host text NOT NULL,
+    content text NOT NULL,
+    seen timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS delivery_unsettled ON delivery (state) WHERE state IN ('claimed', 'retry');
 """
@@ -141,7 +147,7 @@ class PostgresStateStore:
 
     def clear(self) -> None:
         """Empty every table (``state migrate --force``), in the open transaction if there is one."""
-        self._execute("TRUNCATE chats, subscriptions, feeds, delivery")
+        self._execute("TRUNCATE chats, subscriptions, feeds, delivery, processes")
 
     def close(self) -> None:
         with self._lock:
@@ -215,6 +221,25 @@ class PostgresStateStore:
 
     def remove_feed(self, url: str) -> bool:
         return self._execute("DELETE FROM feeds WHERE url = %s", (url,)).rowcount > 0
+
+    # --- processes -----------------------------------------------------------------------------------
+
+    def put_process(self, record: dict[str, Any]) -> None:
+        seen = datetime.fromisoformat(record["seen"])
+        with self.transaction():
+            self._execute("DELETE FROM processes WHERE seen < %s", (seen - FORGET_PROCESSES,))
+            self._execute(
+                "INSERT INTO processes (id, host, content, seen) VALUES (%s, %s, %s, %s) ON CONFLICT (id) "
+                "DO UPDATE SET host = excluded.host, content = excluded.content, seen = excluded.seen",
+                (record["id"], record["host"], record["content"], seen),
+            )
+
+    def processes(self) -> list[dict[str, Any]]:
+        rows = self._execute("SELECT id, host, content, seen FROM processes ORDER BY id").fetchall()
+        return [
+            {"id": id_, "host": host, "content": content, "seen": seen.astimezone(UTC).isoformat(timespec="seconds")}
+            for id_, host, content, seen in rows
+        ]
 
     # --- delivery log ----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +22,8 @@ from bot.i18n.messages import Language
 
 #: Delivery states: claimed before sending, then one of the others ("retry": failed in passing, may be claimed again).
 DELIVERY_STATES = ("claimed", "sent", "empty", "failed", "retry", "interrupted", "missed")
+#: A process not seen for this long is forgotten by the state store (it has stopped, or restarted under a new id).
+FORGET_PROCESSES = timedelta(days=1)
 #: The ``state`` setting's schemes that put the state store on PostgreSQL.
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -86,6 +88,14 @@ class StateStore(Protocol):
 
     def prune_deliveries(self, before: date) -> int: ...
 
+    # the processes using the store: records {id, host, content, seen}, ``seen`` an ISO time in UTC
+    def put_process(self, record: dict[str, Any]) -> None:
+        """Insert or replace a process's record (by its ``id``); records not seen for
+        ``FORGET_PROCESSES`` before this one's ``seen`` are dropped."""
+        ...
+
+    def processes(self) -> list[dict[str, Any]]: ...
+
 
 def claimable(record: dict[str, Any] | None) -> bool:
     """Whether a chat's digest of a day may still be claimed: never tried, or failed in passing."""
@@ -110,3 +120,8 @@ def redact_url(url: str) -> str:
     user = parts.username or ""
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def forgotten(record: dict[str, Any], now: str) -> bool:
+    """Whether a process record was last seen more than ``FORGET_PROCESSES`` before ``now`` (ISO times)."""
+    return datetime.fromisoformat(record["seen"]) < datetime.fromisoformat(now) - FORGET_PROCESSES

@@ -136,6 +136,18 @@ def test_batch_reads_answer_as_the_single_ones_do(opener: Opener) -> None:
     assert again.deliveries("retry") == [_record(1, "2027-01-06", "retry", "429")]
 
 
+def test_process_records_are_kept_replaced_and_forgotten_after_a_day(opener: Opener) -> None:
+    store = opener()
+    first = {"id": "a:/data", "host": "a", "content": "aaaaaaaaaaaa", "seen": "2027-01-05T08:00:00+00:00"}
+    second = {"id": "b:/data", "host": "b", "content": "bbbbbbbbbbbb", "seen": "2027-01-06T08:00:00+00:00"}
+    store.put_process(first)
+    store.put_process(second)
+    store.put_process({**second, "content": "cccccccccccc"})
+    assert sorted(opener().processes(), key=lambda r: r["id"]) == [first, {**second, "content": "cccccccccccc"}]
+    store.put_process({**second, "seen": "2027-01-06T08:00:01+00:00"})  # more than a day after a's
+    assert [record["id"] for record in opener().processes()] == ["b:/data"]
+
+
 def test_a_claim_is_won_once_and_again_only_after_a_retry(opener: Opener) -> None:
     store = opener()
     store.record_deliveries([_record(2, "2027-01-06", "retry"), _record(3, "2027-01-06", "interrupted")])
