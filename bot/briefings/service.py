@@ -38,6 +38,15 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def content_hash(content: Content) -> str:
+    """A short hash of loaded content: the same on every host that loaded the same files (their
+    bytes, not their paths or times, unlike ``Briefing.signature``)."""
+    parts = [f"quantities={content.quantities_sha256}"]
+    parts += sorted(f"topic {topic.id}={topic.sha256}" for topic in content.topics)
+    parts += sorted(f"article {article.id}={article.sha256}" for article in content.articles)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:CONTENT_HASH_LENGTH]
+
+
 def _build(
     content_dir: Path,
     store: FactStore,
@@ -147,13 +156,8 @@ class Briefing:
         return thread
 
     def content_hash(self) -> str:
-        """A short hash of the content loaded: the same on every host that loaded the same files
-        (their bytes, not their paths or times, unlike ``signature``), to compare processes."""
-        content = self.content
-        parts = [f"quantities={content.quantities_sha256}"]
-        parts += sorted(f"topic {topic.id}={topic.sha256}" for topic in content.topics)
-        parts += sorted(f"article {article.id}={article.sha256}" for article in content.articles)
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:CONTENT_HASH_LENGTH]
+        """This content's ``content_hash``, to compare processes."""
+        return content_hash(self.content)
 
     def today(self) -> date:
         """Today's date where the bot's readers are."""

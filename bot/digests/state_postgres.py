@@ -70,6 +70,9 @@ CREATE TABLE IF NOT EXISTS processes (
 CREATE INDEX IF NOT EXISTS delivery_unsettled ON delivery (state) WHERE state IN ('claimed', 'retry');
 """
 
+#: The tables ``SCHEMA`` creates.
+TABLES = ("chats", "subscriptions", "feeds", "delivery", "processes")
+
 _UPSERT = """
 INSERT INTO delivery (key, day, state, detail, at)
 SELECT * FROM unnest(%s::text[], %s::date[], %s::text[], %s::text[], %s::text[])
@@ -77,6 +80,26 @@ ON CONFLICT (key, day) DO UPDATE SET state = excluded.state, detail = excluded.d
 """
 _CLAIM = _UPSERT + " WHERE delivery.state = 'retry' RETURNING key, day"
 _COLUMNS = "key, day, state, detail, at"
+
+
+def missing_tables(url: str, connect_timeout: float = CONNECT_TIMEOUT) -> list[str]:
+    """The store's tables that the database at ``url`` does not hold yet, without creating any
+    (``briefing-bot doctor``); an unreachable database is a ``StoreError`` naming it, password redacted."""
+    secrets.add(url_secrets(url))
+    wanted = list(TABLES)
+    try:
+        timeout = {} if "connect_timeout=" in url else {"connect_timeout": int(connect_timeout)}
+        with psycopg.connect(url, autocommit=True, **timeout) as connection:  # type: ignore[arg-type]
+            rows = connection.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_name = ANY(%s)",
+                (wanted,),
+            ).fetchall()
+    except psycopg.Error as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise StoreError(secrets.redact(f"{redact_url(url)}: {first}")) from None
+    present = {name for (name,) in rows}
+    return [name for name in wanted if name not in present]
 
 
 class PostgresStateStore:
