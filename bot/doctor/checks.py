@@ -71,6 +71,8 @@ class Setup:
 
     #: Why the state store could not be opened, when it could not (``state``).
     state_error: str = ""
+    #: The bot's tables a PostgreSQL state store does not hold yet (``state``).
+    missing_tables: list[str] = field(default_factory=list)
 
     @cached_property
     def state(self) -> StateStore | None:
@@ -85,7 +87,8 @@ class Setup:
             else:
                 from bot.digests.state_postgres import missing_tables  # psycopg only when asked for
 
-                if missing_tables(settings.state):
+                self.missing_tables = missing_tables(settings.state)
+                if self.missing_tables:
                     return None
             state = open_state_store(settings.state, settings.data)
         except StoreError as error:

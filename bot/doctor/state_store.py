@@ -34,10 +34,14 @@ async def state_store(setup: Setup) -> list[Finding]:
     else:
         where = redact_url(url)
         if state is None:
+            from bot.digests.state_postgres import TABLES  # psycopg only when asked for
+
+            missing = setup.missing_tables
+            tables = "no tables yet" if missing == list(TABLES) else f"tables missing: {', '.join(missing)}"
             return [
                 Finding(
                     NAME,
-                    f"{where} (PostgreSQL): reachable, no tables yet; the bot creates them at start "
+                    f"{where} (PostgreSQL): reachable, {tables}; the bot creates them at start "
                     "(its user needs CREATE on the database)",
                 )
             ]

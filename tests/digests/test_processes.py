@@ -3,11 +3,12 @@ and compares it with the others seen recently, on a real PostgreSQL (one store p
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.briefings.service import Briefing
-from bot.digests.processes import RECENT, ContentAgreement, process_id
+from bot.digests.processes import RECENT, ContentAgreement, keep_agreeing, process_id
 from bot.digests.state_postgres import PostgresStateStore
 from tests.conftest import BUNDLED_CONTENT, WARSAW
 
@@ -64,6 +65,20 @@ def test_a_process_not_seen_lately_no_longer_counts(postgres_url: str) -> None:
     clock.now += timedelta(days=1, seconds=1)  # a day on, its record is forgotten
     here.beat()
     assert [record["id"] for record in here.state.processes()] == ["here:/data"]
+
+
+async def test_the_running_beat_reports_what_it_finds(postgres_url: str) -> None:
+    clock = Clock()
+    process(postgres_url, "other", ["bbbbbbbbbbbb"], clock).beat()
+    found: asyncio.Queue[str | None] = asyncio.Queue()
+    beating = asyncio.create_task(
+        keep_agreeing(process(postgres_url, "ours", ["aaaaaaaaaaaa"], clock), found.put_nowait)
+    )
+    try:
+        finding = await asyncio.wait_for(found.get(), 10)
+    finally:
+        beating.cancel()
+    assert finding == "differs from other processes (signature aaaaaaaaaaaa vs bbbbbbbbbbbb)"
 
 
 def test_a_restarted_process_replaces_its_own_record(postgres_url: str, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.briefings.service import Briefing
@@ -72,6 +73,12 @@ async def test_an_empty_database_is_reachable_and_left_without_tables(
     (found,) = await lines(setup_for(tmp_path / "data"))
     assert found.startswith("✓ state store: postgresql://") and "reachable, no tables yet" in found
     assert missing_tables(postgres_url) == list(TABLES)  # the doctor created none
+    open_state_store(postgres_url, tmp_path).close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("DROP TABLE processes")  # as an older bot left it
+    (found,) = await lines(setup_for(tmp_path / "data"))
+    assert "reachable, tables missing: processes; the bot creates them at start" in found
+    assert missing_tables(postgres_url) == ["processes"]
 
 
 async def test_the_processes_seen_and_whether_their_content_is_this_folders(
