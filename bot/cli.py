@@ -307,7 +307,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
             return 0
         if args.command == "export":
             selection = select(briefing.knowledge, args.topic, first, last)
-            _write_out(export(args.format, selection, datetime.now(UTC), args.facts), args.output)
+            _write_out(export(args.format, selection, datetime.now(UTC), args.facts, settings.language), args.output)
             return 0
         if args.command == "facts":
             for fact in briefing.knowledge.facts:

@@ -95,11 +95,12 @@ CHART_EVENTS = 160
 @dataclass(frozen=True, slots=True)
 class ChartQuery:
     """Which events a timeline picture shows: a topic (id, command or alias) and a period, either
-    end open. The picture itself is drawn by ``bot.export.charts``."""
+    end open, and in which language. The picture itself is drawn by ``bot.export.charts``."""
 
     topic: str | None = None
     first: date | None = None
     last: date | None = None
+    language: str = "pl"  # of the picture's title, legend and axis
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,19 +14,19 @@ from bot.knowledge.indexes import Knowledge
 from bot.language.dates import DateValue, between
 
 
-def query(subject: DateValue | Topic | None) -> ChartQuery:
+def query(subject: DateValue | Topic | None, language: str) -> ChartQuery:
     """The picture of a timeline's events: a period's, a topic's or all of them."""
     if isinstance(subject, DateValue):
-        return ChartQuery(first=subject.start, last=subject.last_day)
+        return ChartQuery(first=subject.start, last=subject.last_day, language=language)
     if subject is not None:
-        return ChartQuery(topic=subject.id)
-    return ChartQuery()
+        return ChartQuery(topic=subject.id, language=language)
+    return ChartQuery(language=language)
 
 
-def offer(positions: Sequence[int], subject: DateValue | Topic | None) -> ChartQuery | None:
+def offer(positions: Sequence[int], subject: DateValue | Topic | None, language: str) -> ChartQuery | None:
     """The picture a list of events offers beside itself: none for no events, or for more than
     one picture holds."""
-    return query(subject) if 0 < len(positions) <= CHART_EVENTS else None
+    return query(subject, language) if 0 < len(positions) <= CHART_EVENTS else None
 
 
 def caption(
@@ -67,4 +67,4 @@ def caption(
         sources=sources,
         listed_as=listed_as,
     )
-    return Reply((Card(title=title, body=body),), chart=query(subject), picture=True)
+    return Reply((Card(title=title, body=body),), chart=query(subject, language), picture=True)

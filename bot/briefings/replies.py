@@ -315,7 +315,7 @@ def timeline(
         return notice(t(language, "timeline.empty", what=what or "–"), title=title)
     first = Card(title=title, date=knowledge.events[positions[0]].value)
     pages = _event_pages(knowledge, first, positions, language, plan_as=plan_as)
-    return replace(pages, chart=pictures.offer(positions, period))
+    return replace(pages, chart=pictures.offer(positions, period, language))
 
 
 def sources(knowledge: Knowledge, request: Request, fact: Fact | Event | DateValue | Article | None = None) -> Reply:
@@ -556,7 +556,7 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str, chart: 
     positions = knowledge.topic_events(topic.id)
     if chart:
         return pictures.caption(knowledge, positions, topic, topic.title, f"/timeline {topic.id}", language)
-    offered = pictures.offer(positions, topic)
+    offered = pictures.offer(positions, topic, language)
     articles = knowledge.topic_articles(topic)
     summary, _ = cut_at_sentence([s.text for s in split_sentences(topic.summary)], LEAD_BUDGET)
     fields = [
@@ -598,6 +598,7 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str, chart: 
     by_events = {n for line in card.lines for n in line.sources}
     by_lists = {numbers[flag.article] for flag in flags}
     whole = replace(card, sources=tuple(s for s in card.sources if s.number in by_events | by_lists))
+    whole = _articles_shown(whole, len(articles), len(whole.sources), language)
     if whole.size <= CARD_BUDGET or not differ:
         return Reply((whole,), chart=offered)
     # Too much for one screen: where the sources differ goes on a page of its own.
@@ -606,12 +607,23 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str, chart: 
         fields=card.fields[: len(card.fields) - len(differ)],
         sources=tuple(s for s in card.sources if s.number in by_events),
     )
+    first = _articles_shown(first, len(articles), len(by_events | by_lists), language)
     second = Card(
         title=t(language, "figures.differ_title", what=topic.title),
         fields=tuple(differ),
         sources=tuple(s for s in card.sources if s.number in by_lists - by_events),
     )
     return Reply(_numbered([(first, second)], language), chart=offered)
+
+
+def _articles_shown(card: Card, total: int, cited: int, language: str) -> Card:
+    """The topic's article count says how many of them the card cites, when not all: a reader
+    who counts the sources listed finds fewer than the topic has."""
+    if cited >= total:
+        return card
+    label = t(language, "topic.articles")
+    value = t(language, "topic.articles_cited", total=total, cited=cited)
+    return replace(card, fields=tuple(replace(f, value=value) if f.name == label else f for f in card.fields))
 
 
 def _figure_field(

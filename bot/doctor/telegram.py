@@ -1,5 +1,7 @@
-"""The Telegram checks: the token (``getMe`` through the configured ``base_url``) and, for each
-chat that gets a digest, whether the bot can post there (``getChat``, ``getChatMember``).
+"""The Telegram checks: the token (``getMe`` through the configured ``base_url``), the webhook when
+one is configured (``getWebhookInfo``, and whether the bot's webhook server refuses an update
+without the secret), and, for each chat that gets a digest, whether the bot can post there
+(``getChat``, ``getChatMember``).
 
 python-telegram-bot is imported when the check runs, as the platform imports it, so that a
 set-up without a Telegram token needs none of it.
@@ -9,7 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.doctor.checks import Finding, Setup, failed
+import aiohttp
+
+from bot.config import TelegramSettings
+from bot.doctor.checks import Finding, Setup, failed, unverified
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -18,6 +23,9 @@ NAME = "telegram token"
 #: Chats asked about at most: two calls each, within Telegram's flood limits, in a few seconds.
 MAX_CHATS = 100
 NEW_TOKEN = "get a new one from @BotFather (/token) and set BRIEFING_TELEGRAM_TOKEN"
+WEBHOOK = "telegram webhook"
+#: How long the probe of the bot's own webhook server waits for an answer, in seconds.
+PROBE_SECONDS = 5
 
 
 def _chat_id(chat: str) -> int | str:
@@ -55,6 +63,8 @@ async def telegram(setup: Setup) -> list[Finding]:
         except TelegramError as error:
             return [failed(NAME, f"{settings.base_url}… answered: {error.message}", "check base_url and the token")]
         findings = [Finding(NAME, f"accepted by {settings.base_url}… as @{bot.username} (id {bot.id})")]
+        if settings.webhook_url:
+            findings += await _webhook(bot, settings)
         chats = list(dict.fromkeys(s.target.chat for s in setup.subscriptions if s.target.platform == "telegram"))
         for chat in chats[:MAX_CHATS]:
             findings.append(await _can_post(bot, chat))
@@ -65,6 +75,68 @@ async def telegram(setup: Setup) -> list[Finding]:
         await bot.shutdown()  # nothing when getMe failed: then the requests are closed here
         for request in requests:
             await request.shutdown()
+
+
+async def _webhook(bot: Bot, settings: TelegramSettings) -> list[Finding]:
+    """What Telegram says of the webhook (set to our address? its last delivery error?), and
+    whether the bot's own webhook server, if it runs, refuses an update that lacks the secret."""
+    from telegram.error import TelegramError
+
+    from bot.platforms.telegram.platform import webhook
+
+    wanted = webhook(settings)
+    assert wanted is not None, "called only with webhook_url set"
+    findings: list[Finding] = []
+    try:
+        info = await bot.get_webhook_info()
+    except TelegramError as error:
+        return [failed(WEBHOOK, f"getWebhookInfo failed: {error.message}", "run briefing-bot doctor again later")]
+    if not info.url:
+        findings.append(unverified(WEBHOOK, f"not set at Telegram yet: the bot sets {wanted.url} when it starts"))
+    elif info.url != wanted.url:
+        findings.append(
+            failed(
+                WEBHOOK,
+                f"Telegram posts updates to {info.url}, not to {wanted.url}",
+                "is another copy of the bot running with this token? Stop it; this one sets its own at start",
+            )
+        )
+    elif info.last_error_message:
+        findings.append(
+            failed(
+                WEBHOOK,
+                f"Telegram cannot deliver to {info.url}: {info.last_error_message} "
+                f"({info.pending_update_count} update(s) waiting)",
+                f"check that the reverse proxy forwards {info.url} to http://{wanted.listen}:{wanted.port}{wanted.path}",
+            )
+        )
+    else:
+        findings.append(Finding(WEBHOOK, f"set to {info.url}, {info.pending_update_count} update(s) waiting"))
+    findings.append(await _probe(wanted.listen, wanted.port, wanted.path))
+    return findings
+
+
+async def _probe(listen: str, port: int, path: str) -> Finding:
+    """POST an empty update without the secret to the bot's webhook server: a running bot
+    refuses it (403); nothing listening is no failure (the bot may be stopped)."""
+    host = f"[{listen}]" if ":" in listen else listen
+    where = f"http://{host}:{port}{path}"
+    name = "webhook server"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=PROBE_SECONDS)) as session,
+            session.post(where, json={}) as response,
+        ):
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError, OSError):
+        return unverified(name, f"nothing answers on {where}: the bot is not running here (start it, then check again)")
+    if status == 403:
+        return Finding(name, f"{where} answers and refuses an update without the secret")
+    return failed(
+        name,
+        f"{where} answered {status} to an update without the secret",
+        "is this port the bot's? Only briefing-bot's webhook server should listen there",
+    )
 
 
 async def _can_post(bot: Bot, chat: str) -> Finding:

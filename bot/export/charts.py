@@ -44,7 +44,7 @@ class Charts:
             if picture is not None:
                 self._pictures.move_to_end(query)
                 return picture
-            picture = draw(select(knowledge, query.topic, query.first, query.last)).png
+            picture = draw(select(knowledge, query.topic, query.first, query.last), query.language).png
             self.drawn += 1
             self._pictures[query] = picture
             if len(self._pictures) > self._kept:

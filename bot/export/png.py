@@ -19,8 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from babel import dates as babel_dates
+
 from bot.export.selection import ExportError, Selection
+from bot.i18n.messages import format_date, t
 from bot.knowledge.events import Event
+from bot.language.dates import between
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -77,20 +81,31 @@ def label(event: Event) -> str:
     return f"{text}  ×{count}" if count > 1 else text
 
 
-def period_text(events: tuple[Event, ...]) -> str:
-    first = min(event.value.start for event in events)
-    last = max(event.value.last_day for event in events)
-    return f"{first.isoformat()} – {last.isoformat()}"
+def period_text(events: tuple[Event, ...], language: str = "pl") -> str:
+    """From the first event to the one ending last, each end with its own precision ("styczeń
+    2022", not "2022-01-01 – 2022-01-31")."""
+    first = min(events, key=lambda e: (e.value.start, -e.value.last_day.toordinal())).value
+    last = max(events, key=lambda e: (e.value.last_day, -e.value.start.toordinal())).value
+    return format_date(between(first, last), language)
 
 
-def colours(selection: Selection) -> tuple[list[str], dict[str, str]]:
+def tick_label(moment: datetime, language: str) -> str:
+    """An axis date in the picture's language: the year on 1 January, the month's short name on
+    another month's first day, else the day and month ("6 sty")."""
+    if moment.month == 1 and moment.day == 1:
+        return str(moment.year)
+    pattern = "LLL" if moment.day == 1 else "d MMM"
+    return babel_dates.format_date(moment.date(), pattern, locale=language)
+
+
+def colours(selection: Selection, language: str = "pl") -> tuple[list[str], dict[str, str]]:
     """Each event's colour, and the legend: a topic's title and its colour, in the order met."""
     legend: dict[str, str] = {}
     found: list[str] = []
     for event in selection.events:
         topics = [selection.topic] if selection.topic else selection.topics(event)
         if not topics:
-            found.append(legend.setdefault("bez tematu / no topic", NO_TOPIC))
+            found.append(legend.setdefault(t(language, "chart.no_topic"), NO_TOPIC))
             continue
         title = topics[0].title
         found.append(legend.setdefault(title, COLOURS[len(legend) % len(COLOURS)]))
@@ -145,7 +160,7 @@ def refusal(selection: Selection) -> str | None:
     return None
 
 
-def draw(selection: Selection) -> Picture:
+def draw(selection: Selection, language: str = "pl") -> Picture:
     """The timeline picture of ``selection``'s events; an empty selection, or one of more events
     than Telegram's limits leave room for, is refused with the reason."""
     events = selection.events
@@ -156,9 +171,10 @@ def draw(selection: Selection) -> Picture:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter
     from matplotlib.transforms import IdentityTransform
 
-    painted, legends = colours(selection)
+    painted, legends = colours(selection, language)
     height = _top(len(legends)) + ROW * len(events) + BOTTOM
     figure = Figure(figsize=(WIDTH / DPI, height / DPI), dpi=DPI)
     canvas = FigureCanvasAgg(figure)  # Agg: no display, no global backend switched
@@ -176,7 +192,7 @@ def draw(selection: Selection) -> Picture:
         axes.spines[side].set_visible(False)
     locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: tick_label(mdates.num2date(x), language)))
     axes.tick_params(axis="x", labelsize=13, labeltop=True, top=True)
     axes.grid(axis="x", color="#dddddd", linewidth=0.8)
     axes.set_axisbelow(True)
@@ -207,10 +223,10 @@ def draw(selection: Selection) -> Picture:
             )
         )
 
-    title = selection.topic.title if selection.topic else "Oś czasu / Timeline"
+    title = selection.topic.title if selection.topic else t(language, "timeline.title")
     texts = [
         figure.text(LEFT / WIDTH, 1 - 14 / height, title, fontsize=20, weight="bold", va="top", ha="left"),
-        figure.text(LEFT / WIDTH, 1 - 50 / height, period_text(events), fontsize=14, va="top", ha="left"),
+        figure.text(LEFT / WIDTH, 1 - 50 / height, period_text(events, language), fontsize=14, va="top", ha="left"),
         figure.text(1 - RIGHT / WIDTH, 8 / height, "briefing-bot", fontsize=12, color="#555555", ha="right"),
     ]
     handles = [Line2D([], [], marker="s", linestyle="", color=c, markersize=12) for c in legends.values()]
@@ -250,5 +266,5 @@ def draw(selection: Selection) -> Picture:
     return Picture(buffer.getvalue(), WIDTH, height, drawn, boxes)
 
 
-def write(selection: Selection) -> bytes:
-    return draw(selection).png
+def write(selection: Selection, language: str = "pl") -> bytes:
+    return draw(selection, language).png

@@ -21,16 +21,16 @@ def check_format(name: str, facts: bool = False, to_file: bool = True) -> None:
         raise ExportError(f"{name} needs a file to write to: -o FILE")
 
 
-def export(name: str, selection: Selection, stamp: datetime, facts: bool = False) -> str | bytes:
+def export(name: str, selection: Selection, stamp: datetime, facts: bool = False, language: str = "pl") -> str | bytes:
     """The text of the file of format ``name`` (the bytes of a picture); ``stamp`` is when it was
-    made (for ics)."""
+    made (for ics); a picture's words are in ``language``."""
     check_format(name, facts)
     if name == "timelinejs":
         return timelinejs.write(selection)
     if name == "csv":
         return table.write(selection, facts)
     if name == "png":
-        return png.write(selection)
+        return png.write(selection, language)
     if name == "ics":
         return ics.write(selection, stamp)
     return jsonl.write(selection)

@@ -49,7 +49,7 @@ def filters_of(request: web.Request) -> tuple[ChartQuery, Selection] | web.Respo
     except (ValueError, ExportError) as error:
         accepted = f"{words(language_of(request))['accepted']} {', '.join(knowledge.topics) or '—'}"
         return error_page(request, 400, f"{error}. {accepted}")
-    return ChartQuery(found.topic.id if found.topic else None, first, last), found
+    return ChartQuery(found.topic.id if found.topic else None, first, last, language_of(request)), found
 
 
 async def home(request: web.Request) -> web.Response:
@@ -107,7 +107,7 @@ def chart(request: web.Request, selection: Selection, chosen: dict[str, str]) ->
     period = format_date(between(events[0].value, last), language)
     topic = f" ({selection.topic.title})" if selection.topic else ""
     alt = words(language)["chart_alt"].format(topic=topic, period=period, count=len(events))
-    wanted = urlencode({k: v for k, v in chosen.items() if v})
+    wanted = urlencode({k: v for k, v in {**chosen, "lang": request.query.get("lang", "")}.items() if v})
     src = f"/timeline.png?{wanted}" if wanted else "/timeline.png"
     return {"src": src, "width": WIDTH, "height": height_of(selection), "alt": alt}
 

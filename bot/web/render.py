@@ -5,7 +5,6 @@ pages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -15,67 +14,40 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bot.i18n.messages import Language, format_date, format_outlet, supported, t
 
-#: The words of the pages that the chat catalogue lacks.
-WORDS: Mapping[str, Mapping[Language, str]] = {
-    "home": {"pl": "Strona główna", "en": "Home", "ru": "Главная"},
-    "latest": {"pl": "Najnowsze wydarzenia", "en": "Latest events", "ru": "Последние события"},
-    "events": {"pl": "Wydarzenia", "en": "Events", "ru": "События"},
-    "from": {"pl": "Od", "en": "From", "ru": "С"},
-    "to": {"pl": "Do", "en": "To", "ru": "По"},
-    "all": {"pl": "wszystkie", "en": "all", "ru": "все"},
-    "show": {"pl": "Pokaż", "en": "Show", "ru": "Показать"},
-    "no_events": {"pl": "Brak wydarzeń.", "en": "No events.", "ru": "Событий нет."},
-    "not_found": {"pl": "Nie znaleziono", "en": "Not found", "ru": "Не найдено"},
-    "no_page": {"pl": "Nie ma takiej strony:", "en": "There is no such page:", "ru": "Такой страницы нет:"},
-    "bad_request": {"pl": "Błędne zapytanie", "en": "Bad request", "ru": "Неверный запрос"},
-    "accepted": {
-        "pl": "from i to przyjmują RRRR-MM-DD, topic — identyfikator tematu:",
-        "en": "from and to take YYYY-MM-DD, topic a topic's id:",
-        "ru": "from и to принимают ГГГГ-ММ-ДД, topic — идентификатор темы:",
-    },
-    "too_many_values": {
-        "pl": "Za dużo parametrów zapytania; strony przyjmują from, to, topic i lang.",
-        "en": "Too many query parameters; the pages take from, to, topic and lang.",
-        "ru": "Слишком много параметров запроса; страницы принимают from, to, topic и lang.",
-    },
-    "fact": {"pl": "Fakt", "en": "Fact", "ru": "Факт"},
-    "quote": {"pl": "Cytat", "en": "Quote", "ru": "Цитата"},
-    "precision": {"pl": "dokładność", "en": "precision", "ru": "точность"},
-    "day": {"pl": "dzień", "en": "a day", "ru": "день"},
-    "month": {"pl": "miesiąc", "en": "a month", "ru": "месяц"},
-    "year": {"pl": "rok", "en": "a year", "ru": "год"},
-    "range": {"pl": "okres", "en": "a period", "ru": "период"},
-    "as_written": {"pl": "odczytano z", "en": "read from", "ru": "прочитано из"},
-    "article_id": {"pl": "identyfikator", "en": "id", "ru": "идентификатор"},
-    "source_link": {"pl": "Tekst źródła", "en": "The source's text", "ru": "Текст источника"},
-    "errata": {"pl": "Errata", "en": "Errata", "ru": "Исправления"},
-    "printed": {"pl": "w źródle", "en": "as printed", "ru": "в источнике"},
-    "correction": {"pl": "poprawka", "en": "correction", "ru": "исправление"},
-    "on_this_day": {"pl": "W tym dniu", "en": "On this day", "ru": "В этот день"},
-    "nearest": {
-        "pl": "Najbliższy dzień z rocznicami:",
-        "en": "The nearest day with anniversaries:",
-        "ru": "Ближайший день с годовщинами:",
-    },
-    "chart_alt": {
-        "pl": "Wykres osi czasu{topic}: {period}, liczba wydarzeń: {count}; każde wydarzenie na osi dat "
-        "z nagłówkiem, dzień jako punkt, dłuższy okres jako pasek.",
-        "en": "Timeline chart{topic}: {period}, events: {count}; each event on a date axis with its "
-        "headline, a day as a point, a longer period as a bar.",
-        "ru": "График хронологии{topic}: {period}, событий: {count}; каждое событие на оси дат с "
-        "заголовком, день — точкой, более долгий период — полосой.",
-    },
-    "chart_full": {
-        "pl": "Wykres w pełnym rozmiarze (PNG)",
-        "en": "The chart at full size (PNG)",
-        "ru": "График в полном размере (PNG)",
-    },
-    "chart_too_large": {
-        "pl": "Za dużo wydarzeń na jeden wykres: zawęź okres lub wybierz temat.",
-        "en": "Too many events for one chart: narrow the period or choose a topic.",
-        "ru": "Слишком много событий для одного графика: сузьте период или выберите тему.",
-    },
-}
+#: The words of the pages that the chat replies do not use: ``web.<key>`` in the catalogue.
+WEB_WORDS = (
+    "home",
+    "latest",
+    "events",
+    "from",
+    "to",
+    "all",
+    "show",
+    "no_events",
+    "not_found",
+    "no_page",
+    "bad_request",
+    "accepted",
+    "too_many_values",
+    "fact",
+    "quote",
+    "precision",
+    "day",
+    "month",
+    "year",
+    "range",
+    "as_written",
+    "article_id",
+    "source_link",
+    "errata",
+    "printed",
+    "correction",
+    "on_this_day",
+    "nearest",
+    "chart_alt",
+    "chart_full",
+    "chart_too_large",
+)
 
 #: Words taken from the chat catalogue.
 CATALOGUE = {
@@ -104,7 +76,7 @@ def environment() -> Environment:
 
 
 def words(language: Language) -> dict[str, str]:
-    found = {key: by_language[language] for key, by_language in WORDS.items()}
+    found = {key: t(language, f"web.{key}") for key in WEB_WORDS}
     found.update({key: t(language, msgid) for key, msgid in CATALOGUE.items()})
     return found
 

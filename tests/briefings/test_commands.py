@@ -141,6 +141,19 @@ def test_topic_card_for_csto(bundled: Briefing) -> None:
     assert "/timeline csto" in (first.footer or "")
 
 
+@pytest.mark.parametrize("language", ["pl", "en"])
+def test_a_topic_cards_article_count_agrees_with_the_sources_it_lists(bundled: Briefing, language: str) -> None:
+    """ "Artykuły: 4" above three listed sources read as a missing source: the count now says how
+    many the card cites when it cites fewer than the topic has."""
+    for topic in bundled.knowledge.topics.values():
+        reply = bundled.ask(f"/{topic.command}", language)
+        total = len(bundled.knowledge.topic_articles(topic))
+        cited = len({source.article_id for card in reply.cards for source in card.sources})
+        (count,) = [f.value for f in reply.cards[0].fields if f.name in ("Artykuły", "Articles")]
+        assert count.split()[0] == str(total)
+        assert (str(cited) in count.split(maxsplit=1)[1]) if cited < total else count == str(total)
+
+
 @pytest.mark.parametrize(
     ("command", "pl", "en"),
     # The curated facts' own precision: Gazeta.pl's count dated to January 2022, the

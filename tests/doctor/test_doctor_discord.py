@@ -5,19 +5,18 @@ SimCord logs any token in (it has no notion of a revoked one), so the refusal is
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
 import discord
 import pytest
+from discord import app_commands
 
 from bot.config import read_settings
 from bot.digests.compose import Subscription, Target
 from bot.digests.state import StateStore
 from bot.doctor.checks import Setup
 from bot.doctor.discord import discord_login
-from bot.doctor.report import report
 
 
 @pytest.fixture
@@ -38,9 +37,30 @@ async def test_a_token_that_logs_in_names_the_bot(simcord_env, monkeypatch: pyte
     monkeypatch.setenv("BRIEFING_DISCORD_TOKEN", "discord-token-never-printed")
     client = simcord_env.bot
     findings = await discord_login(Setup(read_settings()), lambda: client)
-    assert len(findings) == 1 and findings[0].ok
-    assert str(findings[0]).startswith(f"✓ discord token: logged in as {client.user}")
-    assert "discord-token-never-printed" not in str(findings[0])
+    assert findings[0].ok and str(findings[0]).startswith(f"✓ discord token: logged in as {client.user}")
+    assert "discord-token-never-printed" not in " ".join(str(finding) for finding in findings)
+
+
+async def test_commands_not_yet_synced_fail_and_synced_ones_are_listed(  # type: ignore[no-untyped-def]
+    simcord_env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFING_DISCORD_TOKEN", "discord-token-never-printed")
+    client = simcord_env.bot
+    before = await discord_login(Setup(read_settings()), lambda: client)
+    assert str(before[1]) == (
+        "✗ slash commands (globally): none registered → start the bot once: it registers them when it starts (shard 0)"
+    )
+    tree = app_commands.CommandTree(client)
+
+    @tree.command(name="timeline", description="the timeline")
+    async def timeline(interaction: discord.Interaction) -> None: ...
+
+    @tree.command(name="csto", description="a topic")
+    async def csto(interaction: discord.Interaction) -> None: ...
+
+    await tree.sync()  # as the bot does at start
+    after = await discord_login(Setup(read_settings()), lambda: client)
+    assert str(after[1]) == "✓ slash commands (globally): 2 registered: /csto, /timeline"
 
 
 async def test_no_token_no_check(tmp_path: Path) -> None:
@@ -67,6 +87,9 @@ async def test_digest_channels_are_shown_as_unverified(
     )
     client = simcord_env.bot
     findings = await discord_login(Setup(read_settings(data=data)), lambda: client)
-    assert [finding.ok for finding in findings] == [True, True]
-    assert str(findings[1]).startswith("? discord digest channels: 2, not checked: ")
-    assert report(findings, io.StringIO()) == 0
+    assert [(finding.name, finding.verified) for finding in findings] == [
+        ("discord token", True),
+        ("slash commands (globally)", True),  # none yet: this client synced nothing
+        ("discord digest channels", False),
+    ]
+    assert str(findings[2]).startswith("? discord digest channels: 2, not checked: ")

@@ -4,19 +4,25 @@ whether the bot can post in each chat that gets a digest."""
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
+from bot.briefings.service import Briefing
 from bot.config import read_settings
 from bot.digests.compose import Subscription, Target
 from bot.digests.state import StateStore
 from bot.doctor.checks import Finding, Setup
 from bot.doctor.report import report
 from bot.doctor.telegram import telegram
+from bot.platforms.telegram.adapter import TelegramAdapter
 from tests.platforms.telegram.fake_telegram import ApiError, FakeBotApi, Reset, chat_member
+from tests.platforms.telegram.test_telegram import TOKEN as BOT_TOKEN
+from tests.platforms.telegram.test_telegram_webhook import run_webhook
 
 TOKEN = "123456789:AAdoctor-token-that-must-never-be-printed"
 BOT_ID = 777000111  # the fake's getMe
@@ -139,3 +145,88 @@ async def test_flood_control_and_a_lost_answer_are_failed_lines_not_tracebacks(t
         (False, "check the network, then try again"),
     ]
     assert findings[1].found == "Telegram's flood control asks the bot to wait"
+
+
+# --- the webhook -------------------------------------------------------------------------------
+
+PUBLIC_URL = "https://briefing.example/telegram/updates"
+SECRET = "s3cret_Token-for-the-webhook"
+
+
+def webhook_setup(api: FakeBotApi, data: Path, port: int, token: str = TOKEN) -> Setup:
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("BRIEFING_TELEGRAM__WEBHOOK_URL", PUBLIC_URL)
+        environment.setenv("BRIEFING_TELEGRAM__PORT", str(port))
+        environment.setenv("BRIEFING_TELEGRAM__SECRET_TOKEN", SECRET)
+        return setup_for(api, data, token=token)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_running_bots_webhook_is_set_and_refuses_updates_without_the_secret(
+    bundled: Briefing, tmp_path: Path
+) -> None:
+    found: list[str] = []
+    ports: list[int] = []
+
+    async def scenario(api: FakeBotApi, adapter: TelegramAdapter) -> None:
+        assert adapter.webhook is not None
+        ports.append(adapter.webhook.port)
+        setup = webhook_setup(api, tmp_path / "data", adapter.webhook.port, BOT_TOKEN)  # the adapter's
+        found.extend(lines(await telegram(setup)))
+
+    run_webhook(bundled, tmp_path / "bot", scenario)
+    assert found[1:] == [
+        f"✓ telegram webhook: set to {PUBLIC_URL}, 0 update(s) waiting",
+        f"✓ webhook server: http://127.0.0.1:{ports[0]}/telegram/updates answers and refuses an update without "
+        "the secret",
+    ]
+    assert not any(SECRET in line for line in found)
+
+
+async def test_a_stopped_bots_webhook_is_shown_unverified(tmp_path: Path) -> None:
+    async with FakeBotApi(TOKEN) as api:
+        findings = await telegram(webhook_setup(api, tmp_path / "data", free_port()))
+    assert [(f.name, f.ok, f.verified) for f in findings[1:]] == [
+        ("telegram webhook", True, False),
+        ("webhook server", True, False),
+    ]
+    assert "the bot sets https://briefing.example/telegram/updates when it starts" in findings[1].found
+
+
+async def test_a_webhook_set_elsewhere_or_failing_is_a_failure(tmp_path: Path) -> None:
+    port = free_port()
+    async with FakeBotApi(TOKEN) as api:
+        api.webhook = {"url": "https://other.example/hook", "secret_token": "x"}
+        elsewhere = (await telegram(webhook_setup(api, tmp_path / "a", port)))[1]
+        api.webhook = {"url": PUBLIC_URL, "secret_token": SECRET}
+        api.webhook_route = f"http://127.0.0.1:{port}/telegram/updates"  # nothing listens there
+        assert await api.post_to_webhook(b"{}", SECRET) == 0
+        failing = (await telegram(webhook_setup(api, tmp_path / "b", port)))[1]
+    assert not elsewhere.ok and "posts updates to https://other.example/hook" in elsewhere.found
+    assert not failing.ok and "cannot deliver" in failing.found and "Connection refused" in failing.found
+    assert (
+        failing.fix == f"check that the reverse proxy forwards {PUBLIC_URL} to http://127.0.0.1:{port}/telegram/updates"
+    )
+
+
+async def test_a_server_that_takes_updates_without_the_secret_is_a_failure(tmp_path: Path) -> None:
+    async def accept(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/telegram/updates", accept)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        async with FakeBotApi(TOKEN) as api:
+            findings = await telegram(webhook_setup(api, tmp_path / "data", port))
+    finally:
+        await runner.cleanup()
+    assert not findings[2].ok and "answered 200 to an update without the secret" in findings[2].found

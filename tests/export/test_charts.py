@@ -84,3 +84,10 @@ def test_nothing_to_draw_is_refused_with_the_reason(bundled: Briefing, query: Ch
     with pytest.raises(ExportError, match=reason):
         charts.png(bundled.knowledge, query)
     assert charts.drawn == 0
+
+
+def test_each_language_has_its_own_picture(bundled: Briefing) -> None:
+    charts = Charts()
+    polish = charts.png(bundled.knowledge, JANUARY)
+    english = charts.png(bundled.knowledge, ChartQuery(first=JANUARY.first, last=JANUARY.last, language="en"))
+    assert charts.drawn == 2 and polish != english

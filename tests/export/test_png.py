@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from matplotlib.image import imread
@@ -113,3 +113,23 @@ def test_matplotlib_is_imported_only_to_draw() -> None:
     code = "import sys, bot.cli, bot.export.png; print('matplotlib' in sys.modules)"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert found.stdout.strip() == "False", found.stderr
+
+
+@pytest.mark.parametrize(
+    ("language", "moments", "expected"),
+    [
+        ("pl", [(2022, 1, 1), (2022, 7, 1), (2022, 1, 6)], ["2022", "lip", "6 sty"]),
+        ("en", [(2022, 1, 1), (2022, 7, 1), (2022, 1, 6)], ["2022", "Jul", "6 Jan"]),
+    ],
+)
+def test_the_axis_speaks_the_pictures_language(
+    language: str, moments: list[tuple[int, int, int]], expected: list[str]
+) -> None:
+    """The axis once read "Jul" in a Polish picture: matplotlib's month names are the C locale's."""
+    assert [png.tick_label(datetime(*moment), language) for moment in moments] == expected
+
+
+def test_the_period_keeps_each_ends_precision(bundled: Briefing) -> None:
+    january = select(bundled.knowledge, None, date(2022, 1, 1), date(2022, 1, 31))
+    assert png.period_text(january.events, "pl") == "styczeń 2022"
+    assert png.period_text(january.events, "en") == "January 2022"

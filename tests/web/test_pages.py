@@ -295,7 +295,7 @@ async def test_the_timeline_shows_its_picture_for_the_same_filters(site: Site) -
     topic = next(iter(site.briefing.knowledge.topics.values()))
     _, _, html = await site.get(f"/timeline?topic={topic.id}&from=2022-01-01&lang=en")
     (image,) = Images(html).found
-    assert image["src"] == f"/timeline.png?from=2022-01-01&topic={topic.id}"
+    assert image["src"] == f"/timeline.png?from=2022-01-01&topic={topic.id}&lang=en"  # an English picture
     assert topic.title in (image["alt"] or "") and "Timeline chart" in (image["alt"] or "")
     async with site.session.get(site.url + (image["src"] or "")) as response:
         assert (response.status, response.content_type) == (200, "image/png")

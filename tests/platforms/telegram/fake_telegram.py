@@ -227,6 +227,7 @@ class FakeBotApi:
         self.base_url = ""
         self.webhook: dict[str, Any] | None = None  # setWebhook's url, secret_token, allowed_updates
         self.webhook_answers: list[int] = []  # the status code of each POST to the webhook
+        self.webhook_error: tuple[int, str] | None = None  # getWebhookInfo's last_error_date and _message
         self.polls = 0  # getUpdates calls, answered or not
         self.conflicts = 0  # getUpdates calls answered 409 because a webhook was set
         self._poster: asyncio.Task[None] | None = None
@@ -432,11 +433,14 @@ class FakeBotApi:
             self.webhook = None
             return True
         if method == "getWebhookInfo":
-            return {
+            info = {
                 "url": self.webhook["url"] if self.webhook else "",
                 "has_custom_certificate": False,
                 "pending_update_count": len(self._updates) if self.webhook else 0,
             }
+            if self.webhook and self.webhook_error:
+                info["last_error_date"], info["last_error_message"] = self.webhook_error
+            return info
         if method in ("setMyCommands", "answerCallbackQuery"):
             if method == "setMyCommands":
                 self._check_commands(params.get("commands", []))
@@ -569,6 +573,9 @@ class FakeBotApi:
         finally:
             if own:
                 await session.close()
+        if not 200 <= status < 300:  # what Telegram then shows in getWebhookInfo
+            reason = f"Wrong response from the webhook: {status}" if status else "Connection refused"
+            self.webhook_error = (int(time.time()), reason)
         self.webhook_answers.append(status)
         async with self._sent:  # wait_until may be waiting on the answers
             self._sent.notify_all()
