@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS processes (
     content text NOT NULL,
     seen timestamptz NOT NULL
 );
-CREATE INDEX IF NOT EXISTS delivery_unsettled ON delivery (state) WHERE state IN ('claimed', 'retry');
+CREATE INDEX IF NOT EXISTS delivery_claimed_or_retry ON delivery (state) WHERE state IN ('claimed', 'retry');
 """
 
 #: The tables ``SCHEMA`` creates.
