@@ -336,13 +336,15 @@ def _delivery(row: tuple[str, date, str, str, str]) -> dict[str, Any]:
 
 
 def _columns(records: Iterable[dict[str, Any]]) -> tuple[list[Any], ...]:
-    """Records as five arrays for ``unnest``, the last of each (key, day) winning as in a dict."""
+    """Records as five arrays for ``unnest``, the last of each (key, day) winning as in a dict,
+    in key order: every statement then locks its rows in the same order, so that two processes
+    writing overlapping batches wait for each other instead of deadlocking."""
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for record in records:
         assert record["state"] in DELIVERY_STATES, record["state"]
         latest[(record["key"], record["date"])] = record
     keys, days, states, details, ats = [], [], [], [], []
-    for (key, day), record in latest.items():
+    for (key, day), record in sorted(latest.items()):
         keys.append(key)
         days.append(date.fromisoformat(day))
         states.append(record["state"])
