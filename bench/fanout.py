@@ -2,6 +2,7 @@
 
     python -m bench.fanout [--chats 10000] [--rate 1000] [--flood 0.02] [--retry-after 1]
                            [--history-days 0] [--seed 7] [--data DIR]
+                           [--processes 1 2 3] [--state tinydb|postgres|postgresql://…]
 
 The real ``TelegramAdapter`` (python-telegram-bot's Application and Bot, its rate limiter set to
 ``--rate`` messages a second) sends one scheduler slot's digests to the fake Bot API server of
@@ -13,6 +14,13 @@ has been running has); its calls during the fan-out are timed as bookkeeping.
 
 Prints one line per figure: the achieved rate against the ceiling, chats that got no digest,
 chats that got it more than once (counted from what the server accepted), and bookkeeping time.
+
+With ``--processes``, each count given is a run of that many bot processes (real subprocesses,
+``bench/fanout_worker.py``, each with its own data folder and fact store) sharing one state
+store, all firing the same slot at once; the ``--rate`` ceiling is shared out among them (each
+process's limiter at rate / N), as Telegram's limit is one bot token's, however many processes
+send. ``--state postgres`` starts a throwaway PostgreSQL with the tests' helper
+(``tests/postgres_server.py``); a ``postgresql://`` URL uses that database and empties its tables.
 """
 
 from __future__ import annotations
@@ -20,7 +28,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import multiprocessing
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -142,6 +153,170 @@ async def fan_out(base_url: str, data: Path, chats: int, rate: float, history: i
     }
 
 
+@contextlib.contextmanager
+def fake_server(flood: float, retry_after: float, seed: int) -> Iterator[tuple[str, Callable[[], tuple[Any, ...]]]]:
+    """The fake Bot API in a process of its own: its URL, and a call that returns what it received."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    server = context.Process(target=serve, args=(theirs, flood, retry_after, seed), daemon=True)
+    server.start()
+
+    def report() -> tuple[Any, ...]:
+        ours.send("report")
+        return ours.recv()  # type: ignore[no-any-return]
+
+    try:
+        yield ours.recv(), report
+    finally:
+        server.join(timeout=10)
+        if server.is_alive():
+            server.terminate()
+
+
+@contextlib.contextmanager
+def state_databases(state: str) -> Iterator[Callable[[], str | None]]:
+    """A function giving a fresh state location for each run: None (TinyDB in the first process's
+    data folder), a database on a throwaway PostgreSQL server, or the given URL with its tables emptied."""
+    if state == "tinydb":
+        yield lambda: None
+    elif state == "postgres":
+        from tests.postgres_server import running_server
+
+        with running_server() as server:
+            yield server.fresh_database
+    else:
+        from bot.digests.state_postgres import PostgresStateStore
+
+        def emptied() -> str:
+            store = PostgresStateStore(state)
+            store.clear()
+            store.close()
+            return state
+
+        yield emptied
+
+
+def seed_state(state: Any, chats: int, history: int) -> None:
+    from bot.digests.compose import Subscription, Target
+
+    targets = [Target("telegram", str(FIRST_CHAT - i)) for i in range(chats)]
+    with state.transaction():
+        state.put_subscriptions(Subscription(target, "09:00", ZONE) for target in targets)
+        for back in range(history, 0, -1):
+            day = (MOMENT - timedelta(days=back)).date().isoformat()
+            state.record_deliveries(
+                {"key": target.key, "date": day, "state": "sent", "detail": "", "at": f"{day}T08:00:00+00:00"}
+                for target in targets
+            )
+
+
+def fan_out_processes(
+    base_url: str, folder: Path, location: str | None, processes: int, chats: int, rate: float, history: int
+) -> dict[str, Any]:
+    """``processes`` bot processes firing the same slot against one state store, started together."""
+    from bot.digests.open_state import open_state_store
+
+    datas = [folder / f"process-{number}" for number in range(processes)]
+    seeded = open_state_store(location, datas[0])
+    seed_state(seeded, chats, history)
+    seeded.close()
+    command = [sys.executable, "-m", "bench.fanout_worker", base_url]
+    workers = [
+        subprocess.Popen(
+            [*command, str(data), str(rate / processes), *([location] if location else [])],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for data in datas
+    ]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            line = worker.stdout.readline()
+            if line.strip() != "ready":
+                raise RuntimeError(f"a bot process did not start: {line!r}")
+        for worker in workers:  # as close together as the scheduler's jobs in N processes would fire
+            assert worker.stdin is not None
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+        results = [json.loads(worker.communicate(timeout=600)[0]) for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+    reloaded = open_state_store(location, datas[0])
+    recorded = Counter(record["state"] for record in reloaded.deliveries())
+    reloaded.close()
+    return {
+        "seconds": max(r["ended"] for r in results) - min(r["started"] for r in results),
+        "cpu": sum(r["cpu"] for r in results),
+        "outcomes": sum((Counter(r["outcomes"]) for r in results), Counter()),
+        "per_process": [Counter(r["outcomes"])["sent"] for r in results],
+        "recorded": recorded,
+        "bookkeeping": sum(r["bookkeeping"] for r in results),
+        "bookkeeping_each": [r["bookkeeping"] for r in results],
+        "bookkeeping_calls": sum(r["bookkeeping_calls"] for r in results),
+    }
+
+
+def report(
+    args: argparse.Namespace,
+    result: dict[str, Any],
+    server: tuple[Any, ...],
+    retry_after: float,
+    label: str = "",
+) -> None:
+    received, floods, calls, accepted_at = server
+    chats = [FIRST_CHAT - i for i in range(args.chats)]
+    lost = sum(1 for chat in chats if received.get(chat, 0) == 0)
+    duplicated = sum(1 for chat in chats if received.get(chat, 0) > 1)
+    delivered = sum(received.values())
+    seconds = result["seconds"]
+    achieved = delivered / seconds
+    each = result.get("bookkeeping_each") or [result["bookkeeping"]]
+    share = max(each) / seconds  # of the busiest process: the processes keep their books side by side
+    outcomes = ", ".join(f"{n} {state}" for state, n in sorted(result["outcomes"].items()))
+    recorded = ", ".join(f"{n} {state}" for state, n in sorted(result["recorded"].items()))
+    # A sender that keeps to the ceiling and honours retry_after can do about this at best: every
+    # call counts against the ceiling, 429s included, and a chat refused in the last second of
+    # the bulk waits out its retry_after after it.
+    bound = args.chats / ((args.chats + floods) / args.rate + retry_after) / args.rate
+    if label:
+        print(label)
+    print(
+        f"fan-out      {args.chats} chats in {seconds:.2f} s: {achieved:.0f} messages/s = "
+        f"{achieved / args.rate:.1%} of the {args.rate:g}/s ceiling (target >= 90%; "
+        f"about {bound:.1%} at best with these 429s)"
+    )
+    print(f"lost         {lost} chats got no digest (target 0)")
+    print(f"duplicated   {duplicated} chats got it more than once (target 0)")
+    if len(each) > 1:
+        print(
+            f"bookkeeping  {result['bookkeeping']:.2f} s in {result['bookkeeping_calls']} state store calls, "
+            f"per process {', '.join(f'{s:.2f} s' for s in each)}: the busiest's = {share:.1%} of the fan-out "
+            "(target <= 5%)"
+        )
+    else:
+        print(
+            f"bookkeeping  {result['bookkeeping']:.2f} s in {result['bookkeeping_calls']} state store calls = "
+            f"{share:.1%} of the fan-out (target <= 5%)"
+        )
+    accepted_at.sort()
+    most = accepted_at[int(len(accepted_at) * 0.98) - 1] - accepted_at[0] if accepted_at else 0.0
+    span = accepted_at[-1] - accepted_at[0] if accepted_at else 0.0
+    per_process = result.get("per_process")
+    print(
+        f"(bot process{'es' if per_process and len(per_process) > 1 else ''}: "
+        f"{result['cpu'] / args.chats * 1000:.2f} ms CPU a chat; "
+        + (f"sent per process: {', '.join(map(str, per_process))}; " if per_process else "")
+        + f"server: {calls} sendMessage calls, {floods} answered 429 with retry_after {retry_after:g} s; "
+        f"98% of the messages arrived within {most:.2f} s of the first, the last after {span:.2f} s; "
+        f"outcomes: {outcomes}; state store after: {recorded})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chats", type=int, default=10_000)
@@ -158,58 +333,45 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data", type=Path, default=None, help="state and fact store here (default: temporary)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        nargs="+",
+        default=None,
+        help="a run of each many bot processes (subprocesses), sharing the ceiling and the state store",
+    )
+    parser.add_argument(
+        "--state",
+        default="tinydb",
+        help="with --processes: tinydb (one process only), postgres (a throwaway server) "
+        "or a postgresql:// URL (its tables are emptied)",
+    )
     args = parser.parse_args()
 
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
     retry_after = int(args.retry_after) if args.retry_after.is_integer() else args.retry_after  # JSON 1, not 1.0
-    server = context.Process(target=serve, args=(theirs, args.flood, retry_after, args.seed), daemon=True)
-    server.start()
-    try:
-        base_url = ours.recv()
-        with tempfile.TemporaryDirectory(prefix="briefing-fanout-") as temporary:
-            data = args.data or Path(temporary)
-            result = asyncio.run(fan_out(base_url, data, args.chats, args.rate, args.history_days))
-        ours.send("report")
-        received, floods, calls, accepted_at = ours.recv()
-    finally:
-        server.join(timeout=10)
-        if server.is_alive():
-            server.terminate()
-
-    chats = [FIRST_CHAT - i for i in range(args.chats)]
-    lost = sum(1 for chat in chats if received.get(chat, 0) == 0)
-    duplicated = sum(1 for chat in chats if received.get(chat, 0) > 1)
-    delivered = sum(received.values())
-    seconds = result["seconds"]
-    achieved = delivered / seconds
-    share = result["bookkeeping"] / seconds
-    outcomes = ", ".join(f"{n} {state}" for state, n in sorted(result["outcomes"].items()))
-    recorded = ", ".join(f"{n} {state}" for state, n in sorted(result["recorded"].items()))
-    # A sender that keeps to the ceiling and honours retry_after can do about this at best: every
-    # call counts against the ceiling, 429s included, and a chat refused in the last second of
-    # the bulk waits out its retry_after after it.
-    bound = args.chats / ((args.chats + floods) / args.rate + retry_after) / args.rate
-    print(
-        f"fan-out      {args.chats} chats in {seconds:.2f} s: {achieved:.0f} messages/s = "
-        f"{achieved / args.rate:.1%} of the {args.rate:g}/s ceiling (target >= 90%; "
-        f"about {bound:.1%} at best with these 429s)"
-    )
-    print(f"lost         {lost} chats got no digest (target 0)")
-    print(f"duplicated   {duplicated} chats got it more than once (target 0)")
-    print(
-        f"bookkeeping  {result['bookkeeping']:.2f} s in {result['bookkeeping_calls']} state store calls = "
-        f"{share:.1%} of the fan-out (target <= 5%)"
-    )
-    accepted_at.sort()
-    most = accepted_at[int(len(accepted_at) * 0.98) - 1] - accepted_at[0] if accepted_at else 0.0
-    span = accepted_at[-1] - accepted_at[0] if accepted_at else 0.0
-    print(
-        f"(bot process: {result['cpu'] / args.chats * 1000:.2f} ms CPU a chat; "
-        f"server: {calls} sendMessage calls, {floods} answered 429 with retry_after {retry_after:g} s; "
-        f"98% of the messages arrived within {most:.2f} s of the first, the last after {span:.2f} s; "
-        f"outcomes: {outcomes}; state file after: {recorded})"
-    )
+    if args.processes is None:
+        if args.state != "tinydb":
+            parser.error("--state needs --processes (the single-process run is TinyDB in one process)")
+        with fake_server(args.flood, retry_after, args.seed) as (base_url, received):
+            with tempfile.TemporaryDirectory(prefix="briefing-fanout-") as temporary:
+                data = args.data or Path(temporary)
+                result = asyncio.run(fan_out(base_url, data, args.chats, args.rate, args.history_days))
+            server = received()
+        report(args, result, server, retry_after)
+        return
+    if args.state == "tinydb" and max(args.processes) > 1:
+        parser.error("several processes need a shared state store: --state postgres or a postgresql:// URL")
+    with state_databases(args.state) as fresh:
+        for processes in args.processes:
+            with fake_server(args.flood, retry_after, args.seed) as (base_url, received):
+                with tempfile.TemporaryDirectory(prefix="briefing-fanout-") as temporary:
+                    result = fan_out_processes(
+                        base_url, Path(temporary), fresh(), processes, args.chats, args.rate, args.history_days
+                    )
+                server = received()
+            store = "TinyDB" if args.state == "tinydb" else "PostgreSQL"
+            label = f"--- {processes} process(es), state on {store}, each limiter at {args.rate / processes:g}/s"
+            report(args, result, server, retry_after, label)
 
 
 if __name__ == "__main__":

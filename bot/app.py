@@ -24,6 +24,7 @@ from bot.config import FeedsSettings, Settings
 from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.open_state import open_state_store
+from bot.digests.processes import ContentAgreement, keep_agreeing, process_id
 from bot.digests.scheduler import DigestScheduler
 from bot.digests.sending import admitted
 from bot.digests.state_store import StateStore
@@ -177,6 +178,8 @@ async def _serve(
     waiters: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
     if settings.reload_seconds:
         waiters.append(asyncio.create_task(reload_content(briefing, settings.reload_seconds, router.states)))
+    agreement = ContentAgreement(state, briefing.content_hash, briefing.clock, process_id(settings.data))
+    waiters.append(asyncio.create_task(keep_agreeing(agreement, partial(setattr, router.states, "content_differs"))))
     scheduler: DigestScheduler | None = None
     helpers: list[asyncio.Task[None]] = []  # several processes: the leader election and the sweeps
     polls_stopping = threading.Event()  # tells a feed poll in its thread to stop after the feed it is at

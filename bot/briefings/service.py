@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -29,10 +30,21 @@ log = logging.getLogger(__name__)
 RESERVED_COMMANDS = BUILTIN_NAMES | {"digest", "figures", "next", "prev", "quit", "exit"}
 
 Clock = Callable[[], datetime]
+#: Hex digits of ``Briefing.content_hash``: enough to tell two contents apart, short enough for a log line.
+CONTENT_HASH_LENGTH = 12
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def content_hash(content: Content) -> str:
+    """A short hash of loaded content: the same on every host that loaded the same files (their
+    bytes, not their paths or times, unlike ``Briefing.signature``)."""
+    parts = [f"quantities={content.quantities_sha256}"]
+    parts += sorted(f"topic {topic.id}={topic.sha256}" for topic in content.topics)
+    parts += sorted(f"article {article.id}={article.sha256}" for article in content.articles)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:CONTENT_HASH_LENGTH]
 
 
 def _build(
@@ -142,6 +154,10 @@ class Briefing:
         thread = threading.Thread(target=warm, name="warm-up", daemon=True)
         thread.start()
         return thread
+
+    def content_hash(self) -> str:
+        """This content's ``content_hash``, to compare processes."""
+        return content_hash(self.content)
 
     def today(self) -> date:
         """Today's date where the bot's readers are."""

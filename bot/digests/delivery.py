@@ -282,32 +282,27 @@ class Digests:
 
     def _catch_up(self, now: datetime, stamp: str) -> list[tuple[Subscription, date]]:
         records = self._given_up(now, stamp, everything=True)
-        due: list[tuple[Subscription, date]] = []
-        for subscription in self.state.subscriptions():
-            if subscription.paused:
-                continue
-            today = subscription.local_day(now)
-            if (
-                subscription.due_at(today) <= now
-                and subscription.was_due(today)
-                and _open(self.state.delivery(subscription.target.key, today))
-            ):
-                due.append((subscription, today))
-            yesterday = today - timedelta(days=1)
-            if (
-                self.state.delivery(subscription.target.key, yesterday) is None
-                and subscription.was_due(yesterday)
-                and self.state.last_delivery(subscription.target.key) is not None
-            ):
-                records.append(
-                    {
-                        "key": subscription.target.key,
-                        "date": yesterday.isoformat(),
-                        "state": "missed",
-                        "detail": "",
-                        "at": stamp,
-                    }
-                )
+        active = [(s, s.local_day(now)) for s in self.state.subscriptions() if not s.paused]
+        known = self.state.deliveries_of(
+            pair for s, today in active for pair in ((s.target.key, today), (s.target.key, today - timedelta(days=1)))
+        )
+        unrecorded = [
+            (s, today - timedelta(days=1))
+            for s, today in active
+            if (s.target.key, (today - timedelta(days=1)).isoformat()) not in known
+            and s.was_due(today - timedelta(days=1))
+        ]
+        seen = self.state.last_deliveries(s.target.key for s, _ in unrecorded)  # chats that ever had one
+        due: list[tuple[Subscription, date]] = [
+            (s, today)
+            for s, today in active
+            if s.due_at(today) <= now and s.was_due(today) and _open(known.get((s.target.key, today.isoformat())))
+        ]
+        records += [
+            {"key": s.target.key, "date": yesterday.isoformat(), "state": "missed", "detail": "", "at": stamp}
+            for s, yesterday in unrecorded
+            if s.target.key in seen
+        ]
         self.state.record_deliveries(records)
         self.state.prune_deliveries(now.date() - timedelta(days=KEEP_DAYS))
         return due
@@ -325,8 +320,8 @@ class Digests:
         days = {s: s.local_day(now) for s in subscriptions}
         cutoff = now - retry_after if retry_after is not None else None
         taken = {
-            (r["key"], r["date"])
-            for r in self.state.deliveries_on(set(days.values()))
+            index
+            for index, r in self.state.deliveries_of((s.target.key, day) for s, day in days.items()).items()
             if not (cutoff is not None and r["state"] == "retry" and _stamped_before(r, cutoff))
         }
         return [
@@ -343,12 +338,13 @@ class Digests:
             self.state.record_deliveries(self._given_up(now, stamp))
         except StoreError as error:  # given up at the next run that can write; today's go on
             log.error("yesterday's unsent digests not recorded as failed: %s", error)
-        due = []
-        for subscription in self.state.subscriptions():
-            today = subscription.local_day(now)
-            record = self.state.delivery(subscription.target.key, today)
-            if not subscription.paused and record is not None and record["state"] == "retry":
-                due.append((subscription, today))
+        active = [(s, s.local_day(now)) for s in self.state.subscriptions() if not s.paused]
+        known = self.state.deliveries_of((s.target.key, today) for s, today in active)
+        due = [
+            (s, today)
+            for s, today in active
+            if (record := known.get((s.target.key, today.isoformat()))) is not None and record["state"] == "retry"
+        ]
         for key, (_, day) in list(self._unwritten.items()):  # their claims could not be written
             current = self.state.subscription(key)
             if current is None or current.paused or current.local_day(now) != day:
@@ -364,14 +360,12 @@ class Digests:
         every day's of every chat."""
         subscriptions = {s.target.key: s for s in self.state.subscriptions()}
         if everything:
-            candidates = [r for r in self.state.deliveries() if r["state"] == "retry"]
+            candidates = self.state.deliveries("retry")
         else:
-            candidates = []
-            for subscription in subscriptions.values():
-                yesterday = subscription.local_day(now) - timedelta(days=1)
-                record = self.state.delivery(subscription.target.key, yesterday)
-                if record is not None and record["state"] == "retry":
-                    candidates.append(record)
+            yesterdays = self.state.deliveries_of(
+                (s.target.key, s.local_day(now) - timedelta(days=1)) for s in subscriptions.values()
+            )
+            candidates = [record for record in yesterdays.values() if record["state"] == "retry"]
         gone = []
         for record in candidates:
             owner = subscriptions.get(record["key"])
@@ -399,11 +393,9 @@ class Digests:
                 f"the delivery log keeps {KEEP_DAYS} days: the digests of {day} may have been "
                 f"sent already, so they are not sent again (the oldest day possible is {oldest})"
             )
-        return [
-            (s, day)
-            for s in self.state.subscriptions()
-            if not s.paused and _open(self.state.delivery(s.target.key, day))
-        ]
+        active = [s for s in self.state.subscriptions() if not s.paused]
+        known = self.state.deliveries_of((s.target.key, day) for s in active)
+        return [(s, day) for s in active if _open(known.get((s.target.key, day.isoformat())))]
 
     # --- delivery -------------------------------------------------------------------------------
 
@@ -591,10 +583,11 @@ class Digests:
         sends: list[tuple[Subscription, date, Card]] = []
         records: list[dict[str, Any]] = []
         settled: list[Outcome] = []
+        known = self.state.deliveries_of((subscription.target.key, day) for subscription, day in chunk)
         for subscription, day in chunk:
             key = subscription.target.key
             self._unwritten.pop(key, None)
-            if not _open(self.state.delivery(key, day)):
+            if not _open(known.get((key, day.isoformat()))):
                 settled.append(Outcome(subscription.target, day, "skipped"))
                 continue
             settings = (day, subscription.language, subscription.topics, subscription.empty)
@@ -709,8 +702,9 @@ class Digests:
                 for _, o in finished
             )
             updated = []
+            stored = self.state.subscriptions_of(s.target.key for s, _ in finished)
             for subscription, outcome in finished:
-                current = self.state.subscription(subscription.target.key) or subscription
+                current = stored.get(subscription.target.key, subscription)
                 if outcome.state == "sent":
                     if current.failures:
                         updated.append(replace(current, failures=0))

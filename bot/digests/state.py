@@ -28,7 +28,7 @@ from tinydb.storages import Storage
 from bot.base.atomic import remove_stale_temporaries, write_atomically
 from bot.base.errors import StoreError
 from bot.digests.compose import Subscription
-from bot.digests.state_store import DELIVERY_STATES, claimable
+from bot.digests.state_store import DELIVERY_STATES, claimable, forgotten
 from bot.i18n.messages import LANGUAGES, Language
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,12 @@ class TinyDBStateStore:
                 self.problems.append(f"{self.path}: feed record {doc.doc_id} skipped: it has no address (url)")
                 continue
             self._feeds[doc["url"]] = dict(doc)
+        #: Processes by id (``bot.digests.processes``); one process uses a file, so usually one.
+        self._processes: dict[str, dict[str, Any]] = {
+            doc["id"]: dict(doc)
+            for doc in (tables["processes"].all() if "processes" in tables else empty)
+            if isinstance(doc.get("id"), str) and isinstance(doc.get("seen"), str)
+        }
         self._log: dict[tuple[str, str], dict[str, Any]] = {}
         self._ids: dict[tuple[str, str], int] = {}  # a delivery record's document id in the file
         for doc in tables["deliveries"].all() if "deliveries" in tables else empty:
@@ -231,6 +237,7 @@ class TinyDBStateStore:
             self._encoded["subscriptions"] = _table([*(s.to_record() for s in self._subs.values()), *self.unreadable])
         if "feeds" in self._dirty:
             self._encoded["feeds"] = _table([*self._feeds.values(), *self.unreadable_feeds])
+        self._encoded["processes"] = _table(self._processes.values())  # a few records, and their times move
         if "deliveries" in self._dirty:
             self._encode_deliveries()
         pieces: list[str] = []
@@ -293,6 +300,9 @@ class TinyDBStateStore:
     def subscription(self, key: str) -> Subscription | None:
         return self._subs.get(key)
 
+    def subscriptions_of(self, keys: Iterable[str]) -> dict[str, Subscription]:
+        return {key: self._subs[key] for key in keys if key in self._subs}
+
     def put_subscriptions(self, subscriptions: Iterable[Subscription]) -> None:
         with self.transaction():
             self._undo.append(lambda: self._stale("subscriptions"))
@@ -341,6 +351,27 @@ class TinyDBStateStore:
             self._dirty.add("feeds")
             return True
 
+    # --- processes -----------------------------------------------------------------------------------
+
+    def put_process(self, record: dict[str, Any]) -> None:
+        """Keep a process's record. Only a new process or content is written at once: a record
+        that only says it was seen again goes to the file with the next write, so that a beat a
+        minute does not rewrite the whole file (no other process reads it meanwhile)."""
+        with self.transaction():
+            self._undo.append(lambda: self._stale("processes"))
+            old = self._processes.get(record["id"])
+            for gone in [key for key, other in self._processes.items() if forgotten(other, record["seen"])]:
+                self._remember(self._processes, gone)
+                del self._processes[gone]
+                self._dirty.add("processes")
+            self._remember(self._processes, record["id"])
+            self._processes[record["id"]] = dict(record)
+            if old is None or {**old, "seen": ""} != {**record, "seen": ""}:
+                self._dirty.add("processes")
+
+    def processes(self) -> list[dict[str, Any]]:
+        return [dict(record) for record in self._processes.values()]
+
     # --- delivery log ----------------------------------------------------------------------------
 
     def delivery(self, key: str, day: date) -> dict[str, Any] | None:
@@ -351,11 +382,20 @@ class TinyDBStateStore:
         day = self._latest.get(key)
         return dict(self._log[(key, day)]) if day else None
 
-    def deliveries(self) -> list[dict[str, Any]]:
-        return [dict(record) for record in self._log.values()]
+    def deliveries(self, state: str | None = None) -> list[dict[str, Any]]:
+        return [dict(record) for record in self._log.values() if state is None or record["state"] == state]
 
-    def deliveries_on(self, days: Iterable[date]) -> list[dict[str, Any]]:
-        return [dict(self._log[index]) for day in days for index in self._days.get(day.isoformat(), ())]
+    def deliveries_of(self, wanted: Iterable[tuple[str, date]]) -> dict[tuple[str, str], dict[str, Any]]:
+        found = {}
+        for key, day in wanted:
+            index = (key, day.isoformat())
+            record = self._log.get(index)
+            if record is not None:
+                found[index] = dict(record)
+        return found
+
+    def last_deliveries(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {key: dict(self._log[(key, day)]) for key in keys if (day := self._latest.get(key))}
 
     def begin_send(self, key: str, day: date) -> bool:
         """Nothing to write: one process holds the file, and a whole-file write per send would
@@ -448,7 +488,7 @@ def _readable_delivery(doc: dict[str, Any]) -> bool:
     return isinstance(doc.get("key"), str) and doc.get("state") in DELIVERY_STATES
 
 
-_TABLES = ("chats", "subscriptions", "feeds", "deliveries")
+_TABLES = ("chats", "subscriptions", "feeds", "processes", "deliveries")
 _ABSENT = object()
 #: How many of the latest days being written keep each record's JSON (today, and a late yesterday).
 HOT_DAYS = 2

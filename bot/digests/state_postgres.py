@@ -29,7 +29,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -38,7 +38,7 @@ from psycopg.types.json import Jsonb
 from bot.base import secrets
 from bot.base.errors import StoreError
 from bot.digests.compose import Subscription
-from bot.digests.state_store import DELIVERY_STATES, redact_url, url_secrets
+from bot.digests.state_store import DELIVERY_STATES, FORGET_PROCESSES, redact_url, url_secrets
 from bot.i18n.messages import LANGUAGES, Language
 
 log = logging.getLogger(__name__)
@@ -73,9 +73,19 @@ CREATE TABLE IF NOT EXISTS delivery (
     owner text NOT NULL DEFAULT '',
     PRIMARY KEY (key, day)
 );
+CREATE TABLE IF NOT EXISTS processes (
+    id text PRIMARY KEY,
+    host text NOT NULL,
+    content text NOT NULL,
+    seen timestamptz NOT NULL
+);
 """
-#: What a database made by an earlier version lacks; run only then, since it takes the tables' owner.
+#: What a database made by an earlier version lacks, by how to tell: run only then, since each
+#: takes the tables' owner, and processes may connect as other roles (granted the tables).
 UPGRADES = {
+    "SELECT to_regclass('delivery_claimed_or_retry')::text": (
+        "CREATE INDEX delivery_claimed_or_retry ON delivery (state) WHERE state IN ('claimed', 'retry')"
+    ),
     "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
     "AND table_name = 'delivery' AND column_name = 'owner'": (
         "ALTER TABLE delivery ADD COLUMN owner text NOT NULL DEFAULT ''"
@@ -92,6 +102,9 @@ _GONE = (
     "NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.pid::text = split_part(delivery.owner, '@', 1) "
     f"AND (a.backend_start IS NULL OR {_SESSION} = delivery.owner))"
 )
+
+#: The tables ``SCHEMA`` creates.
+TABLES = ("chats", "subscriptions", "feeds", "delivery", "processes")
 
 _ROWS = "SELECT * FROM unnest(%s::text[], %s::date[], %s::text[], %s::text[], %s::text[])"
 #: Outcomes: never over another live session's claim (``owner`` one of this store's sessions).
@@ -121,6 +134,26 @@ _COLUMNS = "key, day, state, detail, at"
 def application_name() -> str:
     """What the bot's sessions are called in ``pg_stat_activity``: the host and process."""
     return f"briefing-bot {socket.gethostname()[:30]}:{os.getpid()}"
+
+
+def missing_tables(url: str, connect_timeout: float = CONNECT_TIMEOUT) -> list[str]:
+    """The store's tables that the database at ``url`` does not hold yet, without creating any
+    (``briefing-bot doctor``); an unreachable database is a ``StoreError`` naming it, password redacted."""
+    secrets.add(url_secrets(url))
+    wanted = list(TABLES)
+    try:
+        timeout = {} if "connect_timeout=" in url else {"connect_timeout": int(connect_timeout)}
+        with psycopg.connect(url, autocommit=True, **timeout) as connection:  # type: ignore[arg-type]
+            rows = connection.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_name = ANY(%s)",
+                (wanted,),
+            ).fetchall()
+    except psycopg.Error as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise StoreError(secrets.redact(f"{redact_url(url)}: {first}")) from None
+    present = {name for (name,) in rows}
+    return [name for name in wanted if name not in present]
 
 
 class PostgresStateStore:
@@ -201,7 +234,7 @@ class PostgresStateStore:
 
     def clear(self) -> None:
         """Empty every table (``state migrate --force``), in the open transaction if there is one."""
-        self._execute("TRUNCATE chats, subscriptions, feeds, delivery")
+        self._execute("TRUNCATE chats, subscriptions, feeds, delivery, processes")
 
     def close(self) -> None:
         with self._lock:
@@ -238,6 +271,10 @@ class PostgresStateStore:
         row = self._execute("SELECT record FROM subscriptions WHERE key = %s", (key,)).fetchone()
         return _subscription(row[0]) if row else None
 
+    def subscriptions_of(self, keys: Iterable[str]) -> dict[str, Subscription]:
+        rows = self._execute("SELECT key, record FROM subscriptions WHERE key = ANY(%s)", (list(keys),)).fetchall()
+        return {key: subscription for key, record in rows if (subscription := _subscription(record)) is not None}
+
     def put_subscriptions(self, subscriptions: Iterable[Subscription]) -> None:
         rows = [(s.target.key, Jsonb(s.to_record())) for s in subscriptions]
         if not rows:
@@ -272,6 +309,25 @@ class PostgresStateStore:
     def remove_feed(self, url: str) -> bool:
         return self._execute("DELETE FROM feeds WHERE url = %s", (url,)).rowcount > 0
 
+    # --- processes -----------------------------------------------------------------------------------
+
+    def put_process(self, record: dict[str, Any]) -> None:
+        seen = datetime.fromisoformat(record["seen"])
+        with self.transaction():
+            self._execute("DELETE FROM processes WHERE seen < %s", (seen - FORGET_PROCESSES,))
+            self._execute(
+                "INSERT INTO processes (id, host, content, seen) VALUES (%s, %s, %s, %s) ON CONFLICT (id) "
+                "DO UPDATE SET host = excluded.host, content = excluded.content, seen = excluded.seen",
+                (record["id"], record["host"], record["content"], seen),
+            )
+
+    def processes(self) -> list[dict[str, Any]]:
+        rows = self._execute("SELECT id, host, content, seen FROM processes ORDER BY id").fetchall()
+        return [
+            {"id": id_, "host": host, "content": content, "seen": seen.astimezone(UTC).isoformat(timespec="seconds")}
+            for id_, host, content, seen in rows
+        ]
+
     # --- delivery log ----------------------------------------------------------------------------
 
     def delivery(self, key: str, day: date) -> dict[str, Any] | None:
@@ -284,12 +340,30 @@ class PostgresStateStore:
         ).fetchone()
         return _delivery(row) if row else None
 
-    def deliveries(self) -> list[dict[str, Any]]:
-        return [_delivery(row) for row in self._execute(f"SELECT {_COLUMNS} FROM delivery ORDER BY day, key")]
-
-    def deliveries_on(self, days: Iterable[date]) -> list[dict[str, Any]]:
-        rows = self._execute(f"SELECT {_COLUMNS} FROM delivery WHERE day = ANY(%s::date[])", (list(days),))
+    def deliveries(self, state: str | None = None) -> list[dict[str, Any]]:
+        if state is None:
+            return [_delivery(row) for row in self._execute(f"SELECT {_COLUMNS} FROM delivery ORDER BY day, key")]
+        rows = self._execute(f"SELECT {_COLUMNS} FROM delivery WHERE state = %s ORDER BY day, key", (state,))
         return [_delivery(row) for row in rows]
+
+    def deliveries_of(self, wanted: Iterable[tuple[str, date]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """One query for any number of (chat, day) pairs: a join with the pairs as two arrays."""
+        pairs = list(wanted)
+        if not pairs:
+            return {}
+        rows = self._execute(
+            f"SELECT {', '.join('d.' + c for c in _COLUMNS.split(', '))} FROM delivery AS d "
+            "JOIN unnest(%s::text[], %s::date[]) AS w(key, day) ON d.key = w.key AND d.day = w.day",
+            ([key for key, _ in pairs], [day for _, day in pairs]),
+        ).fetchall()
+        return {(record["key"], record["date"]): record for record in map(_delivery, rows)}
+
+    def last_deliveries(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        rows = self._execute(
+            f"SELECT DISTINCT ON (key) {_COLUMNS} FROM delivery WHERE key = ANY(%s) ORDER BY key, day DESC",
+            (list(keys),),
+        ).fetchall()
+        return {row[0]: _delivery(row) for row in rows}
 
     def record_deliveries(self, records: Iterable[dict[str, Any]]) -> None:
         """Insert or replace delivery records (key, date, state, detail, at) in one statement;
@@ -377,13 +451,15 @@ def _delivery(row: tuple[str, date, str, str, str]) -> dict[str, Any]:
 
 
 def _columns(records: Iterable[dict[str, Any]]) -> tuple[list[Any], ...]:
-    """Records as five arrays for ``unnest``, the last of each (key, day) winning as in a dict."""
+    """Records as five arrays for ``unnest``, the last of each (key, day) winning as in a dict,
+    in key order: every statement then locks its rows in the same order, so that two processes
+    writing overlapping batches wait for each other instead of deadlocking."""
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for record in records:
         assert record["state"] in DELIVERY_STATES, record["state"]
         latest[(record["key"], record["date"])] = record
     keys, days, states, details, ats = [], [], [], [], []
-    for (key, day), record in latest.items():
+    for (key, day), record in sorted(latest.items()):
         keys.append(key)
         days.append(date.fromisoformat(day))
         states.append(record["state"])

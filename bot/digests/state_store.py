@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,6 +28,8 @@ from bot.i18n.messages import Language
 #: Delivery states: claimed before sending, "sending" once the send begins (shared stores only),
 #: then one of the others ("retry": failed in passing, may be claimed again).
 DELIVERY_STATES = ("claimed", "sending", "sent", "empty", "failed", "retry", "interrupted", "missed")
+#: A process not seen for this long is forgotten by the state store (it has stopped, or restarted under a new id).
+FORGET_PROCESSES = timedelta(days=1)
 #: The ``state`` setting's schemes that put the state store on PostgreSQL.
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -57,6 +59,10 @@ class StateStore(Protocol):
     # subscriptions
     def subscriptions(self) -> list[Subscription]: ...
     def subscription(self, key: str) -> Subscription | None: ...
+    def subscriptions_of(self, keys: Iterable[str]) -> dict[str, Subscription]:
+        """The subscriptions of these chats (target keys) that exist and can be read, in one read."""
+        ...
+
     def put_subscriptions(self, subscriptions: Iterable[Subscription]) -> None: ...
     def remove_subscription(self, key: str) -> bool: ...
 
@@ -69,7 +75,19 @@ class StateStore(Protocol):
     # the delivery log: records {key, date, state, detail, at}, one per chat (target key) and day
     def delivery(self, key: str, day: date) -> dict[str, Any] | None: ...
     def last_delivery(self, key: str) -> dict[str, Any] | None: ...
-    def deliveries(self) -> list[dict[str, Any]]: ...
+    def deliveries(self, state: str | None = None) -> list[dict[str, Any]]:
+        """Every delivery record, or those in one state ("claimed", "retry": the few a start-up settles)."""
+        ...
+
+    def deliveries_of(self, wanted: Iterable[tuple[str, date]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The records of these (chat, day) pairs that exist, by (key, ISO day), in one read: what a
+        fan-out, the catch-up and the retries ask of thousands of chats at once."""
+        ...
+
+    def last_deliveries(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Each of these chats' latest record, for the chats that have one, in one read."""
+        ...
+
     def record_deliveries(self, records: Iterable[dict[str, Any]]) -> None: ...
     def claim_deliveries(self, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Write each record whose (key, date) is still open (no record, or "retry"), as one
@@ -77,10 +95,6 @@ class StateStore(Protocol):
         ...
 
     def prune_deliveries(self, before: date) -> int: ...
-
-    def deliveries_on(self, days: Iterable[date]) -> list[dict[str, Any]]:
-        """The delivery records of these days, in one read."""
-        ...
 
     def begin_send(self, key: str, day: date) -> bool:
         """Just before a claimed digest's send goes out: mark it "sending" (a shared store; a
@@ -96,6 +110,14 @@ class StateStore(Protocol):
         store of one process, at start-up: every claim is "interrupted" (it does not record when a
         send begins, so any of them may have been in flight)."""
         ...
+
+    # the processes using the store: records {id, host, content, seen}, ``seen`` an ISO time in UTC
+    def put_process(self, record: dict[str, Any]) -> None:
+        """Insert or replace a process's record (by its ``id``); records not seen for
+        ``FORGET_PROCESSES`` before this one's ``seen`` are dropped."""
+        ...
+
+    def processes(self) -> list[dict[str, Any]]: ...
 
 
 def claimable(record: dict[str, Any] | None) -> bool:
@@ -121,3 +143,8 @@ def redact_url(url: str) -> str:
     user = parts.username or ""
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def forgotten(record: dict[str, Any], now: str) -> bool:
+    """Whether a process record was last seen more than ``FORGET_PROCESSES`` before ``now`` (ISO times)."""
+    return datetime.fromisoformat(record["seen"]) < datetime.fromisoformat(now) - FORGET_PROCESSES

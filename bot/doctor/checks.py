@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
-from pathlib import Path
 
+from bot.base.errors import StoreError
 from bot.base.secrets import redact
+from bot.briefings.service import RESERVED_COMMANDS, utc_now
 from bot.config import LoadedSettings, Settings
+from bot.content.loader import Content, load_content
 from bot.digests.compose import Subscription
-from bot.digests.state import STATE_FILE, StateStore
+from bot.digests.open_state import open_state_store
+from bot.digests.state import STATE_FILE
+from bot.digests.state_store import StateStore
 
 OK = "✓"
 FAILED = "✗"
@@ -56,21 +61,51 @@ class Setup:
     loaded: LoadedSettings | None
     error: str = ""
     problems: list[str] = field(default_factory=list)  # of the state file, when it was read
+    #: The time now, to tell the processes seen lately in the state store.
+    clock: Callable[[], datetime] = utc_now
 
     @property
     def settings(self) -> Settings:
         assert self.loaded is not None, "a check that needs settings runs only when they are valid"
         return self.loaded.settings
 
+    #: Why the state store could not be opened, when it could not (``state``).
+    state_error: str = ""
+    #: The bot's tables a PostgreSQL state store does not hold yet (``state``).
+    missing_tables: list[str] = field(default_factory=list)
+
+    @cached_property
+    def state(self) -> StateStore | None:
+        """The state store the settings name, as the bot opens it (``open_state_store``); None
+        when it holds nothing yet (no state file, or a database without the bot's tables: the doctor
+        creates neither) or cannot be opened (``state_error`` says why)."""
+        settings = self.settings
+        try:
+            if settings.state is None:
+                if not (settings.data / STATE_FILE).is_file():
+                    return None
+            else:
+                from bot.digests.state_postgres import missing_tables  # psycopg only when asked for
+
+                self.missing_tables = missing_tables(settings.state)
+                if self.missing_tables:
+                    return None
+            state = open_state_store(settings.state, settings.data)
+        except StoreError as error:
+            self.state_error = str(error)
+            return None
+        self.problems = list(state.problems)
+        return state
+
     @cached_property
     def subscriptions(self) -> list[Subscription]:
-        """The digest subscriptions in the data folder; none when it has no state file yet."""
-        data: Path = self.settings.data
-        if not (data / STATE_FILE).is_file():
-            return []
-        state = StateStore(data)
-        self.problems = list(state.problems)
-        return state.subscriptions()
+        """The digest subscriptions in the state store; none when it holds none yet."""
+        return self.state.subscriptions() if self.state is not None else []
+
+    @cached_property
+    def content(self) -> Content:
+        """The content folder, loaded as ``briefing-bot content check`` loads it."""
+        return load_content(self.settings.content, reserved_commands=frozenset(RESERVED_COMMANDS))
 
 
 Check = Callable[[Setup], Awaitable[list[Finding]]]

@@ -12,9 +12,7 @@ from filelock import FileLock, Timeout
 
 from bot.app import LOCK_FILE
 from bot.base.zones import known_zone
-from bot.briefings.service import RESERVED_COMMANDS
 from bot.config import token_sections
-from bot.content.loader import load_content
 from bot.doctor.checks import Finding, Setup, failed
 from bot.language import lemmas
 
@@ -84,7 +82,7 @@ async def settings_and_environment(setup: Setup) -> list[Finding]:
 async def content(setup: Setup) -> list[Finding]:
     """As ``briefing-bot content check``: the counts, or the problems."""
     folder = setup.settings.content
-    loaded = load_content(folder, reserved_commands=frozenset(RESERVED_COMMANDS))
+    loaded = setup.content
     problems = [*loaded.problems, *loaded.warnings]
     if problems:
         first = str(problems[0])

@@ -11,6 +11,7 @@ from typing import TextIO
 from bot.base import secrets
 from bot.base.errors import ConfigError
 from bot.config import read_settings
+from bot.digests.state_store import url_secrets
 from bot.doctor.checks import Check, Finding, Setup, failed
 from bot.doctor.discord import discord_login
 from bot.doctor.local import (
@@ -21,6 +22,7 @@ from bot.doctor.local import (
     settings_and_environment,
     time_zone,
 )
+from bot.doctor.state_store import state_store
 from bot.doctor.telegram import telegram
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ CHECKS: tuple[Check, ...] = (
     settings_and_environment,
     content,
     data_folder,
+    state_store,
     lemma_dictionary,
     time_zone,
     telegram,
@@ -46,6 +49,7 @@ def examine(config: Path | None = None, content: Path | None = None, data: Path 
     except ConfigError as error:
         return Setup(None, "; ".join(str(error).splitlines()))
     secrets.add(token.get_secret_value() for token in loaded.settings.tokens())  # redacted from every finding
+    secrets.add(url_secrets(loaded.settings.state))
     return Setup(loaded)
 
 

@@ -105,6 +105,49 @@ def test_delivery_records_latest_and_pruning(opener: Opener) -> None:
     ]
 
 
+def test_batch_reads_answer_as_the_single_ones_do(opener: Opener) -> None:
+    store = opener()
+    store.put_subscriptions([_subscription(1), _subscription(2, "07:30")])
+    store.record_deliveries(
+        [
+            _record(1, "2027-01-05", "sent"),
+            _record(1, "2027-01-06", "retry", "429"),
+            _record(2, "2027-01-04", "claimed"),
+            _record(3, "2027-01-06", "claimed"),
+        ]
+    )
+    again = opener()
+    wanted = [("telegram:1:", date(2027, 1, 6)), ("telegram:2:", date(2027, 1, 6)), ("telegram:1:", date(2027, 1, 5))]
+    assert again.deliveries_of(wanted + wanted[:1]) == {
+        ("telegram:1:", "2027-01-06"): _record(1, "2027-01-06", "retry", "429"),
+        ("telegram:1:", "2027-01-05"): _record(1, "2027-01-05", "sent"),
+    }
+    assert again.deliveries_of([]) == {}
+    keys = ["telegram:1:", "telegram:2:", "telegram:4:"]
+    assert again.last_deliveries(keys) == {
+        "telegram:1:": _record(1, "2027-01-06", "retry", "429"),
+        "telegram:2:": _record(2, "2027-01-04", "claimed"),
+    }
+    assert again.subscriptions_of(keys) == {
+        "telegram:1:": _subscription(1),
+        "telegram:2:": _subscription(2, "07:30"),
+    }
+    assert sorted(r["key"] for r in again.deliveries("claimed")) == ["telegram:2:", "telegram:3:"]
+    assert again.deliveries("retry") == [_record(1, "2027-01-06", "retry", "429")]
+
+
+def test_process_records_are_kept_replaced_and_forgotten_after_a_day(opener: Opener) -> None:
+    store = opener()
+    first = {"id": "a:/data", "host": "a", "content": "aaaaaaaaaaaa", "seen": "2027-01-05T08:00:00+00:00"}
+    second = {"id": "b:/data", "host": "b", "content": "bbbbbbbbbbbb", "seen": "2027-01-06T08:00:00+00:00"}
+    store.put_process(first)
+    store.put_process(second)
+    store.put_process({**second, "content": "cccccccccccc"})
+    assert sorted(opener().processes(), key=lambda r: r["id"]) == [first, {**second, "content": "cccccccccccc"}]
+    store.put_process({**second, "seen": "2027-01-06T08:00:01+00:00"})  # more than a day after a's
+    assert [record["id"] for record in opener().processes()] == ["b:/data"]
+
+
 def test_a_claim_is_won_once_and_again_only_after_a_retry(opener: Opener) -> None:
     store = opener()
     store.record_deliveries([_record(2, "2027-01-06", "retry"), _record(3, "2027-01-06", "interrupted")])

@@ -43,6 +43,7 @@ def test_a_sound_set_up_passes_every_check(tmp_path: Path, capsys: pytest.Captur
         "✓ platforms",
         "✓ content",
         "✓ data folder",
+        "✓ state store",
         "✓ lemma dictionary",
         "✓ time zone",
     ]

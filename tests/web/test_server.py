@@ -18,7 +18,9 @@ from bot.briefings.service import Briefing
 from bot.digests.chats import Chats
 from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import DeliveryFailed, Digests
+from bot.digests.processes import ContentAgreement
 from bot.digests.state import StateStore
+from bot.digests.state_postgres import PostgresStateStore
 from bot.web.health import PlatformStates
 from bot.web.metrics import PrometheusMetrics
 from bot.web.server import bound_port, start_web
@@ -85,6 +87,20 @@ async def test_not_ready_after_a_failed_reload(served: Served) -> None:
     served.states.reload_error = "StoreError"
     status, body = await get(f"{served.url}/readyz")
     assert status == 503 and "the last content reload failed: StoreError" in body
+
+
+async def test_not_ready_while_the_content_differs_from_another_process(served: Served, postgres_url: str) -> None:
+    clock = Clock(datetime(2027, 1, 6, 9, tzinfo=WARSAW))
+    ours = ContentAgreement(PostgresStateStore(postgres_url), served.briefing.content_hash, clock, "here:/data")
+    other = ContentAgreement(PostgresStateStore(postgres_url), lambda: "0123456789ab", clock, "there:/data")
+    other.beat()
+    served.states.content_differs = ours.beat()  # as the application's beat reports it
+    status, body = await get(f"{served.url}/readyz")
+    assert status == 503, body
+    mine = served.briefing.content_hash()
+    assert f'"content": "differs from other processes (signature {mine} vs 0123456789ab)"' in body
+    served.states.content_differs = None
+    assert (await get(f"{served.url}/readyz"))[0] == 200
 
 
 async def test_a_command_answered_by_the_core_is_counted(served: Served, tmp_path: Path) -> None:
