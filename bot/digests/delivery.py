@@ -58,7 +58,7 @@ from bot.digests.compose import (
     parse_zone,
     status_fields,
 )
-from bot.digests.sending import ClaimLost, Gate, gated
+from bot.digests.sending import ClaimLost, Gate, Marks, gated
 from bot.digests.state_store import StateStore
 from bot.i18n.messages import Language, format_day, t
 from bot.knowledge.indexes import Knowledge
@@ -504,22 +504,39 @@ class Digests:
                 due = len(finished) >= batch or time.monotonic() - written >= self.flush_seconds
                 if not due or refill.locked():
                     continue  # the next claim writes them
-                if self.state.shared:  # a database round trip per send: off the event loop
-                    chunk = finished[:]
-                    finished.clear()
-                    if not await asyncio.to_thread(self._flush, chunk):
-                        finished[:0] = chunk
+                if self.state.shared:
+                    await write_outcomes()
                 elif self._flush(finished):
                     finished.clear()
                     written = time.monotonic()
 
+        marks = Marks(self.state.begin_sends)
+        writing = False  # a worker is writing outcomes (a shared store)
+
+        async def write_outcomes() -> None:
+            """On a shared store, each outcome at once, off the event loop, by one worker at a time:
+            those that finish meanwhile go with its next write (a group commit)."""
+            nonlocal writing
+            if writing:
+                return
+            writing = True
+            try:
+                while finished:
+                    chunk = finished[:]
+                    finished.clear()
+                    if not await asyncio.to_thread(self._flush, chunk):
+                        finished[:0] = chunk  # kept for the next write
+                        return
+            finally:
+                writing = False
+
         async def mark(key: str, day: date) -> bool:
-            """Mark a send begun (a shared store): in a thread, since it is a database round trip."""
-            return not abandoned and await asyncio.to_thread(self.state.begin_send, key, day)
+            """Mark a send begun (a shared store); the store's writes in a thread, grouped."""
+            return not abandoned and await marks.mark(key, day)
 
         def abandon() -> None:
             """The store failed while marking a send: this process's claims are orphans now
-            (``begin_send`` ended its session), for any process to take; none is sent from here."""
+            (``begin_sends`` ended its session), for any process to take; none is sent from here."""
             nonlocal abandoned
             if not abandoned:
                 log.warning("digest fan-out left to the other processes: %d claims, the rest unclaimed", len(claimed))

@@ -397,10 +397,10 @@ class TinyDBStateStore:
     def last_deliveries(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         return {key: dict(self._log[(key, day)]) for key in keys if (day := self._latest.get(key))}
 
-    def begin_send(self, key: str, day: date) -> bool:
+    def begin_sends(self, wanted: Iterable[tuple[str, date]]) -> set[tuple[str, str]]:
         """Nothing to write: one process holds the file, and a whole-file write per send would
         cost more than the fan-out (a claim that outlives a crash is "interrupted" at start-up)."""
-        return True
+        return {(key, day.isoformat()) for key, day in wanted}
 
     def settle_orphans(self, stamp: str) -> int:
         """At start-up, every claim left is a crashed run's, perhaps in flight: "interrupted"."""

@@ -10,7 +10,7 @@ Each claim records its owner: the database session that wrote it (its backend's 
 time, as ``pg_stat_activity`` shows them), so that whether its process still lives is the
 database's to say, with no heartbeat to keep: a killed process's sessions end with it. A claim
 of a session that is gone is settled by any process (``settle_orphans``): dropped (open again)
-when its send had not begun, "interrupted" when it had ("sending", marked by ``begin_send``
+when its send had not begun, "interrupted" when it had ("sending", marked by ``begin_sends``
 just before the request goes out). Marking is a compare-and-set on the owner, so a process
 whose connection broke, and whose claims another process took over meanwhile, never sends
 them: being taken for dead costs a process its unsent claims, never a digest sent twice.
@@ -120,8 +120,9 @@ SET state = excluded.state, detail = excluded.detail, at = excluded.at, owner = 
 WHERE delivery.state = 'retry' RETURNING key, day
 """
 _BEGIN = """
-UPDATE delivery SET state = 'sending', owner = %s
-WHERE key = %s AND day = %s AND state = 'claimed' AND owner = ANY(%s::text[])
+UPDATE delivery SET state = 'sending', owner = %s FROM unnest(%s::text[], %s::date[]) AS w(key, day)
+WHERE delivery.key = w.key AND delivery.day = w.day AND delivery.state = 'claimed'
+AND delivery.owner = ANY(%s::text[]) RETURNING delivery.key, delivery.day
 """
 _INTERRUPT = f"""
 UPDATE delivery SET state = 'interrupted', detail = '', at = %s
@@ -382,18 +383,23 @@ class PostgresStateStore:
             won = self._execute(_CLAIM, (self._session, *_columns(given.values()))).fetchall()
         return [given[(key, day.isoformat())] for key, day in won]
 
-    def begin_send(self, key: str, day: date) -> bool:
-        """Mark a claim of this process's sessions "sending". When that fails, the session is
-        ended: its claims are then orphans that any process may take, rather than held by a
-        live session that no longer means to send them."""
+    def begin_sends(self, wanted: Iterable[tuple[str, date]]) -> set[tuple[str, str]]:
+        """Mark claims of this process's sessions "sending", in one statement. When that fails,
+        the session is ended: its claims are then orphans that any process may take, rather than
+        held by a live session that no longer means to send them."""
+        pairs = sorted(set(wanted))  # rows locked in key order, as the batch writes do
+        if not pairs:
+            return set()
         with self._lock:
             try:
                 with self._errors():
                     self._connect()
-                    return self._execute(_BEGIN, (self._session, key, day, self._sessions)).rowcount == 1
+                    keys, days = [key for key, _ in pairs], [day for _, day in pairs]
+                    rows = self._execute(_BEGIN, (self._session, keys, days, self._sessions)).fetchall()
             except StoreError:
                 self.close()
                 raise
+        return {(key, day.isoformat()) for key, day in rows}
 
     def settle_orphans(self, stamp: str) -> int:
         with self.transaction():

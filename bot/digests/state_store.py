@@ -9,7 +9,7 @@ batch of claims as one step, and returns the claims it won, so that of two proce
 the same chat and day exactly one gets it.
 
 A store that several processes share (``shared``) also records when each send begins
-(``begin_send``, "sending"), so that the claims of a process that died can be told apart:
+(``begin_sends``, "sending"), so that the claims of a process that died can be told apart:
 one whose send had not begun is open again (``settle_orphans``), one whose send had begun may
 have arrived and is "interrupted", never sent again.
 """
@@ -96,10 +96,11 @@ class StateStore(Protocol):
 
     def prune_deliveries(self, before: date) -> int: ...
 
-    def begin_send(self, key: str, day: date) -> bool:
-        """Just before a claimed digest's send goes out: mark it "sending" (a shared store; a
-        store of one process writes nothing). False when the claim is no longer this process's
-        (its session ended and another process took the chat over): then it must not be sent."""
+    def begin_sends(self, wanted: Iterable[tuple[str, date]]) -> set[tuple[str, str]]:
+        """Just before claimed digests' sends go out: mark them "sending" (a shared store; a store
+        of one process writes nothing), and return those marked, by (key, ISO day). One left out
+        is no longer this process's (its session ended and another process took the chat over):
+        it must not be sent."""
         ...
 
     def settle_orphans(self, stamp: str) -> int:
