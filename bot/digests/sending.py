@@ -97,7 +97,7 @@ class Marks:
             batch, self._waiting = self._waiting, []
             try:
                 marked = await asyncio.to_thread(self.write, [(key, day) for key, day, _ in batch])
-            except StoreError as error:
+            except Exception as error:  # a StoreError, or a bug: every waiting send hears of it
                 for _, _, done in batch:
                     if not done.done():
                         done.set_exception(error)
