@@ -7,7 +7,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import partial
@@ -201,7 +201,7 @@ async def _serve(
             scheduler.every(
                 FEEDS_JOB,
                 poll_interval(settings),
-                partial(poll_due_feeds, settings, state, polls_stopping, metrics=metrics),
+                partial(poll_due_feeds, settings, state, polls_stopping, metrics=metrics, leading=scheduler.is_leading),
             )
         log.warning("running (%s); stop with Ctrl+C", ", ".join(router.platforms))
         done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -288,9 +288,13 @@ async def poll_due_feeds(
     stopping: threading.Event | None = None,
     clock: Clock = utc_now,
     metrics: Metrics = NO_METRICS,
+    leading: Callable[[], bool] = lambda: True,
 ) -> None:
     """Poll the feeds that are due, in a thread, so that the event loop never waits on the
-    network; a feed that fails is recorded as failing, and a poll that fails is logged."""
+    network; a feed that fails is recorded as failing, and a poll that fails is logged. Of several
+    processes on one state store only the leader polls: each would draft the same new entries."""
+    if not leading():
+        return
     try:
         polled = await asyncio.to_thread(
             poll_feeds, state, settings.content, clock, poll_interval(settings), stopping=stopping

@@ -121,6 +121,10 @@ class DigestScheduler:
         """Today's digests that are due and not delivered (``Digests.recover``)."""
         return await self._deliver(self._live(self.digests.recover(self.digests.clock())))
 
+    def is_leading(self) -> bool:
+        """Whether this process fires the slots (and runs what one process should: the feed polls)."""
+        return self.leading
+
     def follow(self) -> None:
         """Fire no slot from now on: another process leads."""
         self.leading = False

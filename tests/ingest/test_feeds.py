@@ -337,3 +337,15 @@ def test_an_entry_whose_page_fails_is_tried_three_times_then_given_up(
     assert "could not be drafted (RuntimeError)" in third.seen[pages.url("/zepsuty#guid")]
     asked = len(pages.asked("/usuniety"))
     assert poll_once().outcome == "not modified" and len(pages.asked("/usuniety")) == asked == 3
+
+
+async def test_only_the_leading_process_polls(pages: Site, content_dir: Path, data_dir: Path) -> None:
+    """Several processes on one state store: each polling would draft the same new entries."""
+    clock, state = Clock(), StateStore(data_dir)
+    news = pages.feed("/rss", rss(pages, ("Protesty", "/swiat/protesty")), "application/rss+xml")
+    add_feed(state, content_dir, news, (), clock())
+    settings = Settings(content=content_dir, data=data_dir)
+    await poll_due_feeds(settings, state, clock=clock, leading=lambda: False)
+    assert not pages.asked("/rss") and Feed.from_record(state.feeds()[0]).outcome is None
+    await poll_due_feeds(settings, state, clock=clock, leading=lambda: True)
+    assert Feed.from_record(state.feeds()[0]).outcome == "1 drafted"
