@@ -18,6 +18,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# The month names are written out here, not imported from bot.language.dates: the corpus that
+# measures the date reader must not be made with the date reader's own tables.
 MONTHS_GENITIVE = (
     "stycznia",
     "lutego",
