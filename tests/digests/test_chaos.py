@@ -6,10 +6,8 @@ except those the state marks interrupted (the sends the killed process had in fl
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
-import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -21,10 +19,10 @@ import psycopg
 from bot.digests.compose import Subscription, Target
 from bot.digests.leader import LEADER_KEY
 from bot.digests.state_postgres import PostgresStateStore
+from tests.platforms.telegram import clocked_run
 from tests.platforms.telegram.fake_telegram import FakeBotApi
 from tests.platforms.telegram.test_telegram import TOKEN
 
-REPO = Path(__file__).resolve().parents[2]
 #: 6 January 2027, 09:30 in Warsaw: every subscription's 09:00 digest is due, with anniversaries.
 NOW = datetime(2027, 1, 6, 9, 30, tzinfo=ZoneInfo("Europe/Warsaw"))
 CHATS = 1000
@@ -61,24 +59,8 @@ def prepare(folder: Path, bundled_data: Path, base_url: str, state: str) -> None
 
 
 async def start_bot(folder: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
-    env.update(BRIEFING_TELEGRAM_TOKEN=TOKEN, PYTHONPATH=str(REPO))
     with open(folder / "stderr.log", "wb") as log:  # a file, not a pipe nobody reads while it runs
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.platforms.telegram.clocked_run",
-            NOW.isoformat(),
-            "run",
-            "-v",
-            "--content",
-            str(REPO / "content"),
-            cwd=folder,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=log,
-        )
+        return await clocked_run.start(folder, NOW, TOKEN, "-v", stdout=asyncio.subprocess.DEVNULL, stderr=log)
 
 
 def roles(url: str) -> list[str]:

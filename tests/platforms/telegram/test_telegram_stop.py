@@ -5,10 +5,8 @@ had its digest exactly once."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
-import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -16,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from bot.digests.compose import Subscription, Target
 from bot.digests.state import StateStore
+from tests.platforms.telegram import clocked_run
 from tests.platforms.telegram.fake_telegram import FakeBotApi, Slow
 from tests.platforms.telegram.test_telegram import TOKEN
 
-REPO = Path(__file__).resolve().parents[3]
 #: 6 January 2027, 09:30 in Warsaw: the digests of 09:00 are due, with the anniversaries of 2022.
 NOW = datetime(2027, 1, 6, 9, 30, tzinfo=ZoneInfo("Europe/Warsaw"))
 CHATS = 200
@@ -50,22 +48,7 @@ def prepare(tmp_path: Path, bundled_data: Path, base_url: str, grace: float | No
 
 
 async def start_bot(tmp_path: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
-    env.update(BRIEFING_TELEGRAM_TOKEN=TOKEN, PYTHONPATH=str(REPO))
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.platforms.telegram.clocked_run",
-        NOW.isoformat(),
-        "run",
-        "--content",
-        str(REPO / "content"),
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await clocked_run.start(tmp_path, NOW, TOKEN)
 
 
 async def stop_bot(process: asyncio.subprocess.Process, within: float) -> tuple[int | None, str]:
