@@ -20,14 +20,6 @@ from tests.conftest import BUNDLED_CONTENT
 TOKEN = "123456789:AAdoctor-token-that-must-never-be-printed"
 
 
-@pytest.fixture(autouse=True)
-def _only_these_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in os.environ:
-        if name.upper().startswith("BRIEFING_") and name != "BRIEFING_LEMMA_CACHE":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-
-
 def doctor(capsys: pytest.CaptureFixture[str], *options: str) -> tuple[int, list[str]]:
     code = main(["--content", str(BUNDLED_CONTENT), *options, "doctor"])
     return code, capsys.readouterr().out.splitlines()

@@ -3,7 +3,6 @@ reachable, the schema there or not, and the processes seen with their content ha
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,14 +21,6 @@ from bot.doctor.state_store import state_store
 from tests.conftest import BUNDLED_CONTENT
 
 NOW = datetime(2027, 1, 6, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _only_these_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in os.environ:
-        if name.upper().startswith("BRIEFING_") and name != "BRIEFING_LEMMA_CACHE":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
 
 
 def setup_for(data: Path) -> Setup:
