@@ -179,21 +179,11 @@ def state_databases(state: str) -> Iterator[Callable[[], str | None]]:
     data folder), a database on a throwaway PostgreSQL server, or the given URL with its tables emptied."""
     if state == "tinydb":
         yield lambda: None
-    elif state == "postgres":
-        from tests.postgres_server import running_server
+        return
+    from bench.state_calls import postgres
 
-        with running_server() as server:
-            yield server.fresh_database
-    else:
-        from bot.digests.state_postgres import PostgresStateStore
-
-        def emptied() -> str:
-            store = PostgresStateStore(state)
-            store.clear()
-            store.close()
-            return state
-
-        yield emptied
+    with postgres(None if state == "postgres" else state) as fresh:
+        yield fresh
 
 
 def seed_state(state: Any, chats: int, history: int) -> None:
