@@ -56,12 +56,13 @@ class Card:
     title: str
     body: str | None = None  # a paragraph under the title
     lines: tuple[Line, ...] = ()
-    fields: tuple[CardField, ...] = ()
+    fields: tuple[CardField, ...] = ()  # shown before the lines: what the card is about
     sources: tuple[SourceRef, ...] = ()
     date: DateValue | None = None
     footer: str | None = None  # where the rest is, or a hint
     page: int = 1
     pages: int = 1
+    notes: tuple[CardField, ...] = ()  # shown after the lines: what to know about them (sources differ)
 
     @property
     def size(self) -> int:
@@ -71,7 +72,7 @@ class Card:
             + len(self.body or "")
             + len(self.footer or "")
             + sum(line_size(line.text, line.label, len(line.sources), line.fact_id) for line in self.lines)
-            + sum(len(f.name) + len(f.value) + 3 for f in self.fields)
+            + sum(len(f.name) + len(f.value) + 3 for f in (*self.fields, *self.notes))
             + sum(source_size(s) for s in self.sources)
         )
 

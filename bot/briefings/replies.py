@@ -592,7 +592,7 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str, chart: 
         )
     flags = knowledge.list_flags(topic.id)
     differ += [_flag_field(knowledge, same, language, numbers, sources) for same in by_reference(flags).values()]
-    card = replace(card, lines=tuple(lines), fields=(*card.fields, *differ), sources=_by_number(sources))
+    card = replace(card, lines=tuple(lines), notes=tuple(differ), sources=_by_number(sources))
     while len(card.lines) > 3 and card.size > CARD_BUDGET:
         card = replace(card, lines=card.lines[:-1])
     by_events = {n for line in card.lines for n in line.sources}
@@ -602,15 +602,11 @@ def topic_card(knowledge: Knowledge, request: Request, *, topic_id: str, chart: 
     if whole.size <= CARD_BUDGET or not differ:
         return Reply((whole,), chart=offered)
     # Too much for one screen: where the sources differ goes on a page of its own.
-    first = replace(
-        card,
-        fields=card.fields[: len(card.fields) - len(differ)],
-        sources=tuple(s for s in card.sources if s.number in by_events),
-    )
+    first = replace(card, notes=(), sources=tuple(s for s in card.sources if s.number in by_events))
     first = _articles_shown(first, len(articles), len(by_events | by_lists), language)
     second = Card(
         title=t(language, "figures.differ_title", what=topic.title),
-        fields=tuple(differ),
+        notes=tuple(differ),
         sources=tuple(s for s in card.sources if s.number in by_lists - by_events),
     )
     return Reply(_numbered([(first, second)], language), chart=offered)

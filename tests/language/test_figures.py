@@ -193,7 +193,7 @@ def test_figures_command_and_topic_card_show_them(bundled: Briefing) -> None:
     assert "18 [" in killed and "16 funkcjonariuszy [" in killed and "stan na 7 stycznia 2022" in killed
     assert "nie znam tematu" in (bundled.ask("/figures pogoda").cards[0].body or "").lower()
     csto = bundled.ask("/csto")
-    differ = {f.name: f.value for card in csto.cards for f in card.fields}["Źródła podają różne liczby"]
+    differ = {f.name: f.value for card in csto.cards for f in card.notes}["Źródła podają różne liczby"]
     assert "żołnierze ODKB w Kazachstanie" in differ and "/figures csto" in differ  # the figures are on /figures
 
 
@@ -213,7 +213,7 @@ def test_figures_command_and_topic_card_show_them(bundled: Briefing) -> None:
 )
 def test_a_reference_list_is_compared_once_for_every_source(bundled: Briefing, language: str, expected: str) -> None:
     csto = bundled.ask("/csto", language=language)
-    fields = [f for card in csto.cards for f in card.fields if f.name == "Państwa członkowskie ODKB w 2022 r."]
+    fields = [f for card in csto.cards for f in card.notes if f.name == "Państwa członkowskie ODKB w 2022 r."]
     assert len(fields) == 1  # one field for the reference list, naming its source once
     assert fields[0].value.startswith(expected) and fields[0].value.count("Karta ODKB") == 1
     cited = {s.number: s.article_id for card in csto.cards for s in card.sources}  # listed once in the reply

@@ -8,6 +8,7 @@ import asyncio
 import io
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,7 +25,9 @@ from bot.digests.compose import Subscription, Target
 from bot.digests.delivery import DeliveryFailed, Digests
 from bot.digests.state import StateStore
 from bot.platforms.base import Core, Platform, PlatformEntry
+from bot.platforms.console.render import render_card
 from bot.platforms.registry import PLATFORMS
+from bot.platforms.telegram.render import render_html
 from tests.conftest import REPO
 from tests.digests.test_digests import Clock
 
@@ -158,3 +161,18 @@ def test_the_registry_imports_no_platform_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("render", [render_card, render_html], ids=["console", "telegram"])
+def test_a_topic_card_reads_events_first_then_where_sources_differ(
+    bundled: Briefing, render: Callable[[Card], str]
+) -> None:
+    """A wire editor's order: what it is about, what happened, where the sources differ, who says
+    so. The notes of where sources differ once stood above the events."""
+    card = bundled.ask("/csto").cards[0]
+    assert card.lines and card.notes
+    text = render(card)
+    first_event = text.index(card.lines[0].text.split("…")[0][:30])
+    notes = [text.index(note.name) for note in card.notes]
+    sources = text.index(card.sources[0].outlet)
+    assert all(first_event < where < sources for where in notes)

@@ -27,6 +27,10 @@ def render_card(card: Card) -> str:
             if line.fact_id:
                 text += f" (id {line.fact_id})"
             parts.append(f"• {text}")
+    if card.notes:
+        if len(parts) > 2:  # more than the title and its rule
+            parts.append("")
+        parts.extend(f"{note.name}: {note.value}" for note in card.notes)
     if card.sources:
         parts.append("")
         for source in card.sources:

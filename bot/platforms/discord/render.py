@@ -98,7 +98,7 @@ def render_embed(card: Card, sources_label: str = "Źródła") -> discord.Embed:
         description=_clip(_description(card, urls), DESCRIPTION_MAX) or None,
         colour=COLOUR,
     )
-    fields = [(esc(f.name), esc(f.value)) for f in card.fields]
+    fields = [(esc(f.name), esc(f.value)) for f in (*card.fields, *card.notes)]  # after the description's lines
     fields += [(sources_label, chunk) for chunk in _source_chunks(card)]
     for name, value in fields[:FIELDS_MAX]:
         embed.add_field(name=_clip(name, FIELD_NAME_MAX), value=_clip(value or "–", FIELD_VALUE_MAX), inline=False)

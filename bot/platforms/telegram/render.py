@@ -49,6 +49,8 @@ def _render(card: Card) -> str:
             ident = f" <code>{esc(line.fact_id)}</code>" if line.fact_id else ""
             rendered.append(f"• {text} {refs}{ident}".rstrip())
         parts.append("\n".join(rendered))
+    if card.notes:
+        parts.append("\n".join(f"<b>{esc(note.name)}:</b> {esc(note.value)}" for note in card.notes))
     if card.sources:
         parts.append(
             "\n".join(
@@ -66,7 +68,7 @@ def render_html(card: Card, limit: int = MESSAGE_LIMIT) -> str:
     """A card as Telegram HTML whose visible text fits ``limit``.
 
     Lines go first, from the end (the footer then ends with "…"); then the body is shortened;
-    then fields and sources go, from the end. A title or footer longer than a few lines is
+    then notes, fields and sources go, from the end. A title or footer longer than a few lines is
     shortened first: only content beyond any screen makes one (a title of a thousand words).
     """
     card = replace(
@@ -84,8 +86,10 @@ def render_html(card: Card, limit: int = MESSAGE_LIMIT) -> str:
     if visible_length(markup) > limit and card.body:  # no lines left to drop: shorten the body
         card = replace(card, body=shorten(card.body, max(limit // 2, 1)))
         markup = _render(card)
-    while visible_length(markup) > limit and (card.fields or card.sources):
-        if card.fields:
+    while visible_length(markup) > limit and (card.notes or card.fields or card.sources):
+        if card.notes:
+            card = replace(card, notes=card.notes[:-1], footer=more)
+        elif card.fields:
             card = replace(card, fields=card.fields[:-1], footer=more)
         else:
             card = replace(card, sources=card.sources[:-1], footer=more)
