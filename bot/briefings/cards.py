@@ -6,6 +6,7 @@ Discord embeds, and own escaping and each platform's limits.
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -135,12 +136,16 @@ def item_size(item: Item) -> int:
     return line_size(item.text, item.label, len(item.articles), item.fact_id)
 
 
+#: Polish prepositions and conjunctions a cut line should not end on ("…Organizacji Układu o…").
+_DANGLING = re.compile(r"(?:\s+(?:w|we|o|z|ze|u|i|a|do|od|na|po|za|dla|oraz|lub|że))+$", re.IGNORECASE)
+
+
 def shorten(text: str, limit: int = LINE_LIMIT) -> str:
-    """Cut at a word before ``limit`` and mark the cut."""
+    """Cut at a word before ``limit``, never after a dangling preposition, and mark the cut."""
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–— ")
-    return cut + "…"
+    return (_DANGLING.sub("", cut).rstrip(",;:–— ") or cut) + "…"
 
 
 def cut_at_sentence(sentences: Sequence[str], budget: int) -> tuple[str, bool]:

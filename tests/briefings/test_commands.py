@@ -29,6 +29,7 @@ from bot.briefings.cards import (
     item_size,
     paginate,
     plan_pages,
+    shorten,
     source_size,
 )
 from bot.briefings.commands import BUILTIN
@@ -521,3 +522,16 @@ def test_warm_up_changes_no_reply(bundled_data: Path, tmp_path: Path) -> None:
     for request in ("/timeline", "/search kazachstan", "/csto", "/onthisday 01-06", "/timeline 2022-01"):
         for language in ("pl", "en"):
             assert list(warm.ask(request, language).cards) == list(cold.ask(request, language).cards), request
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("kontyngent wojsk Organizacji Układu o Bezpieczeństwie Zbiorowym", 38, "kontyngent wojsk Organizacji Układu…"),
+        ("protesty w Ałmaty i w innych miastach", 24, "protesty w Ałmaty…"),
+        ("a b c d e f", 4, "a…"),  # nothing but short words: the plain cut, not an empty one
+    ],
+)
+def test_a_cut_line_never_ends_on_a_dangling_preposition(text: str, limit: int, expected: str) -> None:
+    """The /csto card's key event once ended "…Organizacji Układu o…"."""
+    assert shorten(text, limit) == expected
